@@ -1,0 +1,1 @@
+//! desired (to be written).

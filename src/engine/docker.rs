@@ -1,0 +1,2 @@
+//! Docker through bollard (to be written).
+pub struct DockerEngine;

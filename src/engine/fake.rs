@@ -1,0 +1,2 @@
+//! In-memory engine (to be written).
+pub struct FakeEngine;

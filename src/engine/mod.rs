@@ -1,0 +1,254 @@
+//! The only door to Docker: a small trait, its bollard implementation and an
+//! in-memory fake that records typed calls for planner tests.
+//!
+//! The types here are berth's own (not bollard's) so that the fake and the
+//! planner never see Docker's wire format.
+
+pub mod docker;
+pub mod fake;
+pub mod rootfs;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+pub use docker::DockerEngine;
+pub use fake::FakeEngine;
+
+/// Errors from the engine, named after the operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot connect to the Docker engine at {endpoint}: {message}")]
+    Connect { endpoint: String, message: String },
+    #[error("{operation} timed out after {seconds} s (the Docker engine did not answer)")]
+    Timeout { operation: String, seconds: u64 },
+    #[error("{operation}: not found: {what}")]
+    NotFound { operation: String, what: String },
+    #[error("{operation}: {message}")]
+    Api { operation: String, message: String },
+}
+
+impl EngineError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, EngineError::NotFound { .. })
+    }
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// Docker's container states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContainerState {
+    Created,
+    Running,
+    Restarting,
+    Paused,
+    Exited,
+    Removing,
+    Dead,
+}
+
+impl ContainerState {
+    pub fn parse(s: &str) -> ContainerState {
+        match s {
+            "created" => ContainerState::Created,
+            "running" => ContainerState::Running,
+            "restarting" => ContainerState::Restarting,
+            "paused" => ContainerState::Paused,
+            "removing" => ContainerState::Removing,
+            "dead" => ContainerState::Dead,
+            _ => ContainerState::Exited,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerState::Created => "created",
+            ContainerState::Running => "running",
+            ContainerState::Restarting => "restarting",
+            ContainerState::Paused => "paused",
+            ContainerState::Exited => "exited",
+            ContainerState::Removing => "removing",
+            ContainerState::Dead => "dead",
+        }
+    }
+}
+
+/// One row of `GET /containers/json?all=1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerSummary {
+    pub id: String,
+    /// Without the leading `/`.
+    pub name: String,
+    pub image: String,
+    pub labels: BTreeMap<String, String>,
+    pub state: ContainerState,
+    /// Unix seconds.
+    pub created: i64,
+}
+
+/// What only `GET /containers/{id}/json` can tell.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContainerDetails {
+    pub id: String,
+    pub exit_code: i64,
+    pub oom_killed: bool,
+    pub restart_count: u64,
+    /// RFC 3339 as Docker reports it; `0001-01-01T00:00:00Z` when never.
+    pub started_at: String,
+    pub finished_at: String,
+    /// Docker's own error (e.g. a failed start).
+    pub error: String,
+    /// The IP on each network, by network name.
+    pub ips: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub running: bool,
+    pub restarting: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RestartMode {
+    No,
+    Always,
+    OnFailure,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortBinding {
+    pub container_port: u16,
+    /// `tcp`, `udp`, `sctp`.
+    pub protocol: String,
+    pub host_port: u16,
+    /// Empty: all interfaces.
+    pub host_ip: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MountSource {
+    /// A named Docker volume.
+    Volume(String),
+    /// A host path (bind mount).
+    Bind(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub source: MountSource,
+    pub target: String,
+    pub read_only: bool,
+}
+
+/// Everything berth sets when it creates a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerConfig {
+    pub name: String,
+    pub image: String,
+    pub labels: BTreeMap<String, String>,
+    /// `None`: the image's own.
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
+    /// `NAME=value`.
+    pub env: Vec<String>,
+    pub working_dir: Option<String>,
+    /// `container:<id>` for the members of a pod; `None` to join `network`.
+    pub network_mode: Option<String>,
+    /// The user-defined network to attach to, with aliases.
+    pub network: Option<(String, Vec<String>)>,
+    pub hostname: Option<String>,
+    pub ports: Vec<PortBinding>,
+    pub memory_bytes: Option<i64>,
+    pub nano_cpus: Option<i64>,
+    pub mounts: Vec<Mount>,
+    pub restart: RestartMode,
+    /// Seconds Docker waits after the stop signal before SIGKILL.
+    pub stop_timeout: Option<i64>,
+    pub stop_signal: Option<String>,
+}
+
+/// A Docker event about a container (`die`, `oom`, `start`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineEvent {
+    pub action: String,
+    pub container_id: String,
+    /// The container's labels at the time (Docker sends them as attributes).
+    pub attributes: BTreeMap<String, String>,
+    /// Unix nanoseconds.
+    pub time_nanos: i64,
+}
+
+/// The Docker engine, seen through the calls berth needs. Every call has a
+/// timeout in the real implementation: a wedged engine is an error, not a hang.
+pub trait Engine: Send + Sync {
+    /// A short description of the endpoint, for messages.
+    fn endpoint(&self) -> String;
+
+    /// All containers (running or not) carrying every `key=value` in `labels`.
+    fn list_containers(
+        &self,
+        labels: &[(String, String)],
+    ) -> impl Future<Output = Result<Vec<ContainerSummary>>> + Send;
+
+    fn inspect_container(&self, id: &str) -> impl Future<Output = Result<ContainerDetails>> + Send;
+
+    /// Creates the container and returns its id.
+    fn create_container(&self, config: &ContainerConfig) -> impl Future<Output = Result<String>> + Send;
+
+    fn start_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Stops with the container's own stop timeout unless `timeout` is given.
+    fn stop_container(&self, id: &str, timeout: Option<Duration>) -> impl Future<Output = Result<()>> + Send;
+
+    /// Force-removes the container and its anonymous volumes. A missing
+    /// container is not an error.
+    fn remove_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Networks with every label in `labels`: (name, labels).
+    fn list_networks(
+        &self,
+        labels: &[(String, String)],
+    ) -> impl Future<Output = Result<Vec<(String, BTreeMap<String, String>)>>> + Send;
+
+    fn create_network(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Removes the network; one still in use or missing is not an error.
+    fn remove_network(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Volumes with every label in `labels`: names.
+    fn list_volumes(&self, labels: &[(String, String)]) -> impl Future<Output = Result<Vec<String>>> + Send;
+
+    fn create_volume(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Removes the volume; a missing one is not an error.
+    fn remove_volume(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+
+    fn image_exists(&self, image: &str) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Pulls the image; an unreachable registry is an error after the timeout.
+    fn pull_image(&self, image: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Imports a root file system tar as `image` (what `docker import` does),
+    /// with Dockerfile-style `changes` such as `ENTRYPOINT ["/pause"]`.
+    fn import_image(
+        &self,
+        rootfs_tar: Vec<u8>,
+        image: &str,
+        changes: &[String],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Container events between two instants (Unix seconds), filtered by
+    /// labels. Returns once `until` is reached; never streams forever.
+    fn container_events(
+        &self,
+        since: i64,
+        until: i64,
+        labels: &[(String, String)],
+    ) -> impl Future<Output = Result<Vec<EngineEvent>>> + Send;
+}

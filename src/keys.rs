@@ -1,0 +1,38 @@
+//! The label keys berth puts on everything it creates. Other tools and our
+//! own checks rely on these exact spellings.
+
+pub const MANAGED_BY: &str = "io.berth.managed-by";
+pub const MANAGED_BY_VALUE: &str = "berth";
+pub const PROJECT: &str = "io.berth.project";
+pub const NAMESPACE: &str = "io.berth.namespace";
+pub const POD: &str = "io.berth.pod";
+/// The container's name in the pod spec; `POD` for the infra container.
+pub const CONTAINER: &str = "io.berth.container";
+pub const NODE: &str = "io.berth.node";
+pub const SPEC_HASH: &str = "io.berth.spec-hash";
+/// `ReplicationController/<name>` when a controller owns the pod.
+pub const OWNER: &str = "io.berth.owner";
+/// On the infra container: the last applied pod spec, as JSON.
+pub const LAST_APPLIED: &str = "io.berth.last-applied";
+/// On the infra container: the pod's source file, for messages.
+pub const SOURCE: &str = "io.berth.source";
+/// Set on a container that berth re-created or restarted behind the user's
+/// back: a human message, and the Unix time of the repair.
+pub const REPAIR: &str = "io.berth.repair";
+pub const REPAIR_TIME: &str = "io.berth.repair-time";
+/// Marks the infra container's role.
+pub const INFRA_NAME: &str = "POD";
+/// On the controller record container (never started) that remembers an RC.
+pub const KIND: &str = "io.berth.kind";
+pub const RC_REPLICAS: &str = "io.berth.rc.replicas";
+pub const RC_SELECTOR: &str = "io.berth.rc.selector";
+pub const RC_TEMPLATE_HASH: &str = "io.berth.rc.template-hash";
+
+/// `io.berth.managed-by=berth` (and the project when given), as a filter.
+pub fn filter(project: Option<&str>) -> Vec<(String, String)> {
+    let mut labels = vec![(MANAGED_BY.to_string(), MANAGED_BY_VALUE.to_string())];
+    if let Some(project) = project {
+        labels.push((PROJECT.to_string(), project.to_string()));
+    }
+    labels
+}

@@ -1,0 +1,25 @@
+//! berth keeps Docker engines in the state that a directory of
+//! Kubernetes-style manifests describes.
+//!
+//! Data flows one way: `manifest` → `desired` → `plan` (pure) → `apply`
+//! (through `engine`), with `observe` reading the engine back.
+
+pub mod apply;
+pub mod cli;
+pub mod cmd;
+pub mod converge;
+pub mod desired;
+pub mod engine;
+pub mod keys;
+pub mod labels;
+pub mod manifest;
+pub mod names;
+pub mod observe;
+pub mod observed;
+pub mod plan;
+pub mod podmap;
+pub mod quantity;
+pub mod report;
+pub mod status;
+pub mod timefmt;
+pub mod yaml;

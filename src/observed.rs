@@ -1,0 +1,76 @@
+//! What Docker really runs, grouped into pods. Built by `observe`, read by the
+//! planner, the status code and the live queries.
+
+use std::collections::BTreeMap;
+
+use crate::engine::{ContainerDetails, ContainerSummary};
+use crate::manifest::Labels;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedContainer {
+    pub summary: ContainerSummary,
+    /// Inspect result; present for containers that are not running (exit
+    /// code, OOM) and whenever a deeper look was asked for.
+    pub details: Option<ContainerDetails>,
+}
+
+impl ObservedContainer {
+    pub fn id(&self) -> &str {
+        &self.summary.id
+    }
+}
+
+/// One pod as found on an engine: its infra container and its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedPod {
+    pub project: String,
+    pub namespace: String,
+    pub name: String,
+    pub node: String,
+    /// `ReplicationController/<name>` when owned.
+    pub owner: Option<String>,
+    /// The spec hash on the infra container (or any member when it is gone).
+    pub spec_hash: Option<String>,
+    /// The pod's own labels (berth's `io.berth.*` keys removed).
+    pub labels: Labels,
+    /// The last applied pod spec (JSON), from the infra container.
+    pub last_applied: Option<String>,
+    pub infra: Option<ObservedContainer>,
+    /// By container name (as in the pod spec).
+    pub containers: BTreeMap<String, ObservedContainer>,
+}
+
+impl ObservedPod {
+    pub fn key(&self) -> (String, String) {
+        (self.namespace.clone(), self.name.clone())
+    }
+
+    /// Every container of the pod, infra first.
+    pub fn all_containers(&self) -> impl Iterator<Item = &ObservedContainer> {
+        self.infra.iter().chain(self.containers.values())
+    }
+}
+
+/// A replication controller as remembered on the engine (its record
+/// container), so that live `get rc` and pruning work without the files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedController {
+    pub project: String,
+    pub namespace: String,
+    pub name: String,
+    pub replicas: u32,
+    pub selector: Labels,
+    pub template_hash: String,
+    pub container_id: String,
+    /// Unix seconds.
+    pub created: i64,
+}
+
+/// Everything berth manages in one project on one engine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observed {
+    pub pods: Vec<ObservedPod>,
+    pub controllers: Vec<ObservedController>,
+    /// Names of berth's networks of the project.
+    pub networks: Vec<String>,
+}

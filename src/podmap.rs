@@ -1,0 +1,1 @@
+//! podmap (to be written).

@@ -1,0 +1,1 @@
+//! quantity (to be written).

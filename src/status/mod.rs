@@ -1,0 +1,3 @@
+//! Pod status: phase, container states, events.
+
+pub mod phase;

@@ -1,0 +1,1 @@
+//! The pod phase table (to be written).

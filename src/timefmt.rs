@@ -1,0 +1,1 @@
+//! timefmt (to be written).
