@@ -162,14 +162,13 @@ impl Quantity {
 
 /// A cpu quantity as Docker NanoCpus (`100m` → 100_000_000).
 pub fn cpu_nanos(text: &str) -> Option<i64> {
-    Quantity::parse(text)
-        .ok()
-        .map(|q| (q.milli() * 1_000_000) as i64)
+    let nanos = Quantity::parse(text).ok()?.milli().checked_mul(1_000_000)?;
+    i64::try_from(nanos).ok()
 }
 
 /// A memory quantity in bytes (`512Mi` → 536_870_912).
 pub fn memory_bytes(text: &str) -> Option<i64> {
-    Quantity::parse(text).ok().map(|q| q.value() as i64)
+    i64::try_from(Quantity::parse(text).ok()?.value()).ok()
 }
 
 #[cfg(test)]
@@ -266,5 +265,7 @@ mod tests {
         assert_eq!(memory_bytes("512Mi"), Some(536_870_912));
         assert_eq!(memory_bytes("1G"), Some(1_000_000_000));
         assert_eq!(memory_bytes("1Gb"), None);
+        assert_eq!(memory_bytes("8Ei"), None, "past i64: refused, not wrapped");
+        assert_eq!(cpu_nanos("10G"), None, "past i64: refused, not wrapped");
     }
 }

@@ -311,3 +311,31 @@ fn events_render_as_kubernetes_event_objects() {
     .to_k8s_json();
     assert_eq!(node["involvedObject"]["kind"], "Node");
 }
+
+#[test]
+fn a_requested_stop_is_killing_not_a_failure() {
+    let web = pod("web").with(container("c2", "app").running(40)).build();
+    let stream = [
+        docker_event("kill", "c1", "app", 30),
+        docker_event("kill", "c1", "app", 31),
+        die("c1", "app", 143, 31),
+        docker_event("start", "c2", "app", 40),
+        die("c2", "app", 1, 50),
+    ];
+    let events = pod_events(&web, &stream);
+    let reasons: Vec<(&str, u32)> = events
+        .iter()
+        .map(|e| (e.reason.as_str(), e.count))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("Created", 1),
+            ("Killing", 1),
+            ("Started", 1),
+            ("Failed", 1)
+        ]
+    );
+    assert_eq!(events[1].message, "Stopping container app");
+    assert_eq!(events[3].message, "container app exited with code 1");
+}

@@ -1,9 +1,9 @@
 //! Kubernetes-style events. Most are derived again, on every ask, from what
 //! Docker still knows (container states, labels, its event stream), so they
-//! survive a berth restart; the rest (image pulls, scheduling) live in a
+//! survive a berth restart; the rest (image pulls, scheduling) live in the
 //! bounded in-memory `EventLog`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
@@ -12,6 +12,7 @@ use crate::keys;
 use crate::observed::{ObservedContainer, ObservedPod};
 use crate::timefmt::{format_rfc3339, parse_rfc3339};
 
+pub use super::event_log::EventLog;
 use super::CRASH_RUN_SECONDS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,7 +76,7 @@ impl Event {
     }
 
     /// Same object, type, reason, message and container: one aggregated event.
-    fn same_as(&self, other: &Event) -> bool {
+    pub(super) fn same_as(&self, other: &Event) -> bool {
         (
             &self.namespace,
             &self.object,
@@ -93,7 +94,7 @@ impl Event {
         )
     }
 
-    fn absorb(&mut self, other: &Event) {
+    pub(super) fn absorb(&mut self, other: &Event) {
         self.count = self.count.saturating_add(other.count);
         self.first_seen = self.first_seen.min(other.first_seen);
         self.last_seen = self.last_seen.max(other.last_seen);
@@ -152,73 +153,6 @@ pub fn aggregate(events: impl IntoIterator<Item = Event>) -> Vec<Event> {
     merged
 }
 
-/// Events Docker cannot tell again (image pulls, scheduling), bounded: the
-/// least recently seen goes first when full.
-#[derive(Debug, Clone)]
-pub struct EventLog {
-    events: Vec<Event>,
-    capacity: usize,
-}
-
-impl Default for EventLog {
-    fn default() -> Self {
-        EventLog::new()
-    }
-}
-
-impl EventLog {
-    pub const CAPACITY: usize = 1000;
-
-    pub fn new() -> EventLog {
-        EventLog::with_capacity(EventLog::CAPACITY)
-    }
-
-    pub fn with_capacity(capacity: usize) -> EventLog {
-        EventLog {
-            events: Vec::new(),
-            capacity: capacity.max(1),
-        }
-    }
-
-    /// Records `event`, counting it into an identical one when there is one.
-    pub fn record(&mut self, event: Event) {
-        if let Some(existing) = self.events.iter_mut().find(|e| e.same_as(&event)) {
-            existing.absorb(&event);
-            return;
-        }
-        if self.events.len() >= self.capacity {
-            let oldest = (0..self.events.len()).min_by_key(|&i| (self.events[i].last_seen, i));
-            if let Some(oldest) = oldest {
-                self.events.remove(oldest);
-            }
-        }
-        self.events.push(event);
-    }
-
-    /// Every event, by `last_seen`.
-    pub fn list(&self) -> Vec<Event> {
-        aggregate(self.events.iter().cloned())
-    }
-
-    /// The events of one object (`pod/web`) of a namespace, by `last_seen`.
-    pub fn for_object(&self, namespace: &str, object: &str) -> Vec<Event> {
-        aggregate(
-            self.events
-                .iter()
-                .filter(|e| e.namespace == namespace && e.object == object)
-                .cloned(),
-        )
-    }
-
-    pub fn len(&self) -> usize {
-        self.events.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
-    }
-}
-
 /// The container (spec name) a Docker event is about, when it is about `pod`:
 /// matched by its labels (so removed, re-created containers still count),
 /// else by id.
@@ -264,8 +198,12 @@ fn pod_event(pod: &ObservedPod, kind: EventType, reason: &str, message: String, 
 
 /// Events from Docker's event stream: created, started, exits, OOM kills.
 fn from_docker_events(pod: &ObservedPod, docker_events: &[EngineEvent]) -> Vec<Event> {
+    let mut in_order: Vec<&EngineEvent> = docker_events.iter().collect();
+    in_order.sort_by_key(|e| e.time_nanos);
+    // Containers asked to stop (`kill`): their next `die` is no failure.
+    let mut stopping: BTreeSet<&str> = BTreeSet::new();
     let mut events = Vec::new();
-    for event in docker_events {
+    for event in in_order {
         let Some(container) = container_of(pod, event) else {
             continue;
         };
@@ -274,26 +212,25 @@ fn from_docker_events(pod: &ObservedPod, docker_events: &[EngineEvent]) -> Vec<E
         }
         let at = event.time_nanos.div_euclid(1_000_000_000);
         let normal = |reason: &str, verb: &str| {
-            pod_event(
-                pod,
-                EventType::Normal,
-                reason,
-                format!("{verb} container {container}"),
-                at,
-            )
-            .in_container(&container)
+            let message = format!("{verb} container {container}");
+            pod_event(pod, EventType::Normal, reason, message, at).in_container(&container)
         };
+        let id = event.container_id.as_str();
         match event.action.as_str() {
             "create" => events.push(normal("Created", "Created")),
-            "start" => events.push(normal("Started", "Started")),
+            "start" => {
+                stopping.remove(id);
+                events.push(normal("Started", "Started"));
+            }
+            "kill" if stopping.insert(id) => events.push(normal("Killing", "Stopping")),
             "oom" => events.push(oom_event(pod, &container, at)),
+            "die" if stopping.remove(id) => {}
             "die" => {
                 let code = event
                     .attributes
                     .get("exitCode")
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(-1);
-                events.push(exit_event(pod, &container, code, at));
+                    .and_then(|c| c.parse().ok());
+                events.push(exit_event(pod, &container, code.unwrap_or(-1), at));
             }
             _ => {}
         }
@@ -397,7 +334,7 @@ fn repairs(pod: &ObservedPod) -> Vec<Event> {
 }
 
 /// The events of `pod`, from Docker's events (`die` with `exitCode`, `oom`,
-/// `start`, `create`) and, where those are missing, from the containers'
+/// `start`, `create`, `kill`: a `die` after a `kill` is a stop, not a failure) and, where those are missing, from the containers'
 /// inspected state; plus self-heal repairs. Aggregated, by `last_seen`.
 pub fn pod_events(pod: &ObservedPod, docker_events: &[EngineEvent]) -> Vec<Event> {
     let streamed = from_docker_events(pod, docker_events);

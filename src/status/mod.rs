@@ -2,6 +2,7 @@
 //! reports (`ObservedPod`), never stored by berth.
 
 mod container;
+mod event_log;
 #[cfg(test)]
 mod event_tests;
 pub mod events;
@@ -96,6 +97,21 @@ impl PodStatus {
                     message: message.to_string(),
                 };
             }
+        }
+        self
+    }
+
+    /// The node's engine stopped answering past the grace period: the pod
+    /// is Failed with reason `NodeLost`, as Kubernetes' node controller says.
+    pub fn node_lost(mut self, node: &str, pod: &str) -> PodStatus {
+        self.phase = Phase::Failed;
+        self.reason = Some("NodeLost".to_string());
+        self.message = Some(format!(
+            "Node {node} which was running pod {pod} is unresponsive"
+        ));
+        self.ready = 0;
+        for container in &mut self.containers {
+            container.ready = false;
         }
         self
     }

@@ -1,6 +1,8 @@
 //! The pod phase table of DESIGN.md §4 as one function: what each container
 //! is doing, and the restart policy, decide the pod's phase.
 
+use std::fmt;
+
 use crate::manifest::RestartPolicy;
 
 /// Kubernetes' pod phases.
@@ -20,6 +22,12 @@ impl Phase {
             Phase::Succeeded => "Succeeded",
             Phase::Failed => "Failed",
         }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -369,3 +369,18 @@ fn succeeded_pod_json_says_pod_completed() {
         "Completed"
     );
 }
+
+#[test]
+fn a_pod_on_a_lost_node_fails_with_node_lost() {
+    let web = pod("web").with(container("c1", "app").running(1)).build();
+    let status = pod_status(&web, Always, T0 + 5).node_lost("far", "web");
+    assert_eq!(
+        (status.phase, status.ready_column(), status.status_column()),
+        (Phase::Failed, "0/1".to_string(), "NodeLost".to_string())
+    );
+    assert_eq!(
+        status.message.as_deref(),
+        Some("Node far which was running pod web is unresponsive")
+    );
+    assert_eq!(to_k8s_json(&status)["reason"], "NodeLost");
+}
