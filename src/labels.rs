@@ -10,6 +10,11 @@ const NAME_MAX: usize = 63;
 const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', \
      and must start and end with an alphanumeric character";
 
+const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of \
+     alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric \
+     character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is \
+     '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
 const QUALIFIED_NAME_REGEX: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
 
 /// True when `text` matches `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`.
@@ -65,11 +70,7 @@ pub fn validate_value(value: &str) -> Result<(), String> {
         return Err(format!("must be no more than {NAME_MAX} characters"));
     }
     if !value.is_empty() && !is_qualified_name_shape(value) {
-        return Err(format!(
-            "a valid label must be an empty string or {QUALIFIED_NAME_MSG} (e.g. 'MyValue',  \
-             or 'my_value',  or '12345', regex used for validation is \
-             '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
-        ));
+        return Err(LABEL_VALUE_MSG.to_string());
     }
     Ok(())
 }

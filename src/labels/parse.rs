@@ -35,10 +35,11 @@ impl Tok {
         }
     }
 
-    /// An identifier in key position: `in` and `notin` are keywords there.
+    /// An identifier where a key may stand (`in` and `notin` are keywords
+    /// only where an operator is expected, as in Kubernetes).
     fn key(&self) -> Option<&str> {
         match self {
-            Tok::Ident(s) if s != "in" && s != "notin" => Some(s),
+            Tok::Ident(s) => Some(s),
             _ => None,
         }
     }
@@ -171,36 +172,48 @@ impl<'a> Parser<'a> {
         }
         let op = self.consume();
         match &op.0 {
-            Tok::Eq | Tok::DoubleEq => Ok(Requirement::Equals(key, self.exact_value()?)),
-            Tok::NotEq => Ok(Requirement::NotEquals(key, self.exact_value()?)),
-            Tok::Ident(word) if word == "in" => Ok(Requirement::In(key, self.value_set()?)),
-            Tok::Ident(word) if word == "notin" => Ok(Requirement::NotIn(key, self.value_set()?)),
-            Tok::Gt | Tok::Lt => Err(self.error(
-                op.1,
-                format!(
+            Tok::Eq | Tok::DoubleEq => {
+                let value = self.exact_value(&key)?;
+                Ok(Requirement::Equals(key, value))
+            }
+            Tok::NotEq => {
+                let value = self.exact_value(&key)?;
+                Ok(Requirement::NotEquals(key, value))
+            }
+            Tok::Ident(word) if word == "in" => {
+                let values = self.value_set(&key)?;
+                Ok(Requirement::In(key, values))
+            }
+            Tok::Ident(word) if word == "notin" => {
+                let values = self.value_set(&key)?;
+                Ok(Requirement::NotIn(key, values))
+            }
+            Tok::Gt | Tok::Lt => {
+                let message = format!(
                     "operator '{}' is not supported by berth selectors",
                     op.0.literal()
-                ),
-            )),
-            _ => Err(self.unexpected(&op, "!=, =, ==, in, notin")),
+                );
+                Err(self.error(op.1, message))
+            }
+            _ => Err(self.unexpected(&op, "'=', '!=', '==', 'in', 'notin'")),
         }
     }
 
     /// The value after `=`, `==` or `!=`; nothing before `,` or the end is "".
-    fn exact_value(&mut self) -> Result<String, SelectorError> {
+    fn exact_value(&mut self, key: &str) -> Result<String, SelectorError> {
         if matches!(self.peek(), Tok::End | Tok::Comma) {
             return Ok(String::new());
         }
         let tok = self.consume();
         match &tok.0 {
-            Tok::Ident(value) => self.checked_value(value.clone(), tok.1),
+            Tok::Ident(value) => self.checked_value(key, value.clone(), tok.1),
             _ => Err(self.unexpected(&tok, "identifier")),
         }
     }
 
     /// `( value? (, value?)* )`: an empty item is the empty string, sorted
     /// and without duplicates.
-    fn value_set(&mut self) -> Result<Vec<String>, SelectorError> {
+    fn value_set(&mut self, key: &str) -> Result<Vec<String>, SelectorError> {
         let open = self.consume();
         if open.0 != Tok::Open {
             return Err(self.unexpected(&open, "'('"));
@@ -210,7 +223,7 @@ impl<'a> Parser<'a> {
             let value = match self.peek().clone() {
                 Tok::Ident(value) => {
                     let position = self.consume().1;
-                    self.checked_value(value, position)?
+                    self.checked_value(key, value, position)?
                 }
                 Tok::Comma | Tok::Close => String::new(),
                 _ => {
@@ -231,9 +244,14 @@ impl<'a> Parser<'a> {
         Ok(values)
     }
 
-    fn checked_value(&self, value: String, position: usize) -> Result<String, SelectorError> {
-        validate_value(&value)
-            .map(|()| value.clone())
-            .map_err(|e| self.error(position, format!("invalid label value {value:?}: {e}")))
+    fn checked_value(
+        &self,
+        key: &str,
+        value: String,
+        position: usize,
+    ) -> Result<String, SelectorError> {
+        let message = |e| format!("invalid label value: {value:?}: at key: {key:?}: {e}");
+        validate_value(&value).map_err(|e| self.error(position, message(e)))?;
+        Ok(value)
     }
 }

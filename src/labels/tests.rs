@@ -214,6 +214,22 @@ fn empty_values_are_allowed_as_kubernetes_allows_them() {
 }
 
 #[test]
+fn keywords_are_plain_keys_and_values_outside_operator_position() {
+    assert_eq!(
+        sel("in=x").requirements,
+        vec![Requirement::Equals("in".into(), "x".into())]
+    );
+    assert_eq!(
+        sel("x,notin").requirements[0],
+        Requirement::Exists("notin".into())
+    );
+    assert_eq!(
+        sel("in in (in)").requirements,
+        vec![Requirement::In("in".into(), s(&["in"]))]
+    );
+}
+
+#[test]
 fn keywords_are_plain_values_after_an_operator() {
     assert_eq!(
         sel("a=in").requirements,
@@ -251,7 +267,11 @@ fn syntax_errors_say_what_was_found_where() {
             0,
             "found ',', expected: !, identifier, or 'end of string'",
         ),
-        ("a b", 2, "found 'b', expected: !=, =, ==, in, notin"),
+        (
+            "a b",
+            2,
+            "found 'b', expected: '=', '!=', '==', 'in', 'notin'",
+        ),
         ("a in x", 5, "found 'x', expected: '('"),
         ("a in (x", 7, "found 'end of string', expected: ',' or ')'"),
         ("a in (x y)", 8, "found 'y', expected: ',' or ')'"),
@@ -261,9 +281,9 @@ fn syntax_errors_say_what_was_found_where() {
         ("!", 1, "found 'end of string', expected: identifier"),
         ("a=b c=d", 4, "found 'c', expected: ',' or 'end of string'"),
         (
-            "in=x",
+            "=a",
             0,
-            "found 'in', expected: !, identifier, or 'end of string'",
+            "found '=', expected: !, identifier, or 'end of string'",
         ),
         ("a>1", 1, "operator '>' is not supported by berth selectors"),
     ];
@@ -290,18 +310,18 @@ fn invalid_keys_and_values_are_errors_at_their_position() {
     assert_eq!(err.position, 13);
     assert!(
         err.message
-            .starts_with("invalid label value \"-x\": a valid label must be"),
+            .starts_with("invalid label value: \"-x\": at key: \"app\": a valid label must be"),
         "{err}"
     );
     let long = format!("app={}", "v".repeat(64));
     assert_eq!(
         error(&long).message,
         format!(
-            "invalid label value {:?}: must be no more than 63 characters",
+            "invalid label value: {:?}: at key: \"app\": must be no more than 63 characters",
             "v".repeat(64)
         )
     );
-    assert_eq!(error("app=é").to_string(), "invalid selector \"app=é\" at character 4: invalid label value \"é\": a valid label must be an empty string or must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+    assert_eq!(error("app=é").to_string(), "invalid selector \"app=é\" at character 4: invalid label value: \"é\": at key: \"app\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
 }
 
 #[test]
