@@ -72,8 +72,18 @@ fn condition(kind: &str, holds: bool, reason: Option<&str>, message: Option<Stri
     Value::Object(object)
 }
 
-/// Initialized, Ready, ContainersReady, PodScheduled — as the kubelet lists them.
+/// Initialized, Ready, ContainersReady, PodScheduled — as the kubelet lists
+/// them; a pod no node took has only PodScheduled, False.
 fn conditions(status: &PodStatus) -> Value {
+    if let Some(why) = &status.unschedulable {
+        let scheduled = condition(
+            "PodScheduled",
+            false,
+            Some("Unschedulable"),
+            Some(why.clone()),
+        );
+        return json!([scheduled]);
+    }
     let unready: Vec<&str> = status
         .containers
         .iter()
@@ -83,13 +93,8 @@ fn conditions(status: &PodStatus) -> Value {
     let (reason, message) = if status.phase == Phase::Succeeded {
         ("PodCompleted", None)
     } else {
-        (
-            "ContainersNotReady",
-            Some(format!(
-                "containers with unready status: [{}]",
-                unready.join(" ")
-            )),
-        )
+        let message = format!("containers with unready status: [{}]", unready.join(" "));
+        ("ContainersNotReady", Some(message))
     };
     let ready = status.is_ready();
     json!([
@@ -120,6 +125,8 @@ pub fn to_k8s_json(status: &PodStatus) -> Value {
         object.insert("startTime".into(), time(status.start_time));
     }
     let containers: Vec<Value> = status.containers.iter().map(container_json).collect();
-    object.insert("containerStatuses".into(), Value::Array(containers));
+    if !containers.is_empty() {
+        object.insert("containerStatuses".into(), Value::Array(containers));
+    }
     Value::Object(object)
 }

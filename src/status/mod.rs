@@ -17,7 +17,7 @@ pub use events::{pod_events, Event, EventLog, EventType};
 pub use json::to_k8s_json;
 pub use phase::{pod_phase, ContainerFacts, Phase};
 
-use crate::manifest::RestartPolicy;
+use crate::manifest::{PodSpec, RestartPolicy};
 use crate::observed::ObservedPod;
 
 /// The pod reason while Docker keeps restarting a container that crashes.
@@ -82,9 +82,28 @@ pub struct PodStatus {
     pub start_time: Option<i64>,
     /// Sorted by container name, as the kubelet sorts them.
     pub containers: Vec<ContainerStatus>,
+    /// Why no node can take the pod (condition PodScheduled is then False).
+    pub unschedulable: Option<String>,
 }
 
 impl PodStatus {
+    /// A pod no node can take: Pending, not scheduled, nothing created.
+    pub fn unschedulable(spec: &PodSpec, message: &str) -> PodStatus {
+        PodStatus {
+            phase: Phase::Pending,
+            reason: None,
+            message: None,
+            ready: 0,
+            total: spec.containers.len(),
+            restarts: 0,
+            last_restart: None,
+            pod_ip: None,
+            start_time: None,
+            containers: Vec::new(),
+            unschedulable: Some(message.to_string()),
+        }
+    }
+
     /// Sets a reason only the caller knows (an image pull failure, a
     /// scheduling failure); containers not created yet wait for that reason.
     pub fn with_reason(mut self, reason: &str, message: &str) -> PodStatus {
@@ -213,6 +232,7 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
         }
     }
     names.sort();
+    names.dedup_by(|a, b| a.0 == b.0);
     let mut facts = Vec::new();
     let mut containers = Vec::new();
     let mut crash_looping = false;
@@ -242,6 +262,7 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
         pod_ip: pod_ip(pod),
         start_time: start_time(pod),
         containers,
+        unschedulable: None,
     }
 }
 

@@ -384,3 +384,24 @@ fn a_pod_on_a_lost_node_fails_with_node_lost() {
     );
     assert_eq!(to_k8s_json(&status)["reason"], "NodeLost");
 }
+
+#[test]
+fn an_unschedulable_pod_is_pending_and_not_scheduled() {
+    let spec: crate::manifest::PodSpec = serde_json::from_value(json!({
+        "containers": [{"name": "app", "image": "busybox:test", "imagePullPolicy": "IfNotPresent"}],
+        "restartPolicy": "Always",
+        "terminationGracePeriodSeconds": 30,
+    }))
+    .expect("spec");
+    let status = PodStatus::unschedulable(&spec, "0/1 nodes are available: 1 Insufficient memory.");
+    assert_eq!(
+        (status.phase, status.ready_column(), status.status_column()),
+        (Phase::Pending, "0/1".to_string(), "Pending".to_string())
+    );
+    let got = to_k8s_json(&status);
+    assert_eq!(
+        got["conditions"],
+        json!([{"type": "PodScheduled", "status": "False", "lastProbeTime": null, "reason": "Unschedulable", "message": "0/1 nodes are available: 1 Insufficient memory."}])
+    );
+    assert_eq!(got.get("containerStatuses"), None);
+}
