@@ -81,7 +81,7 @@ impl DockerEngine {
         // bollard's own timeout stays above ours so that ours speaks first.
         let slack = timeouts.call.max(timeouts.image) + Duration::from_secs(5);
         let docker = Docker::connect_with_host(&url)
-            .map_err(|e| connect_error(e.to_string()))?
+            .map_err(|e| connect_error(with_causes(&e)))?
             .with_timeout(slack);
         let docker = match tokio::time::timeout(timeouts.call, docker.negotiate_version()).await {
             Err(_) => {
@@ -90,7 +90,7 @@ impl DockerEngine {
                     timeouts.call,
                 ))
             }
-            Ok(Err(e)) => return Err(connect_error(e.to_string())),
+            Ok(Err(e)) => return Err(connect_error(with_causes(&e))),
             Ok(Ok(docker)) => docker,
         };
         Ok(DockerEngine {
@@ -149,9 +149,24 @@ fn map_error(operation: &str, what: &str, limit: Duration, error: DockerError) -
         DockerError::RequestTimeoutError => timeout(operation, limit),
         other => EngineError::Api {
             operation: operation.to_string(),
-            message: other.to_string(),
+            message: with_causes(&other),
         },
     }
+}
+
+/// The error and its causes, `: `-separated (hyper hides "connection
+/// refused" two levels down).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message = format!("{message}: {text}");
+        }
+        source = cause.source();
+    }
+    message
 }
 
 /// Treats Docker's answer `status` (e.g. 304 "already started") as success.
