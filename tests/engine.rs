@@ -472,3 +472,25 @@ async fn networks_refuse_duplicates_and_removal_while_in_use() {
         Vec::new()
     );
 }
+
+#[tokio::test]
+async fn concurrent_creations_of_one_network_leave_exactly_one() {
+    let project = Project::new("race");
+    let engine = engine().await;
+    let labels = labels(&project);
+    let (a, b, c) = tokio::join!(
+        engine.create_network(&project.name, &labels),
+        engine.create_network(&project.name, &labels),
+        engine.create_network(&project.name, &labels),
+    );
+    let succeeded = [&a, &b, &c].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(succeeded, 1, "{a:?} {b:?} {c:?}");
+    let named = common::docker(&[
+        "network",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("label={}", project.label()),
+    ]);
+    assert_eq!(named.lines().count(), 1, "{named}");
+}

@@ -1,6 +1,6 @@
 //! Containers, networks and volumes on the Docker engine.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use bollard::models::{ContainerInspectResponse, NetworkCreateRequest, VolumeCreateRequest};
@@ -143,46 +143,48 @@ impl DockerEngine {
     }
 
     /// The ids of the networks named exactly `name` (Docker's `name` filter
-    /// matches substrings), oldest id first.
+    /// matches substrings), oldest first.
     async fn network_ids(&self, name: &str) -> Result<Vec<String>> {
-        let filters =
-            std::collections::HashMap::from([("name".to_string(), vec![name.to_string()])]);
-        let request = self.docker.list_networks(Some(ListNetworksOptions {
+        let filters = HashMap::from([("name".to_string(), vec![name.to_string()])]);
+        let options = ListNetworksOptions {
             filters: Some(filters),
-        }));
+        };
+        let request = self.docker.list_networks(Some(options));
+        let operation = format!("list networks named {name}");
         let rows = self
-            .call(
-                &format!("list networks named {name}"),
-                name,
-                self.timeouts.call,
-                request,
-            )
+            .call(&operation, name, self.timeouts.call, request)
             .await?;
-        let mut ids: Vec<String> = rows
+        let mut found: Vec<(String, String)> = rows
             .into_iter()
             .filter(|n| n.name.as_deref() == Some(name))
-            .filter_map(|n| n.id)
+            .map(|n| {
+                (
+                    sortable_time(n.created.as_deref().unwrap_or("")),
+                    n.id.unwrap_or_default(),
+                )
+            })
             .collect();
-        ids.sort();
-        Ok(ids)
+        found.sort();
+        Ok(found.into_iter().map(|(_, id)| id).collect())
     }
 
     /// Creates a bridge network; one already named so is an error, as with
-    /// Docker's `CheckDuplicate` (which bollard 0.21 cannot send). Two
-    /// concurrent creations both go through on Docker 20.10, so the
-    /// duplicates are found afterwards and all but the smallest id removed.
+    /// Docker's `CheckDuplicate` (which bollard 0.21 cannot send). Docker
+    /// 20.10 lets concurrent creations through, so each creator looks again
+    /// afterwards: only the oldest network stays, the others' creators
+    /// remove their own and report the name as taken.
     pub(super) async fn create_net(
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
     ) -> Result<()> {
         let operation = format!("create network {name}");
-        let exists = || EngineError::Api {
+        let taken = || EngineError::Api {
             operation: operation.clone(),
             message: format!("network with name {name} already exists"),
         };
         if !self.network_ids(name).await?.is_empty() {
-            return Err(exists());
+            return Err(taken());
         }
         let request = NetworkCreateRequest {
             name: name.to_string(),
@@ -190,25 +192,18 @@ impl DockerEngine {
             labels: Some(labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
             ..Default::default()
         };
+        let request = self.docker.create_network(request);
         let created = self
-            .call(
-                &operation,
-                name,
-                self.timeouts.call,
-                self.docker.create_network(request),
-            )
+            .call(&operation, name, self.timeouts.call, request)
             .await?
             .id;
-        let ids = self.network_ids(name).await?;
-        for duplicate in ids.iter().skip(1) {
-            let request = tolerate(404, self.docker.remove_network(duplicate));
-            // A duplicate someone already uses stays; the name still resolves.
-            let _ = self
-                .call(&operation, duplicate, self.timeouts.call, request)
-                .await;
-        }
-        match ids.first() {
-            Some(survivor) if *survivor != created => Err(exists()),
+        match self.network_ids(name).await?.first() {
+            Some(oldest) if *oldest != created => {
+                let request = tolerate(404, self.docker.remove_network(&created));
+                self.call(&operation, &created, self.timeouts.call, request)
+                    .await?;
+                Err(taken())
+            }
             _ => Ok(()),
         }
     }
@@ -279,6 +274,21 @@ impl DockerEngine {
     }
 }
 
+/// Docker's RFC 3339 time with its fraction padded to nine digits, so that
+/// times from one engine sort as strings.
+fn sortable_time(time: &str) -> String {
+    let (whole, rest) = time.split_once('.').unwrap_or((time, ""));
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let zone = &rest[digits.len()..];
+    let zone = if rest.is_empty() {
+        whole.get(19..).unwrap_or("")
+    } else {
+        zone
+    };
+    let whole = whole.get(..19).unwrap_or(whole);
+    format!("{whole}.{digits:0<9}{zone}")
+}
+
 /// The parts of `docker inspect` berth reads; IPs only where one is set.
 fn details(response: ContainerInspectResponse) -> ContainerDetails {
     let state = response.state.unwrap_or_default();
@@ -307,5 +317,23 @@ fn details(response: ContainerInspectResponse) -> ContainerDetails {
         labels: btree(response.config.and_then(|c| c.labels)),
         running: state.running.unwrap_or(false),
         restarting: state.restarting.unwrap_or(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sortable_time;
+
+    #[test]
+    fn network_times_sort_as_strings_once_padded() {
+        assert_eq!(
+            sortable_time("2026-11-29T21:05:50.9295Z"),
+            "2026-11-29T21:05:50.929500000Z"
+        );
+        assert_eq!(
+            sortable_time("2026-11-29T21:05:50Z"),
+            "2026-11-29T21:05:50.000000000Z"
+        );
+        assert!(sortable_time("2026-11-29T21:05:50.9Z") > sortable_time("2026-11-29T21:05:50.12Z"));
     }
 }
