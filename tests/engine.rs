@@ -12,13 +12,7 @@ use berth::engine::{
     ContainerConfig, ContainerDetails, ContainerState, DockerEngine, Engine, EngineError, Mount,
     MountSource, RestartMode,
 };
-use common::{ensure_test_image, Project, TEST_IMAGE, TEST_PAUSE_IMAGE};
-
-async fn engine() -> DockerEngine {
-    DockerEngine::connect()
-        .await
-        .expect("connect to the local Docker engine")
-}
+use common::{engine, ensure_test_image, Project, TEST_IMAGE, TEST_PAUSE_IMAGE};
 
 fn labels(project: &Project) -> BTreeMap<String, String> {
     project.labels().into_iter().collect()
@@ -197,6 +191,10 @@ async fn a_container_with_env_volume_bind_and_alias_serves_its_network_peer() {
         wait_for_exit(&engine, &client_id).await.exit_code,
         0,
         "the peer could not fetch through the alias"
+    );
+    assert_eq!(
+        project.containers(),
+        vec![client.name.clone(), web.name.clone()]
     );
     assert_eq!(
         engine.list_volumes(&project.labels()).await.unwrap(),

@@ -96,6 +96,13 @@ pub fn berth(args: &[&str]) -> Output {
     berth_with_env(args, &[])
 }
 
+/// Runs `berth` in `dir` (its working directory).
+pub fn berth_in(dir: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
+    command.args(args).current_dir(dir).env("NO_COLOR", "1");
+    run_with_timeout(command, &[], BERTH_TIMEOUT)
+}
+
 /// Same, with extra environment variables.
 pub fn berth_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
@@ -225,6 +232,13 @@ impl Project {
         format!("localhost/{}:1", self.name)
     }
 
+    /// The names of this project's containers (running or not), sorted.
+    pub fn containers(&self) -> Vec<String> {
+        let mut names = self.objects(&["ps", "-a", "--format", "{{.Names}}"]);
+        names.sort();
+        names
+    }
+
     /// Ids or names of this project's objects of `kind` (`ps -a`, `volume ls`, `network ls`).
     fn objects(&self, list: &[&str]) -> Vec<String> {
         let filter = format!("label={}", self.label());
@@ -264,6 +278,13 @@ impl Drop for Project {
     fn drop(&mut self) {
         self.clean();
     }
+}
+
+/// The local engine through berth's own client (30 s per call).
+pub async fn engine() -> berth::engine::DockerEngine {
+    berth::engine::DockerEngine::connect()
+        .await
+        .expect("connect to the local Docker engine")
 }
 
 /// A temporary directory of manifests, removed when dropped.
