@@ -16,7 +16,7 @@ use futures_util::StreamExt;
 
 use super::{EngineError, EngineEvent, Result};
 
-pub use create::container_body;
+use create::container_body;
 
 /// Where a client looks when `DOCKER_HOST` is not set.
 pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
