@@ -339,3 +339,24 @@ fn a_requested_stop_is_killing_not_a_failure() {
     assert_eq!(events[1].message, "Stopping container app");
     assert_eq!(events[3].message, "container app exited with code 1");
 }
+
+#[test]
+fn a_container_docker_could_not_start_reports_the_error() {
+    let web = pod("web")
+        .with(container("c1", "app").start_error("exec: \"nope\": executable file not found"))
+        .build();
+    let events = pod_events(&web, &[]);
+    let failed = events
+        .iter()
+        .find(|e| e.reason == "Failed")
+        .expect("failed");
+    assert_eq!(failed.kind, EventType::Warning);
+    assert_eq!(
+        failed.message,
+        "Error: failed to start container app: exec: \"nope\": executable file not found"
+    );
+    assert!(
+        events.iter().all(|e| e.reason != "Started"),
+        "it never started"
+    );
+}

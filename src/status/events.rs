@@ -238,6 +238,35 @@ fn from_docker_events(pod: &ObservedPod, docker_events: &[EngineEvent]) -> Vec<E
     events
 }
 
+/// What a container's inspected state says happened to it, in Unix seconds.
+struct Facts {
+    created: i64,
+    started: Option<i64>,
+    finished: Option<i64>,
+    running: bool,
+}
+
+impl Facts {
+    fn of(c: &ObservedContainer) -> Facts {
+        let details = c.details.as_ref();
+        let running = matches!(
+            c.summary.state,
+            engine::ContainerState::Running | engine::ContainerState::Paused
+        );
+        let started = details.and_then(|d| parse_rfc3339(&d.started_at));
+        Facts {
+            created: c.summary.created,
+            started: started.or(running.then_some(c.summary.created)),
+            finished: details.and_then(|d| parse_rfc3339(&d.finished_at)),
+            running,
+        }
+    }
+
+    fn short_last_run(&self) -> bool {
+        matches!((self.started, self.finished), (Some(s), Some(f)) if f >= s && f - s < CRASH_RUN_SECONDS)
+    }
+}
+
 /// Events read from a container's state, for whatever Docker's event
 /// stream did not cover (`covered`: reasons already seen for it).
 fn from_state(
@@ -246,42 +275,41 @@ fn from_state(
     c: &ObservedContainer,
     covered: &[&str],
 ) -> Vec<Event> {
-    let mut events = Vec::new();
+    let facts = Facts::of(c);
     let uncovered = |reason: &str| !covered.contains(&reason);
-    let details = c.details.as_ref();
-    let started = details.and_then(|d| parse_rfc3339(&d.started_at));
-    let finished = details.and_then(|d| parse_rfc3339(&d.finished_at));
-    let running = matches!(
-        c.summary.state,
-        engine::ContainerState::Running | engine::ContainerState::Paused
-    );
+    let event = |kind, reason: &str, message: String, at| {
+        pod_event(pod, kind, reason, message, at).in_container(name)
+    };
+    let mut events = Vec::new();
     if uncovered("Created") {
-        let message = format!("Created container {name}");
-        events.push(
-            pod_event(
-                pod,
-                EventType::Normal,
-                "Created",
-                message,
-                c.summary.created,
-            )
-            .in_container(name),
-        );
+        events.push(event(
+            EventType::Normal,
+            "Created",
+            format!("Created container {name}"),
+            facts.created,
+        ));
     }
-    let started = started.or(running.then_some(c.summary.created));
-    if let (true, Some(at)) = (uncovered("Started"), started) {
-        events.push(
-            pod_event(
-                pod,
-                EventType::Normal,
-                "Started",
-                format!("Started container {name}"),
-                at,
-            )
-            .in_container(name),
-        );
+    if let (true, Some(at)) = (uncovered("Started"), facts.started) {
+        events.push(event(
+            EventType::Normal,
+            "Started",
+            format!("Started container {name}"),
+            at,
+        ));
     }
-    if let (Some(d), Some(at), false) = (details, finished, running) {
+    let Some(d) = c.details.as_ref() else {
+        return events;
+    };
+    if !d.error.is_empty() {
+        let message = format!("Error: failed to start container {name}: {}", d.error);
+        events.push(event(
+            EventType::Warning,
+            "Failed",
+            message,
+            facts.finished.unwrap_or(facts.created),
+        ));
+    }
+    if let (Some(at), false) = (facts.finished, facts.running) {
         if uncovered("Completed") && uncovered("Failed") {
             events.push(exit_event(pod, name, d.exit_code, at));
         }
@@ -289,18 +317,18 @@ fn from_state(
             events.push(oom_event(pod, name, at));
         }
     }
-    if let Some(d) = details.filter(|d| d.restart_count > 0) {
+    if d.restart_count > 0 {
         let message = format!("container {name} restarted {} times", d.restart_count);
-        let at = started.or(finished).unwrap_or(c.summary.created);
-        events
-            .push(pod_event(pod, EventType::Warning, "Restarted", message, at).in_container(name));
-        let short_run = matches!((started, finished), (Some(s), Some(f)) if f >= s && f - s < CRASH_RUN_SECONDS);
-        if c.summary.state == engine::ContainerState::Restarting && short_run {
+        let at = facts.started.or(facts.finished).unwrap_or(facts.created);
+        events.push(event(EventType::Warning, "Restarted", message, at));
+        if c.summary.state == engine::ContainerState::Restarting && facts.short_last_run() {
             let message = format!("Back-off restarting failed container {name}");
-            let at = finished.unwrap_or(at);
-            events.push(
-                pod_event(pod, EventType::Warning, "BackOff", message, at).in_container(name),
-            );
+            events.push(event(
+                EventType::Warning,
+                "BackOff",
+                message,
+                facts.finished.unwrap_or(at),
+            ));
         }
     }
     events
