@@ -93,6 +93,23 @@ fn wait_for_running(project: &Project, names: &[String]) {
     );
 }
 
+/// Waits until exactly `count` pods exist, all Running; returns their names.
+fn wait_for_replicas(project: &Project, count: usize) -> Vec<String> {
+    let mut last = Vec::new();
+    let done = wait_until(PATIENCE, || {
+        last = live_pods(project);
+        last.len() == count && last.iter().all(|p| p["status"]["phase"] == "Running")
+    });
+    assert!(
+        done,
+        "never {count} pods all Running; last seen:\n{}",
+        serde_json::to_string_pretty(&last).unwrap_or_default()
+    );
+    last.iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
 /// `+ pod default/web-3 …` / `- pod default/web-0 …` lines as (sign, pod).
 fn pod_changes(out: &Output) -> Vec<(char, String)> {
     out.stdout
@@ -282,6 +299,7 @@ fn a_template_change_rolls_the_pods_over_one_at_a_time() {
     dir.write("rc.json", &rc_manifest(3, "2"));
     let (fewest, out) = fewest_running_during(&project, || apply(&project, &dir));
     assert!(out.success(), "apply: {}\n{}", out.stdout, out.stderr);
+    eprintln!("the rollout of 3 replicas:\n{}", out.stdout);
     let signs: String = pod_changes(&out).iter().map(|(sign, _)| *sign).collect();
     assert_eq!(
         signs, "+-+-+-",
@@ -292,10 +310,10 @@ fn a_template_change_rolls_the_pods_over_one_at_a_time() {
         fewest >= 3,
         "never fewer than 3 replicas running, saw {fewest}"
     );
-    wait_for_running(&project, &["web-0".into(), "web-1".into(), "web-2".into()]);
-    for pod in ["web-0", "web-1", "web-2"] {
+    // New pods take the lowest free ordinal while old ones still hold theirs.
+    for pod in wait_for_replicas(&project, 3) {
         assert_eq!(
-            version_of(&project, pod),
+            version_of(&project, &pod),
             "2",
             "{pod} runs the new template"
         );
@@ -312,11 +330,10 @@ fn a_template_change_rolls_the_pods_over_one_at_a_time() {
 #[ignore]
 fn measure_rollout_of_ten_replicas() {
     let (project, dir) = running_rc("rc-measure", 10);
-    let names: Vec<String> = (0..10).map(|n| format!("web-{n}")).collect();
     let started = Instant::now();
     dir.write("rc.json", &rc_manifest(10, "2"));
     let (fewest, _) = fewest_running_during(&project, || apply_ok(&project, &dir));
-    wait_for_running(&project, &names);
+    wait_for_replicas(&project, 10);
     let rollout = started.elapsed();
     let started = Instant::now();
     dir.remove("rc.json");
@@ -325,7 +342,7 @@ fn measure_rollout_of_ten_replicas() {
     assert!(emptied.success(), "{}\n{}", emptied.stdout, emptied.stderr);
     dir.write("rc.json", &rc_manifest(10, "3"));
     apply_ok(&project, &dir);
-    wait_for_running(&project, &names);
+    wait_for_replicas(&project, 10);
     let recreate = started.elapsed();
     eprintln!(
         "measure: 10 replicas: rollout {rollout:?} (never fewer than {fewest} running); \

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{
     apply_ok, berth, container_status, describe_pod, ensure_test_image, live_events, live_pod,
-    wait_for_pod, ManifestDir, Project, TEST_IMAGE,
+    wait_for_pod, wait_until, ManifestDir, Project, TEST_IMAGE,
 };
 use serde_json::{json, Value};
 
@@ -125,12 +125,18 @@ fn events_of(project: &Project, pod: &str, reason: &str) -> Vec<(String, String)
         .collect()
 }
 
+/// Waits (events are derived from Docker's event stream, a moment behind)
+/// for a `reason` event of pod `pod` whose message contains `message_part`.
 fn assert_event(project: &Project, reason: &str, message_part: &str) {
-    let found = events_of(project, "pod", reason);
-    assert!(
+    let mut found = Vec::new();
+    let seen = wait_until(Duration::from_secs(5), || {
+        found = events_of(project, "pod", reason);
         found
             .iter()
-            .any(|(_, message)| message.contains(message_part)),
+            .any(|(_, message)| message.contains(message_part))
+    });
+    assert!(
+        seen,
         "no {reason} event saying {message_part:?} for pod; found {found:?}; all events:\n{}",
         berth(&["events", "--project", &project.name]).stdout
     );
@@ -324,20 +330,23 @@ fn a_container_crashing_under_always_shows_crash_loop_back_off() {
         |p| p["status"]["reason"] == "CrashLoopBackOff",
     );
     assert_eq!(phase(&pod), "Running", "{pod:#}");
-    let table = berth(&["get", "pods", "--project", &project.name]).stdout;
-    let row = table.lines().find(|l| l.starts_with("pod ")).unwrap_or("");
-    assert!(
-        row.contains("CrashLoopBackOff"),
-        "the STATUS column shows the crash loop:\n{table}"
-    );
-    let described = describe_pod(&project, "pod");
-    let exit_line = described
-        .lines()
-        .find(|l| l.to_ascii_lowercase().contains("exit code"));
-    assert!(
-        exit_line.is_some_and(|l| l.split_whitespace().last() == Some("1")),
-        "describe shows the last exit code 1:\n{described}"
-    );
+    // While Docker runs it again for a moment kubectl says Running too:
+    // wait for the back-off, which grows with every restart.
+    let mut table = String::new();
+    let shown = wait_until(PATIENCE, || {
+        table = berth(&["get", "pods", "--project", &project.name]).stdout;
+        let row = table.lines().find(|l| l.starts_with("pod ")).unwrap_or("");
+        row.contains("CrashLoopBackOff")
+    });
+    assert!(shown, "the STATUS column shows the crash loop:\n{table}");
+    let mut described = String::new();
+    let shown = wait_until(PATIENCE, || {
+        described = describe_pod(&project, "pod");
+        described
+            .lines()
+            .any(|l| l.trim_start().starts_with("Exit Code:") && l.trim_end().ends_with(" 1"))
+    });
+    assert!(shown, "describe shows the last exit code 1:\n{described}");
 }
 
 #[test]

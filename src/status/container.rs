@@ -32,13 +32,32 @@ pub fn termination_reason(exit_code: i64, oom_killed: bool) -> &'static str {
     }
 }
 
+/// Docker's state of a container. The inspect, when there is one, is newer
+/// than the list it followed: a container listed as `restarting` may already
+/// run again (its exit code then reset to 0), one listed as running may have
+/// died since. Paused, removing and dead containers keep the listed state.
+pub fn docker_state(observed: &ObservedContainer) -> engine::ContainerState {
+    use engine::ContainerState::{Created, Dead, Exited, Paused, Removing, Restarting, Running};
+    let listed = observed.summary.state;
+    let Some(d) = observed.details.as_ref() else {
+        return listed;
+    };
+    match (listed, d.restarting, d.running) {
+        (Paused | Removing | Dead, _, _) => listed,
+        (_, true, _) => Restarting,
+        (_, false, true) => Running,
+        (Created, false, false) => Created,
+        _ => Exited,
+    }
+}
+
 /// What the phase table needs to know of a container.
 fn facts(observed: Option<&ObservedContainer>) -> ContainerFacts {
     let Some(observed) = observed else {
         return ContainerFacts::Waiting;
     };
     let details = observed.details.as_ref();
-    match observed.summary.state {
+    match docker_state(observed) {
         engine::ContainerState::Created => ContainerFacts::Waiting,
         engine::ContainerState::Running | engine::ContainerState::Paused => ContainerFacts::Running,
         engine::ContainerState::Restarting => ContainerFacts::Restarting,

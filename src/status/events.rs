@@ -250,7 +250,7 @@ impl Facts {
     fn of(c: &ObservedContainer) -> Facts {
         let details = c.details.as_ref();
         let running = matches!(
-            c.summary.state,
+            super::container::docker_state(c),
             engine::ContainerState::Running | engine::ContainerState::Paused
         );
         let started = details.and_then(|d| parse_rfc3339(&d.started_at));
@@ -321,7 +321,8 @@ fn from_state(
         let message = format!("container {name} restarted {} times", d.restart_count);
         let at = facts.started.or(facts.finished).unwrap_or(facts.created);
         events.push(event(EventType::Warning, "Restarted", message, at));
-        if c.summary.state == engine::ContainerState::Restarting && facts.short_last_run() {
+        let restarting = super::container::docker_state(c) == engine::ContainerState::Restarting;
+        if restarting && facts.short_last_run() {
             let message = format!("Back-off restarting failed container {name}");
             events.push(event(
                 EventType::Warning,

@@ -11,6 +11,8 @@ pub(crate) mod fixtures;
 mod json;
 pub mod phase;
 #[cfg(test)]
+mod state_tests;
+#[cfg(test)]
 mod tests;
 
 pub use events::{pod_events, Event, EventLog, EventType};
