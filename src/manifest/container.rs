@@ -1,0 +1,429 @@
+//! One container of a pod spec: decoding, Kubernetes defaults and validation
+//! (ports, env, resources, volume mounts).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::decode::{index, join, Decoder};
+use super::model::{
+    Container, ContainerPort, EnvVar, Protocol, PullPolicy, Resources, VolumeMount,
+};
+use super::schema::{CONTAINER, CONTAINER_PORT, ENV_VAR, RESOURCES, VOLUME_MOUNT};
+use crate::names;
+use crate::quantity::Quantity;
+use crate::yaml::Node;
+
+/// The pod's volumes as the containers see them.
+#[derive(Debug, Default)]
+pub struct PodVolumes {
+    pub supported: HashSet<String>,
+    /// Declared with a source berth does not implement (already reported).
+    pub unsupported: HashSet<String>,
+}
+
+/// A host port a container publishes, for the pod-wide uniqueness check.
+pub struct HostPortUse<'n> {
+    pub port: u16,
+    pub protocol: Protocol,
+    pub host_ip: String,
+    pub node: &'n Node,
+    pub path: String,
+}
+
+pub fn container<'n>(
+    d: &mut Decoder,
+    node: &'n Node,
+    path: &str,
+    volumes: &PodVolumes,
+    host_ports: &mut Vec<HostPortUse<'n>>,
+) -> Option<Container> {
+    let fields = d.mapping(node, path, &CONTAINER, &[])?;
+    let name = required_string(d, &fields, "name", path);
+    if let (Some(name), Some(name_node)) = (&name, fields.get("name")) {
+        if let Err(message) = names::dns1123_label(name) {
+            d.error(
+                name_node,
+                &join(path, "name"),
+                format!("invalid container name {name:?}: {message}"),
+            );
+        }
+    }
+    let image = required_string(d, &fields, "image", path);
+    if let (Some(image), Some(image_node)) = (&image, fields.get("image")) {
+        if image.trim().is_empty() {
+            d.error(image_node, &join(path, "image"), "required field is empty");
+        } else if image.trim() != image {
+            d.error(
+                image_node,
+                &join(path, "image"),
+                "must not have leading or trailing whitespace",
+            );
+        }
+    }
+    let field = |name: &str| fields.get(name).map(|n| (n, join(path, name)));
+    let command = field("command")
+        .map(|(n, p)| d.string_list(n, &p))
+        .unwrap_or_default();
+    let args = field("args")
+        .map(|(n, p)| d.string_list(n, &p))
+        .unwrap_or_default();
+    let working_dir = field("workingDir").and_then(|(n, p)| d.string(n, &p));
+    let ports = field("ports")
+        .map(|(n, p)| ports(d, n, &p, host_ports))
+        .unwrap_or_default();
+    let env = field("env").map(|(n, p)| env(d, n, &p)).unwrap_or_default();
+    let resources = field("resources")
+        .map(|(n, p)| resources(d, n, &p))
+        .unwrap_or_default();
+    let volume_mounts = field("volumeMounts")
+        .map(|(n, p)| mounts(d, n, &p, volumes))
+        .unwrap_or_default();
+    let pull = field("imagePullPolicy").and_then(|(n, p)| pull_policy(d, n, &p));
+    let (name, image) = (name?, image?);
+    let image_pull_policy = pull.unwrap_or_else(|| PullPolicy::default_for(&image));
+    Some(Container {
+        name,
+        image,
+        command,
+        args,
+        env,
+        ports,
+        resources,
+        volume_mounts,
+        working_dir,
+        image_pull_policy,
+    })
+}
+
+fn required_string(
+    d: &mut Decoder,
+    fields: &super::decode::Fields,
+    name: &str,
+    path: &str,
+) -> Option<String> {
+    match fields.get(name) {
+        Some(node) => d.string(node, &join(path, name)),
+        None => {
+            d.required(fields.node, &join(path, name));
+            None
+        }
+    }
+}
+
+fn pull_policy(d: &mut Decoder, node: &Node, path: &str) -> Option<PullPolicy> {
+    match d.string(node, path)?.as_str() {
+        "Always" => Some(PullPolicy::Always),
+        "IfNotPresent" => Some(PullPolicy::IfNotPresent),
+        "Never" => Some(PullPolicy::Never),
+        other => {
+            d.error(node, path, format!("unsupported value {other:?}: supported values: \"Always\", \"IfNotPresent\", \"Never\""));
+            None
+        }
+    }
+}
+
+pub fn protocol(d: &mut Decoder, node: Option<&Node>, path: &str) -> Protocol {
+    let Some(node) = node else {
+        return Protocol::Tcp;
+    };
+    match d.string(node, path).as_deref() {
+        Some("TCP") | None => Protocol::Tcp,
+        Some("UDP") => Protocol::Udp,
+        Some("SCTP") => Protocol::Sctp,
+        Some(other) => {
+            d.error(
+                node,
+                path,
+                format!(
+                    "unsupported value {other:?}: supported values: \"TCP\", \"UDP\", \"SCTP\""
+                ),
+            );
+            Protocol::Tcp
+        }
+    }
+}
+
+fn ports<'n>(
+    d: &mut Decoder,
+    node: &'n Node,
+    path: &str,
+    host_ports: &mut Vec<HostPortUse<'n>>,
+) -> Vec<ContainerPort> {
+    let mut out = Vec::new();
+    let mut names_seen: HashMap<String, usize> = HashMap::new();
+    for (i, item) in d.seq(node, path).iter().enumerate() {
+        let item_path = index(path, i);
+        let Some(fields) = d.mapping(item, &item_path, &CONTAINER_PORT, &[]) else {
+            continue;
+        };
+        let container_port = match fields.get("containerPort") {
+            Some(n) => d.int_in(n, &join(&item_path, "containerPort"), 1, 65535),
+            None => {
+                d.required(item, &join(&item_path, "containerPort"));
+                None
+            }
+        };
+        let host_port = fields.get("hostPort").and_then(|n| {
+            let p = join(&item_path, "hostPort");
+            match d.int(n, &p)? {
+                0 => None,
+                port if (1..=65535).contains(&port) => Some(port),
+                port => {
+                    d.error(
+                        n,
+                        &p,
+                        format!("must be between 1 and 65535, inclusive (found {port})"),
+                    );
+                    None
+                }
+            }
+        });
+        let protocol = protocol(d, fields.get("protocol"), &join(&item_path, "protocol"));
+        let host_ip = fields.get("hostIP").and_then(|n| {
+            let p = join(&item_path, "hostIP");
+            let ip = d.string(n, &p)?;
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                d.error(n, &p, format!("invalid IP address {ip:?}"));
+            }
+            Some(ip)
+        });
+        let name = fields.get("name").and_then(|n| {
+            let p = join(&item_path, "name");
+            let name = d.string(n, &p)?;
+            if let Err(message) = names::port_name(&name) {
+                d.error(n, &p, format!("invalid port name {name:?}: {message}"));
+            } else if let Some(first) = names_seen.insert(name.clone(), i) {
+                d.error(
+                    n,
+                    &p,
+                    format!("duplicate port name {name:?} (also {})", index(path, first)),
+                );
+            }
+            Some(name)
+        });
+        if let Some(port) = host_port {
+            let host_ip = host_ip.clone().unwrap_or_default();
+            host_ports.push(HostPortUse {
+                port: port as u16,
+                protocol,
+                host_ip,
+                node: item,
+                path: item_path.clone(),
+            });
+        }
+        if let Some(container_port) = container_port {
+            out.push(ContainerPort {
+                name,
+                container_port: container_port as u16,
+                host_port: host_port.map(|p| p as u16),
+                host_ip,
+                protocol,
+            });
+        }
+    }
+    out
+}
+
+fn env(d: &mut Decoder, node: &Node, path: &str) -> Vec<EnvVar> {
+    let mut out = Vec::new();
+    for (i, item) in d.seq(node, path).iter().enumerate() {
+        let item_path = index(path, i);
+        let Some(fields) = d.mapping(item, &item_path, &ENV_VAR, &[]) else {
+            continue;
+        };
+        let Some(name) = required_string(d, &fields, "name", &item_path) else {
+            continue;
+        };
+        if let Err(message) = names::env_var_name(&name) {
+            let name_node = fields.get("name").unwrap_or(item);
+            d.error(
+                name_node,
+                &join(&item_path, "name"),
+                format!("invalid environment variable name {name:?}: {message}"),
+            );
+        }
+        let value = fields
+            .get("value")
+            .and_then(|n| d.string(n, &join(&item_path, "value")));
+        let from_elsewhere = item.get("valueFrom").is_some_and(|n| !n.is_null());
+        if value.is_none() && from_elsewhere {
+            continue;
+        }
+        out.push(EnvVar {
+            name,
+            value: value.unwrap_or_default(),
+        });
+    }
+    out
+}
+
+/// Limits and requests; requests default to limits (Kubernetes' defaulting)
+/// and may not exceed them.
+fn resources(d: &mut Decoder, node: &Node, path: &str) -> Resources {
+    let Some(fields) = d.mapping(node, path, &RESOURCES, &[]) else {
+        return Resources::default();
+    };
+    let limits = fields
+        .get("limits")
+        .map(|n| resource_list(d, n, &join(path, "limits"), false))
+        .unwrap_or_default();
+    let requests = fields
+        .get("requests")
+        .map(|n| resource_list(d, n, &join(path, "requests"), false))
+        .unwrap_or_default();
+    for (name, (request, request_node)) in &requests {
+        if let Some((limit, _)) = limits.get(name) {
+            if let (Ok(r), Ok(l)) = (Quantity::parse(request), Quantity::parse(limit)) {
+                if r > l {
+                    let p = format!("{}[{name}]", join(path, "requests"));
+                    d.error(
+                        request_node,
+                        &p,
+                        format!("must be less than or equal to {name} limit of {limit}"),
+                    );
+                }
+            }
+        }
+    }
+    let mut out = Resources {
+        limits: limits
+            .iter()
+            .map(|(k, (v, _))| (k.clone(), v.clone()))
+            .collect(),
+        requests: requests.into_iter().map(|(k, (v, _))| (k, v)).collect(),
+    };
+    for (name, limit) in &out.limits {
+        out.requests
+            .entry(name.clone())
+            .or_insert_with(|| limit.clone());
+    }
+    out
+}
+
+/// A resource list (`cpu: 500m`), every quantity parsed. `node_capacity`
+/// also allows `pods`.
+pub fn resource_list<'n>(
+    d: &mut Decoder,
+    node: &'n Node,
+    path: &str,
+    node_capacity: bool,
+) -> BTreeMap<String, (String, &'n Node)> {
+    let mut out = BTreeMap::new();
+    let Some(entries) = node.entries() else {
+        if !node.is_null() {
+            d.expected(node, path, "mapping of resource names to quantities");
+        }
+        return out;
+    };
+    for (key, value) in entries {
+        let Some(name) = key.text() else { continue };
+        let entry_path = format!("{path}[{name}]");
+        if let Err(message) = resource_name(name, node_capacity) {
+            d.error(key, &entry_path, message);
+        }
+        let Some(text) = d.quantity_text(value, &entry_path) else {
+            continue;
+        };
+        match Quantity::parse(&text) {
+            Ok(q) if q.milli() < 0 => {
+                d.error(value, &entry_path, "must be greater than or equal to 0")
+            }
+            Ok(_) => {}
+            Err(message) => d.error(
+                value,
+                &entry_path,
+                format!("invalid quantity {text:?}: {message}"),
+            ),
+        }
+        out.insert(name.to_string(), (text, value));
+    }
+    out
+}
+
+/// Kubernetes' resource names: standard ones, `hugepages-*`, or qualified
+/// names with a domain prefix.
+fn resource_name(name: &str, node_capacity: bool) -> Result<(), String> {
+    let standard = ["cpu", "memory", "ephemeral-storage"];
+    if standard.contains(&name)
+        || name.starts_with("hugepages-")
+        || (node_capacity && name == "pods")
+    {
+        return Ok(());
+    }
+    if name.contains('/') {
+        return crate::labels::validate_key(name)
+            .map_err(|m| format!("invalid resource name {name:?}: {m}"));
+    }
+    Err(format!("unknown resource name {name:?}: must be cpu, memory, ephemeral-storage, hugepages-<size> or a domain-prefixed name"))
+}
+
+fn mounts(d: &mut Decoder, node: &Node, path: &str, volumes: &PodVolumes) -> Vec<VolumeMount> {
+    let mut out = Vec::new();
+    let mut mount_paths: HashMap<String, usize> = HashMap::new();
+    for (i, item) in d.seq(node, path).iter().enumerate() {
+        let item_path = index(path, i);
+        let Some(fields) = d.mapping(item, &item_path, &VOLUME_MOUNT, &[]) else {
+            continue;
+        };
+        let name = required_string(d, &fields, "name", &item_path);
+        let mount_path = required_string(d, &fields, "mountPath", &item_path);
+        let read_only = fields
+            .get("readOnly")
+            .and_then(|n| d.bool(n, &join(&item_path, "readOnly")))
+            .unwrap_or(false);
+        let sub_path = fields.get("subPath").and_then(|n| {
+            let p = join(&item_path, "subPath");
+            let sub = d.string(n, &p)?;
+            if sub.starts_with('/') || sub.split('/').any(|part| part == "..") {
+                d.error(n, &p, "must be a relative path without '..'");
+            }
+            Some(sub).filter(|s| !s.is_empty())
+        });
+        if let (Some(mount_path), Some(path_node)) = (&mount_path, fields.get("mountPath")) {
+            let p = join(&item_path, "mountPath");
+            if !mount_path.starts_with('/') {
+                d.error(
+                    path_node,
+                    &p,
+                    format!("must be an absolute path (found {mount_path:?})"),
+                );
+            } else if let Some(first) = mount_paths.insert(mount_path.clone(), i) {
+                d.error(
+                    path_node,
+                    &p,
+                    format!(
+                        "must be unique: {mount_path:?} is also mounted by {}",
+                        index(path, first)
+                    ),
+                );
+            }
+        }
+        let (Some(name), Some(mount_path)) = (name, mount_path) else {
+            continue;
+        };
+        let name_node = fields.get("name").unwrap_or(item);
+        if volumes.unsupported.contains(&name) {
+            d.unsupported(
+                name_node,
+                &join(&item_path, "name"),
+                format!(
+                    "volume {name:?} has a source berth does not support; this mount is ignored"
+                ),
+            );
+            continue;
+        }
+        if !volumes.supported.contains(&name) {
+            d.error(
+                name_node,
+                &join(&item_path, "name"),
+                format!("volume {name:?} not found: must name a volume in spec.volumes"),
+            );
+        }
+        out.push(VolumeMount {
+            name,
+            mount_path,
+            read_only,
+            sub_path,
+        });
+    }
+    out
+}

@@ -1,0 +1,349 @@
+//! The four kinds berth handles — Pod, ReplicationController, Service, Node
+//! (and the seed's v1beta1 Minion) — decoded from a document's root.
+
+use std::collections::HashMap;
+
+use super::container::{protocol, resource_list};
+use super::decode::{index, join, Decoder};
+use super::meta::{label_map, object_meta, template_meta};
+use super::model::{
+    Labels, Node, ObjectMeta, Pod, PodTemplate, ReplicationController, ResourceList, RestartPolicy,
+    Service, ServicePort, DOCKER_HOST_ANNOTATION,
+};
+use super::pod::pod_spec;
+use super::schema::{
+    Schema, LEGACY_FIELDS, MINION, MINION_RESOURCES, NODE_SPEC, NODE_STATUS, POD, POD_TEMPLATE,
+    RC_SPEC, SERVICE_PORT, SERVICE_SPEC,
+};
+use crate::names;
+use crate::yaml::{self, Resolved};
+
+/// One decoded object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Object {
+    Pod(Pod),
+    Controller(ReplicationController),
+    Service(Service),
+    Node(Node),
+}
+
+impl Object {
+    /// (kind, namespace, name, source): what must be unique.
+    pub fn identity(&self) -> (&'static str, &str, &str, &super::model::Source) {
+        match self {
+            Object::Pod(o) => ("Pod", &o.meta.namespace, &o.meta.name, &o.source),
+            Object::Controller(o) => (
+                "ReplicationController",
+                &o.meta.namespace,
+                &o.meta.name,
+                &o.source,
+            ),
+            Object::Service(o) => ("Service", &o.meta.namespace, &o.meta.name, &o.source),
+            Object::Node(o) => ("Node", &o.meta.namespace, &o.meta.name, &o.source),
+        }
+    }
+}
+
+const NODE: Schema = Schema {
+    implemented: &["apiVersion", "kind", "metadata", "spec", "status"],
+    known: &[],
+};
+
+fn required_spec<'n>(
+    d: &mut Decoder,
+    root: &'n yaml::Node,
+    fields: &super::decode::Fields<'n>,
+) -> Option<&'n yaml::Node> {
+    let spec = fields.get("spec");
+    if spec.is_none() {
+        d.required(root, "spec");
+    }
+    spec
+}
+
+pub fn pod(d: &mut Decoder, root: &yaml::Node) -> Option<Pod> {
+    let fields = d.mapping(root, "", &POD, LEGACY_FIELDS)?;
+    let meta = object_meta(d, root, fields.get("metadata"), true);
+    let spec = required_spec(d, root, &fields).and_then(|n| pod_spec(d, n, "spec"));
+    Some(Pod {
+        meta: meta?,
+        spec: spec?,
+        source: d.source(root),
+    })
+}
+
+pub fn controller(d: &mut Decoder, root: &yaml::Node) -> Option<ReplicationController> {
+    let fields = d.mapping(root, "", &POD, LEGACY_FIELDS)?;
+    let meta = object_meta(d, root, fields.get("metadata"), true);
+    let spec_node = required_spec(d, root, &fields)?;
+    let spec = d.mapping(spec_node, "spec", &RC_SPEC, &[])?;
+    let replicas = match spec.get("replicas") {
+        Some(n) => d
+            .int_in(n, "spec.replicas", 0, i64::from(i32::MAX))
+            .map(|r| r as u32),
+        None => Some(1),
+    };
+    let template = match spec.get("template") {
+        Some(n) => template(d, n),
+        None => {
+            d.required(spec_node, "spec.template");
+            None
+        }
+    };
+    let selector_node = spec.get("selector");
+    let mut selector = selector_node
+        .map(|n| label_map(d, n, "spec.selector"))
+        .unwrap_or_default();
+    if let Some(template) = &template {
+        if selector.is_empty() {
+            selector = template.labels.clone();
+        }
+        if selector.is_empty() {
+            d.error(
+                selector_node.unwrap_or(spec_node),
+                "spec.selector",
+                "required: give spec.selector or labels in spec.template.metadata.labels",
+            );
+        } else if !selector_matches(&selector, &template.labels) {
+            d.error(
+                selector_node.unwrap_or(spec_node),
+                "spec.selector",
+                "selector does not match template labels",
+            );
+        }
+    }
+    Some(ReplicationController {
+        meta: meta?,
+        replicas: replicas?,
+        selector,
+        template: template?,
+        source: d.source(root),
+    })
+}
+
+fn selector_matches(selector: &Labels, labels: &Labels) -> bool {
+    selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+fn template(d: &mut Decoder, node: &yaml::Node) -> Option<PodTemplate> {
+    let fields = d.mapping(node, "spec.template", &POD_TEMPLATE, &[])?;
+    let (labels, annotations) = fields
+        .get("metadata")
+        .map(|n| template_meta(d, n, "spec.template.metadata"))
+        .unwrap_or_default();
+    let Some(spec_node) = fields.get("spec") else {
+        d.required(node, "spec.template.spec");
+        return None;
+    };
+    let spec = pod_spec(d, spec_node, "spec.template.spec")?;
+    if spec.restart_policy != RestartPolicy::Always {
+        let at = spec_node.get("restartPolicy").unwrap_or(spec_node);
+        let message = format!(
+            "unsupported value {:?}: a replication controller's pods must use \"Always\"",
+            spec.restart_policy.as_str()
+        );
+        d.error(at, "spec.template.spec.restartPolicy", message);
+    }
+    Some(PodTemplate {
+        labels,
+        annotations,
+        spec,
+    })
+}
+
+pub fn service(d: &mut Decoder, root: &yaml::Node) -> Option<Service> {
+    let fields = d.mapping(root, "", &POD, LEGACY_FIELDS)?;
+    let meta = object_meta(d, root, fields.get("metadata"), true);
+    let spec_node = required_spec(d, root, &fields)?;
+    let spec = d.mapping(spec_node, "spec", &SERVICE_SPEC, &[])?;
+    let selector = spec
+        .get("selector")
+        .map(|n| label_map(d, n, "spec.selector"))
+        .unwrap_or_default();
+    let headless = spec_node.get("clusterIP").and_then(yaml::Node::text) == Some("None");
+    let ports = match spec.get("ports") {
+        Some(n) => service_ports(d, n, "spec.ports"),
+        None => Vec::new(),
+    };
+    if ports.is_empty() && !headless {
+        d.error(
+            spec.get("ports").unwrap_or(spec_node),
+            "spec.ports",
+            "required: a service needs at least one port",
+        );
+    }
+    Some(Service {
+        meta: meta?,
+        selector,
+        ports,
+        source: d.source(root),
+    })
+}
+
+fn service_ports(d: &mut Decoder, node: &yaml::Node, path: &str) -> Vec<ServicePort> {
+    let items = d.seq(node, path);
+    let mut out = Vec::new();
+    let mut names_seen: HashMap<String, usize> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let item_path = index(path, i);
+        let Some(fields) = d.mapping(item, &item_path, &SERVICE_PORT, &[]) else {
+            continue;
+        };
+        let name = fields.get("name").and_then(|n| {
+            let p = join(&item_path, "name");
+            let name = d.string(n, &p)?;
+            if let Err(message) = names::dns1123_label(&name) {
+                d.error(n, &p, format!("invalid port name {name:?}: {message}"));
+            } else if let Some(first) = names_seen.insert(name.clone(), i) {
+                d.error(
+                    n,
+                    &p,
+                    format!("duplicate port name {name:?} (also {})", index(path, first)),
+                );
+            }
+            Some(name)
+        });
+        if name.is_none() && items.len() > 1 {
+            d.required(item, &join(&item_path, "name"));
+        }
+        let Some(port_node) = fields.get("port") else {
+            d.required(item, &join(&item_path, "port"));
+            continue;
+        };
+        let Some(port) = d.int_in(port_node, &join(&item_path, "port"), 1, 65535) else {
+            continue;
+        };
+        let target_port = match fields.get("targetPort") {
+            Some(n) => target_port(d, n, &join(&item_path, "targetPort")),
+            None => Some(port.to_string()),
+        };
+        let protocol = protocol(d, fields.get("protocol"), &join(&item_path, "protocol"));
+        if let Some(duplicate) = out
+            .iter()
+            .position(|p: &ServicePort| p.port == port as u16 && p.protocol == protocol)
+        {
+            d.error(
+                port_node,
+                &join(&item_path, "port"),
+                format!(
+                    "duplicate port {port}/{} (also {})",
+                    protocol.docker(),
+                    index(path, duplicate)
+                ),
+            );
+        }
+        let Some(target_port) = target_port else {
+            continue;
+        };
+        if target_port.parse::<i64>().is_ok_and(|t| t != port) {
+            let message = format!("port {port} differs from targetPort {target_port}: berth publishes services through Docker DNS, which cannot remap ports; clients must use {target_port}");
+            d.warning(port_node, &join(&item_path, "port"), message);
+        }
+        out.push(ServicePort {
+            name,
+            port: port as u16,
+            target_port,
+            protocol,
+        });
+    }
+    out
+}
+
+/// `targetPort`: a number (1–65535) or the name of a container port.
+fn target_port(d: &mut Decoder, node: &yaml::Node, path: &str) -> Option<String> {
+    match node.resolve() {
+        Some(Resolved::Int(_)) => d.int_in(node, path, 1, 65535).map(|p| p.to_string()),
+        Some(Resolved::Str(name)) => {
+            if let Err(message) = names::port_name(name) {
+                d.error(node, path, format!("invalid targetPort {name:?}: must be a port number or a port name: {message}"));
+            }
+            Some(name.to_string())
+        }
+        _ => {
+            d.expected(node, path, "port number or port name");
+            None
+        }
+    }
+}
+
+pub fn node(d: &mut Decoder, root: &yaml::Node) -> Option<Node> {
+    let fields = d.mapping(root, "", &NODE, LEGACY_FIELDS)?;
+    let meta = object_meta(d, root, fields.get("metadata"), false);
+    if let Some(spec) = fields.get("spec") {
+        d.mapping(spec, "spec", &NODE_SPEC, &[]);
+    }
+    let capacity = fields
+        .get("status")
+        .and_then(|status| d.mapping(status, "status", &NODE_STATUS, &[]))
+        .and_then(|status| status.get("capacity"))
+        .map(|n| plain_list(resource_list(d, n, "status.capacity", true)))
+        .unwrap_or_default();
+    let meta = meta?;
+    Some(Node {
+        docker_host: docker_host(&meta),
+        meta,
+        capacity,
+        source: d.source(root),
+    })
+}
+
+fn plain_list(list: std::collections::BTreeMap<String, (String, &yaml::Node)>) -> ResourceList {
+    list.into_iter().map(|(k, (v, _))| (k, v)).collect()
+}
+
+fn docker_host(meta: &ObjectMeta) -> Option<String> {
+    meta.annotations
+        .get(DOCKER_HOST_ANNOTATION)
+        .filter(|h| !h.is_empty())
+        .cloned()
+}
+
+/// The seed's `v1beta1` node: `id`, top-level `labels`, `resources.capacity`
+/// (an integer cpu there counts millicores, as in v1beta1).
+pub fn minion(d: &mut Decoder, root: &yaml::Node) -> Option<Node> {
+    let fields = d.mapping(root, "", &MINION, &[])?;
+    let name = match fields.get("id") {
+        Some(n) => {
+            let name = d.string(n, "id")?;
+            if let Err(message) = names::dns1123_subdomain(&name) {
+                d.error(n, "id", format!("invalid name {name:?}: {message}"));
+            }
+            name
+        }
+        None => {
+            d.required(root, "id");
+            return None;
+        }
+    };
+    let labels = fields
+        .get("labels")
+        .map(|n| label_map(d, n, "labels"))
+        .unwrap_or_default();
+    let annotations = fields
+        .get("annotations")
+        .map(|n| super::meta::annotations(d, n, "annotations"))
+        .unwrap_or_default();
+    let mut capacity = fields
+        .get("resources")
+        .and_then(|n| d.mapping(n, "resources", &MINION_RESOURCES, &[]))
+        .and_then(|r| r.get("capacity"))
+        .map(|n| plain_list(resource_list(d, n, "resources.capacity", true)))
+        .unwrap_or_default();
+    if let Some(cpu) = capacity.get_mut("cpu") {
+        if cpu.parse::<i64>().is_ok() {
+            cpu.push('m');
+        }
+    }
+    let meta = ObjectMeta {
+        name,
+        namespace: String::new(),
+        labels,
+        annotations,
+    };
+    Some(Node {
+        docker_host: docker_host(&meta),
+        meta,
+        capacity,
+        source: d.source(root),
+    })
+}
