@@ -288,6 +288,15 @@ impl Builder<'_> {
             Event::Alias(id) => return self.alias(id, &mark),
             other => return Err(error_at(&mark, format!("unexpected {other:?}"))),
         };
+        // yaml-rust2 marks a block collection after its first entry starts;
+        // point at the first entry instead (a flow collection's bracket
+        // comes first and stays).
+        let first = match &value {
+            Value::Map(entries) => entries.first().map(|(k, _)| (k.line, k.column)),
+            Value::Seq(items) => items.first().map(|i| (i.line, i.column)),
+            _ => None,
+        };
+        let (line, column) = first.map_or((line, column), |f| f.min((line, column)));
         let node = Node {
             value,
             line,
@@ -368,6 +377,12 @@ mod tests {
         let doc = one("a: 1\nb:\n  c: x\n");
         let (key, value) = &doc.entries().unwrap()[1];
         assert_eq!((key.line, key.column), (2, 1));
+        assert_eq!((doc.line, doc.column), (1, 1));
+        assert_eq!(
+            (value.line, value.column),
+            (3, 3),
+            "a block mapping starts at its first key"
+        );
         let (inner_key, inner_value) = &value.entries().unwrap()[0];
         assert_eq!((inner_key.line, inner_key.column), (3, 3));
         assert_eq!((inner_value.line, inner_value.column), (3, 6));

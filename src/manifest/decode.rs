@@ -156,7 +156,6 @@ impl<'f> Decoder<'f> {
     pub fn string(&mut self, node: &Node, path: &str) -> Option<String> {
         match node.resolve() {
             Some(Resolved::Str(s)) => Some(s.to_string()),
-            Some(Resolved::Null) => None,
             _ => {
                 self.expected(node, path, "string");
                 None
@@ -167,7 +166,6 @@ impl<'f> Decoder<'f> {
     pub fn int(&mut self, node: &Node, path: &str) -> Option<i64> {
         match node.resolve() {
             Some(Resolved::Int(i)) => Some(i),
-            Some(Resolved::Null) => None,
             _ => {
                 self.expected(node, path, "integer");
                 None
@@ -192,7 +190,6 @@ impl<'f> Decoder<'f> {
     pub fn bool(&mut self, node: &Node, path: &str) -> Option<bool> {
         match node.resolve() {
             Some(Resolved::Bool(b)) => Some(b),
-            Some(Resolved::Null) => None,
             _ => {
                 self.expected(node, path, "boolean (true or false)");
                 None

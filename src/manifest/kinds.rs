@@ -25,6 +25,7 @@ pub fn document(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
     let api_version = type_field(d, root, "apiVersion");
     let kind = type_field(d, root, "kind");
     let (Some((api_version, version_node)), Some((kind, kind_node))) = (api_version, kind) else {
+        legacy_hints(d, root);
         return;
     };
     let decoded = match (api_version.as_str(), kind.as_str()) {
@@ -105,6 +106,11 @@ fn legacy(d: &mut Decoder, root: &Node, version_node: &Node, version: &str, kind
     };
     let message = format!("apiVersion {version} ({kind}) is the pre-1.0 (2014) Kubernetes format, no longer served; use {v1}");
     d.error(version_node, "apiVersion", message);
+    legacy_hints(d, root);
+}
+
+/// Points at each top-level field of the 2014 layouts with its v1 spelling.
+fn legacy_hints(d: &mut Decoder, root: &Node) {
     for (key, _) in root.entries().unwrap_or_default() {
         let Some(field) = key.text() else { continue };
         if let Some((_, hint)) = LEGACY_FIELDS.iter().find(|(f, _)| *f == field) {
