@@ -328,11 +328,7 @@ pub fn resource_list<'n>(
                 d.error(value, &entry_path, "must be greater than or equal to 0")
             }
             Ok(_) => {}
-            Err(message) => d.error(
-                value,
-                &entry_path,
-                format!("invalid quantity {text:?}: {message}"),
-            ),
+            Err(message) => d.error(value, &entry_path, message),
         }
         out.insert(name.to_string(), (text, value));
     }

@@ -85,21 +85,19 @@ fn containers(
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         let item_path = index(path, i);
+        let name = item.get("name").and_then(|n| n.text().map(|t| (n, t)));
+        if let Some((name_node, name)) = name.filter(|(_, t)| !t.is_empty()) {
+            if let Some(first) = seen.insert(name.to_string(), i) {
+                let message = format!(
+                    "duplicate container name {name:?} (also {})",
+                    index(path, first)
+                );
+                d.error(name_node, &join(&item_path, "name"), message);
+            }
+        }
         let Some(c) = container(d, item, &item_path, volumes, &mut host_ports) else {
             continue;
         };
-        if let Some(first) = seen.insert(c.name.clone(), i) {
-            let at = item.get("name").unwrap_or(item);
-            d.error(
-                at,
-                &join(&item_path, "name"),
-                format!(
-                    "duplicate container name {:?} (also {})",
-                    c.name,
-                    index(path, first)
-                ),
-            );
-        }
         out.push(c);
     }
     for (i, a) in host_ports.iter().enumerate() {
@@ -251,7 +249,7 @@ fn empty_dir(d: &mut Decoder, node: &Node, path: &str) -> Option<EmptyDirSource>
         let p = join(path, "sizeLimit");
         let text = d.quantity_text(n, &p)?;
         if let Err(message) = Quantity::parse(&text) {
-            d.error(n, &p, format!("invalid quantity {text:?}: {message}"));
+            d.error(n, &p, message);
         }
         Some(text)
     });
