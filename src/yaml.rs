@@ -340,20 +340,28 @@ impl Builder<'_> {
     fn mapping(&mut self) -> Result<Vec<(Node, Node)>, YamlError> {
         let mut entries: Vec<(Node, Node)> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut merged: Vec<(Node, Node)> = Vec::new();
         loop {
             let (event, mark) = self.next()?;
             if event == Event::MappingEnd {
-                return Ok(entries);
+                break;
             }
             let key = self.node(event, mark)?;
             let (event, mark) = self.next()?;
             let value = self.node(event, mark)?;
+            if is_merge_key(&key) {
+                self.merge(value, &mut merged);
+                continue;
+            }
             if let Some(text) = key.text() {
                 if let Some(&first) = seen.get(text) {
+                    let message = format!(
+                        "duplicate key {text:?} (first at line {first}); Kubernetes rejects duplicate keys"
+                    );
                     self.errors.push(YamlError {
                         line: key.line,
                         column: key.column,
-                        message: format!("duplicate key {text:?} (first at line {first}); Kubernetes rejects duplicate keys"),
+                        message,
                     });
                 } else {
                     seen.insert(text.to_string(), key.line);
@@ -361,7 +369,42 @@ impl Builder<'_> {
             }
             entries.push((key, value));
         }
+        // Merged keys (`<<: *base`) never override explicit ones; among
+        // several merged mappings the first wins (YAML merge key rules).
+        for (key, value) in merged {
+            if let Some(text) = key.text() {
+                if seen.insert(text.to_string(), key.line).is_some() {
+                    continue;
+                }
+            }
+            entries.push((key, value));
+        }
+        Ok(entries)
     }
+
+    /// The value of a `<<` key: a mapping or a sequence of mappings.
+    fn merge(&mut self, value: Node, merged: &mut Vec<(Node, Node)>) {
+        let (line, column) = (value.line, value.column);
+        match value.value {
+            Value::Map(entries) => merged.extend(entries),
+            Value::Seq(items) if items.iter().all(|i| matches!(i.value, Value::Map(_))) => {
+                for item in items {
+                    if let Value::Map(entries) = item.value {
+                        merged.extend(entries);
+                    }
+                }
+            }
+            _ => self.errors.push(YamlError {
+                line,
+                column,
+                message: "a merge key (<<) needs a mapping or a sequence of mappings".to_string(),
+            }),
+        }
+    }
+}
+
+fn is_merge_key(key: &Node) -> bool {
+    matches!(&key.value, Value::Scalar(s) if s.style == Style::Plain && s.text == "<<")
 }
 
 #[cfg(test)]
@@ -436,6 +479,22 @@ mod tests {
     fn aliases_expand_to_copies_of_their_anchor() {
         let doc = one("a: &x {k: v}\nb: *x\n");
         assert_eq!(doc.get("b").unwrap().get("k").unwrap().text(), Some("v"));
+    }
+
+    #[test]
+    fn merge_keys_fill_in_without_overriding_explicit_keys() {
+        let doc = one("base: &b {image: x, name: base}\nc:\n  name: c\n  <<: *b\n");
+        let c = doc.get("c").unwrap();
+        assert_eq!(c.get("name").unwrap().text(), Some("c"));
+        assert_eq!(c.get("image").unwrap().text(), Some("x"));
+        assert_eq!(c.entries().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_line_ends_are_accepted() {
+        let doc = one("\u{feff}a: 1\r\nb: two\r\n");
+        assert_eq!(doc.get("b").unwrap().text(), Some("two"));
+        assert_eq!(doc.get("b").unwrap().line, 2);
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub fn document(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
         }
         (version, _) if version.contains('/') => {
             let message = format!("kind {kind} ({version}) is not supported by berth; ignored");
-            d.unsupported(kind_node, "kind", message);
+            d.unsupported(kind_node, "", message);
             None
         }
         (version, _) => {
@@ -124,7 +124,7 @@ fn core_kind(d: &mut Decoder, kind_node: &Node, kind: &str) {
     if CORE_UNHANDLED_KINDS.contains(&kind) {
         d.unsupported(
             kind_node,
-            "kind",
+            "",
             format!("kind {kind} (v1) is not supported by berth; ignored"),
         );
     } else if let Some((_, group)) = GROUP_KINDS.iter().find(|(k, _)| *k == kind) {

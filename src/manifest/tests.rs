@@ -468,7 +468,7 @@ fn kinds_berth_does_not_handle_are_warned_about_and_refused_under_strict() {
     let loaded = load_yaml(text);
     assert_eq!(
         warnings(&loaded),
-        vec!["m.yaml:2:7: kind: kind Deployment (apps/v1) is not supported by berth; ignored"]
+        vec!["m.yaml:2:7: kind Deployment (apps/v1) is not supported by berth; ignored"]
     );
     assert!(load_strict(text).has_errors());
     assert_eq!(
