@@ -11,6 +11,7 @@ mod load;
 mod meta;
 mod objects;
 mod pod;
+mod resources;
 mod schema;
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::container::{protocol, resource_list};
+use super::container::protocol;
 use super::decode::{index, join, Decoder};
 use super::meta::{label_map, object_meta, template_meta};
 use super::model::{
@@ -11,6 +11,7 @@ use super::model::{
     Service, ServicePort, DOCKER_HOST_ANNOTATION,
 };
 use super::pod::pod_spec;
+use super::resources::resource_list;
 use super::schema::{
     Schema, LEGACY_FIELDS, MINION, MINION_RESOURCES, NODE_SPEC, NODE_STATUS, POD, POD_TEMPLATE,
     RC_SPEC, SERVICE_PORT, SERVICE_SPEC,

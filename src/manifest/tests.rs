@@ -1,7 +1,7 @@
 //! Loader tests: kinds, defaults, legacy refusal, never-silent fields,
 //! validation with exact locations, files and directories.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::*;
 
@@ -219,40 +219,6 @@ fn a_controller_defaults_to_one_replica_selected_by_its_template_labels() {
     assert_eq!(rc.template.labels["app"], "web");
 }
 
-#[test]
-fn a_controller_selector_must_match_its_template_labels() {
-    let loaded = load_yaml(&RC.replace(
-        "spec:\n  template:",
-        "spec:\n  replicas: 3\n  selector:\n    app: api\n  template:",
-    ));
-    assert_error(
-        &loaded,
-        "m.yaml:8:5: spec.selector: selector does not match template labels",
-    );
-}
-
-#[test]
-fn a_controller_needs_a_selector_or_template_labels() {
-    let loaded = load_yaml(&RC.replace("      labels:\n        app: web\n", "      {}\n"));
-    assert_error(&loaded, "spec.selector: required");
-}
-
-#[test]
-fn a_controller_refuses_negative_replicas_and_non_always_restart() {
-    let text = RC
-        .replace("spec:\n  template:", "spec:\n  replicas: -1\n  template:")
-        .replace(
-            "    spec:\n      containers:",
-            "    spec:\n      restartPolicy: Never\n      containers:",
-        );
-    let loaded = load_yaml(&text);
-    assert_error(&loaded, "m.yaml:6:13: spec.replicas: must be between 0 and");
-    assert_error(
-        &loaded,
-        "spec.template.spec.restartPolicy: unsupported value \"Never\"",
-    );
-}
-
 const SERVICE: &str = "\
 apiVersion: v1
 kind: Service
@@ -284,27 +250,6 @@ fn a_service_whose_port_differs_from_its_target_is_warned_about() {
         warnings(&loaded)[0].contains("cannot remap ports"),
         "{:?}",
         warnings(&loaded)
-    );
-}
-
-#[test]
-fn a_service_needs_ports_in_range_with_names_when_several() {
-    assert_error(
-        &load_yaml(&SERVICE.replace("  ports:\n  - port: 80\n", "  ports: []\n")),
-        "spec.ports: required",
-    );
-    let loaded = load_yaml(&SERVICE.replace(
-        "  - port: 80\n",
-        "  - port: 70000\n  - port: 81\n    targetPort: bad_name\n",
-    ));
-    assert_error(
-        &loaded,
-        "m.yaml:9:11: spec.ports[0].port: must be between 1 and 65535",
-    );
-    assert_error(&loaded, "spec.ports[0].name: required");
-    assert_error(
-        &loaded,
-        "spec.ports[1].targetPort: invalid targetPort \"bad_name\"",
     );
 }
 
@@ -493,244 +438,11 @@ fn an_unknown_kind_or_missing_type_fields_are_errors() {
 }
 
 #[test]
-fn type_errors_name_the_path_and_what_was_expected() {
-    let loaded = load_yaml(&pod_with_container(
-        "    ports:\n    - containerPort: \"80\"\n    env:\n    - name: N\n      value: 5\n    - name: B\n      value: yes\n    stdin: yes\n",
-    ));
-    assert_error(&loaded, "m.yaml:12:22: spec.containers[0].ports[0].containerPort: expected integer, found string \"80\"");
-    assert_error(
-        &loaded,
-        "m.yaml:15:14: spec.containers[0].env[0].value: expected string, found integer 5",
-    );
-    assert_eq!(
-        errors(&loaded).len(),
-        2,
-        "`value: yes` is the string \"yes\""
-    );
-    assert_eq!(
-        warnings(&loaded),
-        vec!["m.yaml:18:5: spec.containers[0].stdin: not supported by berth; ignored"]
-    );
-}
-
-#[test]
-fn a_plain_yes_where_a_boolean_is_expected_is_a_type_error() {
-    let text = format!("{POD}    volumeMounts:\n    - name: v\n      mountPath: /v\n      readOnly: yes\n  volumes:\n  - name: v\n");
-    assert_error(
-        &load_yaml(&text),
-        "volumeMounts[0].readOnly: expected boolean (true or false), found string \"yes\"",
-    );
-}
-
-#[test]
-fn label_values_must_be_strings() {
-    let loaded = load_yaml(&POD.replace("app: web", "version: 1"));
-    assert_error(
-        &loaded,
-        "m.yaml:6:14: metadata.labels[version]: expected string, found integer 1",
-    );
-}
-
-#[test]
-fn every_error_of_a_file_is_reported_at_once_with_its_position() {
-    let text = "\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: Web_1
-  labels:
-    -bad: x
-spec:
-  restartPolicy: Sometimes
-  volumes:
-  - name: v
-  - name: v
-  containers:
-  - name: Main
-    image: busybox
-    ports:
-    - containerPort: 0
-      protocol: tcp
-      name: http
-    - containerPort: 81
-      name: http
-      hostPort: 70000
-    env:
-    - name: 1BAD
-    resources:
-      limits: {cpu: 100m, memory: lots}
-      requests: {cpu: 200m}
-    volumeMounts:
-    - name: missing
-      mountPath: relative
-    - name: v
-      mountPath: /a
-    - name: v
-      mountPath: /a
-  - name: Main
-";
-    let loaded = load_yaml(text);
-    let want = [
-        "m.yaml:4:9: metadata.name: invalid name \"Web_1\"",
-        "m.yaml:6:5: metadata.labels[-bad]: invalid label key",
-        "m.yaml:8:18: spec.restartPolicy: unsupported value \"Sometimes\"",
-        "m.yaml:11:11: spec.volumes[1].name: duplicate volume name \"v\"",
-        "m.yaml:13:11: spec.containers[0].name: invalid container name \"Main\"",
-        "m.yaml:16:22: spec.containers[0].ports[0].containerPort: must be between 1 and 65535",
-        "m.yaml:17:17: spec.containers[0].ports[0].protocol: unsupported value \"tcp\"",
-        "m.yaml:20:13: spec.containers[0].ports[1].name: duplicate port name \"http\"",
-        "m.yaml:21:17: spec.containers[0].ports[1].hostPort: must be between 1 and 65535",
-        "m.yaml:23:13: spec.containers[0].env[0].name: invalid environment variable name \"1BAD\"",
-        "m.yaml:25:35: spec.containers[0].resources.limits[memory]: invalid quantity \"lots\"",
-        "m.yaml:26:23: spec.containers[0].resources.requests[cpu]: must be less than or equal to cpu limit of 100m",
-        "m.yaml:28:13: spec.containers[0].volumeMounts[0].name: volume \"missing\" not found",
-        "m.yaml:29:18: spec.containers[0].volumeMounts[0].mountPath: must be an absolute path",
-        "m.yaml:33:18: spec.containers[0].volumeMounts[2].mountPath: must be unique",
-        "m.yaml:34:5: spec.containers[1].image: required field is missing",
-        "m.yaml:34:11: spec.containers[1].name: duplicate container name \"Main\"",
-    ];
-    let all = errors(&loaded);
-    for needle in want {
-        assert_error(&loaded, needle);
-    }
-    assert_eq!(all.len(), want.len() + 1, "{}", all.join("\n"));
-    assert_error(&loaded, "spec.containers[1].name: invalid container name");
-}
-
-#[test]
-fn host_ports_must_be_unique_within_a_pod() {
-    let text = format!(
-        "{}  - name: second\n    image: busybox\n    ports:\n    - {{containerPort: 81, hostPort: 8080}}\n",
-        pod_with_container("    ports:\n    - {containerPort: 80, hostPort: 8080}\n")
-    );
-    assert_error(
-        &load_yaml(&text),
-        "spec.containers[1].ports[0].hostPort: duplicate hostPort 8080/tcp",
-    );
-}
-
-#[test]
-fn a_pod_needs_containers_with_images() {
-    assert_error(
-        &load_yaml(&POD.replace(
-            "containers:\n  - name: main\n    image: busybox\n",
-            "containers: []\n",
-        )),
-        "spec.containers: a pod needs at least one container",
-    );
-    assert_error(
-        &load_yaml(&POD.replace("    image: busybox\n", "")),
-        "m.yaml:9:5: spec.containers[0].image: required field is missing",
-    );
-    assert_error(
-        &load_yaml(&POD.replace("metadata:\n  name: web\n", "metadata:\n")),
-        "metadata.name: required field is missing",
-    );
-}
-
-#[test]
-fn an_emptydir_in_memory_is_warned_about() {
-    let text = format!("{POD}  volumes:\n  - name: m\n    emptyDir:\n      medium: Memory\n      sizeLimit: 64Mi\n");
-    let loaded = load_yaml(&text);
-    assert!(!loaded.has_errors());
-    assert!(warnings(&loaded)[0].contains("spec.volumes[0].emptyDir.medium"));
-}
-
-#[test]
 fn json_indented_with_tabs_loads() {
     let text = "{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Pod\",\n\t\"metadata\": {\"name\": \"t\"},\n\t\"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"i\"}]}\n}\n";
     let loaded = load_text(Path::new("p.json"), text, LoadOptions::default());
     assert_clean(&loaded);
 }
 
-struct Tree(tempfile::TempDir);
-
-impl Tree {
-    fn new(files: &[(&str, &str)]) -> Tree {
-        let dir = tempfile::tempdir().unwrap();
-        for (name, text) in files {
-            let path = dir.path().join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        Tree(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.path().join(name)
-    }
-}
-
-#[test]
-fn a_directory_is_read_recursively_in_sorted_order_skipping_hidden_and_other_files() {
-    let named = |name: &str| POD.replace("name: web", &format!("name: {name}"));
-    let tree = Tree::new(&[
-        ("b.yaml", &named("b")),
-        ("a/z.yml", &named("az")),
-        ("c.json", &named("c")),
-        (".hidden.yaml", &named("hidden")),
-        (".git/x.yaml", &named("git")),
-        ("d.yaml-bak", &named("bak")),
-        ("notes.txt", "not yaml"),
-    ]);
-    let loaded = load(&[tree.0.path().to_path_buf()], LoadOptions::default());
-    assert_clean(&loaded);
-    let names: Vec<&str> = loaded
-        .manifests
-        .pods
-        .iter()
-        .map(|p| p.meta.name.as_str())
-        .collect();
-    assert_eq!(names, ["az", "b", "c"]);
-    assert_eq!(loaded.files, 3);
-}
-
-#[test]
-fn an_explicitly_named_file_is_read_whatever_its_name_and_a_missing_path_is_an_error() {
-    let tree = Tree::new(&[("pod.txt", POD)]);
-    let loaded = load(
-        &[tree.path("pod.txt"), tree.path("absent.yaml")],
-        LoadOptions::default(),
-    );
-    assert_eq!(loaded.manifests.pods.len(), 1);
-    assert_error(&loaded, "absent.yaml:0:0: cannot read");
-}
-
-#[test]
-fn duplicates_across_files_name_both_files() {
-    let tree = Tree::new(&[("a.yaml", POD), ("b.yaml", POD)]);
-    let loaded = load(&[tree.0.path().to_path_buf()], LoadOptions::default());
-    let a = tree.path("a.yaml").display().to_string();
-    let b = tree.path("b.yaml").display().to_string();
-    assert_error(
-        &loaded,
-        &format!("{b}:1:1: metadata.name: duplicate Pod \"default/web\": also defined at {a}:1:1"),
-    );
-}
-
-#[test]
-fn many_files_load_in_order_on_several_threads() {
-    let files: Vec<(String, String)> = (0..64)
-        .map(|i| {
-            (
-                format!("p{i:02}.yaml"),
-                POD.replace("name: web", &format!("name: web-{i:02}")),
-            )
-        })
-        .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let tree = Tree::new(&refs);
-    let loaded = load(&[tree.0.path().to_path_buf()], LoadOptions::default());
-    assert_clean(&loaded);
-    let names: Vec<String> = loaded
-        .manifests
-        .pods
-        .iter()
-        .map(|p| p.meta.name.clone())
-        .collect();
-    let want: Vec<String> = (0..64).map(|i| format!("web-{i:02}")).collect();
-    assert_eq!(names, want);
-}
+mod files;
+mod validate;

@@ -1,0 +1,202 @@
+//! Validation by Kubernetes' rules, each error at its exact place.
+
+use super::*;
+
+#[test]
+fn a_controller_selector_must_match_its_template_labels() {
+    let loaded = load_yaml(&RC.replace(
+        "spec:\n  template:",
+        "spec:\n  replicas: 3\n  selector:\n    app: api\n  template:",
+    ));
+    assert_error(
+        &loaded,
+        "m.yaml:8:5: spec.selector: selector does not match template labels",
+    );
+}
+
+#[test]
+fn a_controller_needs_a_selector_or_template_labels() {
+    let loaded = load_yaml(&RC.replace("      labels:\n        app: web\n", "      {}\n"));
+    assert_error(&loaded, "spec.selector: required");
+}
+
+#[test]
+fn a_controller_refuses_negative_replicas_and_non_always_restart() {
+    let text = RC
+        .replace("spec:\n  template:", "spec:\n  replicas: -1\n  template:")
+        .replace(
+            "    spec:\n      containers:",
+            "    spec:\n      restartPolicy: Never\n      containers:",
+        );
+    let loaded = load_yaml(&text);
+    assert_error(&loaded, "m.yaml:6:13: spec.replicas: must be between 0 and");
+    assert_error(
+        &loaded,
+        "spec.template.spec.restartPolicy: unsupported value \"Never\"",
+    );
+}
+
+#[test]
+fn a_service_needs_ports_in_range_with_names_when_several() {
+    assert_error(
+        &load_yaml(&SERVICE.replace("  ports:\n  - port: 80\n", "  ports: []\n")),
+        "spec.ports: required",
+    );
+    let loaded = load_yaml(&SERVICE.replace(
+        "  - port: 80\n",
+        "  - port: 70000\n  - port: 81\n    targetPort: bad_name\n",
+    ));
+    assert_error(
+        &loaded,
+        "m.yaml:9:11: spec.ports[0].port: must be between 1 and 65535",
+    );
+    assert_error(&loaded, "spec.ports[0].name: required");
+    assert_error(
+        &loaded,
+        "spec.ports[1].targetPort: invalid targetPort \"bad_name\"",
+    );
+}
+
+#[test]
+fn type_errors_name_the_path_and_what_was_expected() {
+    let loaded = load_yaml(&pod_with_container(
+        "    ports:\n    - containerPort: \"80\"\n    env:\n    - name: N\n      value: 5\n    - name: B\n      value: yes\n    stdin: yes\n",
+    ));
+    assert_error(&loaded, "m.yaml:12:22: spec.containers[0].ports[0].containerPort: expected integer, found string \"80\"");
+    assert_error(
+        &loaded,
+        "m.yaml:15:14: spec.containers[0].env[0].value: expected string, found integer 5",
+    );
+    assert_eq!(
+        errors(&loaded).len(),
+        2,
+        "`value: yes` is the string \"yes\""
+    );
+    assert_eq!(
+        warnings(&loaded),
+        vec!["m.yaml:18:5: spec.containers[0].stdin: not supported by berth; ignored"]
+    );
+}
+
+#[test]
+fn a_plain_yes_where_a_boolean_is_expected_is_a_type_error() {
+    let text = format!("{POD}    volumeMounts:\n    - name: v\n      mountPath: /v\n      readOnly: yes\n  volumes:\n  - name: v\n");
+    assert_error(
+        &load_yaml(&text),
+        "volumeMounts[0].readOnly: expected boolean (true or false), found string \"yes\"",
+    );
+}
+
+#[test]
+fn label_values_must_be_strings() {
+    let loaded = load_yaml(&POD.replace("app: web", "version: 1"));
+    assert_error(
+        &loaded,
+        "m.yaml:6:14: metadata.labels[version]: expected string, found integer 1",
+    );
+}
+
+#[test]
+fn every_error_of_a_file_is_reported_at_once_with_its_position() {
+    let text = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: Web_1
+  labels:
+    -bad: x
+spec:
+  restartPolicy: Sometimes
+  volumes:
+  - name: v
+  - name: v
+  containers:
+  - name: Main
+    image: busybox
+    ports:
+    - containerPort: 0
+      protocol: tcp
+      name: http
+    - containerPort: 81
+      name: http
+      hostPort: 70000
+    env:
+    - name: 1BAD
+    resources:
+      limits: {cpu: 100m, memory: lots}
+      requests: {cpu: 200m}
+    volumeMounts:
+    - name: missing
+      mountPath: relative
+    - name: v
+      mountPath: /a
+    - name: v
+      mountPath: /a
+  - name: Main
+";
+    let loaded = load_yaml(text);
+    let want = [
+        "m.yaml:4:9: metadata.name: invalid name \"Web_1\"",
+        "m.yaml:6:5: metadata.labels[-bad]: invalid label key",
+        "m.yaml:8:18: spec.restartPolicy: unsupported value \"Sometimes\"",
+        "m.yaml:11:11: spec.volumes[1].name: duplicate volume name \"v\"",
+        "m.yaml:13:11: spec.containers[0].name: invalid container name \"Main\"",
+        "m.yaml:16:22: spec.containers[0].ports[0].containerPort: must be between 1 and 65535",
+        "m.yaml:17:17: spec.containers[0].ports[0].protocol: unsupported value \"tcp\"",
+        "m.yaml:20:13: spec.containers[0].ports[1].name: duplicate port name \"http\"",
+        "m.yaml:21:17: spec.containers[0].ports[1].hostPort: must be between 1 and 65535",
+        "m.yaml:23:13: spec.containers[0].env[0].name: invalid environment variable name \"1BAD\"",
+        "m.yaml:25:35: spec.containers[0].resources.limits[memory]: invalid quantity \"lots\"",
+        "m.yaml:26:23: spec.containers[0].resources.requests[cpu]: must be less than or equal to cpu limit of 100m",
+        "m.yaml:28:13: spec.containers[0].volumeMounts[0].name: volume \"missing\" not found",
+        "m.yaml:29:18: spec.containers[0].volumeMounts[0].mountPath: must be an absolute path",
+        "m.yaml:33:18: spec.containers[0].volumeMounts[2].mountPath: must be unique",
+        "m.yaml:34:5: spec.containers[1].image: required field is missing",
+        "m.yaml:34:11: spec.containers[1].name: duplicate container name \"Main\"",
+    ];
+    let all = errors(&loaded);
+    for needle in want {
+        assert_error(&loaded, needle);
+    }
+    assert_eq!(all.len(), want.len() + 1, "{}", all.join("\n"));
+    assert_error(&loaded, "spec.containers[1].name: invalid container name");
+}
+
+#[test]
+fn host_ports_must_be_unique_within_a_pod() {
+    let text = format!(
+        "{}  - name: second\n    image: busybox\n    ports:\n    - {{containerPort: 81, hostPort: 8080}}\n",
+        pod_with_container("    ports:\n    - {containerPort: 80, hostPort: 8080}\n")
+    );
+    assert_error(
+        &load_yaml(&text),
+        "spec.containers[1].ports[0].hostPort: duplicate hostPort 8080/tcp",
+    );
+}
+
+#[test]
+fn a_pod_needs_containers_with_images() {
+    assert_error(
+        &load_yaml(&POD.replace(
+            "containers:\n  - name: main\n    image: busybox\n",
+            "containers: []\n",
+        )),
+        "spec.containers: a pod needs at least one container",
+    );
+    assert_error(
+        &load_yaml(&POD.replace("    image: busybox\n", "")),
+        "m.yaml:9:5: spec.containers[0].image: required field is missing",
+    );
+    assert_error(
+        &load_yaml(&POD.replace("metadata:\n  name: web\n", "metadata:\n")),
+        "metadata.name: required field is missing",
+    );
+}
+
+#[test]
+fn an_emptydir_in_memory_is_warned_about() {
+    let text = format!("{POD}  volumes:\n  - name: m\n    emptyDir:\n      medium: Memory\n      sizeLimit: 64Mi\n");
+    let loaded = load_yaml(&text);
+    assert!(!loaded.has_errors());
+    assert!(warnings(&loaded)[0].contains("spec.volumes[0].emptyDir.medium"));
+}
