@@ -50,13 +50,35 @@ pub fn annotations(d: &mut Decoder, node: &Node, path: &str) -> BTreeMap<String,
     out
 }
 
-/// An object's metadata. `root` is where a missing `metadata` is reported;
-/// `namespaced` is false for cluster-scoped kinds (Node).
+/// How an object's name and namespace are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRule {
+    /// Namespaced, named by a DNS-1123 subdomain (pods, controllers).
+    Subdomain,
+    /// Namespaced, named by a DNS-1035 label (services).
+    Dns1035Label,
+    /// Cluster-scoped, named by a DNS-1123 subdomain (nodes).
+    ClusterScoped,
+}
+
+/// Service names (DNS-1035): a DNS-1123 label that starts with a letter.
+pub fn dns1035_label(name: &str) -> Result<(), String> {
+    let starts_with_letter = name.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    if names::dns1123_label(name).is_ok() && starts_with_letter {
+        return Ok(());
+    }
+    Err("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an \
+         alphabetic character, and end with an alphanumeric character (e.g. 'my-name', or 'abc-123', \
+         regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+        .to_string())
+}
+
+/// An object's metadata. `root` is where a missing `metadata` is reported.
 pub fn object_meta(
     d: &mut Decoder,
     root: &Node,
     metadata: Option<&Node>,
-    namespaced: bool,
+    rule: NameRule,
 ) -> Option<ObjectMeta> {
     let Some(node) = metadata else {
         d.required(root, "metadata.name");
@@ -66,7 +88,11 @@ pub fn object_meta(
     let name = match fields.get("name") {
         Some(name_node) => {
             let name = d.string(name_node, "metadata.name")?;
-            if let Err(message) = names::dns1123_subdomain(&name) {
+            let valid = match rule {
+                NameRule::Dns1035Label => dns1035_label(&name),
+                _ => names::dns1123_subdomain(&name),
+            };
+            if let Err(message) = valid {
                 d.error(
                     name_node,
                     "metadata.name",
@@ -80,25 +106,20 @@ pub fn object_meta(
             return None;
         }
     };
+    let namespaced = rule != NameRule::ClusterScoped;
     let namespace = match (fields.get("namespace"), namespaced) {
         (Some(ns_node), true) => {
             let namespace = d.string(ns_node, "metadata.namespace").unwrap_or_default();
             if let Err(message) = names::dns1123_label(&namespace) {
-                d.error(
-                    ns_node,
-                    "metadata.namespace",
-                    format!("invalid namespace {namespace:?}: {message}"),
-                );
+                let message = format!("invalid namespace {namespace:?}: {message}");
+                d.error(ns_node, "metadata.namespace", message);
             }
             namespace
         }
         (None, true) => DEFAULT_NAMESPACE.to_string(),
         (Some(ns_node), false) => {
-            d.warning(
-                ns_node,
-                "metadata.namespace",
-                "a Node is cluster-scoped; the namespace is ignored",
-            );
+            let message = "a Node is cluster-scoped; the namespace is ignored";
+            d.warning(ns_node, "metadata.namespace", message);
             String::new()
         }
         (None, false) => String::new(),

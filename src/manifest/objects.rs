@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::container::protocol;
 use super::decode::{index, join, Decoder};
-use super::meta::{label_map, object_meta, template_meta};
+use super::meta::{label_map, object_meta, template_meta, NameRule};
 use super::model::{
     Labels, Node, ObjectMeta, Pod, PodTemplate, ReplicationController, ResourceList, RestartPolicy,
     Service, ServicePort, DOCKER_HOST_ANNOTATION,
@@ -64,7 +64,7 @@ fn required_spec<'n>(
 
 pub fn pod(d: &mut Decoder, root: &yaml::Node) -> Option<Pod> {
     let fields = d.mapping(root, "", &POD, LEGACY_FIELDS)?;
-    let meta = object_meta(d, root, fields.get("metadata"), true);
+    let meta = object_meta(d, root, fields.get("metadata"), NameRule::Subdomain);
     let spec = required_spec(d, root, &fields).and_then(|n| pod_spec(d, n, "spec"));
     Some(Pod {
         meta: meta?,
@@ -75,7 +75,7 @@ pub fn pod(d: &mut Decoder, root: &yaml::Node) -> Option<Pod> {
 
 pub fn controller(d: &mut Decoder, root: &yaml::Node) -> Option<ReplicationController> {
     let fields = d.mapping(root, "", &POD, LEGACY_FIELDS)?;
-    let meta = object_meta(d, root, fields.get("metadata"), true);
+    let meta = object_meta(d, root, fields.get("metadata"), NameRule::Subdomain);
     let spec_node = required_spec(d, root, &fields)?;
     let spec = d.mapping(spec_node, "spec", &RC_SPEC, &[])?;
     let replicas = match spec.get("replicas") {
@@ -154,7 +154,7 @@ fn template(d: &mut Decoder, node: &yaml::Node) -> Option<PodTemplate> {
 
 pub fn service(d: &mut Decoder, root: &yaml::Node) -> Option<Service> {
     let fields = d.mapping(root, "", &POD, LEGACY_FIELDS)?;
-    let meta = object_meta(d, root, fields.get("metadata"), true);
+    let meta = object_meta(d, root, fields.get("metadata"), NameRule::Dns1035Label);
     let spec_node = required_spec(d, root, &fields)?;
     let spec = d.mapping(spec_node, "spec", &SERVICE_SPEC, &[])?;
     let selector = spec
@@ -214,10 +214,18 @@ fn service_ports(d: &mut Decoder, node: &yaml::Node, path: &str) -> Vec<ServiceP
         let Some(port) = d.int_in(port_node, &join(&item_path, "port"), 1, 65535) else {
             continue;
         };
+        // Kubernetes defaults an absent, 0 or "" targetPort to the port.
         let target_port = match fields.get("targetPort") {
             Some(n) => target_port(d, n, &join(&item_path, "targetPort")),
-            None => Some(port.to_string()),
-        };
+            None => Some(String::new()),
+        }
+        .map(|t| {
+            if t.is_empty() || t == "0" {
+                port.to_string()
+            } else {
+                t
+            }
+        });
         let protocol = protocol(d, fields.get("protocol"), &join(&item_path, "protocol"));
         if let Some(duplicate) = out
             .iter()
@@ -253,6 +261,7 @@ fn service_ports(d: &mut Decoder, node: &yaml::Node, path: &str) -> Vec<ServiceP
 /// `targetPort`: a number (1–65535) or the name of a container port.
 fn target_port(d: &mut Decoder, node: &yaml::Node, path: &str) -> Option<String> {
     match node.resolve() {
+        Some(Resolved::Int(0)) | Some(Resolved::Str("")) => Some(String::new()),
         Some(Resolved::Int(_)) => d.int_in(node, path, 1, 65535).map(|p| p.to_string()),
         Some(Resolved::Str(name)) => {
             if let Err(message) = names::port_name(name) {
@@ -269,7 +278,7 @@ fn target_port(d: &mut Decoder, node: &yaml::Node, path: &str) -> Option<String>
 
 pub fn node(d: &mut Decoder, root: &yaml::Node) -> Option<Node> {
     let fields = d.mapping(root, "", &NODE, LEGACY_FIELDS)?;
-    let meta = object_meta(d, root, fields.get("metadata"), false);
+    let meta = object_meta(d, root, fields.get("metadata"), NameRule::ClusterScoped);
     if let Some(spec) = fields.get("spec") {
         d.mapping(spec, "spec", &NODE_SPEC, &[]);
     }

@@ -200,3 +200,25 @@ fn an_emptydir_in_memory_is_warned_about() {
     assert!(!loaded.has_errors());
     assert!(warnings(&loaded)[0].contains("spec.volumes[0].emptyDir.medium"));
 }
+
+#[test]
+fn service_names_are_dns_1035_labels() {
+    assert_error(
+        &load_yaml(&SERVICE.replace("name: web", "name: 1web")),
+        "m.yaml:4:9: metadata.name: invalid name \"1web\": a DNS-1035 label",
+    );
+    assert_error(
+        &load_yaml(&SERVICE.replace("name: web", "name: web.app")),
+        "invalid name \"web.app\"",
+    );
+    assert_clean(&load_yaml(&SERVICE.replace("name: web", "name: web-2")));
+}
+
+#[test]
+fn a_zero_or_empty_target_port_means_the_port() {
+    for target in ["0", "\"\""] {
+        let loaded = load_yaml(&format!("{SERVICE}    targetPort: {target}\n"));
+        assert_clean(&loaded);
+        assert_eq!(loaded.manifests.services[0].ports[0].target_port, "80");
+    }
+}
