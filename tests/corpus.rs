@@ -102,3 +102,21 @@ fn every_corpus_file_loads_or_is_refused_with_a_located_error() {
     );
     assert_eq!(loaded + refused, files.len());
 }
+
+#[test]
+fn the_example_manifests_load_without_errors() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    if !dir.is_dir() {
+        eprintln!("no examples directory; skipped");
+        return;
+    }
+    let loaded = load(&[dir], LoadOptions::default());
+    let rendered: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
+    assert!(!loaded.has_errors(), "{}", rendered.join("\n"));
+    assert!(!loaded.manifests.is_empty());
+    println!(
+        "examples: {} objects, {} warnings",
+        loaded.manifests.object_count(),
+        rendered.len()
+    );
+}
