@@ -222,3 +222,38 @@ fn a_zero_or_empty_target_port_means_the_port() {
         assert_eq!(loaded.manifests.services[0].ports[0].target_port, "80");
     }
 }
+
+#[test]
+fn label_rules_apply_to_selectors_node_selectors_and_annotation_keys() {
+    let text = format!(
+        "{}  nodeSelector:\n    disk: \"-ssd\"\n",
+        POD.replace("  labels:", "  annotations:\n    bad key: x\n  labels:")
+    );
+    let loaded = load_yaml(&text);
+    assert_error(
+        &loaded,
+        "m.yaml:6:5: metadata.annotations[bad key]: invalid annotation key",
+    );
+    assert_error(
+        &loaded,
+        "m.yaml:14:11: spec.nodeSelector[disk]: invalid label value \"-ssd\"",
+    );
+    let loaded = load_yaml(&SERVICE.replace("app: web", "app/x/y: web"));
+    assert_error(
+        &loaded,
+        "m.yaml:7:5: spec.selector[app/x/y]: invalid label key",
+    );
+}
+
+#[test]
+fn node_capacity_quantities_and_resource_names_are_checked() {
+    let loaded = load_yaml("apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus:\n  capacity:\n    cpu: two\n    gpus: \"1\"\n");
+    assert_error(
+        &loaded,
+        "m.yaml:6:10: status.capacity[cpu]: invalid quantity \"two\"",
+    );
+    assert_error(
+        &loaded,
+        "m.yaml:7:5: status.capacity[gpus]: unknown resource name",
+    );
+}
