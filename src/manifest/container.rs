@@ -243,6 +243,11 @@ fn env(d: &mut Decoder, node: &Node, path: &str) -> Vec<EnvVar> {
             .get("value")
             .and_then(|n| d.string(n, &join(&item_path, "value")));
         let from_elsewhere = item.get("valueFrom").is_some_and(|n| !n.is_null());
+        if from_elsewhere && value.as_deref().is_some_and(|v| !v.is_empty()) {
+            let at = fields.get("value").unwrap_or(item);
+            let message = "may not be specified together with valueFrom";
+            d.error(at, &join(&item_path, "value"), message);
+        }
         if value.is_none() && from_elsewhere {
             continue;
         }

@@ -52,7 +52,10 @@ pub fn document(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
             None
         }
         (version, _) => {
-            let message = format!("unknown apiVersion {version:?}: berth reads apiVersion v1 (and the seed's v1beta1 Minion)");
+            let message = format!(
+                "unknown apiVersion {version:?}: berth reads apiVersion v1 (and the seed's v1beta1 Minion){}",
+                if version.eq_ignore_ascii_case("v1") { " (did you mean \"v1\"?)" } else { "" }
+            );
             d.error(version_node, "apiVersion", message);
             None
         }

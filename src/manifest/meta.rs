@@ -109,12 +109,17 @@ pub fn object_meta(
     let namespaced = rule != NameRule::ClusterScoped;
     let namespace = match (fields.get("namespace"), namespaced) {
         (Some(ns_node), true) => {
+            // An empty namespace means the default one, as with kubectl.
             let namespace = d.string(ns_node, "metadata.namespace").unwrap_or_default();
-            if let Err(message) = names::dns1123_label(&namespace) {
-                let message = format!("invalid namespace {namespace:?}: {message}");
-                d.error(ns_node, "metadata.namespace", message);
+            if namespace.is_empty() {
+                DEFAULT_NAMESPACE.to_string()
+            } else {
+                if let Err(message) = names::dns1123_label(&namespace) {
+                    let message = format!("invalid namespace {namespace:?}: {message}");
+                    d.error(ns_node, "metadata.namespace", message);
+                }
+                namespace
             }
-            namespace
         }
         (None, true) => DEFAULT_NAMESPACE.to_string(),
         (Some(ns_node), false) => {

@@ -92,9 +92,16 @@ pub fn controller(d: &mut Decoder, root: &yaml::Node) -> Option<ReplicationContr
         }
     };
     let selector_node = spec.get("selector");
-    let mut selector = selector_node
-        .map(|n| label_map(d, n, "spec.selector"))
-        .unwrap_or_default();
+    let mut selector = match selector_node {
+        Some(n) if n.get("matchLabels").is_some() || n.get("matchExpressions").is_some() => {
+            let message = "a ReplicationController selector is a plain map of labels; matchLabels \
+                           and matchExpressions belong to apps/v1 ReplicaSet and Deployment";
+            d.error(n, "spec.selector", message);
+            return None;
+        }
+        Some(n) => label_map(d, n, "spec.selector"),
+        None => Labels::new(),
+    };
     if let Some(template) = &template {
         if selector.is_empty() {
             selector = template.labels.clone();

@@ -257,3 +257,36 @@ fn node_capacity_quantities_and_resource_names_are_checked() {
         "m.yaml:7:5: status.capacity[gpus]: unknown resource name",
     );
 }
+
+#[test]
+fn an_empty_namespace_means_the_default_one() {
+    let loaded = load_yaml(&POD.replace("  name: web\n", "  name: web\n  namespace: \"\"\n"));
+    assert_clean(&loaded);
+    assert_eq!(loaded.manifests.pods[0].meta.namespace, "default");
+}
+
+#[test]
+fn a_controller_selector_in_deployment_style_is_explained() {
+    let loaded = load_yaml(&RC.replace(
+        "spec:\n  template:",
+        "spec:\n  selector:\n    matchLabels: {app: web}\n  template:",
+    ));
+    assert_error(
+        &loaded,
+        "m.yaml:7:5: spec.selector: a ReplicationController selector is a plain map of labels",
+    );
+}
+
+#[test]
+fn an_env_var_takes_a_value_or_value_from_not_both() {
+    let text = pod_with_container("    env:\n    - name: A\n      value: x\n      valueFrom: {fieldRef: {fieldPath: metadata.name}}\n");
+    assert_error(&load_yaml(&text), "m.yaml:13:14: spec.containers[0].env[0].value: may not be specified together with valueFrom");
+}
+
+#[test]
+fn a_misspelt_api_version_is_an_error_with_a_hint() {
+    assert_error(
+        &load_yaml("apiVersion: V1\nkind: Pod\n"),
+        "m.yaml:1:13: apiVersion: unknown apiVersion \"V1\"",
+    );
+}
