@@ -180,6 +180,9 @@ fn parse_int(text: &str) -> Option<i64> {
         i64::from_str_radix(hex, 16).ok()?
     } else if let Some(oct) = digits.strip_prefix("0o") {
         i64::from_str_radix(oct, 8).ok()?
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        // YAML 1.1, as Kubernetes' go-yaml reads it: 0644 is octal.
+        i64::from_str_radix(&digits[1..], 8).ok()?
     } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         digits.parse::<i64>().ok()?
     } else {
@@ -444,6 +447,7 @@ mod tests {
         assert_eq!(get("g"), Resolved::Int(16));
         assert_eq!(get("h"), Resolved::Float(1000.0));
         assert_eq!(get("i"), Resolved::Str("1.2.3"));
+        assert_eq!(resolve_plain("0644"), Resolved::Int(420), "YAML 1.1 octal");
     }
 
     #[test]

@@ -273,13 +273,17 @@ impl<'f> Decoder<'f> {
 
 /// Values of known fields that carry no meaning beyond Kubernetes' default:
 /// null, `{}`, `[]`, `false`, and the defaults listed in the schema.
+/// Known boolean fields whose Kubernetes default is true, where `false`
+/// asks for something berth does not do (user namespaces).
+const TRUE_BY_DEFAULT: &[&str] = &["hostUsers"];
+
 fn means_default(field: &str, value: &Node) -> bool {
     match &value.value {
         Value::Null => true,
         Value::Map(entries) => entries.is_empty(),
         Value::Seq(items) => items.is_empty(),
         Value::Scalar(_) => {
-            value.resolve() == Some(Resolved::Bool(false))
+            (value.resolve() == Some(Resolved::Bool(false)) && !TRUE_BY_DEFAULT.contains(&field))
                 || DEFAULT_VALUES
                     .iter()
                     .any(|(f, v)| *f == field && value.text() == Some(*v))

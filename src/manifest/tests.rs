@@ -444,5 +444,14 @@ fn json_indented_with_tabs_loads() {
     assert_clean(&loaded);
 }
 
+#[test]
+fn a_false_that_asks_for_something_is_still_warned_about() {
+    let loaded = load_yaml(&POD.replace("spec:\n", "spec:\n  hostUsers: false\n"));
+    assert_eq!(
+        warnings(&loaded),
+        vec!["m.yaml:8:3: spec.hostUsers: not supported by berth; ignored"]
+    );
+}
+
 mod files;
 mod validate;
