@@ -249,7 +249,7 @@ impl Builder<'_> {
     fn next(&mut self) -> Result<(Event, Marker), YamlError> {
         self.parser
             .next_token()
-            .map_err(|e| error_at(e.marker(), e.info()))
+            .map_err(|e| error_at(e.marker(), format!("syntax error: {}", e.info())))
     }
 
     fn stream(&mut self) -> Result<Vec<Node>, YamlError> {
@@ -522,11 +522,12 @@ mod tests {
 
     #[test]
     fn a_syntax_error_has_a_position_and_the_parser_message() {
-        let errors = parse_documents("a: [1, 2\nb: 3\n").unwrap_err();
-        assert!(
-            errors[0].line >= 1 && !errors[0].message.is_empty(),
-            "{:?}",
-            errors[0]
-        );
+        let errors = parse_documents("ok: 1\na: b: c\n").unwrap_err();
+        let want = YamlError {
+            line: 2,
+            column: 5,
+            message: "syntax error: mapping values are not allowed in this context".to_string(),
+        };
+        assert_eq!(errors, vec![want]);
     }
 }
