@@ -45,13 +45,15 @@ impl Loaded {
 
 /// Load every manifest under `paths` (files or directories).
 pub fn load(paths: &[PathBuf], options: LoadOptions) -> Loaded {
-    let mut ordered: Vec<(usize, Diagnostic)> = Vec::new();
-    let mut files = Vec::new();
+    let mut walk = Walk::default();
     for path in paths {
-        if let Err(diagnostic) = collect(path, true, &mut files, &mut HashSet::new()) {
-            ordered.push((0, diagnostic));
-        }
+        walk.visit(path, true);
     }
+    let Walk {
+        files, problems, ..
+    } = walk;
+    // Sort keys: file i is 2(i+1); a problem met after k files is 2k+1.
+    let ordered = problems.into_iter().map(|(k, d)| (2 * k + 1, d)).collect();
     let results = read_all(&files, options);
     assemble(ordered, results, files.len())
 }
@@ -68,8 +70,8 @@ fn assemble(
 ) -> Loaded {
     let mut objects = Vec::new();
     for (i, (file_objects, diagnostics)) in results.into_iter().enumerate() {
-        ordered.extend(diagnostics.into_iter().map(|d| (i + 1, d)));
-        objects.extend(file_objects.into_iter().map(|o| (i + 1, o)));
+        ordered.extend(diagnostics.into_iter().map(|d| (2 * (i + 1), d)));
+        objects.extend(file_objects.into_iter().map(|o| (2 * (i + 1), o)));
     }
     ordered.extend(duplicates(&objects));
     ordered.sort_by_key(|(i, d)| (*i, d.source.line, d.source.column));
@@ -101,38 +103,55 @@ fn whole_file(path: &Path, message: String) -> Diagnostic {
     )
 }
 
-/// Adds the manifest files under `path` in sorted order. An explicitly named
-/// file is always read; in directories only `.yaml`, `.yml`, `.json` files
-/// count, and hidden entries are skipped.
-fn collect(
-    path: &Path,
-    explicit: bool,
-    out: &mut Vec<PathBuf>,
-    seen: &mut HashSet<PathBuf>,
-) -> Result<(), Diagnostic> {
-    let metadata = fs::metadata(path).map_err(|e| whole_file(path, format!("cannot read: {e}")))?;
-    if !metadata.is_dir() {
-        if explicit || is_manifest_name(path) {
-            out.push(path.to_path_buf());
+/// What a walk over the paths finds: files to read, in order, and the
+/// problems met on the way, each with the number of files found before it.
+#[derive(Default)]
+struct Walk {
+    files: Vec<PathBuf>,
+    problems: Vec<(usize, Diagnostic)>,
+    seen_dirs: HashSet<PathBuf>,
+}
+
+impl Walk {
+    fn problem(&mut self, path: &Path, message: String) {
+        self.problems
+            .push((self.files.len(), whole_file(path, message)));
+    }
+
+    /// Adds the manifest files under `path` in sorted order. An explicitly
+    /// named file is always read; in directories only `.yaml`, `.yml`,
+    /// `.json` files count, and hidden entries are skipped.
+    fn visit(&mut self, path: &Path, explicit: bool) {
+        let metadata = match fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(_) if !explicit && !is_manifest_name(path) => return,
+            Err(e) => return self.problem(path, format!("cannot read: {e}")),
+        };
+        if !metadata.is_dir() {
+            if explicit || is_manifest_name(path) {
+                self.files.push(path.to_path_buf());
+            }
+            return;
         }
-        return Ok(());
+        // Symbolic links may loop: visit each real directory once.
+        let real = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if !self.seen_dirs.insert(real) {
+            return;
+        }
+        let entries = match fs::read_dir(path) {
+            Ok(entries) => entries,
+            Err(e) => return self.problem(path, format!("cannot list directory: {e}")),
+        };
+        let mut children: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .map(|e| e.path())
+            .collect();
+        children.sort();
+        for child in children {
+            self.visit(&child, false);
+        }
     }
-    // Symbolic links may loop: visit each real directory once.
-    if !seen.insert(fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())) {
-        return Ok(());
-    }
-    let entries =
-        fs::read_dir(path).map_err(|e| whole_file(path, format!("cannot list directory: {e}")))?;
-    let mut children: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| e.path())
-        .collect();
-    children.sort();
-    for child in children {
-        collect(&child, false, out, seen)?;
-    }
-    Ok(())
 }
 
 fn is_manifest_name(path: &Path) -> bool {

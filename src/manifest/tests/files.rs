@@ -96,3 +96,18 @@ fn many_files_load_in_order_on_several_threads() {
     let want: Vec<String> = (0..64).map(|i| format!("web-{i:02}")).collect();
     assert_eq!(names, want);
 }
+
+#[test]
+fn an_unreadable_entry_is_reported_in_path_order_and_the_walk_goes_on() {
+    let tree = Tree::new(&[
+        ("a.yaml", POD),
+        ("c.yaml", &POD.replace("name: web", "name: c")),
+    ]);
+    std::os::unix::fs::symlink(tree.path("gone.yaml"), tree.path("b.yaml")).unwrap();
+    std::os::unix::fs::symlink(tree.path("gone.txt"), tree.path("b.txt")).unwrap();
+    let loaded = load(&[tree.0.path().to_path_buf()], LoadOptions::default());
+    assert_eq!(loaded.manifests.pods.len(), 2);
+    let all = errors(&loaded);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(all[0].contains("b.yaml:0:0: cannot read"), "{all:?}");
+}
