@@ -13,7 +13,7 @@ use super::model::{
 use super::pod::pod_spec;
 use super::resources::resource_list;
 use super::schema::{
-    Schema, LEGACY_FIELDS, MINION, MINION_RESOURCES, NODE_SPEC, NODE_STATUS, POD, POD_TEMPLATE,
+    Schema, LEGACY_FIELDS, MINION, MINION_RESOURCES, NODE_SPEC, NODE_STATUS, OBJECT, POD_TEMPLATE,
     RC_SPEC, SERVICE_PORT, SERVICE_SPEC,
 };
 use crate::names;
@@ -63,7 +63,7 @@ fn required_spec<'n>(
 }
 
 pub fn pod(d: &mut Decoder, root: &yaml::Node) -> Option<Pod> {
-    let fields = d.mapping(root, "", &POD, LEGACY_FIELDS)?;
+    let fields = d.mapping(root, "", &OBJECT, LEGACY_FIELDS)?;
     let meta = object_meta(d, root, fields.get("metadata"), NameRule::Subdomain);
     let spec = required_spec(d, root, &fields).and_then(|n| pod_spec(d, n, "spec"));
     Some(Pod {
@@ -74,7 +74,7 @@ pub fn pod(d: &mut Decoder, root: &yaml::Node) -> Option<Pod> {
 }
 
 pub fn controller(d: &mut Decoder, root: &yaml::Node) -> Option<ReplicationController> {
-    let fields = d.mapping(root, "", &POD, LEGACY_FIELDS)?;
+    let fields = d.mapping(root, "", &OBJECT, LEGACY_FIELDS)?;
     let meta = object_meta(d, root, fields.get("metadata"), NameRule::Subdomain);
     let spec_node = required_spec(d, root, &fields)?;
     let spec = d.mapping(spec_node, "spec", &RC_SPEC, &[])?;
@@ -113,11 +113,18 @@ pub fn controller(d: &mut Decoder, root: &yaml::Node) -> Option<ReplicationContr
                 "required: give spec.selector or labels in spec.template.metadata.labels",
             );
         } else if !selector_matches(&selector, &template.labels) {
-            d.error(
-                selector_node.unwrap_or(spec_node),
-                "spec.selector",
-                "selector does not match template labels",
+            // Kubernetes reports this at the template's labels.
+            let template_node = spec_node.get("template").unwrap_or(spec_node);
+            let metadata = template_node.get("metadata");
+            let at = metadata
+                .and_then(|m| m.get("labels"))
+                .or(metadata)
+                .unwrap_or(template_node);
+            let message = format!(
+                "selector does not match template labels (spec.selector is {})",
+                render_labels(&selector)
             );
+            d.error(at, "spec.template.metadata.labels", message);
         }
     }
     Some(ReplicationController {
@@ -127,6 +134,11 @@ pub fn controller(d: &mut Decoder, root: &yaml::Node) -> Option<ReplicationContr
         template: template?,
         source: d.source(root),
     })
+}
+
+fn render_labels(labels: &Labels) -> String {
+    let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.join(",")
 }
 
 fn selector_matches(selector: &Labels, labels: &Labels) -> bool {
@@ -160,7 +172,7 @@ fn template(d: &mut Decoder, node: &yaml::Node) -> Option<PodTemplate> {
 }
 
 pub fn service(d: &mut Decoder, root: &yaml::Node) -> Option<Service> {
-    let fields = d.mapping(root, "", &POD, LEGACY_FIELDS)?;
+    let fields = d.mapping(root, "", &OBJECT, LEGACY_FIELDS)?;
     let meta = object_meta(d, root, fields.get("metadata"), NameRule::Dns1035Label);
     let spec_node = required_spec(d, root, &fields)?;
     let spec = d.mapping(spec_node, "spec", &SERVICE_SPEC, &[])?;

@@ -66,7 +66,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-pub const POD: Schema = Schema {
+/// The top level of a Pod, ReplicationController or Service.
+pub const OBJECT: Schema = Schema {
     implemented: &["apiVersion", "kind", "metadata", "spec"],
     known: &["status"],
 };

@@ -10,7 +10,7 @@ fn a_controller_selector_must_match_its_template_labels() {
     ));
     assert_error(
         &loaded,
-        "m.yaml:8:5: spec.selector: selector does not match template labels",
+        "m.yaml:12:9: spec.template.metadata.labels: selector does not match template labels (spec.selector is app=api)",
     );
 }
 
