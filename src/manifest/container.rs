@@ -150,75 +150,77 @@ fn ports<'n>(
     let mut names_seen: HashMap<String, usize> = HashMap::new();
     for (i, item) in d.seq(node, path).iter().enumerate() {
         let item_path = index(path, i);
-        let Some(fields) = d.mapping(item, &item_path, &CONTAINER_PORT, &[]) else {
+        let name = item.get("name").and_then(|n| n.text().map(|t| (n, t)));
+        if let Some((name_node, name)) = name.filter(|(_, t)| !t.is_empty()) {
+            if let Some(first) = names_seen.insert(name.to_string(), i) {
+                let message = format!("duplicate port name {name:?} (also {})", index(path, first));
+                d.error(name_node, &join(&item_path, "name"), message);
+            }
+        }
+        let Some(port) = container_port(d, item, &item_path) else {
             continue;
         };
-        let container_port = match fields.get("containerPort") {
-            Some(n) => d.int_in(n, &join(&item_path, "containerPort"), 1, 65535),
-            None => {
-                d.required(item, &join(&item_path, "containerPort"));
-                None
-            }
-        };
-        let host_port = fields.get("hostPort").and_then(|n| {
-            let p = join(&item_path, "hostPort");
-            match d.int(n, &p)? {
-                0 => None,
-                port if (1..=65535).contains(&port) => Some(port),
-                port => {
-                    d.error(
-                        n,
-                        &p,
-                        format!("must be between 1 and 65535, inclusive (found {port})"),
-                    );
-                    None
-                }
-            }
-        });
-        let protocol = protocol(d, fields.get("protocol"), &join(&item_path, "protocol"));
-        let host_ip = fields.get("hostIP").and_then(|n| {
-            let p = join(&item_path, "hostIP");
-            let ip = d.string(n, &p)?;
-            if ip.parse::<std::net::IpAddr>().is_err() {
-                d.error(n, &p, format!("invalid IP address {ip:?}"));
-            }
-            Some(ip)
-        });
-        let name = fields.get("name").and_then(|n| {
-            let p = join(&item_path, "name");
-            let name = d.string(n, &p)?;
-            if let Err(message) = names::port_name(&name) {
-                d.error(n, &p, format!("invalid port name {name:?}: {message}"));
-            } else if let Some(first) = names_seen.insert(name.clone(), i) {
-                d.error(
-                    n,
-                    &p,
-                    format!("duplicate port name {name:?} (also {})", index(path, first)),
-                );
-            }
-            Some(name)
-        });
-        if let Some(port) = host_port {
-            let host_ip = host_ip.clone().unwrap_or_default();
+        if let Some(host_port) = port.host_port {
             host_ports.push(HostPortUse {
-                port: port as u16,
-                protocol,
-                host_ip,
+                port: host_port,
+                protocol: port.protocol,
+                host_ip: port.host_ip.clone().unwrap_or_default(),
                 node: item,
-                path: item_path.clone(),
+                path: item_path,
             });
         }
-        if let Some(container_port) = container_port {
-            out.push(ContainerPort {
-                name,
-                container_port: container_port as u16,
-                host_port: host_port.map(|p| p as u16),
-                host_ip,
-                protocol,
-            });
-        }
+        out.push(port);
     }
     out
+}
+
+/// One `ports[i]` entry; `None` when its containerPort is missing or wrong.
+fn container_port(d: &mut Decoder, item: &Node, path: &str) -> Option<ContainerPort> {
+    let fields = d.mapping(item, path, &CONTAINER_PORT, &[])?;
+    let container_port = match fields.get("containerPort") {
+        Some(n) => d.int_in(n, &join(path, "containerPort"), 1, 65535),
+        None => {
+            d.required(item, &join(path, "containerPort"));
+            None
+        }
+    };
+    // hostPort 0 means none, as in Kubernetes.
+    let host_port = fields.get("hostPort").and_then(|n| {
+        let p = join(path, "hostPort");
+        match d.int(n, &p)? {
+            0 => None,
+            port if (1..=65535).contains(&port) => Some(port as u16),
+            port => {
+                let message = format!("must be between 1 and 65535, inclusive (found {port})");
+                d.error(n, &p, message);
+                None
+            }
+        }
+    });
+    let protocol = protocol(d, fields.get("protocol"), &join(path, "protocol"));
+    let host_ip = fields.get("hostIP").and_then(|n| {
+        let p = join(path, "hostIP");
+        let ip = d.string(n, &p)?;
+        if ip.parse::<std::net::IpAddr>().is_err() {
+            d.error(n, &p, format!("invalid IP address {ip:?}"));
+        }
+        Some(ip)
+    });
+    let name = fields.get("name").and_then(|n| {
+        let p = join(path, "name");
+        let name = d.string(n, &p)?;
+        if let Err(message) = names::port_name(&name) {
+            d.error(n, &p, format!("invalid port name {name:?}: {message}"));
+        }
+        Some(name)
+    });
+    Some(ContainerPort {
+        name,
+        container_port: container_port? as u16,
+        host_port,
+        host_ip,
+        protocol,
+    })
 }
 
 fn env(d: &mut Decoder, node: &Node, path: &str) -> Vec<EnvVar> {
@@ -264,69 +266,65 @@ fn mounts(d: &mut Decoder, node: &Node, path: &str, volumes: &PodVolumes) -> Vec
     let mut mount_paths: HashMap<String, usize> = HashMap::new();
     for (i, item) in d.seq(node, path).iter().enumerate() {
         let item_path = index(path, i);
-        let Some(fields) = d.mapping(item, &item_path, &VOLUME_MOUNT, &[]) else {
+        let Some(mount) = mount(d, item, &item_path) else {
             continue;
         };
-        let name = required_string(d, &fields, "name", &item_path);
-        let mount_path = required_string(d, &fields, "mountPath", &item_path);
-        let read_only = fields
-            .get("readOnly")
-            .and_then(|n| d.bool(n, &join(&item_path, "readOnly")))
-            .unwrap_or(false);
-        let sub_path = fields.get("subPath").and_then(|n| {
-            let p = join(&item_path, "subPath");
-            let sub = d.string(n, &p)?;
-            if sub.starts_with('/') || sub.split('/').any(|part| part == "..") {
-                d.error(n, &p, "must be a relative path without '..'");
-            }
-            Some(sub).filter(|s| !s.is_empty())
-        });
-        if let (Some(mount_path), Some(path_node)) = (&mount_path, fields.get("mountPath")) {
-            let p = join(&item_path, "mountPath");
-            if !mount_path.starts_with('/') {
-                d.error(
-                    path_node,
-                    &p,
-                    format!("must be an absolute path (found {mount_path:?})"),
+        if let Some(path_node) = item.get("mountPath") {
+            if let Some(first) = mount_paths.insert(mount.mount_path.clone(), i) {
+                let message = format!(
+                    "must be unique: {:?} is also mounted by {}",
+                    mount.mount_path,
+                    index(path, first)
                 );
-            } else if let Some(first) = mount_paths.insert(mount_path.clone(), i) {
-                d.error(
-                    path_node,
-                    &p,
-                    format!(
-                        "must be unique: {mount_path:?} is also mounted by {}",
-                        index(path, first)
-                    ),
-                );
+                d.error(path_node, &join(&item_path, "mountPath"), message);
             }
         }
-        let (Some(name), Some(mount_path)) = (name, mount_path) else {
-            continue;
-        };
-        let name_node = fields.get("name").unwrap_or(item);
-        if volumes.unsupported.contains(&name) {
-            d.unsupported(
-                name_node,
-                &join(&item_path, "name"),
-                format!(
-                    "volume {name:?} has a source berth does not support; this mount is ignored"
-                ),
+        let name_node = item.get("name").unwrap_or(item);
+        let name_path = join(&item_path, "name");
+        let name = &mount.name;
+        if volumes.unsupported.contains(name) {
+            let message = format!(
+                "volume {name:?} has a source berth does not support; this mount is ignored"
             );
+            d.unsupported(name_node, &name_path, message);
             continue;
         }
-        if !volumes.supported.contains(&name) {
-            d.error(
-                name_node,
-                &join(&item_path, "name"),
-                format!("volume {name:?} not found: must name a volume in spec.volumes"),
-            );
+        if !volumes.supported.contains(name) {
+            let message = format!("volume {name:?} not found: must name a volume in spec.volumes");
+            d.error(name_node, &name_path, message);
         }
-        out.push(VolumeMount {
-            name,
-            mount_path,
-            read_only,
-            sub_path,
-        });
+        out.push(mount);
     }
     out
+}
+
+/// One `volumeMounts[i]` entry, its paths checked.
+fn mount(d: &mut Decoder, item: &Node, path: &str) -> Option<VolumeMount> {
+    let fields = d.mapping(item, path, &VOLUME_MOUNT, &[])?;
+    let name = required_string(d, &fields, "name", path);
+    let mount_path = required_string(d, &fields, "mountPath", path);
+    let read_only = fields
+        .get("readOnly")
+        .and_then(|n| d.bool(n, &join(path, "readOnly")))
+        .unwrap_or(false);
+    let sub_path = fields.get("subPath").and_then(|n| {
+        let p = join(path, "subPath");
+        let sub = d.string(n, &p)?;
+        if sub.starts_with('/') || sub.split('/').any(|part| part == "..") {
+            d.error(n, &p, "must be a relative path without '..'");
+        }
+        Some(sub).filter(|s| !s.is_empty())
+    });
+    if let (Some(mount_path), Some(path_node)) = (&mount_path, fields.get("mountPath")) {
+        if !mount_path.starts_with('/') {
+            let message = format!("must be an absolute path (found {mount_path:?})");
+            d.error(path_node, &join(path, "mountPath"), message);
+        }
+    }
+    Some(VolumeMount {
+        name: name?,
+        mount_path: mount_path?,
+        read_only,
+        sub_path,
+    })
 }

@@ -7,8 +7,8 @@ use super::container::protocol;
 use super::decode::{index, join, Decoder};
 use super::meta::{label_map, object_meta, template_meta, NameRule};
 use super::model::{
-    Labels, Node, ObjectMeta, Pod, PodTemplate, ReplicationController, ResourceList, RestartPolicy,
-    Service, ServicePort, DOCKER_HOST_ANNOTATION,
+    Labels, Node, ObjectMeta, Pod, PodTemplate, Protocol, ReplicationController, ResourceList,
+    RestartPolicy, Service, ServicePort, DOCKER_HOST_ANNOTATION,
 };
 use super::pod::pod_spec;
 use super::resources::resource_list;
@@ -204,77 +204,83 @@ fn service_ports(d: &mut Decoder, node: &yaml::Node, path: &str) -> Vec<ServiceP
     let items = d.seq(node, path);
     let mut out = Vec::new();
     let mut names_seen: HashMap<String, usize> = HashMap::new();
+    let mut ports_seen: HashMap<(u16, Protocol), usize> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         let item_path = index(path, i);
-        let Some(fields) = d.mapping(item, &item_path, &SERVICE_PORT, &[]) else {
-            continue;
-        };
-        let name = fields.get("name").and_then(|n| {
-            let p = join(&item_path, "name");
-            let name = d.string(n, &p)?;
-            if let Err(message) = names::dns1123_label(&name) {
-                d.error(n, &p, format!("invalid port name {name:?}: {message}"));
-            } else if let Some(first) = names_seen.insert(name.clone(), i) {
-                d.error(
-                    n,
-                    &p,
-                    format!("duplicate port name {name:?} (also {})", index(path, first)),
-                );
+        let name = item.get("name").and_then(|n| n.text().map(|t| (n, t)));
+        if let Some((name_node, name)) = name.filter(|(_, t)| !t.is_empty()) {
+            if let Some(first) = names_seen.insert(name.to_string(), i) {
+                let message = format!("duplicate port name {name:?} (also {})", index(path, first));
+                d.error(name_node, &join(&item_path, "name"), message);
             }
-            Some(name)
-        });
-        if name.is_none() && items.len() > 1 {
-            d.required(item, &join(&item_path, "name"));
         }
-        let Some(port_node) = fields.get("port") else {
-            d.required(item, &join(&item_path, "port"));
+        let Some(port) = service_port(d, item, &item_path, items.len() > 1) else {
             continue;
         };
-        let Some(port) = d.int_in(port_node, &join(&item_path, "port"), 1, 65535) else {
-            continue;
-        };
-        // Kubernetes defaults an absent, 0 or "" targetPort to the port.
-        let target_port = match fields.get("targetPort") {
-            Some(n) => target_port(d, n, &join(&item_path, "targetPort")),
-            None => Some(String::new()),
-        }
-        .map(|t| {
-            if t.is_empty() || t == "0" {
-                port.to_string()
-            } else {
-                t
-            }
-        });
-        let protocol = protocol(d, fields.get("protocol"), &join(&item_path, "protocol"));
-        if let Some(duplicate) = out
-            .iter()
-            .position(|p: &ServicePort| p.port == port as u16 && p.protocol == protocol)
-        {
-            d.error(
-                port_node,
-                &join(&item_path, "port"),
-                format!(
-                    "duplicate port {port}/{} (also {})",
-                    protocol.docker(),
-                    index(path, duplicate)
-                ),
+        if let Some(first) = ports_seen.insert((port.port, port.protocol), i) {
+            let at = item.get("port").unwrap_or(item);
+            let protocol = port.protocol.docker();
+            let message = format!(
+                "duplicate port {}/{protocol} (also {})",
+                port.port,
+                index(path, first)
             );
+            d.error(at, &join(&item_path, "port"), message);
         }
-        let Some(target_port) = target_port else {
-            continue;
-        };
-        if target_port.parse::<i64>().is_ok_and(|t| t != port) {
-            let message = format!("port {port} differs from targetPort {target_port}: berth publishes services through Docker DNS, which cannot remap ports; clients must use {target_port}");
-            d.warning(port_node, &join(&item_path, "port"), message);
-        }
-        out.push(ServicePort {
-            name,
-            port: port as u16,
-            target_port,
-            protocol,
-        });
+        out.push(port);
     }
     out
+}
+
+/// One `ports[i]` entry of a service; a name is required when there are
+/// several. The target port defaults to the port.
+fn service_port(
+    d: &mut Decoder,
+    item: &yaml::Node,
+    path: &str,
+    needs_name: bool,
+) -> Option<ServicePort> {
+    let fields = d.mapping(item, path, &SERVICE_PORT, &[])?;
+    let name = fields.get("name").and_then(|n| {
+        let p = join(path, "name");
+        let name = d.string(n, &p)?;
+        if let Err(message) = names::dns1123_label(&name) {
+            d.error(n, &p, format!("invalid port name {name:?}: {message}"));
+        }
+        Some(name)
+    });
+    if name.is_none() && needs_name {
+        d.required(item, &join(path, "name"));
+    }
+    let protocol = protocol(d, fields.get("protocol"), &join(path, "protocol"));
+    let Some(port_node) = fields.get("port") else {
+        d.required(item, &join(path, "port"));
+        return None;
+    };
+    let port = d.int_in(port_node, &join(path, "port"), 1, 65535)?;
+    // Kubernetes defaults an absent, 0 or "" targetPort to the port.
+    let target_port = match fields.get("targetPort") {
+        Some(n) => target_port(d, n, &join(path, "targetPort"))?,
+        None => String::new(),
+    };
+    let target_port = if target_port.is_empty() {
+        port.to_string()
+    } else {
+        target_port
+    };
+    if target_port.parse::<i64>().is_ok_and(|t| t != port) {
+        let message = format!(
+            "port {port} differs from targetPort {target_port}: berth publishes services through \
+             Docker DNS, which cannot remap ports; clients must use {target_port}"
+        );
+        d.warning(port_node, &join(path, "port"), message);
+    }
+    Some(ServicePort {
+        name,
+        port: port as u16,
+        target_port,
+        protocol,
+    })
 }
 
 /// `targetPort`: a number (1–65535) or the name of a container port.

@@ -290,3 +290,18 @@ fn a_misspelt_api_version_is_an_error_with_a_hint() {
         "m.yaml:1:13: apiVersion: unknown apiVersion \"V1\"",
     );
 }
+
+#[test]
+fn service_ports_and_their_names_are_unique() {
+    let text = SERVICE.replace("  - port: 80\n", "  - {name: a, port: 80}\n  - {name: a, port: 80}\n  - {name: c, port: 80, protocol: UDP}\n");
+    let loaded = load_yaml(&text);
+    assert_error(
+        &loaded,
+        "m.yaml:10:12: spec.ports[1].name: duplicate port name \"a\" (also spec.ports[0])",
+    );
+    assert_error(
+        &loaded,
+        "m.yaml:10:21: spec.ports[1].port: duplicate port 80/tcp (also spec.ports[0])",
+    );
+    assert_eq!(errors(&loaded).len(), 2);
+}
