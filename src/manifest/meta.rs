@@ -106,29 +106,7 @@ pub fn object_meta(
             return None;
         }
     };
-    let namespaced = rule != NameRule::ClusterScoped;
-    let namespace = match (fields.get("namespace"), namespaced) {
-        (Some(ns_node), true) => {
-            // An empty namespace means the default one, as with kubectl.
-            let namespace = d.string(ns_node, "metadata.namespace").unwrap_or_default();
-            if namespace.is_empty() {
-                DEFAULT_NAMESPACE.to_string()
-            } else {
-                if let Err(message) = names::dns1123_label(&namespace) {
-                    let message = format!("invalid namespace {namespace:?}: {message}");
-                    d.error(ns_node, "metadata.namespace", message);
-                }
-                namespace
-            }
-        }
-        (None, true) => DEFAULT_NAMESPACE.to_string(),
-        (Some(ns_node), false) => {
-            let message = "a Node is cluster-scoped; the namespace is ignored";
-            d.warning(ns_node, "metadata.namespace", message);
-            String::new()
-        }
-        (None, false) => String::new(),
-    };
+    let namespace = namespace(d, fields.get("namespace"), rule);
     let labels = fields
         .get("labels")
         .map(|n| label_map(d, n, "metadata.labels"))
@@ -143,6 +121,31 @@ pub fn object_meta(
         labels,
         annotations,
     })
+}
+
+/// `metadata.namespace`: `default` when absent or empty (as with kubectl);
+/// ignored, with a warning, on cluster-scoped objects.
+fn namespace(d: &mut Decoder, node: Option<&Node>, rule: NameRule) -> String {
+    let Some(node) = node else {
+        return match rule {
+            NameRule::ClusterScoped => String::new(),
+            _ => DEFAULT_NAMESPACE.to_string(),
+        };
+    };
+    if rule == NameRule::ClusterScoped {
+        let message = "a Node is cluster-scoped; the namespace is ignored";
+        d.warning(node, "metadata.namespace", message);
+        return String::new();
+    }
+    let namespace = d.string(node, "metadata.namespace").unwrap_or_default();
+    if namespace.is_empty() {
+        return DEFAULT_NAMESPACE.to_string();
+    }
+    if let Err(message) = names::dns1123_label(&namespace) {
+        let message = format!("invalid namespace {namespace:?}: {message}");
+        d.error(node, "metadata.namespace", message);
+    }
+    namespace
 }
 
 /// The metadata of a pod template: only labels and annotations matter;
