@@ -33,7 +33,9 @@ pub fn document(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
         ("v1", "ReplicationController") => objects::controller(d, root).map(Object::Controller),
         ("v1", "Service") => objects::service(d, root).map(Object::Service),
         ("v1", "Node") => objects::node(d, root).map(Object::Node),
-        ("v1", "List") => {
+        // The API's typed lists (what `kubectl get -o yaml` may print) read
+        // like `List`.
+        ("v1", "List" | "PodList" | "ReplicationControllerList" | "ServiceList" | "NodeList") => {
             list(d, root, out);
             None
         }

@@ -453,5 +453,13 @@ fn a_false_that_asks_for_something_is_still_warned_about() {
     );
 }
 
+#[test]
+fn a_typed_list_reads_like_a_list() {
+    let text = "apiVersion: v1\nkind: PodList\nmetadata: {}\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    containers: [{name: c, image: i}]\n";
+    let loaded = load_yaml(text);
+    assert_clean(&loaded);
+    assert_eq!(loaded.manifests.pods[0].source.line, 5);
+}
+
 mod files;
 mod validate;
