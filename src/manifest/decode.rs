@@ -29,6 +29,9 @@ pub struct Decoder<'f> {
     strict: bool,
     /// Prepended to every path (`items[3]` inside a List).
     pub prefix: String,
+    /// Fields named by a "did you mean" in a mapping (at line, column): a
+    /// typo'd required field is reported once, as the typo.
+    suggested: Vec<(usize, usize, &'static str)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -55,6 +58,7 @@ impl<'f> Decoder<'f> {
             file,
             strict,
             prefix: String::new(),
+            suggested: Vec::new(),
             diagnostics: Vec::new(),
         }
     }
@@ -98,6 +102,15 @@ impl<'f> Decoder<'f> {
     }
 
     pub fn required(&mut self, parent: &Node, path: &str) {
+        let field = path.rsplit('.').next().unwrap_or(path);
+        let at = (parent.line, parent.column);
+        if self
+            .suggested
+            .iter()
+            .any(|&(l, c, f)| (l, c) == at && f == field)
+        {
+            return;
+        }
         self.error(parent, path, "required field is missing");
     }
 
@@ -139,7 +152,10 @@ impl<'f> Decoder<'f> {
                 self.error(key, &field_path, *hint);
             } else {
                 let message = match schema.suggest(name) {
-                    Some(near) => format!("unknown field {name:?} (did you mean {near:?}?)"),
+                    Some(near) => {
+                        self.suggested.push((node.line, node.column, near));
+                        format!("unknown field {name:?} (did you mean {near:?}?)")
+                    }
                     None => format!("unknown field {name:?}"),
                 };
                 self.error(key, &field_path, message);

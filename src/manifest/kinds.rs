@@ -68,7 +68,19 @@ pub fn document(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
 /// `apiVersion` or `kind`: a required, non-empty string.
 fn type_field<'n>(d: &mut Decoder, root: &'n Node, field: &str) -> Option<(String, &'n Node)> {
     let Some(node) = root.get(field).filter(|n| !n.is_null()) else {
-        d.required(root, field);
+        let entries = root.entries().unwrap_or_default();
+        let near = entries.iter().find(|(k, _)| {
+            k.text()
+                .is_some_and(|t| t != field && t.eq_ignore_ascii_case(field))
+        });
+        match near {
+            Some((key, _)) => {
+                let written = key.text().unwrap_or_default();
+                let message = format!("unknown field {written:?} (did you mean {field:?}?)");
+                d.error(key, written, message);
+            }
+            None => d.required(root, field),
+        }
         return None;
     };
     match node.resolve() {

@@ -338,7 +338,6 @@ pub const MINION_RESOURCES: Schema = Schema {
 /// Values of known-but-unimplemented fields that only restate what
 /// Kubernetes (and berth) do anyway, so they deserve no warning.
 pub const DEFAULT_VALUES: &[(&str, &str)] = &[
-    ("dnsPolicy", "ClusterFirst"),
     ("schedulerName", "default-scheduler"),
     ("terminationMessagePath", "/dev/termination-log"),
     ("terminationMessagePolicy", "File"),

@@ -305,3 +305,17 @@ fn service_ports_and_their_names_are_unique() {
     );
     assert_eq!(errors(&loaded).len(), 2);
 }
+
+#[test]
+fn a_typo_in_a_required_field_is_reported_once_as_the_typo() {
+    let loaded = load_yaml(&POD.replace("    image: busybox", "    imagee: busybox"));
+    assert_eq!(
+        errors(&loaded),
+        vec!["m.yaml:10:5: spec.containers[0].imagee: unknown field \"imagee\" (did you mean \"image\"?)"]
+    );
+    let loaded = load_yaml(&POD.replace("apiVersion", "apiversion"));
+    assert_eq!(
+        errors(&loaded),
+        vec!["m.yaml:1:1: apiversion: unknown field \"apiversion\" (did you mean \"apiVersion\"?)"]
+    );
+}
