@@ -34,3 +34,21 @@ fn ten_thousand_objects_load_in_file_order() {
     assert_eq!(loaded.manifests.pods.len(), 10_000);
     assert_eq!(loaded.manifests.pods[10].meta.name, "p-0001-0");
 }
+
+#[test]
+fn ten_thousand_documents_in_one_file_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs: Vec<String> = (0..10_000).map(|i| pod(&format!("p-{i:05}"))).collect();
+    let file = dir.path().join("all.yaml");
+    std::fs::write(&file, docs.join("---\n")).unwrap();
+    let started = Instant::now();
+    let loaded = load(&[file], LoadOptions::default());
+    println!(
+        "loaded {} objects from one file in {:?}",
+        loaded.manifests.object_count(),
+        started.elapsed()
+    );
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics.first());
+    assert_eq!(loaded.manifests.pods[9_999].meta.name, "p-09999");
+    assert_eq!(loaded.manifests.pods[9_999].source.line, 9_999 * 15 + 1);
+}
