@@ -13,7 +13,7 @@ use super::model::{
 use super::schema::{EMPTY_DIR, HOST_PATH, POD_SPEC, VOLUME};
 use crate::names;
 use crate::quantity::Quantity;
-use crate::yaml::Node;
+use crate::yaml::{Node, Value};
 
 /// Decodes `spec` of a pod (or of a pod template) at `path`.
 pub fn pod_spec(d: &mut Decoder, node: &Node, path: &str) -> Option<PodSpec> {
@@ -77,7 +77,9 @@ fn containers(
 ) -> Option<Vec<super::model::Container>> {
     let items = d.seq(node, path);
     if items.is_empty() {
-        d.error(node, path, "a pod needs at least one container");
+        if matches!(node.value, Value::Seq(_)) {
+            d.error(node, path, "a pod needs at least one container");
+        }
         return None;
     }
     let mut out = Vec::new();

@@ -319,3 +319,13 @@ fn a_typo_in_a_required_field_is_reported_once_as_the_typo() {
         vec!["m.yaml:1:1: apiversion: unknown field \"apiversion\" (did you mean \"apiVersion\"?)"]
     );
 }
+
+#[test]
+fn containers_given_as_a_mapping_is_one_type_error() {
+    let loaded =
+        load_yaml(&POD.replace("  - name: main\n    image: busybox\n", "    name: main\n"));
+    assert_eq!(
+        errors(&loaded),
+        vec!["m.yaml:9:5: spec.containers: expected sequence, found mapping"]
+    );
+}
