@@ -113,19 +113,14 @@ impl Node {
 
     /// What the node is, for messages: `string "abc"`, `integer 5`, `mapping`.
     pub fn describe(&self) -> String {
+        let written = self.text().unwrap_or_default();
         match (&self.value, self.resolve()) {
             (Value::Map(_), _) => "mapping".to_string(),
             (Value::Seq(_), _) => "sequence".to_string(),
             (_, Some(Resolved::Null)) => "null".to_string(),
             (_, Some(Resolved::Bool(b))) => format!("boolean {b}"),
-            (_, Some(Resolved::Int(_))) | (_, Some(Resolved::Float(_))) => {
-                let kind = if matches!(self.resolve(), Some(Resolved::Int(_))) {
-                    "integer"
-                } else {
-                    "number"
-                };
-                format!("{kind} {}", self.text().unwrap_or_default())
-            }
+            (_, Some(Resolved::Int(_))) => format!("integer {written}"),
+            (_, Some(Resolved::Float(_))) => format!("number {written}"),
             (_, Some(Resolved::Str(s))) => format!("string {s:?}"),
             (_, None) => "value".to_string(),
         }
