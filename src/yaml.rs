@@ -206,6 +206,8 @@ fn looks_like_float(text: &str) -> bool {
 /// nodes. Duplicate keys are all reported; a syntax error stops the parse.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, Vec<YamlError>> {
     let mut builder = Builder {
+        text,
+        line_starts: None,
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
         expanded: 0,
@@ -220,6 +222,9 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, Vec<YamlError>> {
 }
 
 struct Builder<'a> {
+    text: &'a str,
+    /// Byte offsets where lines start, computed at the first empty scalar.
+    line_starts: Option<Vec<usize>>,
     parser: Parser<std::str::Chars<'a>>,
     anchors: HashMap<usize, Node>,
     /// Nodes added to the current document through aliases.
@@ -265,7 +270,7 @@ impl Builder<'_> {
     }
 
     fn node(&mut self, event: Event, mark: Marker) -> Result<Node, YamlError> {
-        let (line, column) = position(&mark);
+        let (mut line, mut column) = position(&mark);
         let (value, anchor) = match event {
             Event::Scalar(text, style, anchor, _tag) => {
                 let style = if style == TScalarStyle::Plain {
@@ -273,6 +278,9 @@ impl Builder<'_> {
                 } else {
                     Style::Quoted
                 };
+                if style == Style::Plain && text.is_empty() {
+                    (line, column) = self.empty_scalar_position(line, column);
+                }
                 let value =
                     if style == Style::Plain && matches!(resolve_plain(&text), Resolved::Null) {
                         Value::Null
@@ -304,6 +312,33 @@ impl Builder<'_> {
             self.anchors.insert(anchor, node.clone());
         }
         Ok(node)
+    }
+
+    /// yaml-rust2 marks an empty scalar (`- ` or `key:` with nothing after
+    /// it) at the next token; point at the `-` or `:` that introduced it:
+    /// the last character before the mark, comments and blanks skipped.
+    fn empty_scalar_position(&mut self, line: usize, column: usize) -> (usize, usize) {
+        let text = self.text;
+        let starts = self.line_starts.get_or_insert_with(|| {
+            let breaks = text.match_indices('\n').map(|(i, _)| i + 1);
+            std::iter::once(0).chain(breaks).collect()
+        });
+        let mut limit = column.saturating_sub(1);
+        for number in (1..=line.min(starts.len())).rev() {
+            let start = starts[number - 1];
+            let end = starts.get(number).copied().unwrap_or(text.len());
+            let whole = text[start..end].trim_end_matches(['\n', '\r']);
+            let before = whole
+                .char_indices()
+                .nth(limit)
+                .map_or(whole, |(i, _)| &whole[..i]);
+            let content = strip_comment(before).trim_end();
+            if !content.is_empty() {
+                return (number, content.chars().count());
+            }
+            limit = usize::MAX;
+        }
+        (line, column)
     }
 
     fn alias(&mut self, id: usize, mark: &Marker) -> Result<Node, YamlError> {
@@ -401,6 +436,18 @@ impl Builder<'_> {
     }
 }
 
+/// A line without its comment (`#` at the start or after a blank).
+fn strip_comment(line: &str) -> &str {
+    let mut previous = ' ';
+    for (i, c) in line.char_indices() {
+        if c == '#' && previous.is_whitespace() {
+            return &line[..i];
+        }
+        previous = c;
+    }
+    line
+}
+
 fn is_merge_key(key: &Node) -> bool {
     matches!(&key.value, Value::Scalar(s) if s.style == Style::Plain && s.text == "<<")
 }
@@ -443,6 +490,18 @@ mod tests {
         assert_eq!(get("h"), Resolved::Float(1000.0));
         assert_eq!(get("i"), Resolved::Str("1.2.3"));
         assert_eq!(resolve_plain("0644"), Resolved::Int(420), "YAML 1.1 octal");
+    }
+
+    #[test]
+    fn an_empty_value_points_at_what_introduced_it() {
+        let doc = one("args:\n- a\n-  # nothing here\n# comment\nnext:\nlast: 1\n");
+        let args = doc.get("args").unwrap();
+        let Value::Seq(items) = &args.value else {
+            panic!("{args:?}")
+        };
+        assert_eq!((items[1].line, items[1].column), (3, 1));
+        let next = doc.get("next").unwrap();
+        assert_eq!((next.line, next.column), (5, 5));
     }
 
     #[test]
