@@ -314,8 +314,9 @@ pub fn node(d: &mut Decoder, root: &yaml::Node) -> Option<Node> {
         .map(|n| plain_list(resource_list(d, n, "status.capacity", true)))
         .unwrap_or_default();
     let meta = meta?;
+    let annotations = fields.get("metadata").and_then(|m| m.get("annotations"));
     Some(Node {
-        docker_host: docker_host(&meta),
+        docker_host: docker_host(d, &meta, annotations, "metadata.annotations"),
         meta,
         capacity,
         source: d.source(root),
@@ -326,11 +327,34 @@ fn plain_list(list: std::collections::BTreeMap<String, (String, &yaml::Node)>) -
     list.into_iter().map(|(k, (v, _))| (k, v)).collect()
 }
 
-fn docker_host(meta: &ObjectMeta) -> Option<String> {
-    meta.annotations
+/// The node's Docker endpoint from its annotation, checked: `unix://`,
+/// `tcp://`, `http://`, `https://` or `ssh://` followed by an address.
+/// `annotations` is the annotations mapping node, for the error's place.
+fn docker_host(
+    d: &mut Decoder,
+    meta: &ObjectMeta,
+    annotations: Option<&yaml::Node>,
+    path: &str,
+) -> Option<String> {
+    let host = meta
+        .annotations
         .get(DOCKER_HOST_ANNOTATION)
-        .filter(|h| !h.is_empty())
-        .cloned()
+        .filter(|h| !h.is_empty())?;
+    let schemes = ["unix://", "tcp://", "http://", "https://", "ssh://"];
+    let valid = schemes
+        .iter()
+        .any(|s| host.strip_prefix(s).is_some_and(|rest| !rest.is_empty()));
+    if !valid {
+        let at = annotations.and_then(|a| a.get(DOCKER_HOST_ANNOTATION));
+        if let Some(at) = at {
+            let message = format!(
+                "invalid Docker endpoint {host:?}: expected unix:///path/to/docker.sock, \
+                 tcp://host:port, https://host:port or ssh://user@host"
+            );
+            d.error(at, &format!("{path}[{DOCKER_HOST_ANNOTATION}]"), message);
+        }
+    }
+    Some(host.clone())
 }
 
 /// The seed's `v1beta1` node: `id`, top-level `labels`, `resources.capacity`
@@ -375,8 +399,9 @@ pub fn minion(d: &mut Decoder, root: &yaml::Node) -> Option<Node> {
         labels,
         annotations,
     };
+    let annotations_node = fields.get("annotations");
     Some(Node {
-        docker_host: docker_host(&meta),
+        docker_host: docker_host(d, &meta, annotations_node, "annotations"),
         meta,
         capacity,
         source: d.source(root),

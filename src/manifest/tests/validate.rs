@@ -329,3 +329,16 @@ fn containers_given_as_a_mapping_is_one_type_error() {
         vec!["m.yaml:9:5: spec.containers: expected sequence, found mapping"]
     );
 }
+
+#[test]
+fn a_node_docker_endpoint_must_be_a_docker_url() {
+    let node = |host: &str| {
+        format!("apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n  annotations:\n    berth.io/docker-host: \"{host}\"\n")
+    };
+    assert_clean(&load_yaml(&node("tcp://10.0.0.2:2376")));
+    assert_clean(&load_yaml(&node("unix:///tmp/n2/docker.sock")));
+    assert_error(
+        &load_yaml(&node("10.0.0.2:2376")),
+        "m.yaml:6:27: metadata.annotations[berth.io/docker-host]: invalid Docker endpoint \"10.0.0.2:2376\"",
+    );
+}
