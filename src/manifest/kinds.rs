@@ -3,6 +3,7 @@
 //! 2014 layouts and names what Kubernetes serves but berth does not handle.
 
 use super::decode::{index, Decoder};
+use super::nodes;
 use super::objects::{self, Object};
 use super::schema::{self, CORE_UNHANDLED_KINDS, GROUP_KINDS, HANDLED_KINDS, LEGACY_FIELDS, LIST};
 use crate::yaml::{Node, Resolved};
@@ -32,14 +33,14 @@ pub fn document(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
         ("v1", "Pod") => objects::pod(d, root).map(Object::Pod),
         ("v1", "ReplicationController") => objects::controller(d, root).map(Object::Controller),
         ("v1", "Service") => objects::service(d, root).map(Object::Service),
-        ("v1", "Node") => objects::node(d, root).map(Object::Node),
+        ("v1", "Node") => nodes::node(d, root).map(Object::Node),
         // The API's typed lists (what `kubectl get -o yaml` may print) read
         // like `List`.
         ("v1", "List" | "PodList" | "ReplicationControllerList" | "ServiceList" | "NodeList") => {
             list(d, root, out);
             None
         }
-        ("v1beta1" | "v1beta2", "Minion") => objects::minion(d, root).map(Object::Node),
+        ("v1beta1" | "v1beta2", "Minion") => nodes::minion(d, root).map(Object::Node),
         (version, _) if LEGACY_VERSIONS.contains(&version) => {
             legacy(d, root, version_node, version, &kind);
             None

@@ -9,6 +9,7 @@ mod decode;
 mod kinds;
 mod load;
 mod meta;
+mod nodes;
 mod objects;
 mod pod;
 mod resources;
