@@ -342,3 +342,22 @@ fn a_node_docker_endpoint_must_be_a_docker_url() {
         "m.yaml:6:27: metadata.annotations[berth.io/docker-host]: invalid Docker endpoint \"10.0.0.2:2376\"",
     );
 }
+
+#[test]
+fn namespaces_volume_names_and_template_labels_follow_kubernetes_rules() {
+    let loaded = load_yaml(&POD.replace("  name: web\n", "  name: web\n  namespace: Team.A\n"));
+    assert_error(
+        &loaded,
+        "m.yaml:5:14: metadata.namespace: invalid namespace \"Team.A\"",
+    );
+    let loaded = load_yaml(&format!("{POD}  volumes:\n  - name: Data_1\n"));
+    assert_error(
+        &loaded,
+        "m.yaml:12:11: spec.volumes[0].name: invalid volume name \"Data_1\"",
+    );
+    let loaded = load_yaml(&RC.replace("app: web", "app: \"web!\""));
+    assert_error(
+        &loaded,
+        "m.yaml:9:14: spec.template.metadata.labels[app]: invalid label value \"web!\"",
+    );
+}
