@@ -1,1 +1,254 @@
-//! plan (to be written).
+//! Pure: desired state vs observed state → the plan, plain data that `diff`
+//! renders and `apply` executes. Nothing here talks to Docker.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::desired::{health, Context, Desired, DesiredController, DesiredPod};
+pub use crate::desired::{Note, PodKey, RemoveWhy};
+use crate::manifest::RestartPolicy;
+use crate::observed::{Observed, ObservedController, ObservedPod};
+use crate::podmap;
+
+/// Why a pod is recreated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecreateWhy {
+    /// The desired spec differs from the last applied one.
+    SpecChanged { old_json: String, new_json: String },
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Create {
+        pod: DesiredPod,
+    },
+    Recreate {
+        pod: DesiredPod,
+        old: ObservedPod,
+        why: RecreateWhy,
+    },
+    /// Recreate a pod whose containers were removed or stopped behind
+    /// berth's back; `message` goes on the new containers' repair label.
+    Repair {
+        pod: DesiredPod,
+        old: ObservedPod,
+        message: String,
+    },
+    Remove {
+        pod: ObservedPod,
+        why: RemoveWhy,
+    },
+    CreateController {
+        controller: DesiredController,
+    },
+    UpdateController {
+        controller: DesiredController,
+        old: ObservedController,
+    },
+    RemoveController {
+        old: ObservedController,
+    },
+}
+
+impl Action {
+    /// `pod ns/name` or `rc ns/name`.
+    pub fn object(&self) -> String {
+        match self {
+            Action::Create { pod } | Action::Recreate { pod, .. } | Action::Repair { pod, .. } => {
+                format!("pod {}", pod.key())
+            }
+            Action::Remove { pod, .. } => format!("pod {}/{}", pod.namespace, pod.name),
+            Action::CreateController { controller }
+            | Action::UpdateController { controller, .. } => {
+                format!("rc {}/{}", controller.namespace, controller.name)
+            }
+            Action::RemoveController { old } => format!("rc {}/{}", old.namespace, old.name),
+        }
+    }
+}
+
+/// What to do, and what is already right.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub unchanged: Vec<PodKey>,
+    /// Rollouts waiting for a new pod to become ready (re-plan later).
+    pub waiting: Vec<Note>,
+    /// Rollouts halted because a new pod is broken.
+    pub errors: Vec<Note>,
+    /// Berth networks of the project that no pod needs any more.
+    pub remove_networks: Vec<String>,
+}
+
+impl Plan {
+    /// Nothing to execute (waiting and errors aside).
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty() && self.remove_networks.is_empty()
+    }
+}
+
+/// The plan that takes `observed` to `desired`.
+pub fn plan(desired: &Desired, observed: &Observed, ctx: &Context) -> Plan {
+    let mut out = Plan {
+        waiting: desired.waiting.clone(),
+        errors: desired.halted.clone(),
+        ..Plan::default()
+    };
+    let live: BTreeMap<PodKey, &ObservedPod> = observed.pods.iter().map(|p| (key(p), p)).collect();
+    for pod in &desired.pods {
+        match live.get(&pod.key()) {
+            None => out.actions.push(Action::Create { pod: pod.clone() }),
+            Some(old) => match pod_action(pod, old, ctx) {
+                Some(action) => out.actions.push(action),
+                None => out.unchanged.push(pod.key()),
+            },
+        }
+    }
+    let wanted: BTreeSet<PodKey> = desired.pods.iter().map(DesiredPod::key).collect();
+    let removals: BTreeMap<&PodKey, RemoveWhy> =
+        desired.removals.iter().map(|(k, w)| (k, *w)).collect();
+    let mut kept_namespaces: BTreeSet<&str> =
+        desired.pods.iter().map(|p| p.namespace.as_str()).collect();
+    for p in &observed.pods {
+        let k = key(p);
+        if wanted.contains(&k) {
+            continue;
+        }
+        match removals.get(&k) {
+            Some(why) => out.actions.push(Action::Remove {
+                pod: p.clone(),
+                why: *why,
+            }),
+            None if ctx.prune => out.actions.push(Action::Remove {
+                pod: p.clone(),
+                why: RemoveWhy::NotDeclared,
+            }),
+            None => {
+                kept_namespaces.insert(&p.namespace);
+            }
+        }
+    }
+    controller_actions(desired, observed, ctx, &mut out);
+    out.actions.sort_by_key(Action::object);
+    out.unchanged.sort();
+    let kept: BTreeSet<String> = kept_namespaces
+        .iter()
+        .map(|ns| podmap::network_name(ctx.project, ns))
+        .collect();
+    out.remove_networks = observed
+        .networks
+        .iter()
+        .filter(|n| !kept.contains(*n))
+        .cloned()
+        .collect();
+    out
+}
+
+fn key(p: &ObservedPod) -> PodKey {
+    PodKey {
+        namespace: p.namespace.clone(),
+        name: p.name.clone(),
+    }
+}
+
+/// Recreate on a spec change, repair what was broken behind berth's back.
+/// A controller's pod of an older template is left to its rollout.
+fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Action> {
+    let hash = podmap::spec_hash(
+        &pod.spec,
+        &pod.labels,
+        pod.owner.as_deref(),
+        ctx.infra_image,
+    );
+    let rolling = pod.owner.is_some() && pod.owner == old.owner;
+    if old.spec_hash.as_deref() != Some(hash.as_str()) && !rolling {
+        let new_json = podmap::last_applied(&pod.spec, &pod.labels);
+        let old_json = old.last_applied.clone().unwrap_or_default();
+        let why = RecreateWhy::SpecChanged { old_json, new_json };
+        return Some(Action::Recreate {
+            pod: pod.clone(),
+            old: old.clone(),
+            why,
+        });
+    }
+    let message = repair_reason(pod, old)?;
+    Some(Action::Repair {
+        pod: pod.clone(),
+        old: old.clone(),
+        message,
+    })
+}
+
+/// Why the pod needs repair: a container missing (any policy), or stopped
+/// while its restart policy says Docker should keep it running.
+pub fn repair_reason(pod: &DesiredPod, old: &ObservedPod) -> Option<String> {
+    let policy = pod.spec.restart_policy;
+    for c in &pod.spec.containers {
+        let Some(live) = old.containers.get(&c.name) else {
+            return Some(format!(
+                "container {} was removed behind berth's back; recreated",
+                c.name
+            ));
+        };
+        let code = health::exit_code(live).unwrap_or(-1);
+        let should_run = match policy {
+            RestartPolicy::Always => true,
+            RestartPolicy::OnFailure => code != 0,
+            RestartPolicy::Never => false,
+        };
+        if health::is_exited(live) && should_run {
+            return Some(format!(
+                "container {} was stopped behind berth's back (exit code {code}); recreated",
+                c.name
+            ));
+        }
+    }
+    let Some(infra) = &old.infra else {
+        return Some("infra container was removed behind berth's back; pod recreated".to_string());
+    };
+    let members_done = old.containers.values().all(health::is_exited);
+    if health::is_exited(infra) && !(policy == RestartPolicy::Never && members_done) {
+        return Some("infra container was stopped behind berth's back; pod recreated".to_string());
+    }
+    None
+}
+
+fn controller_actions(desired: &Desired, observed: &Observed, ctx: &Context, out: &mut Plan) {
+    let live: BTreeMap<(&str, &str), &ObservedController> = observed
+        .controllers
+        .iter()
+        .map(|c| ((c.namespace.as_str(), c.name.as_str()), c))
+        .collect();
+    for c in &desired.controllers {
+        match live.get(&(c.namespace.as_str(), c.name.as_str())) {
+            None => out.actions.push(Action::CreateController {
+                controller: c.clone(),
+            }),
+            Some(old)
+                if old.replicas != c.replicas
+                    || old.selector != c.selector
+                    || old.template_hash != c.template_hash =>
+            {
+                out.actions.push(Action::UpdateController {
+                    controller: c.clone(),
+                    old: (*old).clone(),
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    if !ctx.prune {
+        return;
+    }
+    let declared: BTreeSet<(&str, &str)> = desired
+        .controllers
+        .iter()
+        .map(|c| (c.namespace.as_str(), c.name.as_str()))
+        .collect();
+    for old in &observed.controllers {
+        if !declared.contains(&(old.namespace.as_str(), old.name.as_str())) {
+            out.actions
+                .push(Action::RemoveController { old: old.clone() });
+        }
+    }
+}

@@ -1,1 +1,494 @@
-//! podmap (to be written).
+//! Pure mapping of one desired pod to Docker objects: the infra container,
+//! one container per spec container, the pod's volumes, names, labels and
+//! the spec hash. No Docker calls; `apply` creates what this describes.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::desired::DesiredPod;
+use crate::engine::{ContainerConfig, Mount, MountSource, PortBinding, RestartMode};
+use crate::keys;
+use crate::manifest::{Container, Labels, PodSpec, RestartPolicy, VolumeSource};
+use crate::quantity;
+
+/// Where a pod lands: the project and node that scope its names and labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target<'a> {
+    pub project: &'a str,
+    pub node: &'a str,
+    pub infra_image: &'a str,
+}
+
+/// Everything `apply` creates for one pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodObjects {
+    pub network: String,
+    pub network_labels: BTreeMap<String, String>,
+    pub infra: ContainerConfig,
+    /// In spec order; `network_mode` names the infra container until `apply`
+    /// replaces it with the infra container's id.
+    pub members: Vec<ContainerConfig>,
+    /// Docker volumes (emptyDir) with their labels.
+    pub volumes: Vec<(String, BTreeMap<String, String>)>,
+    /// hostPath directories to create when missing.
+    pub host_dirs: Vec<String>,
+    pub spec_hash: String,
+}
+
+/// `berth_<project>_<ns>`: the network of a namespace.
+pub fn network_name(project: &str, namespace: &str) -> String {
+    format!("berth_{project}_{namespace}")
+}
+
+/// `berth_<project>_<ns>_<pod>_<container>` (`POD` for the infra container).
+pub fn container_name(project: &str, namespace: &str, pod: &str, container: &str) -> String {
+    format!("berth_{project}_{namespace}_{pod}_{container}")
+}
+
+/// `berth_<project>_<ns>_<pod>_<volume>`: the Docker volume of an emptyDir.
+pub fn volume_name(project: &str, namespace: &str, pod: &str, volume: &str) -> String {
+    format!("berth_{project}_{namespace}_{pod}_{volume}")
+}
+
+/// The labels of a network of (project, namespace).
+pub fn network_labels(project: &str, namespace: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            keys::MANAGED_BY.to_string(),
+            keys::MANAGED_BY_VALUE.to_string(),
+        ),
+        (keys::PROJECT.to_string(), project.to_string()),
+        (keys::NAMESPACE.to_string(), namespace.to_string()),
+    ])
+}
+
+/// sha256 (first 16 hex digits) of the canonical JSON of what makes a pod.
+pub fn spec_hash(
+    spec: &PodSpec,
+    labels: &Labels,
+    owner: Option<&str>,
+    infra_image: &str,
+) -> String {
+    let canonical = json!({ "spec": spec, "labels": labels, "owner": owner, "infra": infra_image });
+    let digest = Sha256::digest(canonical.to_string().as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The pod as kept on the infra container: Kubernetes-shaped JSON.
+pub fn last_applied(spec: &PodSpec, labels: &Labels) -> String {
+    let json = json!({ "metadata": { "labels": labels }, "spec": spec });
+    serde_json::to_string_pretty(&json).unwrap_or_default()
+}
+
+pub fn restart_mode(policy: RestartPolicy) -> RestartMode {
+    match policy {
+        RestartPolicy::Always => RestartMode::Always,
+        RestartPolicy::OnFailure => RestartMode::OnFailure,
+        RestartPolicy::Never => RestartMode::No,
+    }
+}
+
+/// The Docker objects of `pod` on `target`.
+pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
+    let (project, ns, name) = (target.project, pod.namespace.as_str(), pod.name.as_str());
+    let spec_hash = spec_hash(
+        &pod.spec,
+        &pod.labels,
+        pod.owner.as_deref(),
+        target.infra_image,
+    );
+    let base = base_labels(target, pod, &spec_hash);
+    let network = network_name(project, ns);
+    let infra_name = container_name(project, ns, name, keys::INFRA_NAME);
+    let mut infra_labels = with_container(&base, keys::INFRA_NAME);
+    infra_labels.insert(
+        keys::LAST_APPLIED.to_string(),
+        last_applied(&pod.spec, &pod.labels),
+    );
+    infra_labels.insert(keys::SOURCE.to_string(), pod.source.to_string());
+    let infra = ContainerConfig {
+        name: infra_name.clone(),
+        image: target.infra_image.to_string(),
+        labels: infra_labels,
+        entrypoint: None,
+        cmd: None,
+        env: Vec::new(),
+        working_dir: None,
+        network_mode: None,
+        network: Some((network.clone(), vec![name.to_string()])),
+        hostname: Some(hostname(name)),
+        ports: published_ports(&pod.spec),
+        memory_bytes: None,
+        nano_cpus: None,
+        mounts: Vec::new(),
+        restart: restart_mode(pod.spec.restart_policy),
+        stop_timeout: Some(pod.spec.termination_grace_period_seconds),
+        stop_signal: Some("SIGKILL".to_string()),
+    };
+    let members = pod
+        .spec
+        .containers
+        .iter()
+        .map(|c| member_config(target, pod, c, &base, &infra_name))
+        .collect();
+    let mut volumes = Vec::new();
+    let mut host_dirs = Vec::new();
+    for v in &pod.spec.volumes {
+        match &v.source {
+            VolumeSource::EmptyDir(_) => {
+                let mut labels = base.clone();
+                labels.retain(|k, _| k.starts_with("io.berth."));
+                volumes.push((volume_name(project, ns, name, &v.name), labels));
+            }
+            VolumeSource::HostPath(h) if h.kind.is_empty() || h.kind == "DirectoryOrCreate" => {
+                host_dirs.push(h.path.clone());
+            }
+            VolumeSource::HostPath(_) => {}
+        }
+    }
+    PodObjects {
+        network_labels: network_labels(project, ns),
+        network,
+        infra,
+        members,
+        volumes,
+        host_dirs,
+        spec_hash,
+    }
+}
+
+/// The pod's own labels, then berth's (which win on a clash).
+fn base_labels(target: &Target, pod: &DesiredPod, spec_hash: &str) -> BTreeMap<String, String> {
+    let mut labels = pod.labels.clone();
+    let ours = [
+        (keys::MANAGED_BY, keys::MANAGED_BY_VALUE),
+        (keys::PROJECT, target.project),
+        (keys::NAMESPACE, pod.namespace.as_str()),
+        (keys::POD, pod.name.as_str()),
+        (keys::NODE, target.node),
+        (keys::SPEC_HASH, spec_hash),
+    ];
+    for (k, v) in ours {
+        labels.insert(k.to_string(), v.to_string());
+    }
+    if let Some(owner) = &pod.owner {
+        labels.insert(keys::OWNER.to_string(), owner.clone());
+    }
+    labels
+}
+
+fn with_container(base: &BTreeMap<String, String>, container: &str) -> BTreeMap<String, String> {
+    let mut labels = base.clone();
+    labels.insert(keys::CONTAINER.to_string(), container.to_string());
+    labels
+}
+
+/// A hostname is a DNS label: the pod name cut to 63 characters.
+fn hostname(pod: &str) -> String {
+    let cut: String = pod.chars().take(63).collect();
+    cut.trim_end_matches(['-', '.']).to_string()
+}
+
+fn published_ports(spec: &PodSpec) -> Vec<PortBinding> {
+    let ports = spec.containers.iter().flat_map(|c| c.ports.iter());
+    ports
+        .filter_map(|p| {
+            p.host_port.map(|host_port| PortBinding {
+                container_port: p.container_port,
+                protocol: p.protocol.docker().to_string(),
+                host_port,
+                host_ip: p.host_ip.clone().unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+fn member_config(
+    target: &Target,
+    pod: &DesiredPod,
+    c: &Container,
+    base: &BTreeMap<String, String>,
+    infra_name: &str,
+) -> ContainerConfig {
+    let env = expanded_env(c);
+    let (entrypoint, cmd) = entrypoint_and_cmd(c, &env);
+    ContainerConfig {
+        name: container_name(target.project, &pod.namespace, &pod.name, &c.name),
+        image: c.image.clone(),
+        labels: with_container(base, &c.name),
+        entrypoint,
+        cmd,
+        env: env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        working_dir: c.working_dir.clone(),
+        network_mode: Some(format!("container:{infra_name}")),
+        network: None,
+        hostname: None,
+        ports: Vec::new(),
+        memory_bytes: c
+            .resources
+            .limits
+            .get("memory")
+            .and_then(|m| quantity::memory_bytes(m)),
+        nano_cpus: c
+            .resources
+            .limits
+            .get("cpu")
+            .and_then(|m| quantity::cpu_nanos(m)),
+        mounts: mounts(target, pod, c),
+        restart: restart_mode(pod.spec.restart_policy),
+        stop_timeout: Some(pod.spec.termination_grace_period_seconds),
+        stop_signal: None,
+    }
+}
+
+/// Kubernetes' rules: `command` replaces the entrypoint (and `args`, or
+/// nothing, the command); `args` alone keeps the image's entrypoint.
+fn entrypoint_and_cmd(
+    c: &Container,
+    env: &[(String, String)],
+) -> (Option<Vec<String>>, Option<Vec<String>>) {
+    let expand_all = |words: &[String]| words.iter().map(|w| expand(w, env)).collect::<Vec<_>>();
+    match (c.command.is_empty(), c.args.is_empty()) {
+        (false, _) => (Some(expand_all(&c.command)), Some(expand_all(&c.args))),
+        (true, false) => (None, Some(expand_all(&c.args))),
+        (true, true) => (None, None),
+    }
+}
+
+/// The container's env with `$(VAR)` references to earlier variables expanded.
+fn expanded_env(c: &Container) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = Vec::new();
+    for var in &c.env {
+        let value = expand(&var.value, &env);
+        env.retain(|(k, _)| k != &var.name);
+        env.push((var.name.clone(), value));
+    }
+    env
+}
+
+/// Kubernetes `$(VAR)` expansion: `$$` is a literal `$`, an unknown or
+/// unclosed reference stays as written.
+pub fn expand(input: &str, env: &[(String, String)]) -> String {
+    let mut out = String::new();
+    let mut rest = input;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+        } else if let Some(inner) = after.strip_prefix('(') {
+            match inner.find(')') {
+                Some(end) => {
+                    let name = &inner[..end];
+                    match env.iter().rev().find(|(k, _)| k == name) {
+                        Some((_, v)) => out.push_str(v),
+                        None => out.push_str(&format!("$({name})")),
+                    }
+                    rest = &inner[end + 1..];
+                }
+                None => {
+                    out.push_str("$(");
+                    rest = inner;
+                }
+            }
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn mounts(target: &Target, pod: &DesiredPod, c: &Container) -> Vec<Mount> {
+    c.volume_mounts
+        .iter()
+        .filter_map(|m| {
+            let volume = pod.spec.volumes.iter().find(|v| v.name == m.name)?;
+            let source = match &volume.source {
+                VolumeSource::EmptyDir(_) => MountSource::Volume(volume_name(
+                    target.project,
+                    &pod.namespace,
+                    &pod.name,
+                    &volume.name,
+                )),
+                VolumeSource::HostPath(h) => match &m.sub_path {
+                    Some(sub) if !sub.is_empty() => {
+                        MountSource::Bind(format!("{}/{}", h.path.trim_end_matches('/'), sub))
+                    }
+                    _ => MountSource::Bind(h.path.clone()),
+                },
+            };
+            Some(Mount {
+                source,
+                target: m.mount_path.clone(),
+                read_only: m.read_only,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desired::test_pod;
+    use crate::manifest::{EnvVar, HostPathSource, Volume, VolumeMount};
+
+    const T: Target = Target {
+        project: "p",
+        node: "local",
+        infra_image: "pause:1",
+    };
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn expansion_follows_kubernetes_rules() {
+        let e = env(&[("A", "x"), ("B", "y")]);
+        assert_eq!(expand("$(A)-$(B)", &e), "x-y");
+        assert_eq!(expand("$$(A)", &e), "$(A)");
+        assert_eq!(expand("$(C) $A $(", &e), "$(C) $A $(");
+        assert_eq!(expand("cost $5", &e), "cost $5");
+    }
+
+    #[test]
+    fn command_replaces_entrypoint_and_args_alone_keep_it() {
+        let mut pod = test_pod("web");
+        let c = &mut pod.spec.containers[0];
+        c.env = vec![EnvVar {
+            name: "PORT".into(),
+            value: "80".into(),
+        }];
+        c.args = vec!["-p".into(), "$(PORT)".into()];
+        let o = pod_objects(&T, &pod);
+        assert_eq!(o.members[0].entrypoint, None);
+        assert_eq!(
+            o.members[0].cmd,
+            Some(vec!["-p".to_string(), "80".to_string()])
+        );
+        pod.spec.containers[0].command = vec!["httpd".into()];
+        pod.spec.containers[0].args.clear();
+        let o = pod_objects(&T, &pod);
+        assert_eq!(o.members[0].entrypoint, Some(vec!["httpd".to_string()]));
+        assert_eq!(o.members[0].cmd, Some(vec![]));
+    }
+
+    #[test]
+    fn every_container_carries_ownership_labels_and_pod_labels() {
+        let mut pod = test_pod("web");
+        pod.labels.insert("app".into(), "web".into());
+        pod.owner = Some("ReplicationController/web".into());
+        let o = pod_objects(&T, &pod);
+        assert_eq!(o.infra.name, "berth_p_default_web_POD");
+        assert_eq!(o.members[0].name, "berth_p_default_web_app");
+        for c in std::iter::once(&o.infra).chain(&o.members) {
+            assert_eq!(c.labels["app"], "web");
+            assert_eq!(c.labels[keys::MANAGED_BY], "berth");
+            assert_eq!(c.labels[keys::PROJECT], "p");
+            assert_eq!(c.labels[keys::NAMESPACE], "default");
+            assert_eq!(c.labels[keys::POD], "web");
+            assert_eq!(c.labels[keys::NODE], "local");
+            assert_eq!(c.labels[keys::SPEC_HASH], o.spec_hash);
+            assert_eq!(c.labels[keys::OWNER], "ReplicationController/web");
+        }
+        assert_eq!(o.infra.labels[keys::CONTAINER], "POD");
+        assert!(o.infra.labels.contains_key(keys::LAST_APPLIED));
+        assert_eq!(o.infra.stop_signal.as_deref(), Some("SIGKILL"));
+        assert_eq!(
+            o.members[0].network_mode.as_deref(),
+            Some("container:berth_p_default_web_POD")
+        );
+        assert_eq!(
+            o.infra.network,
+            Some(("berth_p_default".to_string(), vec!["web".to_string()]))
+        );
+    }
+
+    #[test]
+    fn spec_hash_is_stable_and_sensitive_to_the_spec() {
+        let pod = test_pod("web");
+        let a = pod_objects(&T, &pod).spec_hash;
+        assert_eq!(a, pod_objects(&T, &pod).spec_hash);
+        assert_eq!(a.len(), 16);
+        let mut changed = pod.clone();
+        changed.spec.containers[0].image = "other:2".into();
+        assert_ne!(a, pod_objects(&T, &changed).spec_hash);
+    }
+
+    #[test]
+    fn host_ports_are_published_on_the_infra_container() {
+        let mut pod = test_pod("web");
+        pod.spec.containers[0].ports = vec![crate::manifest::ContainerPort {
+            name: None,
+            container_port: 80,
+            host_port: Some(8080),
+            host_ip: Some("127.0.0.1".into()),
+            protocol: Default::default(),
+        }];
+        let o = pod_objects(&T, &pod);
+        assert_eq!(o.infra.ports.len(), 1);
+        assert_eq!(
+            (
+                o.infra.ports[0].host_port,
+                o.infra.ports[0].host_ip.as_str()
+            ),
+            (8080, "127.0.0.1")
+        );
+        assert!(o.members[0].ports.is_empty());
+    }
+
+    #[test]
+    fn empty_dir_becomes_a_pod_volume_and_host_path_a_bind() {
+        let mut pod = test_pod("web");
+        pod.spec.volumes = vec![
+            Volume {
+                name: "cache".into(),
+                source: VolumeSource::EmptyDir(crate::manifest::EmptyDirSource {
+                    medium: String::new(),
+                    size_limit: None,
+                }),
+            },
+            Volume {
+                name: "data".into(),
+                source: VolumeSource::HostPath(HostPathSource {
+                    path: "/srv/data".into(),
+                    kind: String::new(),
+                }),
+            },
+        ];
+        pod.spec.containers[0].volume_mounts = vec![
+            VolumeMount {
+                name: "cache".into(),
+                mount_path: "/cache".into(),
+                read_only: false,
+                sub_path: None,
+            },
+            VolumeMount {
+                name: "data".into(),
+                mount_path: "/data".into(),
+                read_only: true,
+                sub_path: None,
+            },
+        ];
+        let o = pod_objects(&T, &pod);
+        assert_eq!(o.volumes[0].0, "berth_p_default_web_cache");
+        assert_eq!(o.host_dirs, vec!["/srv/data".to_string()]);
+        let m = &o.members[0].mounts;
+        assert_eq!(
+            m[0].source,
+            MountSource::Volume("berth_p_default_web_cache".into())
+        );
+        assert_eq!(
+            (m[1].source.clone(), m[1].read_only),
+            (MountSource::Bind("/srv/data".into()), true)
+        );
+    }
+}
