@@ -93,6 +93,12 @@ pub(super) fn step(
         .pods
         .iter()
         .filter(|p| p.namespace == rc.meta.namespace && p.owner.as_deref() == Some(&owner))
+        // A pod declared on its own under the same name is that pod's now.
+        .filter(|p| {
+            !m.pods
+                .iter()
+                .any(|d| d.meta.namespace == p.namespace && d.meta.name == p.name)
+        })
     {
         if health::coarse(p) == Coarse::Failed {
             out.removals.push((key(p), RemoveWhy::Failed));

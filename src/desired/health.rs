@@ -57,12 +57,14 @@ pub fn coarse(pod: &ObservedPod) -> Coarse {
     }
 }
 
-/// Every container running, none restarted, for at least `min_ready`.
+/// Every container running, none restarted, for at least `min_ready`. Only
+/// a pod inspected in full can be ready: a crash loop hides between restarts.
 pub fn is_ready(pod: &ObservedPod, now: i64, min_ready: Duration) -> bool {
     pod.infra.is_some()
         && !pod.containers.is_empty()
         && pod.all_containers().all(|c| {
             c.summary.state == ContainerState::Running
+                && c.details.is_some()
                 && restarts(c) == 0
                 && now - c.summary.created >= min_ready.as_secs() as i64
         })
