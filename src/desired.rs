@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
-use crate::manifest::{Labels, Manifests, Pod, PodSpec, ReplicationController, Source};
+use crate::manifest::{Labels, Manifests, Pod, PodSpec, ReplicationController, Service, Source};
 use crate::observed::Observed;
+use crate::podmap;
 
 /// A pod's identity within a project.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,6 +34,8 @@ pub struct DesiredPod {
     pub spec: PodSpec,
     /// `ReplicationController/<name>` when a controller owns the pod.
     pub owner: Option<String>,
+    /// Names of the services selecting the pod: extra DNS names of its IP.
+    pub aliases: Vec<String>,
     pub source: Source,
 }
 
@@ -44,27 +47,51 @@ impl DesiredPod {
         }
     }
 
-    fn standalone(pod: &Pod) -> DesiredPod {
+    /// The spec hash: equal hashes, nothing to recreate.
+    pub fn hash(&self, infra_image: &str) -> String {
+        podmap::spec_hash(
+            &self.spec,
+            &self.labels,
+            self.owner.as_deref(),
+            &self.aliases,
+            infra_image,
+        )
+    }
+
+    fn standalone(pod: &Pod, services: &[Service]) -> DesiredPod {
         DesiredPod {
             namespace: pod.meta.namespace.clone(),
             name: pod.meta.name.clone(),
             labels: pod.meta.labels.clone(),
             spec: pod.spec.clone(),
             owner: None,
+            aliases: aliases(services, &pod.meta.namespace, &pod.meta.labels),
             source: pod.source.clone(),
         }
     }
 
-    fn from_template(rc: &ReplicationController, name: String) -> DesiredPod {
+    fn from_template(rc: &ReplicationController, name: String, services: &[Service]) -> DesiredPod {
         DesiredPod {
             namespace: rc.meta.namespace.clone(),
             name,
             labels: rc.template.labels.clone(),
             spec: rc.template.spec.clone(),
             owner: Some(owner_of(&rc.meta.name)),
+            aliases: aliases(services, &rc.meta.namespace, &rc.template.labels),
             source: rc.source.clone(),
         }
     }
+}
+
+/// The services of `namespace` whose selector picks `labels`, sorted.
+pub fn aliases(services: &[Service], namespace: &str, labels: &Labels) -> Vec<String> {
+    let mut names: Vec<String> = services
+        .iter()
+        .filter(|s| s.meta.namespace == namespace && selects(&s.selector, labels))
+        .map(|s| s.meta.name.clone())
+        .collect();
+    names.sort();
+    names
 }
 
 /// The owner label value of a controller's pods.
@@ -132,12 +159,18 @@ pub struct Desired {
 
 /// Without live state: standalone pods and `<rc>-0 … <rc>-(replicas-1)`.
 pub fn expand_offline(manifests: &Manifests) -> Vec<DesiredPod> {
-    let mut pods: Vec<DesiredPod> = manifests.pods.iter().map(DesiredPod::standalone).collect();
+    let services = &manifests.services;
+    let mut pods: Vec<DesiredPod> = manifests
+        .pods
+        .iter()
+        .map(|p| DesiredPod::standalone(p, services))
+        .collect();
     for rc in &manifests.controllers {
         for n in 0..rc.replicas {
             pods.push(DesiredPod::from_template(
                 rc,
                 format!("{}-{n}", rc.meta.name),
+                services,
             ));
         }
     }
@@ -148,7 +181,11 @@ pub fn expand_offline(manifests: &Manifests) -> Vec<DesiredPod> {
 /// step of counting, scaling and rolling out.
 pub fn expand(manifests: &Manifests, observed: &Observed, ctx: &Context) -> Desired {
     let mut desired = Desired {
-        pods: manifests.pods.iter().map(DesiredPod::standalone).collect(),
+        pods: manifests
+            .pods
+            .iter()
+            .map(|p| DesiredPod::standalone(p, &manifests.services))
+            .collect(),
         ..Desired::default()
     };
     let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -168,7 +205,7 @@ pub fn expand(manifests: &Manifests, observed: &Observed, ctx: &Context) -> Desi
         desired.halted.extend(step.halted);
         desired
             .controllers
-            .push(controller::record(rc, ctx.infra_image));
+            .push(controller::record(rc, manifests, ctx.infra_image));
     }
     desired
 }
@@ -205,6 +242,7 @@ pub(crate) fn test_pod(name: &str) -> DesiredPod {
             node_name: None,
         },
         owner: None,
+        aliases: Vec::new(),
         source: Source::default(),
     }
 }

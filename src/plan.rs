@@ -154,12 +154,7 @@ fn key(p: &ObservedPod) -> PodKey {
 /// Recreate on a spec change, repair what was broken behind berth's back.
 /// A controller's pod of an older template is left to its rollout.
 fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Action> {
-    let hash = podmap::spec_hash(
-        &pod.spec,
-        &pod.labels,
-        pod.owner.as_deref(),
-        ctx.infra_image,
-    );
+    let hash = pod.hash(ctx.infra_image);
     let rolling = pod.owner.is_some() && pod.owner == old.owner;
     if old.spec_hash.as_deref() != Some(hash.as_str()) && !rolling {
         let new_json = podmap::last_applied(&pod.spec, &pod.labels);

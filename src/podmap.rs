@@ -34,6 +34,8 @@ pub struct PodObjects {
     pub volumes: Vec<(String, BTreeMap<String, String>)>,
     /// hostPath directories to create when missing.
     pub host_dirs: Vec<String>,
+    /// hostPath files (`FileOrCreate`) to create, empty, when missing.
+    pub host_files: Vec<String>,
     pub spec_hash: String,
 }
 
@@ -69,9 +71,14 @@ pub fn spec_hash(
     spec: &PodSpec,
     labels: &Labels,
     owner: Option<&str>,
+    aliases: &[String],
     infra_image: &str,
 ) -> String {
-    let canonical = json!({ "spec": spec, "labels": labels, "owner": owner, "infra": infra_image });
+    let mut canonical =
+        json!({ "spec": spec, "labels": labels, "owner": owner, "infra": infra_image });
+    if !aliases.is_empty() {
+        canonical["aliases"] = json!(aliases);
+    }
     let digest = Sha256::digest(canonical.to_string().as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
@@ -93,12 +100,7 @@ pub fn restart_mode(policy: RestartPolicy) -> RestartMode {
 /// The Docker objects of `pod` on `target`.
 pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
     let (project, ns, name) = (target.project, pod.namespace.as_str(), pod.name.as_str());
-    let spec_hash = spec_hash(
-        &pod.spec,
-        &pod.labels,
-        pod.owner.as_deref(),
-        target.infra_image,
-    );
+    let spec_hash = pod.hash(target.infra_image);
     let base = base_labels(target, pod, &spec_hash);
     let network = network_name(project, ns);
     let infra_name = container_name(project, ns, name, keys::INFRA_NAME);
@@ -117,7 +119,12 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         env: Vec::new(),
         working_dir: None,
         network_mode: None,
-        network: Some((network.clone(), vec![name.to_string()])),
+        network: Some((
+            network.clone(),
+            std::iter::once(name.to_string())
+                .chain(pod.aliases.clone())
+                .collect(),
+        )),
         hostname: Some(hostname(name)),
         ports: published_ports(&pod.spec),
         memory_bytes: None,
@@ -135,6 +142,7 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         .collect();
     let mut volumes = Vec::new();
     let mut host_dirs = Vec::new();
+    let mut host_files = Vec::new();
     for v in &pod.spec.volumes {
         match &v.source {
             VolumeSource::EmptyDir(_) => {
@@ -144,6 +152,9 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
             }
             VolumeSource::HostPath(h) if h.kind.is_empty() || h.kind == "DirectoryOrCreate" => {
                 host_dirs.push(h.path.clone());
+            }
+            VolumeSource::HostPath(h) if h.kind == "FileOrCreate" => {
+                host_files.push(h.path.clone())
             }
             VolumeSource::HostPath(_) => {}
         }
@@ -155,6 +166,7 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         members,
         volumes,
         host_dirs,
+        host_files,
         spec_hash,
     }
 }

@@ -3,6 +3,8 @@
 //! grace, removes the containers and, for a pod that goes, its volumes.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::join_all;
@@ -65,12 +67,7 @@ pub async fn create<E: Engine>(
             c.labels.insert(keys::REPAIR_TIME.to_string(), time.clone());
         }
     }
-    for dir in &objects.host_dirs {
-        if !std::path::Path::new(dir).exists() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create hostPath directory {dir}: {e}"))?;
-        }
-    }
+    host_paths(&objects.host_dirs, &objects.host_files)?;
     for (name, labels) in &objects.volumes {
         ctx.engine
             .create_volume(name, labels)
@@ -122,6 +119,32 @@ async fn create_containers<E: Engine>(
     Ok(())
 }
 
+/// hostPath directories (`DirectoryOrCreate`, or no type) and files
+/// (`FileOrCreate`) that do not exist yet: Docker refuses a missing source.
+fn host_paths(dirs: &[String], files: &[String]) -> Result<(), String> {
+    for dir in dirs.iter().filter(|d| !Path::new(d).exists()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create hostPath directory {dir}: {e}"))?;
+    }
+    for file in files.iter().filter(|f| !Path::new(f).exists()) {
+        if let Some(parent) = Path::new(file).parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                format!("cannot create hostPath directory {}: {e}", parent.display())
+            })?;
+        }
+        std::fs::File::create(file)
+            .map_err(|e| format!("cannot create hostPath file {file}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The pod's termination grace period, from its last applied spec.
+fn grace(pod: &ObservedPod) -> Option<Duration> {
+    let json: serde_json::Value = serde_json::from_str(pod.last_applied.as_deref()?).ok()?;
+    let seconds = json["spec"]["terminationGracePeriodSeconds"].as_i64()?;
+    Some(Duration::from_secs(seconds.max(0) as u64))
+}
+
 /// Stops the members with the pod's grace, removes every container and,
 /// when `volumes`, the pod's emptyDir volumes.
 pub async fn remove<E: Engine>(
@@ -137,7 +160,8 @@ pub async fn remove<E: Engine>(
             ContainerState::Running | ContainerState::Restarting
         )
     });
-    let stops = join_all(running.map(|c| engine.stop_container(c.id(), None))).await;
+    let grace = grace(pod);
+    let stops = join_all(running.map(|c| engine.stop_container(c.id(), grace))).await;
     for r in stops {
         match r {
             Err(e) if !e.is_not_found() => return Err(e.to_string()),

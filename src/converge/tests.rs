@@ -451,3 +451,62 @@ async fn empty_manifests_would_remove_everything() {
     assert!(would_remove_everything(&empty, &p));
     assert!(!would_remove_everything(&pods(vec![pod("web")]), &p));
 }
+
+#[tokio::test]
+async fn service_name_becomes_a_network_alias_of_the_pods_it_selects() {
+    use crate::manifest::{Service, ServicePort};
+    let engine = engine();
+    let mut web = pod("web");
+    web.meta.labels = labels(&[("app", "web")]);
+    run(&engine, &pods(vec![web.clone(), pod("db")]), &settings("p")).await;
+    let service = Service {
+        meta: ObjectMeta {
+            name: "front".into(),
+            namespace: "default".into(),
+            ..Default::default()
+        },
+        selector: labels(&[("app", "web")]),
+        ports: vec![ServicePort {
+            name: None,
+            port: 80,
+            target_port: "80".into(),
+            protocol: Default::default(),
+        }],
+        source: Source::default(),
+    };
+    let m = Manifests {
+        pods: vec![web, pod("db")],
+        services: vec![service],
+        ..Default::default()
+    };
+    let out = run(&engine, &m, &settings("p")).await;
+    assert_eq!(verbs(&out), [(Verb::Recreated, "pod default/web".into())]);
+    let infra = engine.container("berth_p_default_web_POD").unwrap();
+    assert_eq!(
+        infra.config.network,
+        Some(("berth_p_default".into(), vec!["web".into(), "front".into()]))
+    );
+}
+
+#[tokio::test]
+async fn rc_skips_ordinals_taken_by_declared_pods() {
+    let engine = engine();
+    let m = Manifests {
+        pods: vec![pod("web-0")],
+        controllers: vec![rc("web", 2)],
+        ..Default::default()
+    };
+    run(&engine, &m, &settings("p")).await;
+    assert_eq!(pod_names(&engine, "p"), ["web-0", "web-1", "web-2"]);
+    let owner = |n: &str| {
+        engine
+            .container(&format!("berth_p_default_{n}_POD"))
+            .unwrap()
+            .config
+            .labels
+            .get(keys::OWNER)
+            .cloned()
+    };
+    assert_eq!(owner("web-0"), None);
+    assert_eq!(owner("web-1").as_deref(), Some("ReplicationController/web"));
+}

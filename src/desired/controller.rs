@@ -20,15 +20,19 @@ pub(super) struct Step {
 }
 
 /// The record that remembers `rc` on the engine.
-pub(super) fn record(rc: &ReplicationController, infra_image: &str) -> DesiredController {
-    let owner = owner_of(&rc.meta.name);
+pub(super) fn record(
+    rc: &ReplicationController,
+    m: &Manifests,
+    infra_image: &str,
+) -> DesiredController {
     let t = &rc.template;
+    let template_pod = DesiredPod::from_template(rc, String::new(), &m.services);
     DesiredController {
         namespace: rc.meta.namespace.clone(),
         name: rc.meta.name.clone(),
         replicas: rc.replicas,
         selector: rc.selector.clone(),
-        template_hash: podmap::spec_hash(&t.spec, &t.labels, Some(&owner), infra_image),
+        template_hash: template_pod.hash(infra_image),
         template_json: podmap::last_applied(&t.spec, &t.labels),
     }
 }
@@ -85,7 +89,7 @@ pub(super) fn step(
     let name = &rc.meta.name;
     let object = format!("rc {}/{}", rc.meta.namespace, name);
     let owner = owner_of(name);
-    let hash = record(rc, ctx.infra_image).template_hash;
+    let hash = record(rc, m, ctx.infra_image).template_hash;
     let target = (rc.replicas as usize).saturating_sub(others(rc, m, observed, ctx));
     let mut out = Step::default();
     let mut keep: Vec<&ObservedPod> = Vec::new();
@@ -133,11 +137,15 @@ pub(super) fn step(
         creates = 1;
     }
     for p in keep {
-        out.pods.push(DesiredPod::from_template(rc, p.name.clone()));
+        out.pods
+            .push(DesiredPod::from_template(rc, p.name.clone(), &m.services));
     }
     for _ in 0..creates {
-        out.pods
-            .push(DesiredPod::from_template(rc, next_name(name, used)));
+        out.pods.push(DesiredPod::from_template(
+            rc,
+            next_name(name, used),
+            &m.services,
+        ));
     }
     out
 }
