@@ -154,10 +154,46 @@ pub fn would_remove_everything(manifests: &Manifests, plan: &Plan) -> bool {
             .any(|a| matches!(a, Action::Remove { .. } | Action::RemoveController { .. }))
 }
 
-/// Rounds of execution without waiting before `apply` gives up on a plan
-/// that keeps asking for changes.
-const MAX_ROUNDS: usize = 64;
+/// Executing rounds `apply` allows before it gives up on a plan that keeps
+/// asking for changes: a rollout takes two per replica.
+fn max_rounds(manifests: &Manifests) -> usize {
+    let replicas: usize = manifests
+        .controllers
+        .iter()
+        .map(|c| c.replicas as usize)
+        .sum();
+    16 + manifests.pods.len() + 3 * replicas
+}
+
 const POLL: Duration = Duration::from_millis(500);
+
+impl Change {
+    fn failed(object: &str, detail: String) -> Change {
+        Change {
+            verb: Verb::Failed,
+            object: object.to_string(),
+            detail,
+        }
+    }
+}
+
+/// Where a converge loop stands: what it reported so far.
+struct Progress<'a> {
+    out: Outcome,
+    sink: &'a mut (dyn FnMut(&Change) + Send),
+}
+
+impl Progress<'_> {
+    fn report(&mut self, change: Change) {
+        (self.sink)(&change);
+        if change.verb == Verb::Failed {
+            self.out
+                .failures
+                .push((change.object.clone(), change.detail.clone()));
+        }
+        self.out.changes.push(change);
+    }
+}
 
 /// Converges: plan, execute, re-plan until nothing is left to do, waiting on
 /// rollouts (bounded by `rollout_timeout`). Stops at the first round with
@@ -169,94 +205,72 @@ pub async fn apply<E: Engine>(
     progress: &mut (dyn FnMut(&Change) + Send),
 ) -> Result<Outcome, ConvergeError> {
     let deadline = Instant::now() + settings.rollout_timeout;
-    let mut out = Outcome::default();
+    let mut p = Progress {
+        out: Outcome::default(),
+        sink: progress,
+    };
     let mut cache = InspectCache::default();
     let mut depth = Depth::Quick;
     let mut last_wait = String::new();
-    let mut report = |out: &mut Outcome, change: Change| {
-        progress(&change);
-        if change.verb == Verb::Failed {
-            out.failures
-                .push((change.object.clone(), change.detail.clone()));
-        }
-        out.changes.push(change);
-    };
-    for round in 0..MAX_ROUNDS {
+    let (mut rounds, max) = (0, max_rounds(manifests));
+    loop {
         let observed = observe_project(engine, settings, &mut cache, depth).await?;
         let plan = plan_for(manifests, &observed, settings);
-        if round == 0 {
-            out.unchanged = plan.unchanged.len();
+        if rounds == 0 && depth == Depth::Quick {
+            p.out.unchanged = plan.unchanged.len();
         }
         for e in &plan.errors {
-            report(
-                &mut out,
-                Change {
-                    verb: Verb::Failed,
-                    object: e.object.clone(),
-                    detail: e.message.clone(),
-                },
-            );
+            p.report(Change::failed(&e.object, e.message.clone()));
         }
         if !plan.is_empty() {
+            rounds += 1;
+            let target = settings.target();
             let executed = apply::execute(
                 engine,
-                &settings.target(),
+                &target,
                 &plan,
                 &observed.networks,
                 settings.parallel,
             )
             .await;
-            for change in changes(&plan, &executed) {
-                report(&mut out, change);
+            changes(&plan, &executed)
+                .into_iter()
+                .for_each(|c| p.report(c));
+            if !p.out.failures.is_empty() {
+                return Ok(p.out);
             }
-            if !out.failures.is_empty() {
-                return Ok(out);
+            if rounds >= max {
+                let detail = format!("still changing after {rounds} rounds; giving up");
+                p.report(Change::failed(
+                    &format!("project {}", settings.project),
+                    detail,
+                ));
+                return Ok(p.out);
             }
             continue;
         }
-        if !plan.errors.is_empty() || plan.waiting.is_empty() {
-            return Ok(out);
-        }
-        let wait = &plan.waiting[0];
+        let Some(wait) = plan.waiting.first().filter(|_| plan.errors.is_empty()) else {
+            return Ok(p.out);
+        };
         if Instant::now() >= deadline {
             let detail = format!(
                 "rollout timed out after {:?}: {}",
                 settings.rollout_timeout, wait.message
             );
-            report(
-                &mut out,
-                Change {
-                    verb: Verb::Failed,
-                    object: wait.object.clone(),
-                    detail,
-                },
-            );
-            return Ok(out);
+            p.report(Change::failed(&wait.object, detail));
+            return Ok(p.out);
         }
         if wait.message != last_wait {
             last_wait = wait.message.clone();
-            report(
-                &mut out,
-                Change {
-                    verb: Verb::Waiting,
-                    object: wait.object.clone(),
-                    detail: wait.message.clone(),
-                },
-            );
+            p.report(Change {
+                verb: Verb::Waiting,
+                object: wait.object.clone(),
+                detail: wait.message.clone(),
+            });
         }
         depth = Depth::Full;
         tokio::time::sleep(POLL).await;
     }
-    let detail = format!("still changing after {MAX_ROUNDS} rounds; giving up");
-    report(
-        &mut out,
-        Change {
-            verb: Verb::Failed,
-            object: format!("project {}", settings.project),
-            detail,
-        },
-    );
-    Ok(out)
 }
 
 /// The changes an executed plan made, in plan order.
