@@ -2,7 +2,7 @@
 //! inspects only where the list cannot tell (stopped containers, or all of
 //! them when asked for depth), with exited containers' inspects cached.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use futures_util::stream::{self, StreamExt};
 
@@ -93,9 +93,8 @@ async fn inspect_where_needed<E: Engine>(
             Err(e) => return Err(e),
         }
     }
-    cache
-        .exited
-        .retain(|id, _| summaries.iter().any(|s| &s.id == id));
+    let live: HashSet<&str> = summaries.iter().map(|s| s.id.as_str()).collect();
+    cache.exited.retain(|id, _| live.contains(id.as_str()));
     Ok(found)
 }
 

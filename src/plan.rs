@@ -247,3 +247,136 @@ fn controller_actions(desired: &Desired, observed: &Observed, ctx: &Context, out
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::desired::test_pod;
+    use crate::engine::{ContainerDetails, ContainerState, ContainerSummary};
+    use crate::observed::ObservedContainer;
+
+    const CTX: Context = Context {
+        project: "p",
+        node: "local",
+        infra_image: "pause:1",
+        prune: true,
+        now: 0,
+        min_ready: Duration::ZERO,
+    };
+
+    fn container(state: ContainerState, exit_code: i64) -> ObservedContainer {
+        let summary = ContainerSummary {
+            id: "id".into(),
+            name: "n".into(),
+            image: "i".into(),
+            labels: Default::default(),
+            state,
+            created: 0,
+        };
+        let details = ContainerDetails {
+            exit_code,
+            ..Default::default()
+        };
+        ObservedContainer {
+            summary,
+            details: Some(details),
+        }
+    }
+
+    fn observed(pod: &DesiredPod, app: Option<ObservedContainer>) -> ObservedPod {
+        ObservedPod {
+            project: "p".into(),
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+            node: "local".into(),
+            owner: None,
+            spec_hash: Some(pod.hash(CTX.infra_image)),
+            labels: pod.labels.clone(),
+            last_applied: None,
+            infra: Some(container(ContainerState::Running, 0)),
+            containers: app.into_iter().map(|c| ("app".to_string(), c)).collect(),
+        }
+    }
+
+    fn plan_one(pod: &DesiredPod, live: ObservedPod) -> Plan {
+        let desired = Desired {
+            pods: vec![pod.clone()],
+            ..Desired::default()
+        };
+        let observed = Observed {
+            pods: vec![live],
+            ..Observed::default()
+        };
+        plan(&desired, &observed, &CTX)
+    }
+
+    #[test]
+    fn matching_pod_is_unchanged() {
+        let pod = test_pod("web");
+        let p = plan_one(
+            &pod,
+            observed(&pod, Some(container(ContainerState::Running, 0))),
+        );
+        assert!(p.is_empty());
+        assert_eq!(p.unchanged, [pod.key()]);
+    }
+
+    #[test]
+    fn exit_zero_under_on_failure_is_left_alone_but_non_zero_is_repaired() {
+        let mut pod = test_pod("web");
+        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        assert!(plan_one(
+            &pod,
+            observed(&pod, Some(container(ContainerState::Exited, 0)))
+        )
+        .is_empty());
+        let p = plan_one(
+            &pod,
+            observed(&pod, Some(container(ContainerState::Exited, 143))),
+        );
+        assert!(
+            matches!(&p.actions[..], [Action::Repair { message, .. }] if message.contains("exit code 143"))
+        );
+    }
+
+    #[test]
+    fn missing_container_is_repaired_even_under_never() {
+        let mut pod = test_pod("web");
+        pod.spec.restart_policy = RestartPolicy::Never;
+        let p = plan_one(&pod, observed(&pod, None));
+        assert!(
+            matches!(&p.actions[..], [Action::Repair { message, .. }] if message.contains("container app was removed"))
+        );
+    }
+
+    #[test]
+    fn undeclared_pod_is_removed_only_with_prune_and_its_network_goes_with_it() {
+        let pod = test_pod("web");
+        let live = observed(&pod, Some(container(ContainerState::Running, 0)));
+        let observed = Observed {
+            pods: vec![live],
+            networks: vec!["berth_p_default".into()],
+            ..Default::default()
+        };
+        let p = plan(&Desired::default(), &observed, &CTX);
+        assert!(matches!(
+            &p.actions[..],
+            [Action::Remove {
+                why: RemoveWhy::NotDeclared,
+                ..
+            }]
+        ));
+        assert_eq!(p.remove_networks, ["berth_p_default"]);
+        let keep = plan(
+            &Desired::default(),
+            &observed,
+            &Context {
+                prune: false,
+                ..CTX
+            },
+        );
+        assert!(keep.is_empty());
+    }
+}
