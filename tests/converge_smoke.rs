@@ -1,0 +1,236 @@
+//! The converge loop against the real Docker engine: create, no-op, repair,
+//! scale and roll a replication controller over, prune.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use berth::converge::{apply, Outcome, Settings, Verb};
+use berth::engine::DockerEngine;
+use berth::manifest::{
+    Container, Labels, Manifests, ObjectMeta, Pod, PodSpec, PodTemplate, PullPolicy,
+    ReplicationController, RestartPolicy, Source,
+};
+use common::{
+    docker, engine, ensure_test_image, ensure_test_pause_image, Project, TEST_IMAGE,
+    TEST_PAUSE_IMAGE,
+};
+
+fn spec(marker: &str) -> PodSpec {
+    PodSpec {
+        containers: vec![Container {
+            name: "app".into(),
+            image: TEST_IMAGE.into(),
+            command: vec!["sleep".into()],
+            args: vec!["3600".into()],
+            env: vec![berth::manifest::EnvVar {
+                name: "MARKER".into(),
+                value: marker.into(),
+            }],
+            ports: vec![],
+            resources: Default::default(),
+            volume_mounts: vec![],
+            working_dir: None,
+            image_pull_policy: PullPolicy::Never,
+        }],
+        volumes: vec![],
+        restart_policy: RestartPolicy::Always,
+        termination_grace_period_seconds: 1,
+        node_selector: Labels::new(),
+        node_name: None,
+    }
+}
+
+fn meta(name: &str, labels: &[(&str, &str)]) -> ObjectMeta {
+    ObjectMeta {
+        name: name.into(),
+        namespace: "default".into(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        annotations: BTreeMap::new(),
+    }
+}
+
+fn pod(name: &str) -> Pod {
+    Pod {
+        meta: meta(name, &[("app", name)]),
+        spec: spec("1"),
+        source: Source::default(),
+    }
+}
+
+fn rc(replicas: u32, marker: &str) -> ReplicationController {
+    let labels: Labels = [("app".to_string(), "rc".to_string())].into();
+    ReplicationController {
+        meta: meta("rc", &[]),
+        replicas,
+        selector: labels.clone(),
+        template: PodTemplate {
+            labels,
+            annotations: BTreeMap::new(),
+            spec: spec(marker),
+        },
+        source: Source::default(),
+    }
+}
+
+async fn setup(prefix: &str) -> (Project, DockerEngine, Settings) {
+    ensure_test_image();
+    ensure_test_pause_image();
+    let project = Project::new(prefix);
+    let settings = Settings {
+        infra_image: TEST_PAUSE_IMAGE.into(),
+        min_ready: Duration::from_secs(1),
+        rollout_timeout: Duration::from_secs(20),
+        ..Settings::new(&project.name)
+    };
+    (project, engine().await, settings)
+}
+
+async fn run(engine: &DockerEngine, m: &Manifests, s: &Settings) -> Outcome {
+    let out = apply(engine, m, s, &mut |_| {}).await.expect("apply");
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    out
+}
+
+fn verbs(out: &Outcome) -> Vec<(Verb, String)> {
+    out.changes
+        .iter()
+        .map(|c| (c.verb, c.object.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn apply_creates_then_does_nothing_then_repairs_a_removed_container() {
+    let (project, engine, settings) = setup("converge-pods").await;
+    let m = Manifests {
+        pods: vec![pod("web"), pod("db")],
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let out = run(&engine, &m, &settings).await;
+    assert_eq!(
+        verbs(&out),
+        [
+            (Verb::Created, "pod default/db".into()),
+            (Verb::Created, "pod default/web".into())
+        ]
+    );
+    let before = docker(&[
+        "ps",
+        "-aq",
+        "--no-trunc",
+        "--filter",
+        &format!("label={}", project.label()),
+    ]);
+    assert_eq!(before.lines().count(), 4);
+
+    let out = run(&engine, &m, &settings).await;
+    assert!(out.changes.is_empty(), "{:?}", out.changes);
+    let after = docker(&[
+        "ps",
+        "-aq",
+        "--no-trunc",
+        "--filter",
+        &format!("label={}", project.label()),
+    ]);
+    assert_eq!(
+        before, after,
+        "a no-op apply leaves every container as it was"
+    );
+
+    let app = format!("berth_{}_default_web_app", project.name);
+    docker(&["rm", "-f", &app]);
+    let out = run(&engine, &m, &settings).await;
+    assert_eq!(verbs(&out), [(Verb::Repaired, "pod default/web".into())]);
+    let repair = docker(&[
+        "inspect",
+        "--format",
+        "{{index .Config.Labels \"io.berth.repair\"}}",
+        &app,
+    ]);
+    assert!(repair.contains("removed behind berth's back"), "{repair}");
+    let state = docker(&["inspect", "--format", "{{.State.Status}}", &app]);
+    assert_eq!(state.trim(), "running");
+
+    let out = run(&engine, &Manifests::default(), &settings).await;
+    assert_eq!(
+        out.changes
+            .iter()
+            .filter(|c| c.verb == Verb::Removed)
+            .count(),
+        3,
+        "{:?}",
+        out.changes
+    );
+    assert!(project.containers().is_empty());
+    eprintln!("pods scenario took {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn rc_scales_and_rolls_its_template_one_pod_at_a_time() {
+    let (project, engine, settings) = setup("converge-rc").await;
+    let started = Instant::now();
+    run(
+        &engine,
+        &Manifests {
+            controllers: vec![rc(2, "1")],
+            ..Default::default()
+        },
+        &settings,
+    )
+    .await;
+    let pods = |p: &Project| {
+        p.containers()
+            .into_iter()
+            .filter(|n| n.ends_with("_POD"))
+            .count()
+    };
+    assert_eq!(pods(&project), 2);
+    let mut live = 2i32;
+    let mut lowest = 2;
+    let mut track = |c: &berth::converge::Change| {
+        if c.object.starts_with("pod ") {
+            match c.verb {
+                Verb::Created => live += 1,
+                Verb::Removed => live -= 1,
+                _ => {}
+            }
+            lowest = lowest.min(live);
+        }
+    };
+    let changed = Manifests {
+        controllers: vec![rc(2, "2")],
+        ..Default::default()
+    };
+    let out = apply(&engine, &changed, &settings, &mut track)
+        .await
+        .expect("apply");
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    assert_eq!(
+        lowest, 2,
+        "never fewer pods than replicas during the rollout"
+    );
+    assert_eq!(pods(&project), 2);
+    let out = run(
+        &engine,
+        &Manifests {
+            controllers: vec![rc(1, "2")],
+            ..Default::default()
+        },
+        &settings,
+    )
+    .await;
+    assert!(
+        verbs(&out).contains(&(Verb::Scaled, "rc default/rc".into())),
+        "{:?}",
+        out.changes
+    );
+    assert_eq!(pods(&project), 1);
+    run(&engine, &Manifests::default(), &settings).await;
+    assert!(project.containers().is_empty());
+    eprintln!("rc scenario took {:?}", started.elapsed());
+}
