@@ -234,3 +234,76 @@ async fn rc_scales_and_rolls_its_template_one_pod_at_a_time() {
     assert!(project.containers().is_empty());
     eprintln!("rc scenario took {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn pod_containers_share_localhost_and_an_empty_dir_with_limits_applied() {
+    use berth::manifest::{EmptyDirSource, Volume, VolumeMount, VolumeSource};
+    let (project, engine, settings) = setup("converge-share").await;
+    let mut shared = spec("1");
+    let mount = VolumeMount {
+        name: "data".into(),
+        mount_path: "/data".into(),
+        read_only: false,
+        sub_path: None,
+    };
+    shared.volumes = vec![Volume {
+        name: "data".into(),
+        source: VolumeSource::EmptyDir(EmptyDirSource {
+            medium: String::new(),
+            size_limit: None,
+        }),
+    }];
+    let server = &mut shared.containers[0];
+    server.name = "server".into();
+    server.command = vec!["sh".into(), "-c".into()];
+    server.args = vec!["echo $(MARKER) > /data/x && exec httpd -f -p 8080 -h /data".into()];
+    server.volume_mounts = vec![mount.clone()];
+    server.resources.limits = [
+        ("memory".to_string(), "64Mi".to_string()),
+        ("cpu".to_string(), "500m".to_string()),
+    ]
+    .into();
+    let mut client = spec("1").containers.remove(0);
+    client.name = "client".into();
+    client.command = vec!["sh".into(), "-c".into()];
+    client.args = vec![
+        "until wget -qO /data/got http://localhost:8080/x; do sleep 0.2; done; exec sleep 3600"
+            .into(),
+    ];
+    client.volume_mounts = vec![mount];
+    shared.containers.push(client);
+    let m = Manifests {
+        pods: vec![Pod {
+            meta: meta("duo", &[("app", "duo")]),
+            spec: shared,
+            source: Source::default(),
+        }],
+        ..Default::default()
+    };
+    run(&engine, &m, &settings).await;
+    let client = format!("berth_{}_default_duo_client", project.name);
+    let got = (0..50).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        common::try_docker(&["exec", &client, "cat", "/data/got"]).ok()
+    });
+    assert_eq!(
+        got.as_deref().map(str::trim),
+        Some("1"),
+        "the client read the server's file over localhost"
+    );
+    let server = format!("berth_{}_default_duo_server", project.name);
+    let limits = docker(&[
+        "inspect",
+        "--format",
+        "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}}",
+        &server,
+    ]);
+    assert_eq!(limits.trim(), "67108864 500000000 always");
+    let volume = format!("berth_{}_default_duo_data", project.name);
+    assert!(docker(&["volume", "ls", "-q"]).lines().any(|v| v == volume));
+    run(&engine, &Manifests::default(), &settings).await;
+    assert!(
+        !docker(&["volume", "ls", "-q"]).lines().any(|v| v == volume),
+        "the emptyDir goes with its pod"
+    );
+}
