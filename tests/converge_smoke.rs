@@ -307,3 +307,44 @@ async fn pod_containers_share_localhost_and_an_empty_dir_with_limits_applied() {
         "the emptyDir goes with its pod"
     );
 }
+
+#[tokio::test]
+async fn a_service_name_resolves_to_its_pods_from_another_pod() {
+    use berth::manifest::{Service, ServicePort};
+    let (project, engine, settings) = setup("converge-svc").await;
+    let service = Service {
+        meta: meta("front", &[]),
+        selector: [("app".to_string(), "web".to_string())].into(),
+        ports: vec![ServicePort {
+            name: None,
+            port: 80,
+            target_port: "80".into(),
+            protocol: Default::default(),
+        }],
+        source: Source::default(),
+    };
+    let m = Manifests {
+        pods: vec![pod("web"), pod("probe")],
+        services: vec![service],
+        ..Default::default()
+    };
+    run(&engine, &m, &settings).await;
+    let probe = format!("berth_{}_default_probe_app", project.name);
+    let web_ip = docker(&[
+        "inspect",
+        "--format",
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+        &format!("berth_{}_default_web_POD", project.name),
+    ]);
+    let answer =
+        common::try_docker(&["exec", &probe, "nslookup", "front"]).expect("nslookup front");
+    assert!(
+        answer.contains(web_ip.trim()),
+        "front resolves to web's IP {web_ip}: {answer}"
+    );
+    let answer = common::try_docker(&["exec", &probe, "nslookup", "web"]).expect("nslookup web");
+    assert!(
+        answer.contains(web_ip.trim()),
+        "a pod's name resolves too: {answer}"
+    );
+}
