@@ -136,8 +136,13 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
             Ok(()) => pod::create(ctx, pod, None, &mut warnings).await,
             Err(e) => Err(e),
         },
-        Action::Repair { pod, old, message } => match pod::remove(ctx, old, false).await {
-            Ok(()) => pod::create(ctx, pod, Some(message), &mut warnings).await,
+        Action::Repair {
+            pod,
+            old,
+            container,
+            message,
+        } => match pod::remove(ctx, old, false).await {
+            Ok(()) => pod::create(ctx, pod, Some((container, message)), &mut warnings).await,
             Err(e) => Err(e),
         },
         Action::Remove { pod, .. } => pod::remove(ctx, pod, true).await,

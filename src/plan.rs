@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::{health, Context, Desired, DesiredController, DesiredPod};
 pub use crate::desired::{Note, PodKey, RemoveWhy};
+use crate::keys;
 use crate::manifest::RestartPolicy;
 use crate::observed::{Observed, ObservedController, ObservedPod};
 use crate::podmap;
@@ -28,10 +29,12 @@ pub enum Action {
         why: RecreateWhy,
     },
     /// Recreate a pod whose containers were removed or stopped behind
-    /// berth's back; `message` goes on the new containers' repair label.
+    /// berth's back; `message` goes on the repair label of the new
+    /// `container` (its spec name, or `POD` for the infra container).
     Repair {
         pod: DesiredPod,
         old: ObservedPod,
+        container: String,
         message: String,
     },
     Remove {
@@ -166,24 +169,27 @@ fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Acti
             why,
         });
     }
-    let message = repair_reason(pod, old)?;
+    let (container, message) = repair_reason(pod, old)?;
     Some(Action::Repair {
         pod: pod.clone(),
         old: old.clone(),
+        container,
         message,
     })
 }
 
-/// Why the pod needs repair: a container missing (any policy), or stopped
+/// Which container needs repair and why: missing (any policy), or stopped
 /// while its restart policy says Docker should keep it running.
-pub fn repair_reason(pod: &DesiredPod, old: &ObservedPod) -> Option<String> {
+pub fn repair_reason(pod: &DesiredPod, old: &ObservedPod) -> Option<(String, String)> {
+    let pod_level = || keys::INFRA_NAME.to_string();
     let policy = pod.spec.restart_policy;
     for c in &pod.spec.containers {
         let Some(live) = old.containers.get(&c.name) else {
-            return Some(format!(
+            let message = format!(
                 "container {} was removed behind berth's back; recreated",
                 c.name
-            ));
+            );
+            return Some((c.name.clone(), message));
         };
         let code = health::exit_code(live).unwrap_or(-1);
         let should_run = match policy {
@@ -192,18 +198,25 @@ pub fn repair_reason(pod: &DesiredPod, old: &ObservedPod) -> Option<String> {
             RestartPolicy::Never => false,
         };
         if health::is_exited(live) && should_run {
-            return Some(format!(
+            let message = format!(
                 "container {} was stopped behind berth's back (exit code {code}); recreated",
                 c.name
-            ));
+            );
+            return Some((c.name.clone(), message));
         }
     }
     let Some(infra) = &old.infra else {
-        return Some("infra container was removed behind berth's back; pod recreated".to_string());
+        return Some((
+            pod_level(),
+            "infra container was removed behind berth's back; pod recreated".to_string(),
+        ));
     };
     let members_done = old.containers.values().all(health::is_exited);
     if health::is_exited(infra) && !(policy == RestartPolicy::Never && members_done) {
-        return Some("infra container was stopped behind berth's back; pod recreated".to_string());
+        return Some((
+            pod_level(),
+            "infra container was stopped behind berth's back; pod recreated".to_string(),
+        ));
     }
     None
 }

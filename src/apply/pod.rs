@@ -36,10 +36,11 @@ fn now_secs() -> i64 {
 }
 
 /// Creates and starts the pod; on failure removes what it had created.
+/// `repair` (container, message) labels the repaired container.
 pub async fn create<E: Engine>(
     ctx: &Ctx<'_, E>,
     pod: &DesiredPod,
-    repair: Option<&String>,
+    repair: Option<(&String, &String)>,
     warnings: &mut Vec<String>,
 ) -> Result<(), String> {
     ctx.infra.clone()?;
@@ -60,9 +61,10 @@ pub async fn create<E: Engine>(
         }
     }
     let mut objects = pod_objects(ctx.target, pod);
-    if let Some(message) = repair {
+    if let Some((container, message)) = repair {
         let time = now_secs().to_string();
-        for c in std::iter::once(&mut objects.infra).chain(objects.members.iter_mut()) {
+        let all = std::iter::once(&mut objects.infra).chain(objects.members.iter_mut());
+        for c in all.filter(|c| c.labels.get(keys::CONTAINER) == Some(container)) {
             c.labels.insert(keys::REPAIR.to_string(), message.clone());
             c.labels.insert(keys::REPAIR_TIME.to_string(), time.clone());
         }
