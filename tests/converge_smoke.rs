@@ -348,3 +348,31 @@ async fn a_service_name_resolves_to_its_pods_from_another_pod() {
         "a pod's name resolves too: {answer}"
     );
 }
+
+#[tokio::test]
+async fn apply_imports_berths_own_infra_image_when_it_is_missing() {
+    let (project, engine, settings) = setup("converge-infra").await;
+    let settings = Settings {
+        infra_image: project.image(),
+        ..settings
+    };
+    assert!(common::try_docker(&["image", "inspect", &project.image()]).is_err());
+    run(
+        &engine,
+        &Manifests {
+            pods: vec![pod("web")],
+            ..Default::default()
+        },
+        &settings,
+    )
+    .await;
+    let infra = format!("berth_{}_default_web_POD", project.name);
+    let state = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}} {{.Config.Image}}",
+        &infra,
+    ]);
+    assert_eq!(state.trim(), format!("running {}", project.image()));
+    run(&engine, &Manifests::default(), &settings).await;
+}
