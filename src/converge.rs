@@ -94,6 +94,35 @@ pub enum Verb {
     Failed,
 }
 
+impl Verb {
+    /// The mark a change line starts with: `+` created, `~` changed in
+    /// place or recreated, `-` removed, `…` waiting, `!` warning or failure.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Verb::Created => "+",
+            Verb::Recreated | Verb::Repaired | Verb::Updated | Verb::Scaled => "~",
+            Verb::Removed => "-",
+            Verb::Waiting => "…",
+            Verb::Warning | Verb::Failed => "!",
+        }
+    }
+
+    /// Lowercase past tense, for messages (`created`, `repaired` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Created => "created",
+            Verb::Recreated => "recreated",
+            Verb::Repaired => "repaired",
+            Verb::Removed => "removed",
+            Verb::Updated => "updated",
+            Verb::Scaled => "scaled",
+            Verb::Waiting => "waiting",
+            Verb::Warning => "warning",
+            Verb::Failed => "failed",
+        }
+    }
+}
+
 /// One change, reported as it happens: `+ pod default/web`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {

@@ -376,3 +376,43 @@ async fn apply_imports_berths_own_infra_image_when_it_is_missing() {
     assert_eq!(state.trim(), format!("running {}", project.image()));
     run(&engine, &Manifests::default(), &settings).await;
 }
+
+#[tokio::test]
+async fn a_crash_looping_new_template_halts_the_rollout_and_keeps_the_old_pods() {
+    let (project, engine, settings) = setup("converge-halt").await;
+    run(
+        &engine,
+        &Manifests {
+            controllers: vec![rc(2, "1")],
+            ..Default::default()
+        },
+        &settings,
+    )
+    .await;
+    let mut broken = rc(2, "2");
+    broken.template.spec.containers[0].command = vec!["sh".into(), "-c".into(), "exit 3".into()];
+    broken.template.spec.containers[0].args.clear();
+    let m = Manifests {
+        controllers: vec![broken],
+        ..Default::default()
+    };
+    let out = apply(&engine, &m, &settings, &mut |_| {})
+        .await
+        .expect("apply");
+    assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
+    assert!(
+        out.failures[0].1.contains("rollout halted"),
+        "{:?}",
+        out.failures
+    );
+    let running = |name: &str| {
+        docker(&[
+            "inspect",
+            "--format",
+            "{{.State.Status}}",
+            &format!("berth_{}_default_{name}_app", project.name),
+        ])
+    };
+    assert_eq!(running("rc-0").trim(), "running");
+    assert_eq!(running("rc-1").trim(), "running");
+}

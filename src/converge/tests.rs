@@ -191,7 +191,10 @@ async fn removed_container_is_repaired_with_a_repair_label() {
     assert!(app.config.labels[keys::REPAIR].contains("removed behind berth's back"));
     assert!(app.config.labels.contains_key(keys::REPAIR_TIME));
     let infra = engine.container("berth_p_default_web_POD").unwrap();
-    assert!(!infra.config.labels.contains_key(keys::REPAIR), "one repair, one event");
+    assert!(
+        !infra.config.labels.contains_key(keys::REPAIR),
+        "one repair, one event"
+    );
     engine.clear_calls();
     run(&engine, &m, &settings("p")).await;
     assert_eq!(engine.mutating_calls(), []);
