@@ -77,21 +77,7 @@ pub async fn execute<E: Engine>(
     )
     .await;
     let namespaces: BTreeSet<&str> = creating.iter().map(|p| p.namespace.as_str()).collect();
-    let mut network_errors = BTreeMap::new();
-    for ns in namespaces {
-        let name = podmap::network_name(target.project, ns);
-        if networks.contains(&name) {
-            continue;
-        }
-        if let Err(e) = engine
-            .create_network(&name, &podmap::network_labels(target.project, ns))
-            .await
-        {
-            if !e.to_string().contains("already exists") {
-                network_errors.insert(ns.to_string(), format!("cannot create network {name}: {e}"));
-            }
-        }
-    }
+    let network_errors = ensure_networks(engine, target.project, namespaces, networks).await;
     let removals = Semaphore::new(MAX_REMOVALS);
     let ctx = pod::Ctx {
         engine,
@@ -125,6 +111,30 @@ pub async fn execute<E: Engine>(
         }
     }
     out
+}
+
+/// Creates the missing networks of `namespaces`; the errors by namespace.
+async fn ensure_networks<E: Engine>(
+    engine: &E,
+    project: &str,
+    namespaces: BTreeSet<&str>,
+    existing: &[String],
+) -> BTreeMap<String, String> {
+    let mut errors = BTreeMap::new();
+    for ns in namespaces {
+        let name = podmap::network_name(project, ns);
+        if existing.contains(&name) {
+            continue;
+        }
+        let labels = podmap::network_labels(project, ns);
+        match engine.create_network(&name, &labels).await {
+            Err(e) if !e.to_string().contains("already exists") => {
+                errors.insert(ns.to_string(), format!("cannot create network {name}: {e}"));
+            }
+            _ => {}
+        }
+    }
+    errors
 }
 
 async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) -> ActionOutcome {
