@@ -54,6 +54,41 @@ pub enum Action {
 }
 
 impl Action {
+    /// (before, after) as Kubernetes-shaped JSON, for a diff: empty when
+    /// the object does not exist on that side. A repair changes no spec.
+    pub fn texts(&self) -> (String, String) {
+        let applied = |p: &ObservedPod| p.last_applied.clone().unwrap_or_default();
+        match self {
+            Action::Create { pod } => (String::new(), podmap::last_applied(&pod.spec, &pod.labels)),
+            Action::Recreate {
+                why: RecreateWhy::SpecChanged { old_json, new_json },
+                ..
+            } => (old_json.clone(), new_json.clone()),
+            Action::Repair { old, .. } => (applied(old), applied(old)),
+            Action::Remove { pod, .. } => (applied(pod), String::new()),
+            Action::CreateController { controller } => {
+                (String::new(), controller.template_json.clone())
+            }
+            Action::UpdateController { controller, old } => (
+                format!(
+                    "replicas: {}\ntemplate: {}\n",
+                    old.replicas, old.template_hash
+                ),
+                format!(
+                    "replicas: {}\ntemplate: {}\n",
+                    controller.replicas, controller.template_hash
+                ),
+            ),
+            Action::RemoveController { old } => (
+                format!(
+                    "replicas: {}\ntemplate: {}\n",
+                    old.replicas, old.template_hash
+                ),
+                String::new(),
+            ),
+        }
+    }
+
     /// `pod ns/name` or `rc ns/name`.
     pub fn object(&self) -> String {
         match self {
@@ -391,5 +426,22 @@ mod tests {
             },
         );
         assert!(keep.is_empty());
+    }
+
+    #[test]
+    fn a_new_pod_diffs_from_nothing_to_its_kubernetes_json() {
+        let pod = test_pod("web");
+        let p = plan(
+            &Desired {
+                pods: vec![pod],
+                ..Desired::default()
+            },
+            &Observed::default(),
+            &CTX,
+        );
+        let (before, after) = p.actions[0].texts();
+        assert_eq!(before, "");
+        assert!(after.contains("\"image\": \"busybox:1\""), "{after}");
+        assert!(after.contains("\"restartPolicy\": \"Always\""), "{after}");
     }
 }
