@@ -233,17 +233,35 @@ pub async fn apply<E: Engine>(
     settings: &Settings,
     progress: &mut (dyn FnMut(&Change) + Send),
 ) -> Result<Outcome, ConvergeError> {
+    apply_cached(
+        engine,
+        manifests,
+        settings,
+        &mut InspectCache::default(),
+        progress,
+    )
+    .await
+}
+
+/// `apply`, keeping exited containers' inspects in `cache` across calls (for
+/// a long-running reconcile loop).
+pub async fn apply_cached<E: Engine>(
+    engine: &E,
+    manifests: &Manifests,
+    settings: &Settings,
+    cache: &mut InspectCache,
+    progress: &mut (dyn FnMut(&Change) + Send),
+) -> Result<Outcome, ConvergeError> {
     let deadline = Instant::now() + settings.rollout_timeout;
     let mut p = Progress {
         out: Outcome::default(),
         sink: progress,
     };
-    let mut cache = InspectCache::default();
     let mut depth = Depth::Quick;
     let mut last_wait = String::new();
     let (mut rounds, max) = (0, max_rounds(manifests));
     loop {
-        let observed = observe_project(engine, settings, &mut cache, depth).await?;
+        let observed = observe_project(engine, settings, cache, depth).await?;
         let plan = plan_for(manifests, &observed, settings);
         if rounds == 0 && depth == Depth::Quick {
             p.out.unchanged = plan.unchanged.len();
