@@ -4,6 +4,10 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+mod delete;
+
+pub use delete::delete;
+
 use crate::apply::{self, Executed};
 use crate::desired::{self, Context, RemoveWhy};
 use crate::engine::{Engine, EngineError};

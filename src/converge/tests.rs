@@ -515,3 +515,40 @@ async fn rc_skips_ordinals_taken_by_declared_pods() {
     assert_eq!(owner("web-0"), None);
     assert_eq!(owner("web-1").as_deref(), Some("ReplicationController/web"));
 }
+
+#[tokio::test]
+async fn delete_removes_the_chosen_pod_and_an_rc_with_its_pods() {
+    let engine = engine();
+    let m = Manifests {
+        pods: vec![pod("web"), pod("db")],
+        controllers: vec![rc("job", 2)],
+        ..Default::default()
+    };
+    run(&engine, &m, &settings("p")).await;
+    let out = delete(
+        &engine,
+        &settings("p"),
+        &|p| p.name == "db",
+        &|c| c.name == "job",
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    assert_eq!(pod_names(&engine, "p"), ["web"]);
+    assert!(!engine.container_names().iter().any(|n| n.ends_with("_RC")));
+    let objects: Vec<String> = out
+        .changes
+        .iter()
+        .map(|c| format!("{} {}", c.verb.symbol(), c.object))
+        .collect();
+    assert_eq!(
+        objects,
+        [
+            "- pod default/db",
+            "- pod default/job-0",
+            "- pod default/job-1",
+            "- rc default/job"
+        ]
+    );
+}
