@@ -29,7 +29,9 @@ impl Quantity {
 
 /// A cpu quantity as Docker NanoCpus (`100m` → 100_000_000).
 pub fn cpu_nanos(text: &str) -> Option<i64> {
-    Quantity::parse(text).ok().map(|q| (q.milli() * 1_000_000) as i64)
+    Quantity::parse(text)
+        .ok()
+        .map(|q| (q.milli() * 1_000_000) as i64)
 }
 
 /// A memory quantity in bytes (`512Mi` → 536_870_912).

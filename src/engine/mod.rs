@@ -191,12 +191,19 @@ pub trait Engine: Send + Sync {
     fn inspect_container(&self, id: &str) -> impl Future<Output = Result<ContainerDetails>> + Send;
 
     /// Creates the container and returns its id.
-    fn create_container(&self, config: &ContainerConfig) -> impl Future<Output = Result<String>> + Send;
+    fn create_container(
+        &self,
+        config: &ContainerConfig,
+    ) -> impl Future<Output = Result<String>> + Send;
 
     fn start_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
 
     /// Stops with the container's own stop timeout unless `timeout` is given.
-    fn stop_container(&self, id: &str, timeout: Option<Duration>) -> impl Future<Output = Result<()>> + Send;
+    fn stop_container(
+        &self,
+        id: &str,
+        timeout: Option<Duration>,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Force-removes the container and its anonymous volumes. A missing
     /// container is not an error.
@@ -218,7 +225,10 @@ pub trait Engine: Send + Sync {
     fn remove_network(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
 
     /// Volumes with every label in `labels`: names.
-    fn list_volumes(&self, labels: &[(String, String)]) -> impl Future<Output = Result<Vec<String>>> + Send;
+    fn list_volumes(
+        &self,
+        labels: &[(String, String)],
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
 
     fn create_volume(
         &self,

@@ -23,11 +23,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(source: Source, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, source, path: path.into(), message: message.into() }
+        Diagnostic {
+            severity: Severity::Error,
+            source,
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
     pub fn warning(source: Source, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, source, path: path.into(), message: message.into() }
+        Diagnostic {
+            severity: Severity::Warning,
+            source,
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
     pub fn is_error(&self) -> bool {
