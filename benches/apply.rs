@@ -28,7 +28,10 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let engine = Arc::new(rt.block_on(DockerEngine::connect()).expect("connect to Docker"));
+    let engine = Arc::new(
+        rt.block_on(DockerEngine::connect())
+            .expect("connect to Docker"),
+    );
     rt.block_on(prepare_images(&engine));
 
     let berth = PathBuf::from(env!("CARGO_BIN_EXE_berth"));
@@ -46,7 +49,12 @@ fn main() {
         let mut c = Vec::new();
         for round in 0..ROUNDS {
             let project = format!("bench-b{n}-{round}");
-            b.push(time(|| run(&berth, &["apply", "--project", &project, dir.to_str().unwrap()])));
+            b.push(time(|| {
+                run(
+                    &berth,
+                    &["apply", "--project", &project, dir.to_str().unwrap()],
+                )
+            }));
             cleanup(&project);
             let project = format!("bench-f{n}-{round}");
             f.push(rt.block_on(floor(engine.clone(), &project, n)));
@@ -55,18 +63,32 @@ fn main() {
             c.push(time(|| compose_up(&compose, &project)));
             compose_down(&compose, &project);
         }
-        row(&format!("cold apply, {n} pods"), med(b), med(f), Some(med(c)));
+        row(
+            &format!("cold apply, {n} pods"),
+            med(b),
+            med(f),
+            Some(med(c)),
+        );
     }
     // No-op: 50 pods already there, apply again vs one list call.
     let dir = write_pods(work.path(), 50);
     let project = "bench-noop";
-    run(&berth, &["apply", "--project", project, dir.to_str().unwrap()]);
+    run(
+        &berth,
+        &["apply", "--project", project, dir.to_str().unwrap()],
+    );
     let mut b = Vec::new();
     let mut f = Vec::new();
     for _ in 0..ROUNDS * 2 {
-        b.push(time(|| run(&berth, &["apply", "--project", project, dir.to_str().unwrap()])));
+        b.push(time(|| {
+            run(
+                &berth,
+                &["apply", "--project", project, dir.to_str().unwrap()],
+            )
+        }));
         let started = Instant::now();
-        rt.block_on(engine.list_containers(&berth::keys::filter(Some(project)))).expect("list");
+        rt.block_on(engine.list_containers(&berth::keys::filter(Some(project))))
+            .expect("list");
         f.push(started.elapsed());
     }
     row("no-op apply, 50 pods", med(b), med(f), None);
@@ -83,7 +105,9 @@ fn row(name: &str, berth: Duration, floor: Duration, compose: Option<Duration>) 
         ms(floor),
         compose.map(ms).unwrap_or_else(|| "-".into()),
         ratio(berth, floor),
-        compose.map(|c| ratio(berth, c)).unwrap_or_else(|| "-".into())
+        compose
+            .map(|c| ratio(berth, c))
+            .unwrap_or_else(|| "-".into())
     );
 }
 
@@ -100,7 +124,11 @@ fn time(f: impl FnOnce()) -> Duration {
 
 fn run(berth: &Path, args: &[&str]) {
     let out = Command::new(berth).args(args).output().expect("run berth");
-    assert!(out.status.success(), "berth {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "berth {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 async fn prepare_images(engine: &DockerEngine) {
@@ -108,12 +136,21 @@ async fn prepare_images(engine: &DockerEngine) {
     let changes = vec![r#"CMD ["sh"]"#.to_string()];
     if !engine.image_exists(IMAGE).await.expect("image inspect") {
         let tar = rootfs::busybox_rootfs_tar(&busybox).expect("busybox rootfs");
-        engine.import_image(tar, IMAGE, &changes).await.expect("import busybox");
+        engine
+            .import_image(tar, IMAGE, &changes)
+            .await
+            .expect("import busybox");
     }
     if !engine.image_exists(PAUSE).await.expect("image inspect") {
         let tar = rootfs::pause_rootfs_tar().expect("pause rootfs");
-        let changes: Vec<String> = rootfs::PAUSE_CHANGES.iter().map(|s| s.to_string()).collect();
-        engine.import_image(tar, PAUSE, &changes).await.expect("import pause");
+        let changes: Vec<String> = rootfs::PAUSE_CHANGES
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        engine
+            .import_image(tar, PAUSE, &changes)
+            .await
+            .expect("import pause");
     }
 }
 
@@ -143,16 +180,36 @@ fn write_compose(root: &Path, n: usize) -> PathBuf {
 
 fn compose_up(file: &Path, project: &str) {
     let out = Command::new("docker-compose")
-        .args(["-f", file.to_str().unwrap(), "-p", project, "up", "-d", "--no-build"])
+        .args([
+            "-f",
+            file.to_str().unwrap(),
+            "-p",
+            project,
+            "up",
+            "-d",
+            "--no-build",
+        ])
         .env("COMPOSE_PARALLEL_LIMIT", PARALLEL.to_string())
         .output()
         .expect("run docker-compose");
-    assert!(out.status.success(), "docker-compose up: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "docker-compose up: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn compose_down(file: &Path, project: &str) {
     let _ = Command::new("docker-compose")
-        .args(["-f", file.to_str().unwrap(), "-p", project, "down", "-t", "0"])
+        .args([
+            "-f",
+            file.to_str().unwrap(),
+            "-p",
+            project,
+            "down",
+            "-t",
+            "0",
+        ])
         .output();
 }
 
@@ -162,7 +219,10 @@ async fn floor(engine: Arc<DockerEngine>, project: &str, n: usize) -> Duration {
     let labels: BTreeMap<String, String> = berth::keys::filter(Some(project)).into_iter().collect();
     let network = format!("berth_{project}_default");
     let started = Instant::now();
-    engine.create_network(&network, &labels).await.expect("network");
+    engine
+        .create_network(&network, &labels)
+        .await
+        .expect("network");
     let gate = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
     let mut tasks = Vec::new();
     for i in 0..n {
@@ -174,7 +234,11 @@ async fn floor(engine: Arc<DockerEngine>, project: &str, n: usize) -> Duration {
         tasks.push(tokio::spawn(async move {
             let _permit = gate.acquire().await.unwrap();
             let infra = config(format!("berth_{project}_default_p{i}_POD"), PAUSE, &labels);
-            let infra = ContainerConfig { network: Some((network, vec![format!("p{i}")])), stop_signal: Some("SIGKILL".into()), ..infra };
+            let infra = ContainerConfig {
+                network: Some((network, vec![format!("p{i}")])),
+                stop_signal: Some("SIGKILL".into()),
+                ..infra
+            };
             let id = engine.create_container(&infra).await.expect("create infra");
             engine.start_container(&id).await.expect("start infra");
             let app = config(format!("berth_{project}_default_p{i}_app"), IMAGE, &labels);
@@ -219,17 +283,35 @@ fn config(name: String, image: &str, labels: &BTreeMap<String, String>) -> Conta
 /// deadlock under mass concurrent removal on one network), then its network.
 fn cleanup(project: &str) {
     let filter = format!("label=io.berth.project={project}");
-    let ids = Command::new("docker").args(["ps", "-aq", "--filter", &filter]).output().unwrap();
-    let ids: Vec<String> = String::from_utf8_lossy(&ids.stdout).split_whitespace().map(String::from).collect();
+    let ids = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &filter])
+        .output()
+        .unwrap();
+    let ids: Vec<String> = String::from_utf8_lossy(&ids.stdout)
+        .split_whitespace()
+        .map(String::from)
+        .collect();
     for chunk in ids.chunks(3) {
-        let _ = Command::new("docker").arg("rm").arg("-f").args(chunk).output();
+        let _ = Command::new("docker")
+            .arg("rm")
+            .arg("-f")
+            .args(chunk)
+            .output();
     }
-    let nets = Command::new("docker").args(["network", "ls", "-q", "--filter", &filter]).output().unwrap();
+    let nets = Command::new("docker")
+        .args(["network", "ls", "-q", "--filter", &filter])
+        .output()
+        .unwrap();
     for net in String::from_utf8_lossy(&nets.stdout).split_whitespace() {
         let _ = Command::new("docker").args(["network", "rm", net]).output();
     }
-    let vols = Command::new("docker").args(["volume", "ls", "-q", "--filter", &filter]).output().unwrap();
+    let vols = Command::new("docker")
+        .args(["volume", "ls", "-q", "--filter", &filter])
+        .output()
+        .unwrap();
     for vol in String::from_utf8_lossy(&vols.stdout).split_whitespace() {
-        let _ = Command::new("docker").args(["volume", "rm", "-f", vol]).output();
+        let _ = Command::new("docker")
+            .args(["volume", "rm", "-f", vol])
+            .output();
     }
 }
