@@ -2,30 +2,226 @@
 //! environment variable names. Each returns `Err(message)` saying what is
 //! expected, in Kubernetes' words.
 
+const DNS1123_LABEL_MAX: usize = 63;
+const DNS1123_SUBDOMAIN_MAX: usize = 253;
+const PORT_NAME_MAX: usize = 15;
+
+const LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric \
+     characters or '-', and must start and end with an alphanumeric character \
+     (e.g. 'my-name',  or '123-abc', regex used for validation is \
+     '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+
+const SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case \
+     alphanumeric characters, '-' or '.', and must start and end with an alphanumeric \
+     character (e.g. 'example.com', regex used for validation is \
+     '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+const ENV_MSG: &str = "a valid environment variable name must consist of alphabetic \
+     characters, digits, '_', '-', or '.', and must not start with a digit \
+     (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for \
+     validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
+
+fn too_long(max: usize) -> String {
+    format!("must be no more than {max} characters")
+}
+
+fn lower_alnum(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit()
+}
+
+/// True when `part` matches `[a-z0-9]([-a-z0-9]*[a-z0-9])?`.
+fn is_label_shape(part: &str) -> bool {
+    let (Some(first), Some(last)) = (part.chars().next(), part.chars().last()) else {
+        return false;
+    };
+    lower_alnum(first) && lower_alnum(last) && part.chars().all(|c| lower_alnum(c) || c == '-')
+}
+
 /// Object names (pods, controllers, services, nodes): at most 253 characters,
 /// lowercase alphanumerics, `-` and `.`, starting and ending alphanumeric.
 pub fn dns1123_subdomain(name: &str) -> Result<(), String> {
-    let _ = name;
-    todo!()
+    if name.len() > DNS1123_SUBDOMAIN_MAX {
+        return Err(too_long(DNS1123_SUBDOMAIN_MAX));
+    }
+    if name.split('.').all(is_label_shape) {
+        Ok(())
+    } else {
+        Err(SUBDOMAIN_MSG.to_string())
+    }
 }
 
 /// Container names, namespaces, projects: at most 63 characters, lowercase
 /// alphanumerics and `-`, starting and ending alphanumeric.
 pub fn dns1123_label(name: &str) -> Result<(), String> {
-    let _ = name;
-    todo!()
+    if name.len() > DNS1123_LABEL_MAX {
+        return Err(too_long(DNS1123_LABEL_MAX));
+    }
+    if is_label_shape(name) {
+        Ok(())
+    } else {
+        Err(LABEL_MSG.to_string())
+    }
 }
 
 /// Port names (IANA_SVC_NAME): at most 15 characters, lowercase
 /// alphanumerics and `-`, at least one letter, no `--`, not starting or
 /// ending with `-`.
 pub fn port_name(name: &str) -> Result<(), String> {
-    let _ = name;
-    todo!()
+    let mut errors = Vec::new();
+    if name.len() > PORT_NAME_MAX {
+        errors.push(too_long(PORT_NAME_MAX));
+    }
+    if name.is_empty() || !name.chars().all(|c| lower_alnum(c) || c == '-') {
+        errors
+            .push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".into());
+    }
+    if !name.chars().any(|c| c.is_ascii_lowercase()) {
+        errors.push("must contain at least one letter (a-z)".into());
+    }
+    if name.contains("--") {
+        errors.push("must not contain consecutive hyphens".into());
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        errors.push("must not begin or end with a hyphen".into());
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join(", "))
+    }
 }
 
-/// Environment variable names as Kubernetes accepts them.
+/// Environment variable names as Kubernetes accepts them
+/// (`IsEnvVarName`: `[-._a-zA-Z][-._a-zA-Z0-9]*`, not `.`, `..` or `..`-prefixed).
 pub fn env_var_name(name: &str) -> Result<(), String> {
-    let _ = name;
-    todo!()
+    let mut errors = Vec::new();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+    let shape_ok = match name.chars().next() {
+        Some(first) => !first.is_ascii_digit() && name.chars().all(allowed),
+        None => false,
+    };
+    if !shape_ok {
+        errors.push(ENV_MSG.to_string());
+    }
+    if name == "." {
+        errors.push("must not be '.'".into());
+    } else if name == ".." {
+        errors.push("must not be '..'".into());
+    } else if name.starts_with("..") {
+        errors.push("must not start with '..'".into());
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_accept_lowercase_alphanumerics_and_inner_dashes() {
+        for ok in ["a", "0", "my-name", "123-abc", "a-b-c", &"a".repeat(63)] {
+            assert_eq!(dns1123_label(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn labels_reject_uppercase_dots_edges_and_length() {
+        for bad in ["", "A", "my_name", "-a", "a-", "a.b", "ünï", "a b"] {
+            let err = dns1123_label(bad).unwrap_err();
+            assert!(
+                err.starts_with("a lowercase RFC 1123 label must consist"),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(
+            dns1123_label(&"a".repeat(64)).unwrap_err(),
+            "must be no more than 63 characters"
+        );
+    }
+
+    #[test]
+    fn subdomains_accept_dotted_labels_up_to_253_characters() {
+        for ok in ["example.com", "a", "web-1", "a.b.c", "1.2.3"] {
+            assert_eq!(dns1123_subdomain(ok), Ok(()), "{ok}");
+        }
+        let long = [
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(61),
+        ]
+        .join(".");
+        assert_eq!(long.len(), 253);
+        assert_eq!(dns1123_subdomain(&long), Ok(()));
+    }
+
+    #[test]
+    fn subdomains_reject_empty_parts_uppercase_and_overlong_names() {
+        for bad in ["", ".a", "a.", "a..b", "Web", "a.-b", "a_b", "web/1"] {
+            let err = dns1123_subdomain(bad).unwrap_err();
+            assert!(
+                err.starts_with("a lowercase RFC 1123 subdomain"),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(
+            dns1123_subdomain(&"a".repeat(254)).unwrap_err(),
+            "must be no more than 253 characters"
+        );
+    }
+
+    #[test]
+    fn port_names_follow_iana_svc_name() {
+        for ok in ["http", "http-alt", "h2c", "a1", "web-8080", &"a".repeat(15)] {
+            assert_eq!(port_name(ok), Ok(()), "{ok}");
+        }
+        let cases = [
+            ("8080", "must contain at least one letter (a-z)"),
+            ("a--b", "must not contain consecutive hyphens"),
+            ("-http", "must not begin or end with a hyphen"),
+            ("http-", "must not begin or end with a hyphen"),
+            (
+                "Http",
+                "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+            ),
+            ("http_alt", "must contain only alpha-numeric characters"),
+            ("abcdefghijklmnop", "must be no more than 15 characters"),
+        ];
+        for (bad, want) in cases {
+            let err = port_name(bad).unwrap_err();
+            assert!(err.contains(want), "{bad}: {err}");
+        }
+        assert!(port_name("").is_err());
+    }
+
+    #[test]
+    fn env_var_names_follow_is_env_var_name() {
+        for ok in [
+            "HOME",
+            "my.env-name",
+            "MY_ENV.NAME",
+            "MyEnvName1",
+            "_x",
+            "-x",
+            ".x",
+            "a..b",
+        ] {
+            assert_eq!(env_var_name(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "1A", "A B", "A=B", "Ä"] {
+            assert!(
+                env_var_name(bad)
+                    .unwrap_err()
+                    .contains("a valid environment variable name"),
+                "{bad}"
+            );
+        }
+        assert_eq!(env_var_name(".").unwrap_err(), "must not be '.'");
+        assert_eq!(env_var_name("..").unwrap_err(), "must not be '..'");
+        assert_eq!(env_var_name("..x").unwrap_err(), "must not start with '..'");
+    }
 }

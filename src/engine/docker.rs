@@ -1,2 +1,387 @@
-//! Docker through bollard (to be written).
-pub struct DockerEngine;
+//! `DockerEngine`: the `Engine` trait on a real Docker engine through bollard,
+//! every call bounded by a timeout so that a wedged engine is an error.
+
+mod create;
+mod images;
+mod objects;
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bollard::errors::Error as DockerError;
+use bollard::query_parameters::EventsOptions;
+use bollard::Docker;
+use futures_util::StreamExt;
+
+use super::{EngineError, EngineEvent, Result};
+
+use create::container_body;
+
+/// Where a client looks when `DOCKER_HOST` is not set.
+pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
+
+/// How long berth waits for the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Any ordinary call (list, inspect, create, start, remove ...).
+    pub call: Duration,
+    /// Image pulls and imports, which move data.
+    pub image: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            call: Duration::from_secs(30),
+            image: Duration::from_secs(120),
+        }
+    }
+}
+
+/// A Docker engine reached through bollard, with a negotiated API version.
+#[derive(Debug, Clone)]
+pub struct DockerEngine {
+    docker: Docker,
+    endpoint: String,
+    pub timeouts: Timeouts,
+}
+
+/// `DOCKER_HOST` when set (and not empty), else the local socket.
+pub fn default_endpoint() -> String {
+    match std::env::var("DOCKER_HOST") {
+        Ok(host) if !host.trim().is_empty() => host.trim().to_string(),
+        _ => DEFAULT_ENDPOINT.to_string(),
+    }
+}
+
+impl DockerEngine {
+    /// Connects to `DOCKER_HOST` or the local socket with the default timeouts.
+    pub async fn connect() -> Result<DockerEngine> {
+        Self::connect_with(&default_endpoint(), Timeouts::default()).await
+    }
+
+    /// Connects to `unix:///path`, a bare socket path, or `tcp://host:port`.
+    pub async fn connect_to(endpoint: &str) -> Result<DockerEngine> {
+        Self::connect_with(endpoint, Timeouts::default()).await
+    }
+
+    /// Connects and negotiates the API version (so API 1.41, Docker 20.10,
+    /// works), within `timeouts.call`.
+    pub async fn connect_with(endpoint: &str, timeouts: Timeouts) -> Result<DockerEngine> {
+        let url = if endpoint.starts_with('/') {
+            format!("unix://{endpoint}")
+        } else {
+            endpoint.to_string()
+        };
+        let connect_error = |message: String| EngineError::Connect {
+            endpoint: url.clone(),
+            message,
+        };
+        // bollard's own timeout stays above ours so that ours speaks first.
+        let slack = timeouts.call.max(timeouts.image) + Duration::from_secs(5);
+        let docker = Docker::connect_with_host(&url)
+            .map_err(|e| connect_error(with_causes(&e)))?
+            .with_timeout(slack);
+        let docker = match tokio::time::timeout(timeouts.call, docker.negotiate_version()).await {
+            Err(_) => {
+                return Err(timeout(
+                    &format!("connect to the Docker engine at {url}"),
+                    timeouts.call,
+                ))
+            }
+            Ok(Err(e)) => return Err(connect_error(with_causes(&e))),
+            Ok(Ok(docker)) => docker,
+        };
+        Ok(DockerEngine {
+            docker,
+            endpoint: url,
+            timeouts,
+        })
+    }
+
+    /// The negotiated API version, e.g. `1.41`.
+    pub fn api_version(&self) -> String {
+        self.docker.client_version().to_string()
+    }
+
+    /// Runs one request under `limit`, mapping Docker's answer to berth's error.
+    async fn call<T>(
+        &self,
+        operation: &str,
+        what: &str,
+        limit: Duration,
+        request: impl Future<Output = std::result::Result<T, DockerError>>,
+    ) -> Result<T> {
+        match tokio::time::timeout(limit, request).await {
+            Err(_) => Err(timeout(operation, limit)),
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(map_error(operation, what, limit, error)),
+        }
+    }
+}
+
+fn timeout(operation: &str, limit: Duration) -> EngineError {
+    EngineError::Timeout {
+        operation: operation.to_string(),
+        seconds: limit.as_secs(),
+    }
+}
+
+/// 404 → `NotFound`; bollard's own timeout → `Timeout`; anything else →
+/// `Api` with Docker's message.
+fn map_error(operation: &str, what: &str, limit: Duration, error: DockerError) -> EngineError {
+    match error {
+        DockerError::DockerResponseServerError {
+            status_code: 404, ..
+        } => EngineError::NotFound {
+            operation: operation.to_string(),
+            what: what.to_string(),
+        },
+        DockerError::DockerResponseServerError { message, .. } => EngineError::Api {
+            operation: operation.to_string(),
+            message: message.trim().to_string(),
+        },
+        DockerError::DockerStreamError { error } => EngineError::Api {
+            operation: operation.to_string(),
+            message: error.trim().to_string(),
+        },
+        DockerError::RequestTimeoutError => timeout(operation, limit),
+        other => EngineError::Api {
+            operation: operation.to_string(),
+            message: with_causes(&other),
+        },
+    }
+}
+
+/// The error and its causes, `: `-separated (hyper hides "connection
+/// refused" two levels down).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message = format!("{message}: {text}");
+        }
+        source = cause.source();
+    }
+    message
+}
+
+/// Treats Docker's answer `status` (e.g. 304 "already started") as success.
+async fn tolerate(
+    status: u16,
+    request: impl Future<Output = std::result::Result<(), DockerError>>,
+) -> std::result::Result<(), DockerError> {
+    match request.await {
+        Err(DockerError::DockerResponseServerError { status_code, .. })
+            if status_code == status =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// Docker's `filters` for "every one of these labels".
+fn label_filters(labels: &[(String, String)]) -> HashMap<String, Vec<String>> {
+    let mut filters = HashMap::new();
+    if !labels.is_empty() {
+        let values = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        filters.insert("label".to_string(), values);
+    }
+    filters
+}
+
+fn btree(map: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
+    map.unwrap_or_default().into_iter().collect()
+}
+
+fn now_nanos() -> i128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(0)
+}
+
+/// Docker's `secs.nanos` timestamp form.
+fn timestamp(nanos: i128) -> String {
+    format!(
+        "{}.{:09}",
+        nanos.div_euclid(1_000_000_000),
+        nanos.rem_euclid(1_000_000_000)
+    )
+}
+
+impl DockerEngine {
+    /// Events are only read from the past: `until` is clamped to now so the
+    /// engine closes the stream at once instead of waiting for the future.
+    async fn events(
+        &self,
+        since: i64,
+        until: i64,
+        labels: &[(String, String)],
+    ) -> Result<Vec<EngineEvent>> {
+        let until_nanos = (i128::from(until) * 1_000_000_000).min(now_nanos());
+        let since_nanos = i128::from(since) * 1_000_000_000;
+        if since_nanos > until_nanos {
+            return Ok(Vec::new());
+        }
+        let mut filters = label_filters(labels);
+        filters.insert("type".to_string(), vec!["container".to_string()]);
+        let options = EventsOptions {
+            since: Some(timestamp(since_nanos)),
+            until: Some(timestamp(until_nanos)),
+            filters: Some(filters),
+        };
+        let operation = "read container events";
+        let limit = self.timeouts.call;
+        let mut stream = self.docker.events(Some(options));
+        let collect = async {
+            let mut events = Vec::new();
+            while let Some(message) = stream.next().await {
+                let message = message?;
+                let actor = message.actor.unwrap_or_default();
+                let time_nanos = message
+                    .time_nano
+                    .unwrap_or(message.time.unwrap_or(0) * 1_000_000_000);
+                events.push(EngineEvent {
+                    action: message.action.unwrap_or_default(),
+                    container_id: actor.id.unwrap_or_default(),
+                    attributes: btree(actor.attributes),
+                    time_nanos,
+                });
+            }
+            Ok(events)
+        };
+        self.call(operation, "events", limit, collect).await
+    }
+}
+
+impl super::Engine for DockerEngine {
+    fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+
+    async fn list_containers(
+        &self,
+        labels: &[(String, String)],
+    ) -> Result<Vec<super::ContainerSummary>> {
+        self.containers(labels).await
+    }
+
+    async fn inspect_container(&self, id: &str) -> Result<super::ContainerDetails> {
+        self.inspect(id).await
+    }
+
+    async fn create_container(&self, config: &super::ContainerConfig) -> Result<String> {
+        self.create(config).await
+    }
+
+    async fn start_container(&self, id: &str) -> Result<()> {
+        self.start(id).await
+    }
+
+    async fn stop_container(&self, id: &str, timeout: Option<Duration>) -> Result<()> {
+        self.stop(id, timeout).await
+    }
+
+    async fn remove_container(&self, id: &str) -> Result<()> {
+        self.remove(id).await
+    }
+
+    async fn list_networks(
+        &self,
+        labels: &[(String, String)],
+    ) -> Result<Vec<(String, BTreeMap<String, String>)>> {
+        self.networks(labels).await
+    }
+
+    async fn create_network(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
+        self.create_net(name, labels).await
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<()> {
+        self.remove_net(name).await
+    }
+
+    async fn list_volumes(&self, labels: &[(String, String)]) -> Result<Vec<String>> {
+        self.volumes(labels).await
+    }
+
+    async fn create_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
+        self.create_vol(name, labels).await
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<()> {
+        self.remove_vol(name).await
+    }
+
+    async fn image_exists(&self, image: &str) -> Result<bool> {
+        self.has_image(image).await
+    }
+
+    async fn pull_image(&self, image: &str) -> Result<()> {
+        self.pull(image).await
+    }
+
+    async fn import_image(
+        &self,
+        rootfs_tar: Vec<u8>,
+        image: &str,
+        changes: &[String],
+    ) -> Result<()> {
+        self.import(rootfs_tar, image, changes).await
+    }
+
+    async fn container_events(
+        &self,
+        since: i64,
+        until: i64,
+        labels: &[(String, String)],
+    ) -> Result<Vec<EngineEvent>> {
+        self.events(since, until, labels).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_use_docker_seconds_dot_nanos_form() {
+        assert_eq!(timestamp(1_700_000_000_000_000_123), "1700000000.000000123");
+        assert_eq!(timestamp(0), "0.000000000");
+    }
+
+    #[test]
+    fn label_filters_require_every_pair() {
+        let filters = label_filters(&[("a".into(), "1".into()), ("b".into(), "2".into())]);
+        assert_eq!(filters["label"], vec!["a=1".to_string(), "b=2".to_string()]);
+        assert!(label_filters(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_404_is_not_found_and_other_answers_keep_dockers_message() {
+        let limit = Duration::from_secs(1);
+        let missing = DockerError::DockerResponseServerError {
+            status_code: 404,
+            message: "No such container: x".into(),
+        };
+        assert!(map_error("inspect container x", "container x", limit, missing).is_not_found());
+        let conflict = DockerError::DockerResponseServerError {
+            status_code: 409,
+            message: "in use\n".into(),
+        };
+        let error = map_error("remove network n", "network n", limit, conflict);
+        assert_eq!(error.to_string(), "remove network n: in use");
+        let slow = map_error(
+            "list containers",
+            "containers",
+            limit,
+            DockerError::RequestTimeoutError,
+        );
+        assert!(matches!(slow, EngineError::Timeout { seconds: 1, .. }));
+    }
+}

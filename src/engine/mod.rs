@@ -221,7 +221,8 @@ pub trait Engine: Send + Sync {
         labels: &BTreeMap<String, String>,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Removes the network; one still in use or missing is not an error.
+    /// Removes the network; a missing one is not an error, one still in use
+    /// is (`EngineError::Api`): the caller decides whether that matters.
     fn remove_network(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
 
     /// Volumes with every label in `labels`: names.

@@ -1,0 +1,340 @@
+//! The integration-test harness: the busybox test image, a project per test
+//! that removes everything it labelled when dropped, and helpers to run the
+//! `berth` binary and the `docker` CLI without ever hanging.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use berth::engine::rootfs;
+
+/// The image every test container runs: Debian's static busybox, imported.
+pub const TEST_IMAGE: &str = "localhost/berth-test-busybox:1";
+/// A pause infra image for tests (berth's own name may differ).
+pub const TEST_PAUSE_IMAGE: &str = "localhost/berth-test-pause:1";
+/// The label every berth object of a project carries.
+pub const PROJECT_LABEL: &str = "io.berth.project";
+/// How long one `berth` run may take before it is killed.
+pub const BERTH_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long one `docker` CLI call may take before it is killed.
+pub const DOCKER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What a finished child process said.
+#[derive(Debug)]
+pub struct Output {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    /// Killed because it ran past its timeout.
+    pub timed_out: bool,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.status.success() && !self.timed_out
+    }
+
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+}
+
+/// Runs `command` with `stdin` fed in, killing it after `timeout`.
+pub fn run_with_timeout(mut command: Command, stdin: &[u8], timeout: Duration) -> Output {
+    let description = format!("{command:?}");
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {description}: {e}"));
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let mut out = child.stdout.take().expect("stdout is piped");
+    let mut err = child.stderr.take().expect("stderr is piped");
+    let out_reader = std::thread::spawn(move || read_all(&mut out));
+    let err_reader = std::thread::spawn(move || read_all(&mut err));
+    let deadline = Instant::now() + timeout;
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for a child") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().expect("wait for a killed child");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = writer.join();
+    let stdout = out_reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    Output {
+        status,
+        stdout,
+        stderr,
+        timed_out,
+    }
+}
+
+fn read_all(reader: &mut impl Read) -> String {
+    let mut bytes = Vec::new();
+    let _ = reader.read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Runs the `berth` binary under test with `args`, killed after 120 s.
+pub fn berth(args: &[&str]) -> Output {
+    berth_with_env(args, &[])
+}
+
+/// Runs `berth` in `dir` (its working directory).
+pub fn berth_in(dir: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
+    command.args(args).current_dir(dir).env("NO_COLOR", "1");
+    run_with_timeout(command, &[], BERTH_TIMEOUT)
+}
+
+/// Same, with extra environment variables.
+pub fn berth_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
+    command.args(args).env("NO_COLOR", "1");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    run_with_timeout(command, &[], BERTH_TIMEOUT)
+}
+
+/// Runs the `docker` CLI; `Err` carries its stderr.
+pub fn try_docker(args: &[&str]) -> Result<String, String> {
+    try_docker_with_input(args, &[])
+}
+
+/// Runs the `docker` CLI with `stdin`.
+pub fn try_docker_with_input(args: &[&str], stdin: &[u8]) -> Result<String, String> {
+    let mut command = Command::new("docker");
+    command.args(args);
+    let output = run_with_timeout(command, stdin, DOCKER_TIMEOUT);
+    if output.success() {
+        Ok(output.stdout.trim().to_string())
+    } else if output.timed_out {
+        Err(format!(
+            "docker {} timed out after {} s",
+            args.join(" "),
+            DOCKER_TIMEOUT.as_secs()
+        ))
+    } else {
+        Err(format!(
+            "docker {} failed: {}",
+            args.join(" "),
+            output.stderr.trim()
+        ))
+    }
+}
+
+/// Runs the `docker` CLI and returns its trimmed stdout; panics on failure.
+pub fn docker(args: &[&str]) -> String {
+    try_docker(args).unwrap_or_else(|message| panic!("{message}"))
+}
+
+/// Imports `TEST_IMAGE` once per process (and not at all when the engine
+/// has it). Parallel test binaries may both import: the last tag wins and
+/// both images work, so that race is harmless.
+pub fn ensure_test_image() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        if try_docker(&["image", "inspect", "--format", "{{.Id}}", TEST_IMAGE]).is_ok() {
+            return;
+        }
+        let busybox = rootfs::find_busybox().unwrap_or_else(|| {
+            panic!(
+                "integration tests need a static busybox at /bin/busybox: \
+                 install it with `apt-get install -y busybox-static`"
+            )
+        });
+        let tar = rootfs::busybox_rootfs_tar(&busybox).unwrap_or_else(|e| {
+            panic!(
+                "cannot build the busybox root file system from {}: {e}",
+                busybox.display()
+            )
+        });
+        try_docker_with_input(
+            &["import", "--change", r#"CMD ["sh"]"#, "-", TEST_IMAGE],
+            &tar,
+        )
+        .unwrap_or_else(|message| panic!("cannot import the test image: {message}"));
+    });
+}
+
+/// Imports `TEST_PAUSE_IMAGE` once per process, when missing.
+pub fn ensure_test_pause_image() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        if try_docker(&["image", "inspect", "--format", "{{.Id}}", TEST_PAUSE_IMAGE]).is_ok() {
+            return;
+        }
+        let tar = rootfs::pause_rootfs_tar().unwrap_or_else(|message| panic!("{message}"));
+        let mut args = vec!["import"];
+        for change in rootfs::PAUSE_CHANGES {
+            args.extend(["--change", change]);
+        }
+        args.extend(["-", TEST_PAUSE_IMAGE]);
+        try_docker_with_input(&args, &tar)
+            .unwrap_or_else(|message| panic!("cannot import the pause image: {message}"));
+    });
+}
+
+/// A test's own project: a unique DNS-1123 name, and on drop the removal of
+/// every container, volume and network labelled `io.berth.project=<name>`.
+#[derive(Debug)]
+pub struct Project {
+    pub name: String,
+}
+
+impl Project {
+    /// `t-<prefix>-<pid>-<counter>`, the prefix cut to keep the name a
+    /// DNS-1123 label (lowercase letters, digits and `-`, at most 63).
+    pub fn new(prefix: &str) -> Project {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let count = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let clean: String = prefix
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let suffix = format!("-{}-{count}", std::process::id());
+        let room = 63 - 2 - suffix.len();
+        let clean: String = clean.chars().take(room).collect();
+        let name = format!("t-{}{suffix}", clean.trim_matches('-')).replace("--", "-");
+        Project { name }
+    }
+
+    /// `io.berth.project=<name>`, as the docker CLI's `--label`/`--filter` wants.
+    pub fn label(&self) -> String {
+        format!("{PROJECT_LABEL}={}", self.name)
+    }
+
+    /// The project label as an engine filter.
+    pub fn labels(&self) -> Vec<(String, String)> {
+        vec![(PROJECT_LABEL.to_string(), self.name.clone())]
+    }
+
+    /// An image name owned by this project, removed with it.
+    pub fn image(&self) -> String {
+        format!("localhost/{}:1", self.name)
+    }
+
+    /// The names of this project's containers (running or not), sorted.
+    pub fn containers(&self) -> Vec<String> {
+        let mut names = self.objects(&["ps", "-a", "--format", "{{.Names}}"]);
+        names.sort();
+        names
+    }
+
+    /// Ids or names of this project's objects of `kind` (`ps -a`, `volume ls`, `network ls`).
+    fn objects(&self, list: &[&str]) -> Vec<String> {
+        let filter = format!("label={}", self.label());
+        let mut args = list.to_vec();
+        args.extend(["--filter", filter.as_str()]);
+        try_docker(&args)
+            .map(|out| out.lines().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// Removes everything labelled with this project, a few at a time
+    /// (Docker 20.10 can deadlock under many concurrent removals).
+    pub fn clean(&self) {
+        let steps: [(&[&str], &[&str]); 3] = [
+            (&["ps", "-aq"], &["rm", "-f", "-v"]),
+            (&["volume", "ls", "-q"], &["volume", "rm", "-f"]),
+            (&["network", "ls", "-q"], &["network", "rm"]),
+        ];
+        for (list, remove) in steps {
+            for chunk in self.objects(list).chunks(4) {
+                let mut args = remove.to_vec();
+                args.extend(chunk.iter().map(String::as_str));
+                if let Err(message) = try_docker(&args) {
+                    eprintln!("cleaning project {}: {message}", self.name);
+                }
+            }
+        }
+        let reference = format!("reference=localhost/{}", self.name);
+        let images = try_docker(&["images", "-q", "--filter", &reference]).unwrap_or_default();
+        if !images.is_empty() {
+            let _ = try_docker(&["image", "rm", "-f", &self.image()]);
+        }
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        self.clean();
+    }
+}
+
+/// The local engine through berth's own client (30 s per call).
+pub async fn engine() -> berth::engine::DockerEngine {
+    berth::engine::DockerEngine::connect()
+        .await
+        .expect("connect to the local Docker engine")
+}
+
+/// A temporary directory of manifests, removed when dropped.
+pub struct ManifestDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for ManifestDir {
+    fn default() -> Self {
+        ManifestDir::new()
+    }
+}
+
+impl ManifestDir {
+    pub fn new() -> ManifestDir {
+        ManifestDir {
+            dir: tempfile::tempdir().expect("create a temporary directory"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `contents` to `relative` (creating directories) and returns the path.
+    pub fn write(&self, relative: &str, contents: &str) -> PathBuf {
+        let path = self.dir.path().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create manifest directories");
+        }
+        std::fs::write(&path, contents).expect("write a manifest");
+        path
+    }
+
+    pub fn remove(&self, relative: &str) {
+        std::fs::remove_file(self.dir.path().join(relative)).expect("remove a manifest");
+    }
+}
+
+/// Polls `condition` every 100 ms until it holds or `timeout` passes;
+/// returns whether it held.
+pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
