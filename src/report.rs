@@ -143,6 +143,66 @@ fn write_row(w: &mut dyn Write, cells: &[String], widths: &[usize]) -> io::Resul
     writeln!(w, "{}", line.trim_end())
 }
 
+/// One line of a `describe` page: `key:` then the value, indented by
+/// `depth` levels of two spaces. An empty key continues the value above.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub depth: usize,
+    pub key: String,
+    pub value: String,
+}
+
+impl Field {
+    pub fn new(depth: usize, key: impl Into<String>, value: impl Into<String>) -> Field {
+        Field {
+            depth,
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// kubectl's describe layout: values of the fields at one depth aligned.
+pub fn fields(w: &mut dyn Write, fields: &[Field]) -> io::Result<()> {
+    let width = |depth: usize| {
+        fields
+            .iter()
+            .filter(|f| f.depth == depth)
+            .map(|f| f.key.chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+    };
+    for field in fields {
+        let indent = "  ".repeat(field.depth);
+        let key = if field.key.is_empty() {
+            String::new()
+        } else {
+            format!("{}:", field.key)
+        };
+        let line = if field.value.is_empty() {
+            format!("{indent}{key}")
+        } else {
+            format!(
+                "{indent}{key:<pad$}  {}",
+                field.value,
+                pad = width(field.depth)
+            )
+        };
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// A table under a `describe` page, indented by two spaces.
+pub fn indented_table(w: &mut dyn Write, table: &Table) -> io::Result<()> {
+    let mut buffer = Vec::new();
+    table.write(&mut buffer)?;
+    for line in String::from_utf8_lossy(&buffer).lines() {
+        writeln!(w, "  {line}")?;
+    }
+    Ok(())
+}
+
 /// What happened (or would happen) to one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
@@ -150,6 +210,7 @@ pub enum Mark {
     Changed,
     Removed,
     Repaired,
+    Waiting,
     Failed,
 }
 
@@ -160,6 +221,7 @@ impl Mark {
             Mark::Changed => ("~", YELLOW),
             Mark::Removed => ("-", RED),
             Mark::Repaired => ("!", CYAN),
+            Mark::Waiting => ("*", CYAN),
             Mark::Failed => ("x", RED.bold()),
         }
     }
@@ -319,6 +381,23 @@ mod tests {
         assert_eq!(
             render(|w| validate_summary(w, 3, 2, 2, 1)),
             "3 objects in 2 files: 2 errors, 1 warning\n"
+        );
+    }
+
+    #[test]
+    fn describe_fields_align_values_per_depth() {
+        let page = [
+            Field::new(0, "Name", "web"),
+            Field::new(0, "Namespace", "default"),
+            Field::new(0, "Containers", ""),
+            Field::new(1, "app", ""),
+            Field::new(2, "Image", "busybox"),
+            Field::new(2, "Restart Count", "0"),
+        ];
+        let text = render(|w| fields(w, &page));
+        assert_eq!(
+            text,
+            "Name:       web\nNamespace:  default\nContainers:\n  app:\n    Image:          busybox\n    Restart Count:  0\n"
         );
     }
 

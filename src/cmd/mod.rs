@@ -46,8 +46,8 @@ impl From<ExitStatus> for std::process::ExitCode {
 
 /// Where a command writes: results to `out`, diagnostics and errors to `err`.
 pub struct Io<'a> {
-    pub out: &'a mut dyn Write,
-    pub err: &'a mut dyn Write,
+    pub out: &'a mut (dyn Write + Send),
+    pub err: &'a mut (dyn Write + Send),
 }
 
 /// Runs one parsed command line. An `Err` is an error of the command itself
