@@ -167,7 +167,7 @@ pub fn fields(w: &mut dyn Write, fields: &[Field]) -> io::Result<()> {
     let width = |depth: usize| {
         fields
             .iter()
-            .filter(|f| f.depth == depth)
+            .filter(|f| f.depth == depth && !f.value.is_empty())
             .map(|f| f.key.chars().count() + 1)
             .max()
             .unwrap_or(0)

@@ -24,12 +24,19 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, io: &mut Io<'_>) -> anyhow::Re
     block_on(async {
         let engine = connect().await?;
         if loaded.manifests.is_empty() && settings.prune && !args.allow_empty {
-            if let Some(status) = empty_guard(&engine, &loaded.manifests, &settings, args, io).await? {
+            if let Some(status) =
+                empty_guard(&engine, &loaded.manifests, &settings, args, io).await?
+            {
                 return Ok(status);
             }
         }
-        let mut sink = ChangeSink { out: &mut *io.out, err: &mut *io.err, failed: None };
-        let outcome = converge::apply(&engine, &loaded.manifests, &settings, &mut |c| sink.show(c)).await?;
+        let mut sink = ChangeSink {
+            out: &mut *io.out,
+            err: &mut *io.err,
+            failed: None,
+        };
+        let outcome =
+            converge::apply(&engine, &loaded.manifests, &settings, &mut |c| sink.show(c)).await?;
         if let Some(error) = sink.failed {
             return Err(error.into());
         }
@@ -64,7 +71,11 @@ async fn empty_guard(
         return Ok(None);
     }
     let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-    let removals = plan.actions.iter().filter(|a| matches!(a, crate::plan::Action::Remove { .. })).count();
+    let removals = plan
+        .actions
+        .iter()
+        .filter(|a| matches!(a, crate::plan::Action::Remove { .. }))
+        .count();
     report::error_message(
         io.err,
         &format!(
@@ -99,7 +110,11 @@ impl ChangeSink<'_> {
 /// `+ pod default/web created`, `~ pod default/web recreated (spec changed)`,
 /// `- pod default/web removed (not declared)`; failures and warnings go to
 /// `err`.
-pub(crate) fn change_line(out: &mut dyn Write, err: &mut dyn Write, change: &Change) -> io::Result<()> {
+pub(crate) fn change_line(
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    change: &Change,
+) -> io::Result<()> {
     let with_detail = |text: String| {
         if change.detail.is_empty() {
             text
@@ -109,13 +124,37 @@ pub(crate) fn change_line(out: &mut dyn Write, err: &mut dyn Write, change: &Cha
     };
     let object = &change.object;
     match change.verb {
-        Verb::Created => report::change_line(out, Mark::Added, &with_detail(format!("{object} created"))),
-        Verb::Recreated => report::change_line(out, Mark::Changed, &with_detail(format!("{object} recreated"))),
-        Verb::Updated => report::change_line(out, Mark::Changed, &with_detail(format!("{object} updated"))),
-        Verb::Scaled => report::change_line(out, Mark::Changed, &with_detail(format!("{object} scaled"))),
-        Verb::Repaired => report::change_line(out, Mark::Repaired, &with_detail(format!("{object} repaired"))),
-        Verb::Removed => report::change_line(out, Mark::Removed, &with_detail(format!("{object} removed"))),
-        Verb::Waiting => report::change_line(out, Mark::Waiting, &with_detail(format!("{object} waiting"))),
+        Verb::Created => {
+            report::change_line(out, Mark::Added, &with_detail(format!("{object} created")))
+        }
+        Verb::Recreated => report::change_line(
+            out,
+            Mark::Changed,
+            &with_detail(format!("{object} recreated")),
+        ),
+        Verb::Updated => report::change_line(
+            out,
+            Mark::Changed,
+            &with_detail(format!("{object} updated")),
+        ),
+        Verb::Scaled => {
+            report::change_line(out, Mark::Changed, &with_detail(format!("{object} scaled")))
+        }
+        Verb::Repaired => report::change_line(
+            out,
+            Mark::Repaired,
+            &with_detail(format!("{object} repaired")),
+        ),
+        Verb::Removed => report::change_line(
+            out,
+            Mark::Removed,
+            &with_detail(format!("{object} removed")),
+        ),
+        Verb::Waiting => report::change_line(
+            out,
+            Mark::Waiting,
+            &with_detail(format!("{object} waiting")),
+        ),
         Verb::Warning => report::warning(err, &format!("{object}: {}", change.detail)),
         Verb::Failed => report::error_message(err, &failure_text(object, &change.detail)),
     }
@@ -124,9 +163,16 @@ pub(crate) fn change_line(out: &mut dyn Write, err: &mut dyn Write, change: &Cha
 /// `pod default/x stays Pending (ErrImageNeverPull): …` for image problems,
 /// else `object: detail`.
 fn failure_text(object: &str, detail: &str) -> String {
-    let reason = ["ErrImageNeverPull", "ErrImagePull"].into_iter().find(|r| detail.contains(r));
+    let detail = detail
+        .strip_prefix(&format!("{object}: "))
+        .unwrap_or(detail);
+    let reason = ["ErrImageNeverPull", "ErrImagePull"]
+        .into_iter()
+        .find(|r| detail.contains(r));
     match reason {
-        Some(reason) if object.starts_with("pod ") => format!("{object} stays Pending ({reason}): {detail}"),
+        Some(reason) if object.starts_with("pod ") => {
+            format!("{object} stays Pending ({reason}): {detail}")
+        }
         _ => format!("{object}: {detail}"),
     }
 }
@@ -134,7 +180,11 @@ fn failure_text(object: &str, detail: &str) -> String {
 /// The summary line, then the pods that could not be converged (exit 1).
 fn finish(outcome: &Outcome, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
     let pods = |verb: Verb| {
-        outcome.changes.iter().filter(|c| c.verb == verb && c.object.starts_with("pod ")).count()
+        outcome
+            .changes
+            .iter()
+            .filter(|c| c.verb == verb && c.object.starts_with("pod "))
+            .count()
     };
     let mut summary = format!(
         "{} created, {} recreated, {} removed, {} unchanged",
@@ -150,11 +200,19 @@ fn finish(outcome: &Outcome, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
     if outcome.failures.is_empty() {
         return Ok(ExitStatus::Success);
     }
-    let mut objects: Vec<&str> = outcome.failures.iter().map(|(object, _)| object.as_str()).collect();
+    let mut objects: Vec<&str> = outcome
+        .failures
+        .iter()
+        .map(|(object, _)| object.as_str())
+        .collect();
     objects.dedup();
     report::error_message(
         io.err,
-        &format!("{} could not be converged: {}", report::plural(objects.len(), "object"), objects.join(", ")),
+        &format!(
+            "{} could not be converged: {}",
+            report::plural(objects.len(), "object"),
+            objects.join(", ")
+        ),
     )?;
     Ok(ExitStatus::Failure)
 }
@@ -165,15 +223,23 @@ mod tests {
 
     fn line(verb: Verb, object: &str, detail: &str) -> (String, String) {
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let change = Change { verb, object: object.into(), detail: detail.into() };
+        let change = Change {
+            verb,
+            object: object.into(),
+            detail: detail.into(),
+        };
         change_line(&mut out, &mut err, &change).unwrap();
-        let text = |b: Vec<u8>| anstream::adapter::strip_str(&String::from_utf8(b).unwrap()).to_string();
+        let text =
+            |b: Vec<u8>| anstream::adapter::strip_str(&String::from_utf8(b).unwrap()).to_string();
         (text(out), text(err))
     }
 
     #[test]
     fn changes_read_as_signed_lines() {
-        assert_eq!(line(Verb::Created, "pod default/web", "").0, "+ pod default/web created\n");
+        assert_eq!(
+            line(Verb::Created, "pod default/web", "").0,
+            "+ pod default/web created\n"
+        );
         assert_eq!(
             line(Verb::Recreated, "pod default/web", "spec changed").0,
             "~ pod default/web recreated (spec changed)\n"
@@ -189,6 +255,9 @@ mod tests {
         let detail = "container c0: ErrImageNeverPull: container image \"x\" is not present with pull policy of Never";
         let (out, err) = line(Verb::Failed, "pod default/ghost", detail);
         assert_eq!(out, "");
-        assert_eq!(err, format!("error: pod default/ghost stays Pending (ErrImageNeverPull): {detail}\n"));
+        assert_eq!(
+            err,
+            format!("error: pod default/ghost stays Pending (ErrImageNeverPull): {detail}\n")
+        );
     }
 }

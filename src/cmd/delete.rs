@@ -18,13 +18,21 @@ pub fn run(global: &GlobalArgs, args: &DeleteArgs, io: &mut Io<'_>) -> anyhow::R
     match args.resource {
         Resource::Pods | Resource::ReplicationControllers => {}
         other => {
-            report::error_message(io.err, &format!("berth delete handles pods and rc, not {}", other.plural()))?;
+            report::error_message(
+                io.err,
+                &format!("berth delete handles pods and rc, not {}", other.plural()),
+            )?;
             return Ok(ExitStatus::Error);
         }
     }
     block_on(async {
         let engine = connect().await?;
-        let observed = observe::observe(&engine, global.project.as_deref(), &mut InspectCache::default()).await?;
+        let observed = observe::observe(
+            &engine,
+            global.project.as_deref(),
+            &mut InspectCache::default(),
+        )
+        .await?;
         match args.resource {
             Resource::Pods => delete_pod(&engine, &observed, &args.namespace, &args.name, io).await,
             _ => delete_rc(&engine, &observed, &args.namespace, &args.name, io).await,
@@ -39,7 +47,10 @@ fn one_project<'a>(mut projects: Vec<&'a str>, what: &str) -> anyhow::Result<Opt
     match projects.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some(one)),
-        many => bail!("{what} exists in several projects ({}); choose one with --project", many.join(", ")),
+        many => bail!(
+            "{what} exists in several projects ({}); choose one with --project",
+            many.join(", ")
+        ),
     }
 }
 
@@ -51,12 +62,21 @@ async fn delete_pod<E: Engine>(
     io: &mut Io<'_>,
 ) -> anyhow::Result<ExitStatus> {
     let matching = |p: &&ObservedPod| p.namespace == namespace && p.name == name;
-    let projects = observed.pods.iter().filter(matching).map(|p| p.project.as_str()).collect();
+    let projects = observed
+        .pods
+        .iter()
+        .filter(matching)
+        .map(|p| p.project.as_str())
+        .collect();
     let Some(project) = one_project(projects, &format!("pod {namespace}/{name}"))? else {
         report::error_message(io.err, &format!("pods {name:?} not found"))?;
         return Ok(ExitStatus::Failure);
     };
-    let pod = observed.pods.iter().find(|p| matching(p) && p.project == project).expect("found above");
+    let pod = observed
+        .pods
+        .iter()
+        .find(|p| matching(p) && p.project == project)
+        .expect("found above");
     remove_pod(engine, pod).await?;
     writeln!(io.out, "pod {name:?} deleted")?;
     let note = match &pod.owner {
@@ -79,21 +99,40 @@ async fn delete_rc<E: Engine>(
     name: &str,
     io: &mut Io<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let matching = |c: &&crate::observed::ObservedController| c.namespace == namespace && c.name == name;
-    let projects = observed.controllers.iter().filter(matching).map(|c| c.project.as_str()).collect();
-    let Some(project) = one_project(projects, &format!("replicationcontroller {namespace}/{name}"))? else {
-        report::error_message(io.err, &format!("replicationcontrollers {name:?} not found"))?;
+    let matching =
+        |c: &&crate::observed::ObservedController| c.namespace == namespace && c.name == name;
+    let projects = observed
+        .controllers
+        .iter()
+        .filter(matching)
+        .map(|c| c.project.as_str())
+        .collect();
+    let Some(project) = one_project(
+        projects,
+        &format!("replicationcontroller {namespace}/{name}"),
+    )?
+    else {
+        report::error_message(
+            io.err,
+            &format!("replicationcontrollers {name:?} not found"),
+        )?;
         return Ok(ExitStatus::Failure);
     };
     let owner = crate::desired::owner_of(name);
     let owned = observed.pods.iter().filter(|p| {
-        p.project == project && p.namespace == namespace && p.owner.as_deref() == Some(owner.as_str())
+        p.project == project
+            && p.namespace == namespace
+            && p.owner.as_deref() == Some(owner.as_str())
     });
     for pod in owned {
         remove_pod(engine, pod).await?;
         writeln!(io.out, "pod {:?} deleted", pod.name)?;
     }
-    let record = observed.controllers.iter().find(|c| matching(c) && c.project == project).expect("found above");
+    let record = observed
+        .controllers
+        .iter()
+        .find(|c| matching(c) && c.project == project)
+        .expect("found above");
     engine.remove_container(&record.container_id).await?;
     writeln!(io.out, "replicationcontroller {name:?} deleted")?;
     report::note(

@@ -13,16 +13,28 @@ use super::get_live::status_of;
 use super::live::{block_on, connect, now};
 use super::{ExitStatus, Io};
 
-pub fn run(global: &GlobalArgs, args: &DescribeArgs, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    global: &GlobalArgs,
+    args: &DescribeArgs,
+    io: &mut Io<'_>,
+) -> anyhow::Result<ExitStatus> {
     if args.resource != Resource::Pods {
-        report::error_message(io.err, &format!("berth describe handles pods, not {}", args.resource.plural()))?;
+        report::error_message(
+            io.err,
+            &format!(
+                "berth describe handles pods, not {}",
+                args.resource.plural()
+            ),
+        )?;
         return Ok(ExitStatus::Error);
     }
     let project = global.project.as_deref();
     let now = now();
     let found = block_on(async {
         let engine = connect().await?;
-        let observed = observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full).await?;
+        let observed =
+            observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full)
+                .await?;
         let mut pods: Vec<ObservedPod> = observed
             .pods
             .into_iter()
@@ -37,7 +49,9 @@ pub fn run(global: &GlobalArgs, args: &DescribeArgs, io: &mut Io<'_>) -> anyhow:
                 projects.join(", ")
             );
         }
-        let Some(pod) = pods.pop() else { return Ok(None) };
+        let Some(pod) = pods.pop() else {
+            return Ok(None);
+        };
         let events = docker_events(&engine, pod_filter(&pod), now).await?;
         anyhow::Ok(Some((crate::status::pod_events(&pod, &events), pod)))
     })??;
@@ -57,7 +71,8 @@ pub fn run(global: &GlobalArgs, args: &DescribeArgs, io: &mut Io<'_>) -> anyhow:
 }
 
 fn time(unix: Option<i64>) -> String {
-    unix.map(format_rfc3339).unwrap_or_else(|| "<unknown>".into())
+    unix.map(format_rfc3339)
+        .unwrap_or_else(|| "<unknown>".into())
 }
 
 /// The fields of the page, events aside.
@@ -70,7 +85,11 @@ fn page(pod: &ObservedPod, status: &PodStatus) -> Vec<Field> {
         Field::new(0, "Start Time", time(status.start_time)),
     ];
     let mut labels = pod.labels.iter().map(|(k, v)| format!("{k}={v}"));
-    fields.push(Field::new(0, "Labels", labels.next().unwrap_or_else(|| "<none>".into())));
+    fields.push(Field::new(
+        0,
+        "Labels",
+        labels.next().unwrap_or_else(|| "<none>".into()),
+    ));
     fields.extend(labels.map(|label| Field::new(0, "", label)));
     let mut phase = status.phase.as_str().to_string();
     if let Some(reason) = &status.reason {
@@ -80,8 +99,16 @@ fn page(pod: &ObservedPod, status: &PodStatus) -> Vec<Field> {
     if let Some(message) = &status.message {
         fields.push(Field::new(0, "Message", message));
     }
-    fields.push(Field::new(0, "IP", status.pod_ip.clone().unwrap_or_else(|| "<none>".into())));
-    fields.push(Field::new(0, "Controlled By", pod.owner.clone().unwrap_or_else(|| "<none>".into())));
+    fields.push(Field::new(
+        0,
+        "IP",
+        status.pod_ip.clone().unwrap_or_else(|| "<none>".into()),
+    ));
+    fields.push(Field::new(
+        0,
+        "Controlled By",
+        pod.owner.clone().unwrap_or_else(|| "<none>".into()),
+    ));
     fields.push(Field::new(0, "Containers", ""));
     for container in &status.containers {
         fields.extend(container_fields(container));
@@ -91,7 +118,10 @@ fn page(pod: &ObservedPod, status: &PodStatus) -> Vec<Field> {
 
 fn container_fields(container: &ContainerStatus) -> Vec<Field> {
     let mut fields = vec![Field::new(1, &container.name, "")];
-    let id = container.container_id.clone().unwrap_or_else(|| "<none>".into());
+    let id = container
+        .container_id
+        .clone()
+        .unwrap_or_else(|| "<none>".into());
     fields.push(Field::new(2, "Container ID", id));
     fields.push(Field::new(2, "Image", &container.image));
     fields.extend(state_fields("State", &container.state));
@@ -99,8 +129,16 @@ fn container_fields(container: &ContainerStatus) -> Vec<Field> {
         Some(last) => fields.extend(state_fields("Last State", last)),
         None => fields.push(Field::new(2, "Last State", "<none>")),
     }
-    fields.push(Field::new(2, "Ready", if container.ready { "True" } else { "False" }));
-    fields.push(Field::new(2, "Restart Count", container.restart_count.to_string()));
+    fields.push(Field::new(
+        2,
+        "Ready",
+        if container.ready { "True" } else { "False" },
+    ));
+    fields.push(Field::new(
+        2,
+        "Restart Count",
+        container.restart_count.to_string(),
+    ));
     fields
 }
 
@@ -117,9 +155,17 @@ fn state_fields(label: &str, state: &ContainerState) -> Vec<Field> {
             fields
         }
         ContainerState::Running { started_at } => {
-            vec![Field::new(2, label, "Running"), Field::new(3, "Started", time(*started_at))]
+            vec![
+                Field::new(2, label, "Running"),
+                Field::new(3, "Started", time(*started_at)),
+            ]
         }
-        ContainerState::Terminated { exit_code, reason, started_at, finished_at } => vec![
+        ContainerState::Terminated {
+            exit_code,
+            reason,
+            started_at,
+            finished_at,
+        } => vec![
             Field::new(2, label, "Terminated"),
             Field::new(3, "Reason", reason),
             Field::new(3, "Exit Code", exit_code.to_string()),
@@ -139,7 +185,9 @@ mod tests {
             name: "app".into(),
             ready: true,
             restart_count: 3,
-            state: ContainerState::Running { started_at: Some(0) },
+            state: ContainerState::Running {
+                started_at: Some(0),
+            },
             last_state: Some(ContainerState::Terminated {
                 exit_code: 2,
                 reason: "Error".into(),

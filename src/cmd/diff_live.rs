@@ -30,7 +30,11 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], io: &mut Io<'_>) -> anyhow::R
     })??;
     let counts = render_plan(&plan, io.out, io.err)?;
     report::diff_summary(io.out, counts.added, counts.changed, counts.removed)?;
-    Ok(if plan.is_empty() { ExitStatus::Success } else { ExitStatus::Failure })
+    Ok(if plan.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
 }
 
 fn why_removed(why: RemoveWhy) -> &'static str {
@@ -43,7 +47,11 @@ fn why_removed(why: RemoveWhy) -> &'static str {
 }
 
 /// Renders every action of `plan` (and its notes); returns the counts.
-pub(crate) fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Counts> {
+pub(crate) fn render_plan(
+    plan: &Plan,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Counts> {
     let mut counts = Counts::default();
     for action in &plan.actions {
         let object = action.object();
@@ -52,15 +60,28 @@ pub(crate) fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write)
                 counts.added += 1;
                 report::change_line(out, Mark::Added, &object)?;
             }
-            Action::Recreate { why: RecreateWhy::SpecChanged { old_json, new_json }, .. } => {
+            Action::Recreate {
+                why: RecreateWhy::SpecChanged { old_json, new_json },
+                ..
+            } => {
                 counts.changed += 1;
                 report::change_line(out, Mark::Changed, &format!("{object} (spec changed)"))?;
                 let path = object.replace(' ', "/");
-                report::unified_diff(out, &format!("a/{path}"), &format!("b/{path}"), &yaml(old_json), &yaml(new_json))?;
+                report::unified_diff(
+                    out,
+                    &format!("a/{path}"),
+                    &format!("b/{path}"),
+                    &yaml(old_json),
+                    &yaml(new_json),
+                )?;
             }
             Action::Repair { message, .. } => {
                 counts.changed += 1;
-                report::change_line(out, Mark::Repaired, &format!("{object} (repair: {message})"))?;
+                report::change_line(
+                    out,
+                    Mark::Repaired,
+                    &format!("{object} (repair: {message})"),
+                )?;
             }
             Action::UpdateController { controller, old } => {
                 counts.changed += 1;
@@ -73,19 +94,35 @@ pub(crate) fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write)
             }
             Action::Remove { why, .. } => {
                 counts.removed += 1;
-                report::change_line(out, Mark::Removed, &format!("{object} ({})", why_removed(*why)))?;
+                report::change_line(
+                    out,
+                    Mark::Removed,
+                    &format!("{object} ({})", why_removed(*why)),
+                )?;
             }
             Action::RemoveController { .. } => {
                 counts.removed += 1;
-                report::change_line(out, Mark::Removed, &format!("{object} (no longer declared)"))?;
+                report::change_line(
+                    out,
+                    Mark::Removed,
+                    &format!("{object} (no longer declared)"),
+                )?;
             }
         }
     }
     for network in &plan.remove_networks {
-        report::change_line(out, Mark::Removed, &format!("network {network} (no pods left)"))?;
+        report::change_line(
+            out,
+            Mark::Removed,
+            &format!("network {network} (no pods left)"),
+        )?;
     }
     for note in &plan.waiting {
-        report::change_line(out, Mark::Waiting, &format!("{} waiting ({})", note.object, note.message))?;
+        report::change_line(
+            out,
+            Mark::Waiting,
+            &format!("{} waiting ({})", note.object, note.message),
+        )?;
     }
     for note in &plan.errors {
         report::error_message(err, &format!("{}: {}", note.object, note.message))?;

@@ -17,16 +17,28 @@ use super::{ExitStatus, Io};
 /// How far back Docker's event stream is read.
 pub(crate) const EVENT_WINDOW_SECONDS: i64 = 3600;
 
-pub fn run(global: &GlobalArgs, scope: &Scope, output: OutputFormat, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    global: &GlobalArgs,
+    scope: &Scope,
+    output: OutputFormat,
+    io: &mut Io<'_>,
+) -> anyhow::Result<ExitStatus> {
     let project = global.project.as_deref();
     let namespace = scope.namespace();
     let now = now();
     let events = block_on(async {
         let engine = connect().await?;
-        let observed = observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full).await?;
+        let observed =
+            observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full)
+                .await?;
         let docker_events = docker_events(&engine, keys::filter(project), now).await?;
-        let pods = observed.pods.iter().filter(|p| namespace.is_none_or(|ns| ns == p.namespace));
-        let mut events: Vec<Event> = pods.flat_map(|pod| status::pod_events(pod, &docker_events)).collect();
+        let pods = observed
+            .pods
+            .iter()
+            .filter(|p| namespace.is_none_or(|ns| ns == p.namespace));
+        let mut events: Vec<Event> = pods
+            .flat_map(|pod| status::pod_events(pod, &docker_events))
+            .collect();
         events.sort_by_key(|e| (e.last_seen, e.first_seen));
         anyhow::Ok(events)
     })??;
@@ -41,13 +53,22 @@ pub fn run(global: &GlobalArgs, scope: &Scope, output: OutputFormat, io: &mut Io
             }
         }
         OutputFormat::Name => {
-            let names: Vec<String> =
-                events.iter().map(|e| format!("event/{}", e.to_k8s_json()["metadata"]["name"].as_str().unwrap_or(""))).collect();
+            let names: Vec<String> = events
+                .iter()
+                .map(|e| {
+                    format!(
+                        "event/{}",
+                        e.to_k8s_json()["metadata"]["name"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
             report::lines(io.out, &names)?;
         }
         OutputFormat::Table | OutputFormat::Wide => {
             if events.is_empty() {
-                let place = namespace.map(|ns| format!(" in {ns} namespace")).unwrap_or_default();
+                let place = namespace
+                    .map(|ns| format!(" in {ns} namespace"))
+                    .unwrap_or_default();
                 writeln!(io.err, "No events found{place}.")?;
             } else {
                 events_table(&events, namespace.is_none(), now).write(io.out)?;
@@ -63,7 +84,9 @@ pub(crate) async fn docker_events<E: Engine>(
     labels: Vec<(String, String)>,
     now: i64,
 ) -> anyhow::Result<Vec<EngineEvent>> {
-    Ok(engine.container_events(now - EVENT_WINDOW_SECONDS, now, &labels).await?)
+    Ok(engine
+        .container_events(now - EVENT_WINDOW_SECONDS, now, &labels)
+        .await?)
 }
 
 /// The labels that select one pod's containers.
@@ -106,9 +129,19 @@ pub(crate) fn describe_table(events: &[Event], now: i64) -> Table {
     for event in events {
         let mut when = age(Some(event.last_seen), now);
         if event.count > 1 {
-            when = format!("{when} (x{} over {})", event.count, age(Some(event.first_seen), now));
+            when = format!(
+                "{when} (x{} over {})",
+                event.count,
+                age(Some(event.first_seen), now)
+            );
         }
-        table.row([event.kind.as_str().to_string(), event.reason.clone(), when, "berth".into(), event.message.clone()]);
+        table.row([
+            event.kind.as_str().to_string(),
+            event.reason.clone(),
+            when,
+            "berth".into(),
+            event.message.clone(),
+        ]);
     }
     table
 }
@@ -120,20 +153,39 @@ mod tests {
 
     #[test]
     fn repeated_events_show_their_count_and_span() {
-        let mut event = Event::new("default", "pod/web", EventType::Warning, "BackOff", "Back-off restarting", 700);
+        let mut event = Event::new(
+            "default",
+            "pod/web",
+            EventType::Warning,
+            "BackOff",
+            "Back-off restarting",
+            700,
+        );
         event.count = 3;
         event.first_seen = 400;
         let mut out = Vec::new();
         describe_table(&[event], 1_000).write(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("Warning   BackOff   5m (x3 over 10m)   berth   Back-off restarting"), "{text}");
+        assert!(
+            text.contains("Warning   BackOff   5m (x3 over 10m)   berth   Back-off restarting"),
+            "{text}"
+        );
     }
 
     #[test]
     fn event_list_has_kubectls_columns() {
-        let event = Event::new("default", "pod/web", EventType::Normal, "Started", "Started container app", 990);
+        let event = Event::new(
+            "default",
+            "pod/web",
+            EventType::Normal,
+            "Started",
+            "Started container app",
+            990,
+        );
         let mut out = Vec::new();
-        events_table(&[event], false, 1_000).write(&mut out).unwrap();
+        events_table(&[event], false, 1_000)
+            .write(&mut out)
+            .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,

@@ -16,7 +16,12 @@ use super::get::{labels_text, print_listing, Listed, Listing};
 use super::live::{block_on, connect, now};
 use super::{ExitStatus, Io};
 
-pub fn run(global: &GlobalArgs, args: &GetArgs, selector: &Selector, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    global: &GlobalArgs,
+    args: &GetArgs,
+    selector: &Selector,
+    io: &mut Io<'_>,
+) -> anyhow::Result<ExitStatus> {
     if args.resource == Resource::Services {
         report::error_message(
             io.err,
@@ -27,7 +32,10 @@ pub fn run(global: &GlobalArgs, args: &GetArgs, selector: &Selector, io: &mut Io
     let project = global.project.as_deref();
     let observed = block_on(async {
         let engine = connect().await?;
-        anyhow::Ok(observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full).await?)
+        anyhow::Ok(
+            observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full)
+                .await?,
+        )
     })??;
     let namespace = args.scope.namespace();
     let listing = match args.resource {
@@ -35,7 +43,10 @@ pub fn run(global: &GlobalArgs, args: &GetArgs, selector: &Selector, io: &mut Io
         Resource::Nodes => node_listing(&observed, selector),
         _ => pod_listing(&observed, namespace, selector, now()),
     };
-    let listing = Listing { show_project: project.is_none() && args.resource != Resource::Nodes, ..listing };
+    let listing = Listing {
+        show_project: project.is_none() && args.resource != Resource::Nodes,
+        ..listing
+    };
     print_listing(listing, args.name.as_deref(), namespace, args.output, io)
 }
 
@@ -51,15 +62,24 @@ pub(crate) fn status_of(pod: &ObservedPod, now: i64) -> PodStatus {
 /// `3`, or kubectl's `3 (5m ago)` when the last restart is known.
 fn restarts_text(status: &PodStatus, now: i64) -> String {
     match status.last_restart {
-        Some(at) if status.restarts > 0 => format!("{} ({} ago)", status.restarts, age(Some(at), now)),
+        Some(at) if status.restarts > 0 => {
+            format!("{} ({} ago)", status.restarts, age(Some(at), now))
+        }
         _ => status.restarts.to_string(),
     }
 }
 
-pub(crate) fn pod_listing(observed: &Observed, namespace: Option<&str>, selector: &Selector, now: i64) -> Listing {
+pub(crate) fn pod_listing(
+    observed: &Observed,
+    namespace: Option<&str>,
+    selector: &Selector,
+    now: i64,
+) -> Listing {
     let mut items = Vec::new();
     for pod in &observed.pods {
-        if !in_scope(namespace, &pod.namespace) || !(selector.is_empty() || selector.matches(&pod.labels)) {
+        if !in_scope(namespace, &pod.namespace)
+            || !(selector.is_empty() || selector.matches(&pod.labels))
+        {
             continue;
         }
         let status = status_of(pod, now);
@@ -73,11 +93,16 @@ pub(crate) fn pod_listing(observed: &Observed, namespace: Option<&str>, selector
                 restarts_text(&status, now),
                 age(status.start_time, now),
             ],
-            wide: vec![status.pod_ip.clone().unwrap_or_else(|| "<none>".into()), pod.node.clone()],
+            wide: vec![
+                status.pod_ip.clone().unwrap_or_else(|| "<none>".into()),
+                pod.node.clone(),
+            ],
             json: pod_json(pod, &status),
         });
     }
-    items.sort_by(|a, b| (&a.project, &a.namespace, &a.name).cmp(&(&b.project, &b.namespace, &b.name)));
+    items.sort_by(|a, b| {
+        (&a.project, &a.namespace, &a.name).cmp(&(&b.project, &b.namespace, &b.name))
+    });
     Listing {
         resource: Resource::Pods,
         headers: vec!["READY", "STATUS", "RESTARTS", "AGE"],
@@ -90,7 +115,10 @@ pub(crate) fn pod_listing(observed: &Observed, namespace: Option<&str>, selector
 
 /// The last applied spec (a Pod object's `spec`, or a bare spec).
 pub(crate) fn applied_spec(pod: &ObservedPod) -> Value {
-    let parsed = pod.last_applied.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok());
+    let parsed = pod
+        .last_applied
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<Value>(text).ok());
     match parsed {
         Some(Value::Object(mut map)) if map.get("spec").is_some_and(Value::is_object) => {
             map.remove("spec").unwrap_or_default()
@@ -110,7 +138,10 @@ pub(crate) fn pod_json(pod: &ObservedPod, status: &PodStatus) -> Value {
     if !pod.labels.is_empty() {
         meta.insert("labels".into(), json!(pod.labels));
     }
-    meta.insert("annotations".into(), json!({ "berth.io/project": pod.project, "berth.io/node": pod.node }));
+    meta.insert(
+        "annotations".into(),
+        json!({ "berth.io/project": pod.project, "berth.io/node": pod.node }),
+    );
     if let Some(created) = status.start_time {
         meta.insert("creationTimestamp".into(), json!(format_rfc3339(created)));
     }
@@ -127,17 +158,28 @@ pub(crate) fn pod_json(pod: &ObservedPod, status: &PodStatus) -> Value {
     json!({ "apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status::to_k8s_json(status) })
 }
 
-fn rc_listing(observed: &Observed, namespace: Option<&str>, selector: &Selector, now: i64) -> Listing {
+fn rc_listing(
+    observed: &Observed,
+    namespace: Option<&str>,
+    selector: &Selector,
+    now: i64,
+) -> Listing {
     let mut items = Vec::new();
     for rc in &observed.controllers {
-        if !in_scope(namespace, &rc.namespace) || !(selector.is_empty() || selector.matches(&rc.selector)) {
+        if !in_scope(namespace, &rc.namespace)
+            || !(selector.is_empty() || selector.matches(&rc.selector))
+        {
             continue;
         }
         let rc_selector = Selector::from_map(&rc.selector);
         let pods: Vec<&ObservedPod> = observed
             .pods
             .iter()
-            .filter(|p| p.project == rc.project && p.namespace == rc.namespace && rc_selector.matches(&p.labels))
+            .filter(|p| {
+                p.project == rc.project
+                    && p.namespace == rc.namespace
+                    && rc_selector.matches(&p.labels)
+            })
             .collect();
         let ready = pods.iter().filter(|p| status_of(p, now).is_ready()).count();
         let json = json!({
@@ -155,12 +197,19 @@ fn rc_listing(observed: &Observed, namespace: Option<&str>, selector: &Selector,
             project: Some(rc.project.clone()),
             namespace: rc.namespace.clone(),
             name: rc.name.clone(),
-            cells: vec![rc.replicas.to_string(), pods.len().to_string(), ready.to_string(), age(Some(rc.created), now)],
+            cells: vec![
+                rc.replicas.to_string(),
+                pods.len().to_string(),
+                ready.to_string(),
+                age(Some(rc.created), now),
+            ],
             wide: vec![labels_text(&rc.selector)],
             json,
         });
     }
-    items.sort_by(|a, b| (&a.project, &a.namespace, &a.name).cmp(&(&b.project, &b.namespace, &b.name)));
+    items.sort_by(|a, b| {
+        (&a.project, &a.namespace, &a.name).cmp(&(&b.project, &b.namespace, &b.name))
+    });
     Listing {
         resource: Resource::ReplicationControllers,
         headers: vec!["DESIRED", "CURRENT", "READY", "AGE"],
@@ -178,7 +227,9 @@ fn node_listing(observed: &Observed, selector: &Selector) -> Listing {
     names.push("local");
     names.sort();
     names.dedup();
-    let labels = |name: &str| crate::manifest::Labels::from([("kubernetes.io/hostname".to_string(), name.to_string())]);
+    let labels = |name: &str| {
+        crate::manifest::Labels::from([("kubernetes.io/hostname".to_string(), name.to_string())])
+    };
     let items = names
         .into_iter()
         .filter(|name| selector.is_empty() || selector.matches(&labels(name)))
@@ -216,7 +267,11 @@ mod tests {
     use crate::observed::ObservedContainer;
 
     fn container(id: &str, name: &str, running: bool, restarts: u64) -> ObservedContainer {
-        let state = if running { ContainerState::Running } else { ContainerState::Created };
+        let state = if running {
+            ContainerState::Running
+        } else {
+            ContainerState::Created
+        };
         ObservedContainer {
             summary: ContainerSummary {
                 id: id.into(),
@@ -259,8 +314,16 @@ mod tests {
 
     #[test]
     fn live_pods_show_ready_status_restarts_and_age() {
-        let observed = Observed { pods: vec![pod("shop", "web", None)], ..Default::default() };
-        let listing = pod_listing(&observed, Some("default"), &Selector::default(), 1_000 + 300);
+        let observed = Observed {
+            pods: vec![pod("shop", "web", None)],
+            ..Default::default()
+        };
+        let listing = pod_listing(
+            &observed,
+            Some("default"),
+            &Selector::default(),
+            1_000 + 300,
+        );
         let item = &listing.items[0];
         assert_eq!(item.cells[0], "2/2");
         assert_eq!(item.cells[1], "Running");
@@ -275,7 +338,10 @@ mod tests {
         let value = pod_json(&observed, &status_of(&observed, 1_300));
         assert_eq!(value["kind"], "Pod");
         assert_eq!(value["metadata"]["ownerReferences"][0]["name"], "web");
-        assert_eq!(value["metadata"]["creationTimestamp"], "1970-01-01T00:16:40Z");
+        assert_eq!(
+            value["metadata"]["creationTimestamp"],
+            "1970-01-01T00:16:40Z"
+        );
         assert_eq!(value["spec"]["containers"][1]["name"], "side");
         assert_eq!(value["status"]["phase"], "Running");
         assert_eq!(value["status"]["podIP"], "10.1.0.5");
