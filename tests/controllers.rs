@@ -1,7 +1,7 @@
 //! Replication controllers on a real engine (issue #4): replicas named by
 //! ordinal and owned, scaling by the highest ordinals, declared pods that
 //! count and are never deleted, lost replicas replaced, and rollouts one
-//! pod at a time.
+//! pod at a time; `delete rc` and `delete pod` on a controller's pods.
 
 mod common;
 
@@ -209,6 +209,11 @@ fn a_declared_pod_matching_the_selector_counts_and_is_never_deleted() {
     dir.write("rc.json", &rc_manifest(2, "1"));
     let first = apply_ok(&project, &dir);
     wait_for_running(&project, &["extra".into(), "web-0".into()]);
+    assert_eq!(
+        rc_row(&project).get(1..3),
+        Some(&["2".to_string(), "2".to_string()][..]),
+        "DESIRED and CURRENT count the declared pod"
+    );
     let extra_containers = containers_of(&project, "extra");
     dir.write("rc.json", &rc_manifest(1, "1"));
     let second = apply_ok(&project, &dir);
@@ -297,6 +302,13 @@ fn version_of(project: &Project, pod: &str) -> String {
 fn a_template_change_rolls_the_pods_over_one_at_a_time() {
     let (project, dir) = running_rc("rc-rollout", 3);
     dir.write("rc.json", &rc_manifest(3, "2"));
+    let before = diff(&project, &dir);
+    assert_eq!(before.code(), Some(1), "{}", before.stdout);
+    assert!(
+        before.stdout.contains("rc default/web (template changed)"),
+        "{}",
+        before.stdout
+    );
     let (fewest, out) = fewest_running_during(&project, || apply(&project, &dir));
     assert!(out.success(), "apply: {}\n{}", out.stdout, out.stderr);
     eprintln!("the rollout of 3 replicas:\n{}", out.stdout);
@@ -322,6 +334,49 @@ fn a_template_change_rolls_the_pods_over_one_at_a_time() {
         rc_row(&project).get(1..4),
         Some(&["3".into(), "3".into(), "3".into()][..])
     );
+    let after = diff(&project, &dir);
+    assert_eq!(after.code(), Some(0), "converged:\n{}", after.stdout);
+}
+
+/// `berth diff DIR --project P`.
+fn diff(project: &Project, dir: &ManifestDir) -> Output {
+    let path = dir.path().to_str().expect("a UTF-8 path");
+    berth(&["diff", path, "--project", &project.name])
+}
+
+#[test]
+fn deleting_a_controller_removes_its_pods_but_not_a_matching_standalone_one() {
+    let (project, dir) = running_rc("rc-delete", 2);
+    dir.write("extra.json", &standalone_pod_manifest("extra"));
+    apply_ok(&project, &dir);
+    let output = berth(&["delete", "rc", "web", "--project", &project.name]);
+    assert_eq!(output.code(), Some(0), "{}", output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("replicationcontroller \"web\" deleted"),
+        "{}",
+        output.stdout
+    );
+    assert_eq!(live_pod_names(&project), ["extra"]);
+    assert!(live_items(&project, "rc").is_empty());
+}
+
+#[test]
+fn deleting_a_controllers_pod_says_the_controller_brings_it_back() {
+    let (project, dir) = running_rc("rc-podgone", 2);
+    let output = berth(&["delete", "pod", "web-1", "--project", &project.name]);
+    assert_eq!(output.code(), Some(0), "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("replicationcontroller default/web owns pod default/web-1"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(live_pod_names(&project), ["web-0"]);
+    apply_ok(&project, &dir);
+    assert_eq!(live_pod_names(&project), ["web-0", "web-1"]);
 }
 
 /// Not a test: prints how long a 10-replica rollout takes against removing

@@ -1,14 +1,15 @@
 //! Pod lifecycle on a real engine, row by row of DESIGN.md §4's phase and
 //! restart table under each restart policy: phase, restart counts, exit
-//! codes, OOM kills, crash loops and the events they leave.
+//! codes, OOM kills, crash loops and the events they leave; then what the
+//! CLI shows of pods (`get -o json`, every project, `delete`, no engine).
 
 mod common;
 
 use std::time::Duration;
 
 use common::{
-    apply_ok, berth, container_status, describe_pod, ensure_test_image, live_events, live_pod,
-    wait_for_pod, wait_until, ManifestDir, Project, TEST_IMAGE,
+    apply_ok, berth, berth_with_env, container_status, describe_pod, docker, ensure_test_image,
+    live_events, live_pod, wait_for_pod, wait_until, ManifestDir, Project, TEST_IMAGE,
 };
 use serde_json::{json, Value};
 
@@ -171,6 +172,13 @@ fn one_container_exiting_zero_succeeds_under_on_failure() {
     assert_eq!(last_reason(&pod, "main"), "Completed", "{pod:#}");
     assert_eq!(restarts(&pod, "main"), 0, "nothing restarts it: {pod:#}");
     assert_event(&project, "Completed", "exited with code 0");
+    let table = berth(&["get", "pods", "--project", &project.name]).stdout;
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("pod ") && l.contains("Completed")),
+        "{table}"
+    );
 }
 
 #[test]
@@ -208,6 +216,10 @@ fn one_container_exiting_non_zero_fails_with_its_exit_code_under_never() {
     assert_eq!(last_reason(&pod, "main"), "Error", "{pod:#}");
     assert_eq!(restarts(&pod, "main"), 0, "{pod:#}");
     assert_event(&project, "Failed", "exited with code 3");
+    let described = describe_pod(&project, "pod");
+    for part in ["Status:", "Failed", "Exit Code:  3"] {
+        assert!(described.contains(part), "{part:?} in:\n{described}");
+    }
 }
 
 /// A container that fails at once beside one that sleeps.
@@ -367,5 +379,108 @@ fn a_finished_pod_under_never_is_left_as_it_ended_by_the_next_apply() {
         container_status(&after, "main")["containerID"],
         container_status(&before, "main")["containerID"],
         "the same container, not a new one"
+    );
+}
+
+/// A project running one pod `name` whose container sleeps.
+fn sleeping_pod(prefix: &str, name: &str) -> (Project, ManifestDir) {
+    ensure_test_image();
+    let project = Project::new(prefix);
+    let dir = ManifestDir::new();
+    let manifest = pod_manifest(name, "Always", &[sh("main", "sleep 60")]);
+    dir.write("pod.json", &manifest);
+    apply_ok(&project, &dir);
+    (project, dir)
+}
+
+#[test]
+fn live_json_is_a_kubernetes_pod_list() {
+    let (project, _dir) = sleeping_pod("life-json", "web");
+    let output = berth(&["get", "pods", "--project", &project.name, "-o", "json"]);
+    let list: Value = serde_json::from_str(&output.stdout).expect("a JSON list");
+    assert_eq!(list["kind"], "List");
+    let pod = &list["items"][0];
+    assert_eq!(pod["kind"], "Pod");
+    assert_eq!(pod["metadata"]["name"], "web");
+    assert!(pod["metadata"]["creationTimestamp"].is_string(), "{pod:#}");
+    assert_eq!(pod["spec"]["containers"][0]["image"], TEST_IMAGE);
+    assert!(
+        pod["status"]["podIP"]
+            .as_str()
+            .is_some_and(|ip| ip.contains('.')),
+        "{pod:#}"
+    );
+    assert_eq!(pod["status"]["containerStatuses"][0]["restartCount"], 0);
+}
+
+#[test]
+fn get_without_project_lists_every_project_with_a_project_column() {
+    let (one, _one_dir) = sleeping_pod("life-all-a", "same");
+    let (two, _two_dir) = sleeping_pod("life-all-b", "same");
+    let output = berth(&["get", "pods"]);
+    assert_eq!(output.code(), Some(0), "{}", output.stderr);
+    assert!(output.stdout.starts_with("PROJECT"), "{}", output.stdout);
+    for project in [&one, &two] {
+        let listed = output.stdout.lines().any(|line| {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            cells.get(..2) == Some(&[project.name.as_str(), "same"][..])
+        });
+        assert!(listed, "no {} same in {}", project.name, output.stdout);
+    }
+}
+
+#[test]
+fn deleting_a_pod_removes_its_containers_and_volumes_until_the_next_apply() {
+    ensure_test_image();
+    let project = Project::new("life-del");
+    let dir = ManifestDir::new();
+    let mut pod: Value =
+        serde_json::from_str(&pod_manifest("temp", "Always", &[sh("main", "sleep 60")]))
+            .expect("a pod manifest");
+    pod["spec"]["volumes"] = json!([{ "name": "scratch", "emptyDir": {} }]);
+    pod["spec"]["containers"][0]["volumeMounts"] =
+        json!([{ "name": "scratch", "mountPath": "/scratch" }]);
+    dir.write("pod.json", &pod.to_string());
+    apply_ok(&project, &dir);
+    let filter = format!("label={}", project.label());
+    let volumes = || docker(&["volume", "ls", "-q", "--filter", &filter]);
+    assert_eq!(volumes().lines().count(), 1);
+    let delete = |name: &str| berth(&["delete", "pod", name, "--project", &project.name]);
+    let output = delete("temp");
+    assert_eq!(output.code(), Some(0), "{}", output.stderr);
+    assert_eq!(output.stdout, "pod \"temp\" deleted\n");
+    assert!(
+        output.stderr.contains("next apply brings it back"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        project.containers().is_empty(),
+        "{:?}",
+        project.containers()
+    );
+    assert_eq!(volumes(), "");
+    let missing = delete("temp");
+    assert_eq!(missing.code(), Some(1), "{}", missing.stderr);
+    apply_ok(&project, &dir);
+    assert_eq!(project.containers().len(), 2, "{:?}", project.containers());
+}
+
+#[test]
+fn an_unreachable_engine_is_a_clear_error_with_exit_2() {
+    let output = berth_with_env(
+        &["get", "pods"],
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    );
+    assert_eq!(output.code(), Some(2), "{}", output.stderr);
+    assert!(
+        output.stderr.contains("cannot reach the Docker engine"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("/nonexistent/docker.sock"),
+        "{}",
+        output.stderr
     );
 }
