@@ -194,9 +194,18 @@ fn one_container_exiting_zero_succeeds_under_never() {
 
 #[test]
 fn one_container_exiting_non_zero_is_restarted_and_running_under_always() {
-    let (project, _dir) = run_pod("exit3-always", "Always", &[sh("main", "exit 3")]);
+    let (project, _dir) = run_pod("exit3-always", "Always", &[sh("main", "sleep 0.2; exit 3")]);
     assert_restarted_after_exit(&project, "main", 3);
     assert_event(&project, "Failed", "exited with code 3");
+    // Docker resets the exit code while the container runs again; the last
+    // state must still say how the previous run ended, never `0`.
+    let mut described = String::new();
+    let told = wait_until(PATIENCE, || {
+        described = describe_pod(&project, "pod");
+        described.contains("Exit Code:  3")
+    });
+    assert!(told, "{described}");
+    assert!(!described.contains("Exit Code:  0"), "{described}");
 }
 
 #[test]
