@@ -103,6 +103,19 @@ fn terminated(details: &ContainerDetails) -> ContainerState {
     }
 }
 
+/// The last state of a container running again after an OOM kill. Docker
+/// resets the exit code of a restarted container to 0 but keeps `OOMKilled`
+/// from its last exit (and `FinishedAt`): that exit was a SIGKILL, 137.
+/// Other exit codes are lost until the next exit, so no last state is made up.
+fn oom_before_restart(details: &ContainerDetails) -> Option<ContainerState> {
+    (details.restart_count >= 1 && details.oom_killed).then(|| ContainerState::Terminated {
+        exit_code: 137,
+        reason: termination_reason(137, true).to_string(),
+        started_at: None,
+        finished_at: parse_rfc3339(&details.finished_at),
+    })
+}
+
 fn waiting(reason: &str, message: String) -> ContainerState {
     ContainerState::Waiting {
         reason: reason.to_string(),
@@ -133,7 +146,10 @@ fn states(
             let started_at = d
                 .and_then(|d| parse_rfc3339(&d.started_at))
                 .or(Some(observed.summary.created));
-            (ContainerState::Running { started_at }, None)
+            (
+                ContainerState::Running { started_at },
+                d.and_then(oom_before_restart),
+            )
         }
         (_, Some(d)) if looping => (back_off(), Some(terminated(d))),
         (ContainerFacts::Restarting, Some(d)) => (

@@ -35,6 +35,21 @@ fn a_container_listed_restarting_but_running_again_is_running() {
         (Phase::Running, true, 3)
     );
     assert_eq!(status.status_column(), "Running");
+    assert!(
+        matches!(&hog.last_state, Some(ContainerState::Terminated { exit_code: 137, reason, .. }) if reason == "OOMKilled"),
+        "the last exit was the OOM kill: {:?}",
+        hog.last_state
+    );
+}
+
+#[test]
+fn a_container_running_again_after_a_plain_exit_has_no_made_up_last_state() {
+    // Docker reset the exit code to 0: the real one is unknown here.
+    let app = container("c1", "hog").running(5).restarts(2);
+    let web = pod("web").spec(spec("Always")).with(app).build();
+    let status = pod_status(&web, Always, T0 + 6);
+    assert_eq!(status.containers[0].last_state, None);
+    assert_eq!(status.containers[0].restart_count, 2);
 }
 
 #[test]
