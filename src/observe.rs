@@ -45,10 +45,15 @@ pub async fn observe_with<E: Engine>(
     depth: Depth,
 ) -> Result<Observed, EngineError> {
     let filter = keys::filter(project);
-    let summaries = engine.list_containers(&filter).await?;
+    let (summaries, networks) = futures_util::future::join(
+        engine.list_containers(&filter),
+        engine.list_networks(&filter),
+    )
+    .await;
+    let summaries = summaries?;
     let details = inspect_where_needed(engine, &summaries, cache, depth).await?;
     let mut observed = group(summaries, details);
-    let networks = engine.list_networks(&filter).await?;
+    let networks = networks?;
     observed.networks = networks.into_iter().map(|(name, _)| name).collect();
     observed.networks.sort();
     Ok(observed)
@@ -175,6 +180,7 @@ fn controller(s: &ContainerSummary) -> ObservedController {
         replicas: get(keys::RC_REPLICAS).parse().unwrap_or(0),
         selector: serde_json::from_str(&get(keys::RC_SELECTOR)).unwrap_or_default(),
         template_hash: get(keys::RC_TEMPLATE_HASH),
+        template_json: s.labels.get(keys::LAST_APPLIED).cloned(),
         container_id: s.id.clone(),
         created: s.created,
     }

@@ -552,3 +552,28 @@ async fn delete_removes_the_chosen_pod_and_an_rc_with_its_pods() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_changed_template_diffs_as_the_controllers_old_and_new_spec() {
+    let engine = engine();
+    run(&engine, &controllers(vec![rc("web", 2)]), &settings("p")).await;
+    let mut changed = rc("web", 2);
+    changed.template.spec.containers[0].image = "busybox:2".into();
+    let p = plan(&engine, &controllers(vec![changed]), &settings("p"))
+        .await
+        .unwrap();
+    let update = p
+        .actions
+        .iter()
+        .find(|a| matches!(a, Action::UpdateController { .. }))
+        .expect("rc update");
+    let (before, after) = update.texts();
+    assert!(
+        before.contains("\"replicas\": 2") && before.contains("busybox:1"),
+        "{before}"
+    );
+    assert!(
+        after.contains("busybox:2") && !after.contains("busybox:1"),
+        "{after}"
+    );
+}
