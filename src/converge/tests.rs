@@ -577,3 +577,20 @@ async fn a_changed_template_diffs_as_the_controllers_old_and_new_spec() {
         "{after}"
     );
 }
+
+#[tokio::test]
+async fn a_missing_image_in_a_new_template_stops_the_rollout_before_any_old_pod_goes() {
+    let engine = engine();
+    run(&engine, &controllers(vec![rc("web", 2)]), &settings("p")).await;
+    let mut changed = rc("web", 2);
+    changed.template.spec.containers[0].image = "nowhere:1".into();
+    changed.template.spec.containers[0].image_pull_policy = PullPolicy::Never;
+    let out = run(&engine, &controllers(vec![changed]), &settings("p")).await;
+    assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
+    assert!(
+        out.failures[0].1.contains("ErrImageNeverPull"),
+        "{:?}",
+        out.failures
+    );
+    assert_eq!(pod_names(&engine, "p"), ["web-0", "web-1"]);
+}
