@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use futures_util::future::{BoxFuture, FutureExt};
 use futures_util::stream::{self, StreamExt};
 
 use crate::engine::{ContainerDetails, ContainerState, ContainerSummary, Engine, EngineError};
@@ -80,8 +81,13 @@ async fn inspect_where_needed<E: Engine>(
             _ => wanted.push(s),
         }
     }
-    let results: Vec<_> = stream::iter(wanted)
-        .map(|s| async move { (s, engine.inspect_container(&s.id).await) })
+    // Boxed one by one: a closure inside the stream's type would make this
+    // future lose `Send` in generic callers (rust-lang/rust#102211).
+    let inspects: Vec<BoxFuture<'_, _>> = wanted
+        .into_iter()
+        .map(|s| async move { (s, engine.inspect_container(&s.id).await) }.boxed())
+        .collect();
+    let results: Vec<_> = stream::iter(inspects)
         .buffer_unordered(INSPECT_CONCURRENCY)
         .collect()
         .await;

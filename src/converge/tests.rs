@@ -594,3 +594,19 @@ async fn a_missing_image_in_a_new_template_stops_the_rollout_before_any_old_pod_
     );
     assert_eq!(pod_names(&engine, "p"), ["web-0", "web-1"]);
 }
+
+#[test]
+fn apply_and_plan_futures_can_be_spawned() {
+    fn spawnable<T: Send>(_: &T) {}
+    let engine = engine();
+    let m = Manifests::default();
+    let s = settings("p");
+    let mut sink = |_: &Change| {};
+    let apply_future = apply(&engine, &m, &s, &mut sink);
+    spawnable(&apply_future);
+    spawnable(&plan(&engine, &m, &s));
+    let mut sink = |_: &Change| {};
+    spawnable(&delete(&engine, &s, &|_| true, &|_| true, &mut sink));
+    let mut cache = crate::observe::InspectCache::default();
+    spawnable(&crate::observe::observe(&engine, None, &mut cache));
+}
