@@ -157,3 +157,97 @@ pub(crate) async fn remove_pod<E: Engine>(engine: &E, pod: &ObservedPod) -> anyh
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::objects::fixtures;
+    use super::*;
+    use crate::converge::{self, Settings};
+    use crate::engine::FakeEngine;
+    use crate::manifest::{EmptyDirSource, Manifests, Volume, VolumeSource};
+
+    /// Project `p` with pods `web` (an emptyDir) and `db`, converged on a fake engine.
+    async fn engine_with_pods() -> FakeEngine {
+        let engine = FakeEngine::new();
+        engine.add_image("busybox:1");
+        engine.add_image(crate::cli::DEFAULT_INFRA_IMAGE);
+        let mut web = fixtures::pod("default", "web", &[]);
+        web.spec.volumes = vec![Volume {
+            name: "cache".into(),
+            source: VolumeSource::EmptyDir(EmptyDirSource {
+                medium: String::new(),
+                size_limit: None,
+            }),
+        }];
+        let manifests = Manifests {
+            pods: vec![web, fixtures::pod("default", "db", &[])],
+            ..Default::default()
+        };
+        converge::apply(&engine, &manifests, &Settings::new("p"), &mut |_| {})
+            .await
+            .unwrap();
+        engine
+    }
+
+    #[test]
+    fn deleting_a_pod_removes_its_containers_and_volumes_and_nothing_else() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let (status, names, volumes) = crate::cmd::live::block_on(async {
+            let engine = engine_with_pods().await;
+            assert_eq!(engine.volumes().len(), 1);
+            let observed = observe::observe(&engine, Some("p"), &mut InspectCache::default())
+                .await
+                .unwrap();
+            let mut io = Io {
+                out: &mut out,
+                err: &mut err,
+            };
+            let status = delete_pod(&engine, &observed, "default", "web", &mut io)
+                .await
+                .unwrap();
+            (status, engine.container_names(), engine.volumes())
+        })
+        .unwrap();
+        assert_eq!(status, ExitStatus::Success);
+        assert_eq!(String::from_utf8(out).unwrap(), "pod \"web\" deleted\n");
+        assert!(String::from_utf8(err)
+            .unwrap()
+            .contains("the next apply brings it back"));
+        assert!(names.iter().all(|n| !n.contains("_web_")), "{names:?}");
+        assert!(names.iter().any(|n| n.contains("_db_")), "{names:?}");
+        assert!(volumes.is_empty(), "{volumes:?}");
+    }
+
+    #[test]
+    fn deleting_a_missing_pod_is_not_found_with_exit_1() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = crate::cmd::live::block_on(async {
+            let engine = engine_with_pods().await;
+            let observed = observe::observe(&engine, Some("p"), &mut InspectCache::default())
+                .await
+                .unwrap();
+            let mut io = Io {
+                out: &mut out,
+                err: &mut err,
+            };
+            delete_pod(&engine, &observed, "default", "nope", &mut io)
+                .await
+                .unwrap()
+        })
+        .unwrap();
+        assert_eq!(status, ExitStatus::Failure);
+        assert!(String::from_utf8(err)
+            .unwrap()
+            .contains("pods \"nope\" not found"));
+    }
+
+    #[test]
+    fn a_pod_name_in_two_projects_needs_a_project() {
+        let error = one_project(vec!["a", "b", "a"], "pod default/web")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("several projects (a, b)"), "{error}");
+        assert_eq!(one_project(vec!["a", "a"], "x").unwrap(), Some("a"));
+        assert_eq!(one_project(vec![], "x").unwrap(), None);
+    }
+}
