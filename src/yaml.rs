@@ -1,1 +1,587 @@
-//! yaml (to be written).
+//! YAML (and JSON, which is YAML) parsed into a tree that remembers where
+//! every node came from, on top of yaml-rust2's event parser.
+//!
+//! Scalars are resolved the practical Kubernetes way: quoted scalars are
+//! strings; plain scalars are null (`~`, `null`, empty), booleans
+//! (`true`/`false`), integers, floats, and strings otherwise (`yes`, `no`,
+//! `on`, `off` stay strings). Duplicate keys in one mapping are errors (as in
+//! Kubernetes), aliases are expanded with a budget so an alias bomb is refused
+//! at once.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// How many nodes one document may expand to through aliases.
+pub const NODE_BUDGET: usize = 100_000;
+
+/// A node of the tree with its position (line and column count from 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Entries in document order: (key, value).
+    Map(Vec<(Node, Node)>),
+    Seq(Vec<Node>),
+    Scalar(Scalar),
+    Null,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    pub text: String,
+    pub style: Style,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Unquoted: subject to resolution (null, bool, int, float, string).
+    Plain,
+    /// Quoted or block (`|`, `>`): always a string.
+    Quoted,
+}
+
+/// A scalar as the schema sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Resolved<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+}
+
+/// A parse failure at a position (line and column count from 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+impl Node {
+    /// The scalar resolved by the rules above; `None` for collections.
+    pub fn resolve(&self) -> Option<Resolved<'_>> {
+        match &self.value {
+            Value::Null => Some(Resolved::Null),
+            Value::Scalar(s) if s.style == Style::Quoted => Some(Resolved::Str(&s.text)),
+            Value::Scalar(s) => Some(resolve_plain(&s.text)),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.resolve(), Some(Resolved::Null))
+    }
+
+    /// The text of a scalar key or value, as written.
+    pub fn text(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(s) => Some(&s.text),
+            Value::Null => Some(""),
+            _ => None,
+        }
+    }
+
+    pub fn entries(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The value of the entry whose scalar key is `key`.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries()?
+            .iter()
+            .find(|(k, _)| k.text() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// What the node is, for messages: `string "abc"`, `integer 5`, `mapping`.
+    pub fn describe(&self) -> String {
+        let written = self.text().unwrap_or_default();
+        match (&self.value, self.resolve()) {
+            (Value::Map(_), _) => "mapping".to_string(),
+            (Value::Seq(_), _) => "sequence".to_string(),
+            (_, Some(Resolved::Null)) => "null".to_string(),
+            (_, Some(Resolved::Bool(b))) => format!("boolean {b}"),
+            (_, Some(Resolved::Int(_))) => format!("integer {written}"),
+            (_, Some(Resolved::Float(_))) => format!("number {written}"),
+            (_, Some(Resolved::Str(s))) => format!("string {s:?}"),
+            (_, None) => "value".to_string(),
+        }
+    }
+
+    fn size(&self) -> usize {
+        match &self.value {
+            Value::Map(entries) => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.size() + v.size())
+                    .sum::<usize>()
+            }
+            Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            _ => 1,
+        }
+    }
+}
+
+/// Resolves a plain scalar (YAML 1.2 core schema, as Kubernetes reads it in
+/// practice).
+pub fn resolve_plain(text: &str) -> Resolved<'_> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        "true" | "True" | "TRUE" => return Resolved::Bool(true),
+        "false" | "False" | "FALSE" => return Resolved::Bool(false),
+        ".inf" | "+.inf" | ".Inf" | "+.Inf" | ".INF" | "+.INF" => {
+            return Resolved::Float(f64::INFINITY)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(i) = parse_int(text) {
+        return Resolved::Int(i);
+    }
+    if looks_like_float(text) {
+        if let Ok(f) = text.parse::<f64>() {
+            return Resolved::Float(f);
+        }
+    }
+    Resolved::Str(text)
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()?
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        // YAML 1.1, as Kubernetes' go-yaml reads it: 0644 is octal.
+        i64::from_str_radix(&digits[1..], 8).ok()?
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok()?
+    } else {
+        return None;
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+fn looks_like_float(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let digits = mantissa.bytes().filter(u8::is_ascii_digit).count();
+    let dots = mantissa.bytes().filter(|&b| b == b'.').count();
+    let mantissa_ok = digits > 0 && dots <= 1 && digits + dots == mantissa.len();
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// Parses every document of a stream. Empty documents come back as `Null`
+/// nodes. Duplicate keys are all reported; a syntax error stops the parse.
+pub fn parse_documents(text: &str) -> Result<Vec<Node>, Vec<YamlError>> {
+    let mut builder = Builder {
+        text,
+        line_starts: None,
+        parser: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+        expanded: 0,
+        errors: Vec::new(),
+    };
+    let documents = builder.stream().map_err(|e| vec![e])?;
+    if builder.errors.is_empty() {
+        Ok(documents)
+    } else {
+        Err(builder.errors)
+    }
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    /// Byte offsets where lines start, computed at the first empty scalar.
+    line_starts: Option<Vec<usize>>,
+    parser: Parser<std::str::Chars<'a>>,
+    anchors: HashMap<usize, Node>,
+    /// Nodes added to the current document through aliases.
+    expanded: usize,
+    errors: Vec<YamlError>,
+}
+
+fn position(mark: &Marker) -> (usize, usize) {
+    (mark.line(), mark.col() + 1)
+}
+
+fn error_at(mark: &Marker, message: impl Into<String>) -> YamlError {
+    let (line, column) = position(mark);
+    YamlError {
+        line,
+        column,
+        message: message.into(),
+    }
+}
+
+impl Builder<'_> {
+    fn next(&mut self) -> Result<(Event, Marker), YamlError> {
+        self.parser
+            .next_token()
+            .map_err(|e| error_at(e.marker(), format!("syntax error: {}", e.info())))
+    }
+
+    fn stream(&mut self) -> Result<Vec<Node>, YamlError> {
+        let mut documents = Vec::new();
+        loop {
+            match self.next()? {
+                (Event::StreamStart, _) | (Event::DocumentEnd, _) | (Event::Nothing, _) => {}
+                (Event::StreamEnd, _) => return Ok(documents),
+                (Event::DocumentStart, _) => {
+                    self.anchors.clear();
+                    self.expanded = 0;
+                    let (event, mark) = self.next()?;
+                    documents.push(self.node(event, mark)?);
+                }
+                (event, mark) => return Err(error_at(&mark, format!("unexpected {event:?}"))),
+            }
+        }
+    }
+
+    fn node(&mut self, event: Event, mark: Marker) -> Result<Node, YamlError> {
+        let (mut line, mut column) = position(&mark);
+        let (value, anchor) = match event {
+            Event::Scalar(text, style, anchor, _tag) => {
+                let style = if style == TScalarStyle::Plain {
+                    Style::Plain
+                } else {
+                    Style::Quoted
+                };
+                if style == Style::Plain && text.is_empty() {
+                    (line, column) = self.empty_scalar_position(line, column);
+                }
+                let value =
+                    if style == Style::Plain && matches!(resolve_plain(&text), Resolved::Null) {
+                        Value::Null
+                    } else {
+                        Value::Scalar(Scalar { text, style })
+                    };
+                (value, anchor)
+            }
+            Event::SequenceStart(anchor, _) => (Value::Seq(self.sequence()?), anchor),
+            Event::MappingStart(anchor, _) => (Value::Map(self.mapping()?), anchor),
+            Event::Alias(id) => return self.alias(id, &mark),
+            other => return Err(error_at(&mark, format!("unexpected {other:?}"))),
+        };
+        // yaml-rust2 marks a block collection after its first entry starts;
+        // point at the first entry instead (a flow collection's bracket
+        // comes first and stays).
+        let first = match &value {
+            Value::Map(entries) => entries.first().map(|(k, _)| (k.line, k.column)),
+            Value::Seq(items) => items.first().map(|i| (i.line, i.column)),
+            _ => None,
+        };
+        let (line, column) = first.map_or((line, column), |f| f.min((line, column)));
+        let node = Node {
+            value,
+            line,
+            column,
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        Ok(node)
+    }
+
+    /// yaml-rust2 marks an empty scalar (`- ` or `key:` with nothing after
+    /// it) at the next token; point at the `-` or `:` that introduced it:
+    /// the last character before the mark, comments and blanks skipped.
+    fn empty_scalar_position(&mut self, line: usize, column: usize) -> (usize, usize) {
+        let text = self.text;
+        let starts = self.line_starts.get_or_insert_with(|| {
+            let breaks = text.match_indices('\n').map(|(i, _)| i + 1);
+            std::iter::once(0).chain(breaks).collect()
+        });
+        let mut limit = column.saturating_sub(1);
+        for number in (1..=line.min(starts.len())).rev() {
+            let start = starts[number - 1];
+            let end = starts.get(number).copied().unwrap_or(text.len());
+            let whole = text[start..end].trim_end_matches(['\n', '\r']);
+            let before = whole
+                .char_indices()
+                .nth(limit)
+                .map_or(whole, |(i, _)| &whole[..i]);
+            let content = strip_comment(before).trim_end();
+            if !content.is_empty() {
+                return (number, content.chars().count());
+            }
+            limit = usize::MAX;
+        }
+        (line, column)
+    }
+
+    fn alias(&mut self, id: usize, mark: &Marker) -> Result<Node, YamlError> {
+        let Some(target) = self.anchors.get(&id) else {
+            return Err(error_at(mark, "alias to an unknown anchor"));
+        };
+        self.expanded += target.size();
+        if self.expanded > NODE_BUDGET {
+            return Err(error_at(
+                mark,
+                format!("aliases expand to more than {NODE_BUDGET} nodes (alias bomb?); refused"),
+            ));
+        }
+        let (line, column) = position(mark);
+        Ok(Node {
+            value: target.value.clone(),
+            line,
+            column,
+        })
+    }
+
+    fn sequence(&mut self) -> Result<Vec<Node>, YamlError> {
+        let mut items = Vec::new();
+        loop {
+            match self.next()? {
+                (Event::SequenceEnd, _) => return Ok(items),
+                (event, mark) => items.push(self.node(event, mark)?),
+            }
+        }
+    }
+
+    fn mapping(&mut self) -> Result<Vec<(Node, Node)>, YamlError> {
+        let mut entries: Vec<(Node, Node)> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut merged: Vec<(Node, Node)> = Vec::new();
+        loop {
+            let (event, mark) = self.next()?;
+            if event == Event::MappingEnd {
+                break;
+            }
+            let key = self.node(event, mark)?;
+            let (event, mark) = self.next()?;
+            let value = self.node(event, mark)?;
+            if is_merge_key(&key) {
+                self.merge(value, &mut merged);
+                continue;
+            }
+            if let Some(text) = key.text() {
+                if let Some(&first) = seen.get(text) {
+                    let message = format!(
+                        "duplicate key {text:?} (first at line {first}); Kubernetes rejects duplicate keys"
+                    );
+                    self.errors.push(YamlError {
+                        line: key.line,
+                        column: key.column,
+                        message,
+                    });
+                } else {
+                    seen.insert(text.to_string(), key.line);
+                }
+            }
+            entries.push((key, value));
+        }
+        // Merged keys (`<<: *base`) never override explicit ones; among
+        // several merged mappings the first wins (YAML merge key rules).
+        for (key, value) in merged {
+            if let Some(text) = key.text() {
+                if seen.insert(text.to_string(), key.line).is_some() {
+                    continue;
+                }
+            }
+            entries.push((key, value));
+        }
+        Ok(entries)
+    }
+
+    /// The value of a `<<` key: a mapping or a sequence of mappings.
+    fn merge(&mut self, value: Node, merged: &mut Vec<(Node, Node)>) {
+        let (line, column) = (value.line, value.column);
+        match value.value {
+            Value::Map(entries) => merged.extend(entries),
+            Value::Seq(items) if items.iter().all(|i| matches!(i.value, Value::Map(_))) => {
+                for item in items {
+                    if let Value::Map(entries) = item.value {
+                        merged.extend(entries);
+                    }
+                }
+            }
+            _ => self.errors.push(YamlError {
+                line,
+                column,
+                message: "a merge key (<<) needs a mapping or a sequence of mappings".to_string(),
+            }),
+        }
+    }
+}
+
+/// A line without its comment (`#` at the start or after a blank).
+fn strip_comment(line: &str) -> &str {
+    let mut previous = ' ';
+    for (i, c) in line.char_indices() {
+        if c == '#' && previous.is_whitespace() {
+            return &line[..i];
+        }
+        previous = c;
+    }
+    line
+}
+
+fn is_merge_key(key: &Node) -> bool {
+    matches!(&key.value, Value::Scalar(s) if s.style == Style::Plain && s.text == "<<")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        parse_documents(text).unwrap().remove(0)
+    }
+
+    #[test]
+    fn positions_count_lines_and_columns_from_one() {
+        let doc = one("a: 1\nb:\n  c: x\n");
+        let (key, value) = &doc.entries().unwrap()[1];
+        assert_eq!((key.line, key.column), (2, 1));
+        assert_eq!((doc.line, doc.column), (1, 1));
+        assert_eq!(
+            (value.line, value.column),
+            (3, 3),
+            "a block mapping starts at its first key"
+        );
+        let (inner_key, inner_value) = &value.entries().unwrap()[0];
+        assert_eq!((inner_key.line, inner_key.column), (3, 3));
+        assert_eq!((inner_value.line, inner_value.column), (3, 6));
+    }
+
+    #[test]
+    fn plain_scalars_resolve_like_kubernetes_and_quoted_stay_strings() {
+        let doc = one("a: 5\nb: \"5\"\nc: true\nd: yes\ne: ~\nf: 1.5\ng: 0x10\nh: 1e3\ni: 1.2.3\n");
+        let get = |k| doc.get(k).unwrap().resolve().unwrap();
+        assert_eq!(get("a"), Resolved::Int(5));
+        assert_eq!(get("b"), Resolved::Str("5"));
+        assert_eq!(get("c"), Resolved::Bool(true));
+        assert_eq!(get("d"), Resolved::Str("yes"));
+        assert_eq!(get("e"), Resolved::Null);
+        assert_eq!(get("f"), Resolved::Float(1.5));
+        assert_eq!(get("g"), Resolved::Int(16));
+        assert_eq!(get("h"), Resolved::Float(1000.0));
+        assert_eq!(get("i"), Resolved::Str("1.2.3"));
+        assert_eq!(resolve_plain("0644"), Resolved::Int(420), "YAML 1.1 octal");
+    }
+
+    #[test]
+    fn an_empty_value_points_at_what_introduced_it() {
+        let doc = one("args:\n- a\n-  # nothing here\n# comment\nnext:\nlast: 1\n");
+        let args = doc.get("args").unwrap();
+        let Value::Seq(items) = &args.value else {
+            panic!("{args:?}")
+        };
+        assert_eq!((items[1].line, items[1].column), (3, 1));
+        let next = doc.get("next").unwrap();
+        assert_eq!((next.line, next.column), (5, 5));
+    }
+
+    #[test]
+    fn several_documents_are_read_and_empty_ones_are_null() {
+        let docs = parse_documents("a: 1\n---\n---\nb: 2\n").unwrap();
+        assert_eq!(docs.len(), 3);
+        assert!(docs[1].is_null());
+        assert_eq!(docs[2].line, 4);
+    }
+
+    #[test]
+    fn json_with_trailing_commas_parses() {
+        let doc = one("{\n  \"a\": {\"b\": 1,},\n  \"c\": [1, 2,],\n}\n");
+        assert_eq!(
+            doc.get("a").unwrap().get("b").unwrap().resolve(),
+            Some(Resolved::Int(1))
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_naming_both_lines() {
+        let errors = parse_documents("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].column), (3, 1));
+        assert!(
+            errors[0].message.contains("first at line 1"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn aliases_expand_to_copies_of_their_anchor() {
+        let doc = one("a: &x {k: v}\nb: *x\n");
+        assert_eq!(doc.get("b").unwrap().get("k").unwrap().text(), Some("v"));
+    }
+
+    #[test]
+    fn merge_keys_fill_in_without_overriding_explicit_keys() {
+        let doc = one("base: &b {image: x, name: base}\nc:\n  name: c\n  <<: *b\n");
+        let c = doc.get("c").unwrap();
+        assert_eq!(c.get("name").unwrap().text(), Some("c"));
+        assert_eq!(c.get("image").unwrap().text(), Some("x"));
+        assert_eq!(c.entries().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_line_ends_are_accepted() {
+        let doc = one("\u{feff}a: 1\r\nb: two\r\n");
+        assert_eq!(doc.get("b").unwrap().text(), Some("two"));
+        assert_eq!(doc.get("b").unwrap().line, 2);
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_quickly() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let errors = parse_documents(&text).unwrap_err();
+        assert!(
+            errors[0].message.contains("alias bomb"),
+            "{}",
+            errors[0].message
+        );
+        assert!(started.elapsed() < std::time::Duration::from_millis(500));
+    }
+
+    #[test]
+    fn a_syntax_error_has_a_position_and_the_parser_message() {
+        let errors = parse_documents("ok: 1\na: b: c\n").unwrap_err();
+        let want = YamlError {
+            line: 2,
+            column: 5,
+            message: "syntax error: mapping values are not allowed in this context".to_string(),
+        };
+        assert_eq!(errors, vec![want]);
+    }
+}

@@ -1,9 +1,17 @@
-//! Loading paths into `Manifests` (placeholder signature; filled in by the loader work).
+//! Loading paths into `Manifests`: finding the files, reading them in
+//! parallel, decoding every document, and the checks that span files
+//! (duplicate objects). Diagnostics come back in file order, then by position.
 
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
 
+use super::decode::Decoder;
 use super::diag::Diagnostic;
-use super::model::Manifests;
+use super::kinds;
+use super::model::{Manifests, Source};
+use super::objects::Object;
+use crate::yaml;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoadOptions {
@@ -25,10 +33,237 @@ impl Loaded {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
 }
 
 /// Load every manifest under `paths` (files or directories).
 pub fn load(paths: &[PathBuf], options: LoadOptions) -> Loaded {
-    let _ = (paths, options);
-    todo!("loader")
+    let mut walk = Walk::default();
+    for path in paths {
+        walk.visit(path, true);
+    }
+    let Walk {
+        files, problems, ..
+    } = walk;
+    // Sort keys: file i is 2(i+1); a problem met after k files is 2k+1.
+    let ordered = problems.into_iter().map(|(k, d)| (2 * k + 1, d)).collect();
+    let results = read_all(&files, options);
+    assemble(ordered, results, files.len())
+}
+
+/// Load one file's text, named `path` in diagnostics (no file system access).
+pub fn load_text(path: &Path, text: &str, options: LoadOptions) -> Loaded {
+    assemble(Vec::new(), vec![decode_text(path, text, options)], 1)
+}
+
+fn assemble(
+    mut ordered: Vec<(usize, Diagnostic)>,
+    results: Vec<FileResult>,
+    files: usize,
+) -> Loaded {
+    let mut objects = Vec::new();
+    for (i, (file_objects, diagnostics)) in results.into_iter().enumerate() {
+        ordered.extend(diagnostics.into_iter().map(|d| (2 * (i + 1), d)));
+        objects.extend(file_objects.into_iter().map(|o| (2 * (i + 1), o)));
+    }
+    ordered.extend(duplicates(&objects));
+    ordered.sort_by_key(|(i, d)| (*i, d.source.line, d.source.column));
+    let mut manifests = Manifests::default();
+    for (_, object) in objects {
+        match object {
+            Object::Pod(o) => manifests.pods.push(o),
+            Object::Controller(o) => manifests.controllers.push(o),
+            Object::Service(o) => manifests.services.push(o),
+            Object::Node(o) => manifests.nodes.push(o),
+        }
+    }
+    Loaded {
+        manifests,
+        diagnostics: ordered.into_iter().map(|(_, d)| d).collect(),
+        files,
+    }
+}
+
+fn whole_file(path: &Path, message: String) -> Diagnostic {
+    Diagnostic::error(
+        Source {
+            file: path.to_path_buf(),
+            line: 0,
+            column: 0,
+        },
+        "",
+        message,
+    )
+}
+
+/// What a walk over the paths finds: files to read, in order, and the
+/// problems met on the way, each with the number of files found before it.
+#[derive(Default)]
+struct Walk {
+    files: Vec<PathBuf>,
+    problems: Vec<(usize, Diagnostic)>,
+    seen_dirs: HashSet<PathBuf>,
+}
+
+impl Walk {
+    fn problem(&mut self, path: &Path, message: String) {
+        self.problems
+            .push((self.files.len(), whole_file(path, message)));
+    }
+
+    /// Adds the manifest files under `path` in sorted order. An explicitly
+    /// named file is always read; in directories only `.yaml`, `.yml`,
+    /// `.json` files count, and hidden entries are skipped.
+    fn visit(&mut self, path: &Path, explicit: bool) {
+        let metadata = match fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(_) if !explicit && !is_manifest_name(path) => return,
+            Err(e) => return self.problem(path, format!("cannot read: {e}")),
+        };
+        if !metadata.is_dir() {
+            if explicit || is_manifest_name(path) {
+                self.files.push(path.to_path_buf());
+            }
+            return;
+        }
+        // Symbolic links may loop: visit each real directory once.
+        let real = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if !self.seen_dirs.insert(real) {
+            return;
+        }
+        let entries = match fs::read_dir(path) {
+            Ok(entries) => entries,
+            Err(e) => return self.problem(path, format!("cannot list directory: {e}")),
+        };
+        let mut children: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .map(|e| e.path())
+            .collect();
+        children.sort();
+        for child in children {
+            self.visit(&child, false);
+        }
+    }
+}
+
+fn is_manifest_name(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+type FileResult = (Vec<Object>, Vec<Diagnostic>);
+
+/// Reads and decodes the files on a few threads, keeping their order.
+fn read_all(files: &[PathBuf], options: LoadOptions) -> Vec<FileResult> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if files.len() < 16 || threads == 1 {
+        return files.iter().map(|f| read_file(f, options)).collect();
+    }
+    let chunk = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|f| read_file(f, options))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a loader thread panicked"))
+            .collect()
+    })
+}
+
+/// Parses and decodes one file.
+fn read_file(path: &Path, options: LoadOptions) -> FileResult {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![whole_file(path, format!("cannot read: {e}"))],
+            )
+        }
+    };
+    decode_text(path, &text, options)
+}
+
+/// Decodes the text of one file (named `path` in diagnostics).
+fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
+    // JSON strings cannot hold raw tabs, so tabs there are only indentation,
+    // which YAML forbids: read them as spaces (columns stay the same).
+    let owned;
+    let text = if path.extension().is_some_and(|e| e == "json") && text.contains('\t') {
+        owned = text.replace('\t', " ");
+        &owned
+    } else {
+        text
+    };
+    let mut decoder = Decoder::new(path, options.strict);
+    let documents = match yaml::parse_documents(text) {
+        Ok(documents) => documents,
+        Err(errors) => {
+            let diagnostics = errors
+                .into_iter()
+                .map(|e| {
+                    Diagnostic::error(
+                        Source {
+                            file: path.to_path_buf(),
+                            line: e.line,
+                            column: e.column,
+                        },
+                        "",
+                        e.message,
+                    )
+                })
+                .collect();
+            return (Vec::new(), diagnostics);
+        }
+    };
+    let mut objects = Vec::new();
+    for document in &documents {
+        kinds::document(&mut decoder, document, &mut objects);
+    }
+    (objects, decoder.diagnostics)
+}
+
+/// Two objects with the same kind, namespace and name: an error at the
+/// later one naming the first.
+fn duplicates(objects: &[(usize, Object)]) -> Vec<(usize, Diagnostic)> {
+    let mut first: HashMap<(&str, &str, &str), &Source> = HashMap::new();
+    let mut out = Vec::new();
+    for (file, object) in objects {
+        let (kind, namespace, name, source) = object.identity();
+        if let Some(earlier) = first.get(&(kind, namespace, name)) {
+            let shown = if namespace.is_empty() {
+                name.to_string()
+            } else {
+                format!("{namespace}/{name}")
+            };
+            let message = format!("duplicate {kind} {shown:?}: also defined at {earlier}");
+            out.push((
+                *file,
+                Diagnostic::error(source.clone(), "metadata.name", message),
+            ));
+        } else {
+            first.insert((kind, namespace, name), source);
+        }
+    }
+    out
 }

@@ -4,8 +4,19 @@
 pub mod diag;
 pub mod model;
 
+mod container;
+mod decode;
+mod kinds;
 mod load;
+mod meta;
+mod nodes;
+mod objects;
+mod pod;
+mod resources;
+mod schema;
+#[cfg(test)]
+mod tests;
 
 pub use diag::{Diagnostic, Severity};
-pub use load::{load, LoadOptions, Loaded};
+pub use load::{load, load_text, LoadOptions, Loaded};
 pub use model::*;

@@ -1,0 +1,330 @@
+//! One container of a pod spec: decoding, Kubernetes defaults and validation
+//! (ports, env, volume mounts; resources live in `resources.rs`).
+
+use std::collections::{HashMap, HashSet};
+
+use super::decode::{index, join, Decoder};
+use super::model::{Container, ContainerPort, EnvVar, Protocol, PullPolicy, VolumeMount};
+use super::resources::resources;
+use super::schema::{CONTAINER, CONTAINER_PORT, ENV_VAR, VOLUME_MOUNT};
+use crate::names;
+use crate::yaml::Node;
+
+/// The pod's volumes as the containers see them.
+#[derive(Debug, Default)]
+pub struct PodVolumes {
+    pub supported: HashSet<String>,
+    /// Declared with a source berth does not implement (already reported).
+    pub unsupported: HashSet<String>,
+}
+
+/// A host port a container publishes, for the pod-wide uniqueness check.
+pub struct HostPortUse<'n> {
+    pub port: u16,
+    pub protocol: Protocol,
+    pub host_ip: String,
+    pub node: &'n Node,
+    pub path: String,
+}
+
+pub fn container<'n>(
+    d: &mut Decoder,
+    node: &'n Node,
+    path: &str,
+    volumes: &PodVolumes,
+    host_ports: &mut Vec<HostPortUse<'n>>,
+) -> Option<Container> {
+    let fields = d.mapping(node, path, &CONTAINER, &[])?;
+    let name = required_string(d, &fields, "name", path);
+    if let (Some(name), Some(name_node)) = (&name, fields.get("name")) {
+        if let Err(message) = names::dns1123_label(name) {
+            d.error(
+                name_node,
+                &join(path, "name"),
+                format!("invalid container name {name:?}: {message}"),
+            );
+        }
+    }
+    let image = required_string(d, &fields, "image", path);
+    if let (Some(image), Some(image_node)) = (&image, fields.get("image")) {
+        if image.trim().is_empty() {
+            d.error(image_node, &join(path, "image"), "required field is empty");
+        } else if image.trim() != image {
+            d.error(
+                image_node,
+                &join(path, "image"),
+                "must not have leading or trailing whitespace",
+            );
+        }
+    }
+    let field = |name: &str| fields.get(name).map(|n| (n, join(path, name)));
+    let command = field("command")
+        .map(|(n, p)| d.string_list(n, &p))
+        .unwrap_or_default();
+    let args = field("args")
+        .map(|(n, p)| d.string_list(n, &p))
+        .unwrap_or_default();
+    let working_dir = field("workingDir").and_then(|(n, p)| d.string(n, &p));
+    let ports = field("ports")
+        .map(|(n, p)| ports(d, n, &p, host_ports))
+        .unwrap_or_default();
+    let env = field("env").map(|(n, p)| env(d, n, &p)).unwrap_or_default();
+    let resources = field("resources")
+        .map(|(n, p)| resources(d, n, &p))
+        .unwrap_or_default();
+    let volume_mounts = field("volumeMounts")
+        .map(|(n, p)| mounts(d, n, &p, volumes))
+        .unwrap_or_default();
+    let pull = field("imagePullPolicy").and_then(|(n, p)| pull_policy(d, n, &p));
+    let (name, image) = (name?, image?);
+    let image_pull_policy = pull.unwrap_or_else(|| PullPolicy::default_for(&image));
+    Some(Container {
+        name,
+        image,
+        command,
+        args,
+        env,
+        ports,
+        resources,
+        volume_mounts,
+        working_dir,
+        image_pull_policy,
+    })
+}
+
+fn required_string(
+    d: &mut Decoder,
+    fields: &super::decode::Fields,
+    name: &str,
+    path: &str,
+) -> Option<String> {
+    match fields.get(name) {
+        Some(node) => d.string(node, &join(path, name)),
+        None => {
+            d.required(fields.node, &join(path, name));
+            None
+        }
+    }
+}
+
+fn pull_policy(d: &mut Decoder, node: &Node, path: &str) -> Option<PullPolicy> {
+    match d.string(node, path)?.as_str() {
+        "Always" => Some(PullPolicy::Always),
+        "IfNotPresent" => Some(PullPolicy::IfNotPresent),
+        "Never" => Some(PullPolicy::Never),
+        other => {
+            d.error(node, path, format!("unsupported value {other:?}: supported values: \"Always\", \"IfNotPresent\", \"Never\""));
+            None
+        }
+    }
+}
+
+pub fn protocol(d: &mut Decoder, node: Option<&Node>, path: &str) -> Protocol {
+    let Some(node) = node else {
+        return Protocol::Tcp;
+    };
+    match d.string(node, path).as_deref() {
+        Some("TCP") | None => Protocol::Tcp,
+        Some("UDP") => Protocol::Udp,
+        Some("SCTP") => Protocol::Sctp,
+        Some(other) => {
+            d.error(
+                node,
+                path,
+                format!(
+                    "unsupported value {other:?}: supported values: \"TCP\", \"UDP\", \"SCTP\""
+                ),
+            );
+            Protocol::Tcp
+        }
+    }
+}
+
+fn ports<'n>(
+    d: &mut Decoder,
+    node: &'n Node,
+    path: &str,
+    host_ports: &mut Vec<HostPortUse<'n>>,
+) -> Vec<ContainerPort> {
+    let mut out = Vec::new();
+    let mut names_seen: HashMap<String, usize> = HashMap::new();
+    for (i, item) in d.seq(node, path).iter().enumerate() {
+        let item_path = index(path, i);
+        let name = item.get("name").and_then(|n| n.text().map(|t| (n, t)));
+        if let Some((name_node, name)) = name.filter(|(_, t)| !t.is_empty()) {
+            if let Some(first) = names_seen.insert(name.to_string(), i) {
+                let message = format!("duplicate port name {name:?} (also {})", index(path, first));
+                d.error(name_node, &join(&item_path, "name"), message);
+            }
+        }
+        let Some(port) = container_port(d, item, &item_path) else {
+            continue;
+        };
+        if let Some(host_port) = port.host_port {
+            host_ports.push(HostPortUse {
+                port: host_port,
+                protocol: port.protocol,
+                host_ip: port.host_ip.clone().unwrap_or_default(),
+                node: item,
+                path: item_path,
+            });
+        }
+        out.push(port);
+    }
+    out
+}
+
+/// One `ports[i]` entry; `None` when its containerPort is missing or wrong.
+fn container_port(d: &mut Decoder, item: &Node, path: &str) -> Option<ContainerPort> {
+    let fields = d.mapping(item, path, &CONTAINER_PORT, &[])?;
+    let container_port = match fields.get("containerPort") {
+        Some(n) => d.int_in(n, &join(path, "containerPort"), 1, 65535),
+        None => {
+            d.required(item, &join(path, "containerPort"));
+            None
+        }
+    };
+    // hostPort 0 means none, as in Kubernetes.
+    let host_port = fields.get("hostPort").and_then(|n| {
+        let p = join(path, "hostPort");
+        match d.int(n, &p)? {
+            0 => None,
+            port if (1..=65535).contains(&port) => Some(port as u16),
+            port => {
+                let message = format!("must be between 1 and 65535, inclusive (found {port})");
+                d.error(n, &p, message);
+                None
+            }
+        }
+    });
+    let protocol = protocol(d, fields.get("protocol"), &join(path, "protocol"));
+    let host_ip = fields.get("hostIP").and_then(|n| {
+        let p = join(path, "hostIP");
+        let ip = d.string(n, &p)?;
+        if ip.parse::<std::net::IpAddr>().is_err() {
+            d.error(n, &p, format!("invalid IP address {ip:?}"));
+        }
+        Some(ip)
+    });
+    let name = fields.get("name").and_then(|n| {
+        let p = join(path, "name");
+        let name = d.string(n, &p)?;
+        if let Err(message) = names::port_name(&name) {
+            d.error(n, &p, format!("invalid port name {name:?}: {message}"));
+        }
+        Some(name)
+    });
+    Some(ContainerPort {
+        name,
+        container_port: container_port? as u16,
+        host_port,
+        host_ip,
+        protocol,
+    })
+}
+
+fn env(d: &mut Decoder, node: &Node, path: &str) -> Vec<EnvVar> {
+    let mut out = Vec::new();
+    for (i, item) in d.seq(node, path).iter().enumerate() {
+        let item_path = index(path, i);
+        let Some(fields) = d.mapping(item, &item_path, &ENV_VAR, &[]) else {
+            continue;
+        };
+        let Some(name) = required_string(d, &fields, "name", &item_path) else {
+            continue;
+        };
+        if let Err(message) = names::env_var_name(&name) {
+            let name_node = fields.get("name").unwrap_or(item);
+            d.error(
+                name_node,
+                &join(&item_path, "name"),
+                format!("invalid environment variable name {name:?}: {message}"),
+            );
+        }
+        let value = fields
+            .get("value")
+            .and_then(|n| d.string(n, &join(&item_path, "value")));
+        let from_elsewhere = item.get("valueFrom").is_some_and(|n| !n.is_null());
+        if from_elsewhere && value.as_deref().is_some_and(|v| !v.is_empty()) {
+            let at = fields.get("value").unwrap_or(item);
+            let message = "may not be specified together with valueFrom";
+            d.error(at, &join(&item_path, "value"), message);
+        }
+        if value.is_none() && from_elsewhere {
+            continue;
+        }
+        out.push(EnvVar {
+            name,
+            value: value.unwrap_or_default(),
+        });
+    }
+    out
+}
+
+fn mounts(d: &mut Decoder, node: &Node, path: &str, volumes: &PodVolumes) -> Vec<VolumeMount> {
+    let mut out = Vec::new();
+    let mut mount_paths: HashMap<String, usize> = HashMap::new();
+    for (i, item) in d.seq(node, path).iter().enumerate() {
+        let item_path = index(path, i);
+        let Some(mount) = mount(d, item, &item_path) else {
+            continue;
+        };
+        if let Some(path_node) = item.get("mountPath") {
+            if let Some(first) = mount_paths.insert(mount.mount_path.clone(), i) {
+                let message = format!(
+                    "must be unique: {:?} is also mounted by {}",
+                    mount.mount_path,
+                    index(path, first)
+                );
+                d.error(path_node, &join(&item_path, "mountPath"), message);
+            }
+        }
+        let name_node = item.get("name").unwrap_or(item);
+        let name_path = join(&item_path, "name");
+        let name = &mount.name;
+        if volumes.unsupported.contains(name) {
+            let message = format!(
+                "volume {name:?} has a source berth does not support; this mount is ignored"
+            );
+            d.unsupported(name_node, &name_path, message);
+            continue;
+        }
+        if !volumes.supported.contains(name) {
+            let message = format!("volume {name:?} not found: must name a volume in spec.volumes");
+            d.error(name_node, &name_path, message);
+        }
+        out.push(mount);
+    }
+    out
+}
+
+/// One `volumeMounts[i]` entry, its paths checked.
+fn mount(d: &mut Decoder, item: &Node, path: &str) -> Option<VolumeMount> {
+    let fields = d.mapping(item, path, &VOLUME_MOUNT, &[])?;
+    let name = required_string(d, &fields, "name", path);
+    let mount_path = required_string(d, &fields, "mountPath", path);
+    let read_only = fields
+        .get("readOnly")
+        .and_then(|n| d.bool(n, &join(path, "readOnly")))
+        .unwrap_or(false);
+    let sub_path = fields.get("subPath").and_then(|n| {
+        let p = join(path, "subPath");
+        let sub = d.string(n, &p)?;
+        if sub.starts_with('/') || sub.split('/').any(|part| part == "..") {
+            d.error(n, &p, "must be a relative path without '..'");
+        }
+        Some(sub).filter(|s| !s.is_empty())
+    });
+    if let (Some(mount_path), Some(path_node)) = (&mount_path, fields.get("mountPath")) {
+        if !mount_path.starts_with('/') {
+            let message = format!("must be an absolute path (found {mount_path:?})");
+            d.error(path_node, &join(path, "mountPath"), message);
+        }
+    }
+    Some(VolumeMount {
+        name: name?,
+        mount_path: mount_path?,
+        read_only,
+        sub_path,
+    })
+}

@@ -1,0 +1,310 @@
+//! Pod specs: containers, volumes, restart policy, scheduling fields, with
+//! Kubernetes' defaults and validation.
+
+use std::collections::HashMap;
+
+use super::container::{container, HostPortUse, PodVolumes};
+use super::decode::{index, join, Decoder};
+use super::meta::label_map;
+use super::model::{
+    EmptyDirSource, HostPathSource, PodSpec, RestartPolicy, Volume, VolumeSource,
+    DEFAULT_GRACE_SECONDS,
+};
+use super::schema::{EMPTY_DIR, HOST_PATH, POD_SPEC, VOLUME};
+use crate::names;
+use crate::quantity::Quantity;
+use crate::yaml::{Node, Value};
+
+/// Decodes `spec` of a pod (or of a pod template) at `path`.
+pub fn pod_spec(d: &mut Decoder, node: &Node, path: &str) -> Option<PodSpec> {
+    let fields = d.mapping(node, path, &POD_SPEC, &[])?;
+    let (volumes, pod_volumes) = match fields.get("volumes") {
+        Some(n) => volumes(d, n, &join(path, "volumes")),
+        None => (Vec::new(), PodVolumes::default()),
+    };
+    let containers = match fields.get("containers") {
+        Some(n) => containers(d, n, &join(path, "containers"), &pod_volumes),
+        None => {
+            d.required(node, &join(path, "containers"));
+            None
+        }
+    };
+    let restart_policy = fields
+        .get("restartPolicy")
+        .and_then(|n| restart_policy(d, n, &join(path, "restartPolicy")));
+    let grace = fields
+        .get("terminationGracePeriodSeconds")
+        .and_then(|n| d.int_in(n, &join(path, "terminationGracePeriodSeconds"), 0, i64::MAX));
+    let node_selector = fields
+        .get("nodeSelector")
+        .map(|n| label_map(d, n, &join(path, "nodeSelector")))
+        .unwrap_or_default();
+    let node_name = fields.get("nodeName").and_then(|n| {
+        let p = join(path, "nodeName");
+        let name = d.string(n, &p)?;
+        if let Err(message) = names::dns1123_subdomain(&name) {
+            d.error(n, &p, format!("invalid node name {name:?}: {message}"));
+        }
+        Some(name)
+    });
+    Some(PodSpec {
+        containers: containers?,
+        volumes,
+        restart_policy: restart_policy.unwrap_or_default(),
+        termination_grace_period_seconds: grace.unwrap_or(DEFAULT_GRACE_SECONDS),
+        node_selector,
+        node_name,
+    })
+}
+
+fn restart_policy(d: &mut Decoder, node: &Node, path: &str) -> Option<RestartPolicy> {
+    match d.string(node, path)?.as_str() {
+        "Always" => Some(RestartPolicy::Always),
+        "OnFailure" => Some(RestartPolicy::OnFailure),
+        "Never" => Some(RestartPolicy::Never),
+        other => {
+            d.error(node, path, format!("unsupported value {other:?}: supported values: \"Always\", \"OnFailure\", \"Never\""));
+            None
+        }
+    }
+}
+
+fn containers(
+    d: &mut Decoder,
+    node: &Node,
+    path: &str,
+    volumes: &PodVolumes,
+) -> Option<Vec<super::model::Container>> {
+    let items = d.seq(node, path);
+    if items.is_empty() {
+        if matches!(node.value, Value::Seq(_)) {
+            d.error(node, path, "a pod needs at least one container");
+        }
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut host_ports: Vec<HostPortUse> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let item_path = index(path, i);
+        let name = item.get("name").and_then(|n| n.text().map(|t| (n, t)));
+        if let Some((name_node, name)) = name.filter(|(_, t)| !t.is_empty()) {
+            if let Some(first) = seen.insert(name.to_string(), i) {
+                let message = format!(
+                    "duplicate container name {name:?} (also {})",
+                    index(path, first)
+                );
+                d.error(name_node, &join(&item_path, "name"), message);
+            }
+        }
+        let Some(c) = container(d, item, &item_path, volumes, &mut host_ports) else {
+            continue;
+        };
+        out.push(c);
+    }
+    for (i, a) in host_ports.iter().enumerate() {
+        if let Some(b) = host_ports[..i]
+            .iter()
+            .find(|b| (b.port, b.protocol, &b.host_ip) == (a.port, a.protocol, &a.host_ip))
+        {
+            let message = format!(
+                "duplicate hostPort {}/{} (also {})",
+                a.port,
+                a.protocol.docker(),
+                b.path
+            );
+            d.error(a.node, &join(&a.path, "hostPort"), message);
+        }
+    }
+    Some(out)
+}
+
+fn volumes(d: &mut Decoder, node: &Node, path: &str) -> (Vec<Volume>, PodVolumes) {
+    let mut out = Vec::new();
+    let mut names_seen = PodVolumes::default();
+    let mut first_at: HashMap<String, usize> = HashMap::new();
+    for (i, item) in d.seq(node, path).iter().enumerate() {
+        let item_path = index(path, i);
+        let Some((name, source)) = volume(d, item, &item_path) else {
+            continue;
+        };
+        if let Some(first) = first_at.insert(name.clone(), i) {
+            let at = item.get("name").unwrap_or(item);
+            d.error(
+                at,
+                &join(&item_path, "name"),
+                format!(
+                    "duplicate volume name {name:?} (also {})",
+                    index(path, first)
+                ),
+            );
+        }
+        match source {
+            Some(source) => {
+                names_seen.supported.insert(name.clone());
+                out.push(Volume { name, source });
+            }
+            None => {
+                names_seen.unsupported.insert(name);
+            }
+        }
+    }
+    (out, names_seen)
+}
+
+/// One volume: its name and its source (`None` when the source is one berth
+/// does not implement, already reported). No source at all means emptyDir,
+/// as Kubernetes defaults it.
+fn volume(d: &mut Decoder, node: &Node, path: &str) -> Option<(String, Option<VolumeSource>)> {
+    let Some(entries) = node.entries() else {
+        d.expected(node, path, "mapping");
+        return None;
+    };
+    let mut name = None;
+    let mut sources: Vec<(&str, &Node, &Node)> = Vec::new();
+    for (key, value) in entries {
+        let Some(field) = key.text() else { continue };
+        let field_path = join(path, field);
+        match field {
+            "name" => name = d.string(value, &field_path).map(|n| (n, value)),
+            _ if VOLUME.is_implemented(field) || VOLUME.is_known(field) => {
+                if !value.is_null() {
+                    sources.push((field, key, value))
+                }
+            }
+            _ => {
+                let message = match VOLUME.suggest(field) {
+                    Some(near) => format!("unknown field {field:?} (did you mean {near:?}?)"),
+                    None => format!("unknown field {field:?}"),
+                };
+                d.error(key, &field_path, message);
+            }
+        }
+    }
+    let Some((name, name_node)) = name else {
+        d.required(node, &join(path, "name"));
+        return None;
+    };
+    if let Err(message) = names::dns1123_label(&name) {
+        d.error(
+            name_node,
+            &join(path, "name"),
+            format!("invalid volume name {name:?}: {message}"),
+        );
+    }
+    if sources.len() > 1 {
+        let (_, key, _) = sources[1];
+        d.error(
+            key,
+            path,
+            format!(
+                "may not specify more than 1 volume type (found {})",
+                sources.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")
+            ),
+        );
+        return None;
+    }
+    let source = match sources.first() {
+        None => Some(VolumeSource::EmptyDir(EmptyDirSource {
+            medium: String::new(),
+            size_limit: None,
+        })),
+        Some(("emptyDir", _, value)) => {
+            empty_dir(d, value, &join(path, "emptyDir")).map(VolumeSource::EmptyDir)
+        }
+        Some(("hostPath", _, value)) => {
+            host_path(d, value, &join(path, "hostPath")).map(VolumeSource::HostPath)
+        }
+        Some((field, key, _)) => {
+            d.unsupported(
+                key,
+                &join(path, field),
+                format!("{field} volumes are not supported by berth; ignored"),
+            );
+            None
+        }
+    };
+    Some((name, source))
+}
+
+fn empty_dir(d: &mut Decoder, node: &Node, path: &str) -> Option<EmptyDirSource> {
+    let fields = d.mapping(node, path, &EMPTY_DIR, &[])?;
+    let medium = fields.get("medium").and_then(|n| {
+        let p = join(path, "medium");
+        let medium = d.string(n, &p)?;
+        match medium.as_str() {
+            "" => {}
+            "Memory" => d.unsupported(
+                n,
+                &p,
+                "medium Memory (tmpfs) is not supported by berth; a disk-backed volume is used",
+            ),
+            other => d.error(
+                n,
+                &p,
+                format!("unsupported value {other:?}: supported values: \"\", \"Memory\""),
+            ),
+        }
+        Some(medium)
+    });
+    let size_limit = fields.get("sizeLimit").and_then(|n| {
+        let p = join(path, "sizeLimit");
+        let text = d.quantity_text(n, &p)?;
+        if let Err(message) = Quantity::parse(&text) {
+            d.error(n, &p, message);
+        }
+        Some(text)
+    });
+    Some(EmptyDirSource {
+        medium: medium.unwrap_or_default(),
+        size_limit,
+    })
+}
+
+const HOST_PATH_TYPES: &[&str] = &[
+    "",
+    "DirectoryOrCreate",
+    "Directory",
+    "FileOrCreate",
+    "File",
+    "Socket",
+    "CharDevice",
+    "BlockDevice",
+];
+
+fn host_path(d: &mut Decoder, node: &Node, path: &str) -> Option<HostPathSource> {
+    let fields = d.mapping(node, path, &HOST_PATH, &[])?;
+    let host = match fields.get("path") {
+        Some(n) => {
+            let p = join(path, "path");
+            let host = d.string(n, &p)?;
+            if host.is_empty() {
+                d.error(n, &p, "required field is empty");
+            } else if host.split('/').any(|part| part == "..") {
+                d.error(n, &p, "must not contain '..'");
+            }
+            host
+        }
+        None => {
+            d.required(node, &join(path, "path"));
+            return None;
+        }
+    };
+    let kind = fields
+        .get("type")
+        .and_then(|n| {
+            let p = join(path, "type");
+            let kind = d.string(n, &p)?;
+            if !HOST_PATH_TYPES.contains(&kind.as_str()) {
+                let supported = HOST_PATH_TYPES[1..].join(", ");
+                d.error(
+                    n,
+                    &p,
+                    format!("unsupported value {kind:?}: supported values: \"\", {supported}"),
+                );
+            }
+            Some(kind)
+        })
+        .unwrap_or_default();
+    Some(HostPathSource { path: host, kind })
+}

@@ -1,0 +1,106 @@
+//! Resource lists: container limits and requests (with Kubernetes'
+//! defaulting and the requests ≤ limits rule) and node capacity.
+
+use std::collections::BTreeMap;
+
+use super::decode::{join, Decoder};
+use super::model::Resources;
+use super::schema::RESOURCES;
+use crate::quantity::Quantity;
+use crate::yaml::Node;
+
+/// Limits and requests; requests default to limits (Kubernetes' defaulting)
+/// and may not exceed them.
+pub fn resources(d: &mut Decoder, node: &Node, path: &str) -> Resources {
+    let Some(fields) = d.mapping(node, path, &RESOURCES, &[]) else {
+        return Resources::default();
+    };
+    let limits = fields
+        .get("limits")
+        .map(|n| resource_list(d, n, &join(path, "limits"), false))
+        .unwrap_or_default();
+    let requests = fields
+        .get("requests")
+        .map(|n| resource_list(d, n, &join(path, "requests"), false))
+        .unwrap_or_default();
+    for (name, (request, request_node)) in &requests {
+        if let Some((limit, _)) = limits.get(name) {
+            if let (Ok(r), Ok(l)) = (Quantity::parse(request), Quantity::parse(limit)) {
+                if r > l {
+                    let p = format!("{}[{name}]", join(path, "requests"));
+                    d.error(
+                        request_node,
+                        &p,
+                        format!("must be less than or equal to {name} limit of {limit}"),
+                    );
+                }
+            }
+        }
+    }
+    let mut out = Resources {
+        limits: limits
+            .iter()
+            .map(|(k, (v, _))| (k.clone(), v.clone()))
+            .collect(),
+        requests: requests.into_iter().map(|(k, (v, _))| (k, v)).collect(),
+    };
+    for (name, limit) in &out.limits {
+        out.requests
+            .entry(name.clone())
+            .or_insert_with(|| limit.clone());
+    }
+    out
+}
+
+/// A resource list (`cpu: 500m`), every quantity parsed. `node_capacity`
+/// also allows `pods`.
+pub fn resource_list<'n>(
+    d: &mut Decoder,
+    node: &'n Node,
+    path: &str,
+    node_capacity: bool,
+) -> BTreeMap<String, (String, &'n Node)> {
+    let mut out = BTreeMap::new();
+    let Some(entries) = node.entries() else {
+        if !node.is_null() {
+            d.expected(node, path, "mapping of resource names to quantities");
+        }
+        return out;
+    };
+    for (key, value) in entries {
+        let Some(name) = key.text() else { continue };
+        let entry_path = format!("{path}[{name}]");
+        if let Err(message) = resource_name(name, node_capacity) {
+            d.error(key, &entry_path, message);
+        }
+        let Some(text) = d.quantity_text(value, &entry_path) else {
+            continue;
+        };
+        match Quantity::parse(&text) {
+            Ok(q) if q.milli() < 0 => {
+                d.error(value, &entry_path, "must be greater than or equal to 0")
+            }
+            Ok(_) => {}
+            Err(message) => d.error(value, &entry_path, message),
+        }
+        out.insert(name.to_string(), (text, value));
+    }
+    out
+}
+
+/// Kubernetes' resource names: standard ones, `hugepages-*`, or qualified
+/// names with a domain prefix.
+fn resource_name(name: &str, node_capacity: bool) -> Result<(), String> {
+    let standard = ["cpu", "memory", "ephemeral-storage"];
+    if standard.contains(&name)
+        || name.starts_with("hugepages-")
+        || (node_capacity && name == "pods")
+    {
+        return Ok(());
+    }
+    if name.contains('/') {
+        return crate::labels::validate_key(name)
+            .map_err(|m| format!("invalid resource name {name:?}: {m}"));
+    }
+    Err(format!("unknown resource name {name:?}: must be cpu, memory, ephemeral-storage, hugepages-<size> or a domain-prefixed name"))
+}
