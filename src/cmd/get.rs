@@ -47,15 +47,18 @@ pub fn run(global: &GlobalArgs, args: &GetArgs, io: &mut Io<'_>) -> anyhow::Resu
     let Some(selector) = parse_selector(args.selector.as_deref(), io)? else {
         return Ok(ExitStatus::Error);
     };
-    if args.files.is_empty() {
-        return super::live_unavailable("get", io);
-    }
     if args.resource == Resource::Events {
-        report::error_message(
-            io.err,
-            "events are not declared in manifests; use `berth get events` without -f",
-        )?;
-        return Ok(ExitStatus::Error);
+        if !args.files.is_empty() {
+            report::error_message(
+                io.err,
+                "events are not declared in manifests; use `berth get events` without -f",
+            )?;
+            return Ok(ExitStatus::Error);
+        }
+        return super::events::run(global, &args.scope, args.output, io);
+    }
+    if args.files.is_empty() {
+        return super::get_live::run(global, args, &selector, io);
     }
     let Some(loaded) = load_reported(&args.files, global.strict, io)? else {
         return Ok(ExitStatus::Error);
