@@ -9,6 +9,7 @@ mod diff_live;
 mod events;
 mod get;
 mod get_live;
+mod listing;
 mod live;
 mod objects;
 mod project;
