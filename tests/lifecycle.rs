@@ -113,6 +113,13 @@ fn a_pod_that_fails_under_never_is_failed_with_its_exit_code() {
         "{}",
         describe.stdout
     );
+    let missing = in_project(&project, &["describe", "pod", "nope"]);
+    assert_eq!(missing.code(), Some(1), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("pods \"nope\" not found"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]
