@@ -8,6 +8,7 @@ mod pod;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use futures_util::future::{BoxFuture, FutureExt};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
@@ -92,13 +93,21 @@ pub async fn execute<E: Engine>(
         .iter()
         .enumerate()
         .partition(|(_, a)| matches!(a, Action::Remove { .. }));
+    // Boxed one by one: a closure inside the stream's type would make this
+    // future lose `Send` in generic callers (rust-lang/rust#102211).
+    let removes: Vec<BoxFuture<'_, ActionOutcome>> = removes
+        .into_iter()
+        .map(|(i, a)| run(&ctx, i, a).boxed())
+        .collect();
+    let others: Vec<BoxFuture<'_, ActionOutcome>> = others
+        .into_iter()
+        .map(|(i, a)| run(&ctx, i, a).boxed())
+        .collect();
     let removed: Vec<ActionOutcome> = stream::iter(removes)
-        .map(|(i, a)| run(&ctx, i, a))
         .buffer_unordered(MAX_REMOVALS)
         .collect()
         .await;
     let created: Vec<ActionOutcome> = stream::iter(others)
-        .map(|(i, a)| run(&ctx, i, a))
         .buffer_unordered(parallel.max(1))
         .collect()
         .await;

@@ -142,7 +142,9 @@ pub struct GetArgs {
     pub resource: Resource,
     /// Only the object of this name.
     pub name: Option<String>,
-    /// Answer from these manifests instead of the engine (no Docker).
+    /// Answer from these manifests instead of the engine (no Docker):
+    /// controllers expanded to their pods, nothing observed (READY 0/N,
+    /// STATUS, RESTARTS and AGE `-`).
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub files: Vec<PathBuf>,
     /// Label selector (`app=web,tier!=db`, `env in (a,b)`, `!debug`).
@@ -150,6 +152,8 @@ pub struct GetArgs {
     pub selector: Option<String>,
     #[command(flatten)]
     pub scope: Scope,
+    /// Output format: an aligned table, with more columns (wide), Kubernetes
+    /// `List` JSON or YAML, or `kind/name` lines.
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use futures_util::future::{BoxFuture, FutureExt};
 use futures_util::stream::{self, StreamExt};
 
 use crate::engine::{ContainerDetails, ContainerState, ContainerSummary, Engine, EngineError};
@@ -45,10 +46,15 @@ pub async fn observe_with<E: Engine>(
     depth: Depth,
 ) -> Result<Observed, EngineError> {
     let filter = keys::filter(project);
-    let summaries = engine.list_containers(&filter).await?;
+    let (summaries, networks) = futures_util::future::join(
+        engine.list_containers(&filter),
+        engine.list_networks(&filter),
+    )
+    .await;
+    let summaries = summaries?;
     let details = inspect_where_needed(engine, &summaries, cache, depth).await?;
     let mut observed = group(summaries, details);
-    let networks = engine.list_networks(&filter).await?;
+    let networks = networks?;
     observed.networks = networks.into_iter().map(|(name, _)| name).collect();
     observed.networks.sort();
     Ok(observed)
@@ -75,8 +81,13 @@ async fn inspect_where_needed<E: Engine>(
             _ => wanted.push(s),
         }
     }
-    let results: Vec<_> = stream::iter(wanted)
-        .map(|s| async move { (s, engine.inspect_container(&s.id).await) })
+    // Boxed one by one: a closure inside the stream's type would make this
+    // future lose `Send` in generic callers (rust-lang/rust#102211).
+    let inspects: Vec<BoxFuture<'_, _>> = wanted
+        .into_iter()
+        .map(|s| async move { (s, engine.inspect_container(&s.id).await) }.boxed())
+        .collect();
+    let results: Vec<_> = stream::iter(inspects)
         .buffer_unordered(INSPECT_CONCURRENCY)
         .collect()
         .await;
@@ -175,6 +186,7 @@ fn controller(s: &ContainerSummary) -> ObservedController {
         replicas: get(keys::RC_REPLICAS).parse().unwrap_or(0),
         selector: serde_json::from_str(&get(keys::RC_SELECTOR)).unwrap_or_default(),
         template_hash: get(keys::RC_TEMPLATE_HASH),
+        template_json: s.labels.get(keys::LAST_APPLIED).cloned(),
         container_id: s.id.clone(),
         created: s.created,
     }

@@ -66,26 +66,11 @@ impl Action {
             } => (old_json.clone(), new_json.clone()),
             Action::Repair { old, .. } => (applied(old), applied(old)),
             Action::Remove { pod, .. } => (applied(pod), String::new()),
-            Action::CreateController { controller } => {
-                (String::new(), controller.template_json.clone())
+            Action::CreateController { controller } => (String::new(), desired_rc_text(controller)),
+            Action::UpdateController { controller, old } => {
+                (observed_rc_text(old), desired_rc_text(controller))
             }
-            Action::UpdateController { controller, old } => (
-                format!(
-                    "replicas: {}\ntemplate: {}\n",
-                    old.replicas, old.template_hash
-                ),
-                format!(
-                    "replicas: {}\ntemplate: {}\n",
-                    controller.replicas, controller.template_hash
-                ),
-            ),
-            Action::RemoveController { old } => (
-                format!(
-                    "replicas: {}\ntemplate: {}\n",
-                    old.replicas, old.template_hash
-                ),
-                String::new(),
-            ),
+            Action::RemoveController { old } => (observed_rc_text(old), String::new()),
         }
     }
 
@@ -103,6 +88,23 @@ impl Action {
             Action::RemoveController { old } => format!("rc {}/{}", old.namespace, old.name),
         }
     }
+}
+
+/// A controller as a diff shows it: `spec` with replicas, selector, template.
+fn rc_text(replicas: u32, selector: &crate::manifest::Labels, template: Option<&str>) -> String {
+    let template: serde_json::Value = template
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let json = serde_json::json!({ "spec": { "replicas": replicas, "selector": selector, "template": template } });
+    serde_json::to_string_pretty(&json).unwrap_or_default()
+}
+
+fn desired_rc_text(c: &DesiredController) -> String {
+    rc_text(c.replicas, &c.selector, Some(&c.template_json))
+}
+
+fn observed_rc_text(c: &ObservedController) -> String {
+    rc_text(c.replicas, &c.selector, c.template_json.as_deref())
 }
 
 /// What to do, and what is already right.

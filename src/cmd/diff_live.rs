@@ -137,3 +137,87 @@ fn yaml(json: &str) -> String {
         Err(_) => format!("{json}\n"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::objects::fixtures;
+    use super::*;
+    use crate::engine::FakeEngine;
+    use crate::manifest::Manifests;
+
+    fn render(plan: &Plan) -> (Counts, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let counts = render_plan(plan, &mut out, &mut err).unwrap();
+        out.extend(err);
+        (
+            counts,
+            anstream::adapter::strip_str(&String::from_utf8(out).unwrap()).to_string(),
+        )
+    }
+
+    #[test]
+    fn a_live_plan_renders_created_changed_and_removed_pods() {
+        let (before, after) = crate::cmd::live::block_on(async {
+            let engine = FakeEngine::new();
+            engine.add_image("busybox:1");
+            engine.add_image(crate::cli::DEFAULT_INFRA_IMAGE);
+            let settings = Settings::new("p");
+            let old = Manifests {
+                pods: vec![
+                    fixtures::pod("default", "web", &[]),
+                    fixtures::pod("default", "gone", &[]),
+                ],
+                ..Default::default()
+            };
+            let before = converge::plan(&engine, &old, &settings).await.unwrap();
+            converge::apply(&engine, &old, &settings, &mut |_| {})
+                .await
+                .unwrap();
+            let mut new = Manifests {
+                pods: vec![
+                    fixtures::pod("default", "web", &[]),
+                    fixtures::pod("default", "new", &[]),
+                ],
+                ..Default::default()
+            };
+            new.pods[0].spec.containers[0].image = "busybox:2".into();
+            (
+                before,
+                converge::plan(&engine, &new, &settings).await.unwrap(),
+            )
+        })
+        .unwrap();
+        let (counts, text) = render(&before);
+        assert_eq!(
+            counts,
+            Counts {
+                added: 2,
+                changed: 0,
+                removed: 0
+            }
+        );
+        assert_eq!(text, "+ pod default/gone\n+ pod default/web\n");
+        let (counts, text) = render(&after);
+        assert_eq!(
+            counts,
+            Counts {
+                added: 1,
+                changed: 1,
+                removed: 1
+            }
+        );
+        assert!(text.contains("+ pod default/new\n"), "{text}");
+        assert!(
+            text.contains("- pod default/gone (no longer declared)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("~ pod default/web (spec changed)\n--- a/pod/default/web\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n-    image: busybox:1\n+    image: busybox:2\n"),
+            "{text}"
+        );
+    }
+}

@@ -1,61 +1,35 @@
 //! `berth get KIND [NAME]`: with `-f PATH` answered from the manifests
-//! (no Docker), otherwise live from the engine. Both build a `Listing` that
-//! is rendered here as a table, JSON, YAML or names.
+//! (no Docker), otherwise live from the engine (`get_live`). Both build a
+//! `Listing` (see `listing`).
 //!
 //! Offline, nothing has been observed: pods show READY `0/N` and `-` for
 //! STATUS, RESTARTS and AGE; controllers show CURRENT and READY 0.
 
-use serde_json::Value;
-
-use crate::cli::{GetArgs, GlobalArgs, OutputFormat, Resource};
+use crate::cli::{GetArgs, GlobalArgs, Resource};
 use crate::labels::Selector;
 use crate::manifest::{Labels, Manifests};
-use crate::report::{self, Table};
+use crate::report;
 
+use super::listing::{join, labels_text, none_if_empty, print_listing, Listed, Listing};
 use super::objects::{self, DeclaredPod};
 use super::{load_reported, ExitStatus, Io};
-
-/// One object ready to print in every format.
-#[derive(Debug, Clone)]
-pub(crate) struct Listed {
-    /// Shown in a PROJECT column when the listing spans projects.
-    pub project: Option<String>,
-    /// Empty for cluster-scoped objects.
-    pub namespace: String,
-    pub name: String,
-    /// The table cells after NAME.
-    pub cells: Vec<String>,
-    /// The extra cells of `-o wide`.
-    pub wide: Vec<String>,
-    pub json: Value,
-}
-
-/// What `get` found, with the column headers after NAME.
-#[derive(Debug, Clone)]
-pub(crate) struct Listing {
-    pub resource: Resource,
-    pub headers: Vec<&'static str>,
-    pub wide_headers: Vec<&'static str>,
-    pub items: Vec<Listed>,
-    /// Show a NAMESPACE column (`-A`).
-    pub show_namespace: bool,
-    /// Show a PROJECT column (live, no `--project`).
-    pub show_project: bool,
-}
 
 pub fn run(global: &GlobalArgs, args: &GetArgs, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
     let Some(selector) = parse_selector(args.selector.as_deref(), io)? else {
         return Ok(ExitStatus::Error);
     };
-    if args.files.is_empty() {
-        return super::live_unavailable("get", io);
-    }
     if args.resource == Resource::Events {
-        report::error_message(
-            io.err,
-            "events are not declared in manifests; use `berth get events` without -f",
-        )?;
-        return Ok(ExitStatus::Error);
+        if !args.files.is_empty() {
+            report::error_message(
+                io.err,
+                "events are not declared in manifests; use `berth get events` without -f",
+            )?;
+            return Ok(ExitStatus::Error);
+        }
+        return super::events::run(global, &args.scope, args.output, io);
+    }
+    if args.files.is_empty() {
+        return super::get_live::run(global, args, &selector, io);
     }
     let Some(loaded) = load_reported(&args.files, global.strict, io)? else {
         return Ok(ExitStatus::Error);
@@ -204,125 +178,12 @@ fn declared_pod_row(declared: &DeclaredPod) -> Listed {
     }
 }
 
-pub(crate) fn join<'a>(parts: impl Iterator<Item = &'a str>) -> String {
-    parts.collect::<Vec<_>>().join(",")
-}
-
-fn none_if_empty(text: String) -> String {
-    if text.is_empty() {
-        "<none>".into()
-    } else {
-        text
-    }
-}
-
-/// `app=web,tier=db`, or `<none>`.
-pub(crate) fn labels_text(labels: &Labels) -> String {
-    none_if_empty(
-        labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(","),
-    )
-}
-
-/// Prints a listing in `format`; with a `name`, only that object (exit 1
-/// when it does not exist, as kubectl).
-pub(crate) fn print_listing(
-    mut listing: Listing,
-    name: Option<&str>,
-    namespace: Option<&str>,
-    format: OutputFormat,
-    io: &mut Io<'_>,
-) -> anyhow::Result<ExitStatus> {
-    if let Some(name) = name {
-        listing.items.retain(|item| item.name == name);
-        if listing.items.is_empty() {
-            report::error_message(
-                io.err,
-                &format!("{} {name:?} not found", listing.resource.plural()),
-            )?;
-            return Ok(ExitStatus::Failure);
-        }
-    }
-    let single = name.is_some() && listing.items.len() == 1;
-    match format {
-        OutputFormat::Json | OutputFormat::Yaml => {
-            let mut items: Vec<Value> = listing.items.into_iter().map(|item| item.json).collect();
-            let value = if single {
-                items.remove(0)
-            } else {
-                objects::list(items)
-            };
-            if format == OutputFormat::Json {
-                report::json(io.out, &value)?;
-            } else {
-                report::yaml(io.out, &value)?;
-            }
-        }
-        OutputFormat::Name => {
-            let prefix = listing.resource.singular();
-            let lines: Vec<String> = listing
-                .items
-                .iter()
-                .map(|item| format!("{prefix}/{}", item.name))
-                .collect();
-            report::lines(io.out, &lines)?;
-        }
-        OutputFormat::Table | OutputFormat::Wide => {
-            if listing.items.is_empty() {
-                let place = match namespace {
-                    Some(ns) if listing.resource != Resource::Nodes => {
-                        format!(" in {ns} namespace")
-                    }
-                    _ => String::new(),
-                };
-                writeln!(io.err, "No resources found{place}.")?;
-            } else {
-                table(&listing, format == OutputFormat::Wide).write(io.out)?;
-            }
-        }
-    }
-    Ok(ExitStatus::Success)
-}
-
-fn table(listing: &Listing, wide: bool) -> Table {
-    let mut headers = Vec::new();
-    if listing.show_project {
-        headers.push("PROJECT");
-    }
-    if listing.show_namespace {
-        headers.push("NAMESPACE");
-    }
-    headers.push("NAME");
-    headers.extend(&listing.headers);
-    if wide {
-        headers.extend(&listing.wide_headers);
-    }
-    let mut table = Table::new(headers);
-    for item in &listing.items {
-        let mut row = Vec::new();
-        if listing.show_project {
-            row.push(item.project.clone().unwrap_or_default());
-        }
-        if listing.show_namespace {
-            row.push(item.namespace.clone());
-        }
-        row.push(item.name.clone());
-        row.extend(item.cells.iter().cloned());
-        if wide {
-            row.extend(item.wide.iter().cloned());
-        }
-        table.row(row);
-    }
-    table
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::objects::fixtures::*;
     use super::*;
+    use crate::cli::OutputFormat;
+    use serde_json::Value;
 
     fn render(
         listing: Listing,

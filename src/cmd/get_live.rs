@@ -12,7 +12,7 @@ use crate::report;
 use crate::status::{self, PodStatus};
 use crate::timefmt::{age, format_rfc3339};
 
-use super::get::{labels_text, print_listing, Listed, Listing};
+use super::listing::{labels_text, print_listing, Listed, Listing};
 use super::live::{block_on, connect, now};
 use super::{ExitStatus, Io};
 

@@ -1,8 +1,16 @@
 //! The command layer: one function per command, each returning an
 //! `ExitStatus`; output goes through `report` into the given streams.
 
+mod apply;
+mod delete;
+mod describe;
 mod diff;
+mod diff_live;
+mod events;
 mod get;
+mod get_live;
+mod listing;
+mod live;
 mod objects;
 mod project;
 mod validate;
@@ -60,21 +68,13 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
         Command::Get(args) => get::run(&global, &args, io),
         Command::Diff(args) => match &args.base {
             Some(base) => diff::run_base(&global, base, &args.paths, io),
-            None => live_unavailable("diff", io),
+            None => diff_live::run(&global, &args.paths, io),
         },
-        Command::Apply(_) => live_unavailable("apply", io),
-        Command::Describe(_) => live_unavailable("describe", io),
-        Command::Delete(_) => live_unavailable("delete", io),
-        Command::Events(_) => live_unavailable("events", io),
+        Command::Apply(args) => apply::run(&global, &args, io),
+        Command::Describe(args) => describe::run(&global, &args, io),
+        Command::Delete(args) => delete::run(&global, &args, io),
+        Command::Events(args) => events::run(&global, &args.scope, args.output, io),
     }
-}
-
-fn live_unavailable(command: &str, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
-    report::error_message(
-        io.err,
-        &format!("`berth {command}` needs the engine layer, which this build does not include yet"),
-    )?;
-    Ok(ExitStatus::Error)
 }
 
 /// Loads `paths`, prints every diagnostic to `io.err`, and returns the

@@ -552,3 +552,61 @@ async fn delete_removes_the_chosen_pod_and_an_rc_with_its_pods() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_changed_template_diffs_as_the_controllers_old_and_new_spec() {
+    let engine = engine();
+    run(&engine, &controllers(vec![rc("web", 2)]), &settings("p")).await;
+    let mut changed = rc("web", 2);
+    changed.template.spec.containers[0].image = "busybox:2".into();
+    let p = plan(&engine, &controllers(vec![changed]), &settings("p"))
+        .await
+        .unwrap();
+    let update = p
+        .actions
+        .iter()
+        .find(|a| matches!(a, Action::UpdateController { .. }))
+        .expect("rc update");
+    let (before, after) = update.texts();
+    assert!(
+        before.contains("\"replicas\": 2") && before.contains("busybox:1"),
+        "{before}"
+    );
+    assert!(
+        after.contains("busybox:2") && !after.contains("busybox:1"),
+        "{after}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_image_in_a_new_template_stops_the_rollout_before_any_old_pod_goes() {
+    let engine = engine();
+    run(&engine, &controllers(vec![rc("web", 2)]), &settings("p")).await;
+    let mut changed = rc("web", 2);
+    changed.template.spec.containers[0].image = "nowhere:1".into();
+    changed.template.spec.containers[0].image_pull_policy = PullPolicy::Never;
+    let out = run(&engine, &controllers(vec![changed]), &settings("p")).await;
+    assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
+    assert!(
+        out.failures[0].1.contains("ErrImageNeverPull"),
+        "{:?}",
+        out.failures
+    );
+    assert_eq!(pod_names(&engine, "p"), ["web-0", "web-1"]);
+}
+
+#[test]
+fn apply_and_plan_futures_can_be_spawned() {
+    fn spawnable<T: Send>(_: &T) {}
+    let engine = engine();
+    let m = Manifests::default();
+    let s = settings("p");
+    let mut sink = |_: &Change| {};
+    let apply_future = apply(&engine, &m, &s, &mut sink);
+    spawnable(&apply_future);
+    spawnable(&plan(&engine, &m, &s));
+    let mut sink = |_: &Change| {};
+    spawnable(&delete(&engine, &s, &|_| true, &|_| true, &mut sink));
+    let mut cache = crate::observe::InspectCache::default();
+    spawnable(&crate::observe::observe(&engine, None, &mut cache));
+}
