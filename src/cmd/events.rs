@@ -85,7 +85,9 @@ pub(crate) async fn docker_events<E: Engine>(
     now: i64,
 ) -> anyhow::Result<Vec<EngineEvent>> {
     Ok(engine
-        .container_events(now - EVENT_WINDOW_SECONDS, now, &labels)
+        // `until` is whole seconds: ask one past now (the engine clamps it
+        // to the present) so events of the current second are not lost.
+        .container_events(now - EVENT_WINDOW_SECONDS, now + 1, &labels)
         .await?)
 }
 

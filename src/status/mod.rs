@@ -9,6 +9,7 @@ pub mod events;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod json;
+mod last_exit;
 pub mod phase;
 #[cfg(test)]
 mod state_tests;
@@ -17,6 +18,7 @@ mod tests;
 
 pub use events::{pod_events, Event, EventLog, EventType};
 pub use json::to_k8s_json;
+pub use last_exit::apply_last_exits;
 pub use phase::{pod_phase, ContainerFacts, Phase};
 
 use crate::manifest::{PodSpec, RestartPolicy};
