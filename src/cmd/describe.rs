@@ -59,7 +59,7 @@ pub fn run(
         report::error_message(io.err, &format!("pods {:?} not found", args.name))?;
         return Ok(ExitStatus::Failure);
     };
-    let events = crate::status::pod_events(&pod, &docker_events);
+    let events = crate::status::all_pod_events(&pod, &docker_events);
     let mut status = status_of(&pod, now);
     crate::status::apply_last_exits(&mut status, &pod, &docker_events);
     report::fields(io.out, &page(&pod, &status))?;

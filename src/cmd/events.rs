@@ -37,7 +37,7 @@ pub fn run(
             .iter()
             .filter(|p| namespace.is_none_or(|ns| ns == p.namespace));
         let mut events: Vec<Event> = pods
-            .flat_map(|pod| status::pod_events(pod, &docker_events))
+            .flat_map(|pod| status::all_pod_events(pod, &docker_events))
             .collect();
         events.sort_by_key(|e| (e.last_seen, e.first_seen));
         anyhow::Ok(events)
