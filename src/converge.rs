@@ -150,7 +150,8 @@ pub struct Change {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outcome {
     pub changes: Vec<Change>,
-    /// Pods already as declared before anything was done.
+    /// Pods already as declared at the start and left untouched (a pod
+    /// replaced by a rollout is not unchanged).
     pub unchanged: usize,
     /// (object, message) for everything that failed.
     pub failures: Vec<(String, String)>,
@@ -238,9 +239,31 @@ impl Change {
 struct Progress<'a> {
     out: Outcome,
     sink: &'a mut (dyn FnMut(&Change) + Send),
+    /// `pod ns/name` of the pods already as declared at the first look.
+    unchanged: Vec<String>,
 }
 
 impl Progress<'_> {
+    /// The outcome: a pod counts as unchanged only if nothing touched it
+    /// afterwards (a rollout replaces pods that were right at first).
+    fn finish(mut self) -> Outcome {
+        let touched = |object: &String| {
+            self.out.changes.iter().any(|c| {
+                &c.object == object
+                    && matches!(
+                        c.verb,
+                        Verb::Created
+                            | Verb::Recreated
+                            | Verb::Repaired
+                            | Verb::Removed
+                            | Verb::Failed
+                    )
+            })
+        };
+        self.out.unchanged = self.unchanged.iter().filter(|o| !touched(o)).count();
+        self.out
+    }
+
     fn report(&mut self, change: Change) {
         (self.sink)(&change);
         if change.verb == Verb::Failed {
@@ -284,6 +307,7 @@ pub async fn apply_cached<E: Engine>(
     let mut p = Progress {
         out: Outcome::default(),
         sink: progress,
+        unchanged: Vec::new(),
     };
     let mut depth = Depth::Quick;
     let mut last_wait = String::new();
@@ -292,7 +316,7 @@ pub async fn apply_cached<E: Engine>(
         let observed = observe_project(engine, settings, cache, depth).await?;
         let plan = plan_for(manifests, &observed, settings);
         if rounds == 0 && depth == Depth::Quick {
-            p.out.unchanged = plan.unchanged.len();
+            p.unchanged = plan.unchanged.iter().map(|k| format!("pod {k}")).collect();
         }
         for e in &plan.errors {
             p.report(Change::failed(&e.object, e.message.clone()));
@@ -313,7 +337,7 @@ pub async fn apply_cached<E: Engine>(
                 .into_iter()
                 .for_each(|c| p.report(c));
             if !p.out.failures.is_empty() {
-                return Ok(p.out);
+                return Ok(p.finish());
             }
             if rounds >= max {
                 let detail = format!("still changing after {rounds} rounds; giving up");
@@ -321,12 +345,12 @@ pub async fn apply_cached<E: Engine>(
                     &format!("project {}", settings.project),
                     detail,
                 ));
-                return Ok(p.out);
+                return Ok(p.finish());
             }
             continue;
         }
         let Some(wait) = plan.waiting.first().filter(|_| plan.errors.is_empty()) else {
-            return Ok(p.out);
+            return Ok(p.finish());
         };
         if Instant::now() >= deadline {
             let detail = format!(
@@ -334,7 +358,7 @@ pub async fn apply_cached<E: Engine>(
                 settings.rollout_timeout, wait.message
             );
             p.report(Change::failed(&wait.object, detail));
-            return Ok(p.out);
+            return Ok(p.finish());
         }
         if wait.message != last_wait {
             last_wait = wait.message.clone();

@@ -54,6 +54,7 @@ pub async fn delete<E: Engine>(
     let mut p = Progress {
         out: Outcome::default(),
         sink: progress,
+        unchanged: Vec::new(),
     };
     if plan.actions.is_empty() {
         return Ok(p.out);

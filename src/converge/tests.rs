@@ -349,6 +349,28 @@ async fn template_change_rolls_one_pod_at_a_time_creating_before_removing() {
 }
 
 #[tokio::test]
+async fn pods_replaced_by_a_rollout_are_not_counted_unchanged() {
+    let engine = engine();
+    let declared = pod("solo");
+    let before = Manifests {
+        pods: vec![declared.clone()],
+        controllers: vec![rc("web", 3)],
+        ..Default::default()
+    };
+    run(&engine, &before, &settings("p")).await;
+    let mut changed = rc("web", 3);
+    changed.template.spec.containers[0].image = "busybox:2".into();
+    let after = Manifests {
+        pods: vec![declared],
+        controllers: vec![changed],
+        ..Default::default()
+    };
+    let out = run(&engine, &after, &settings("p")).await;
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    assert_eq!(out.unchanged, 1, "only the declared pod stayed as it was");
+}
+
+#[tokio::test]
 async fn broken_new_pod_halts_the_rollout_and_keeps_the_old_pods() {
     let engine = engine();
     run(&engine, &controllers(vec![rc("web", 2)]), &settings("p")).await;
