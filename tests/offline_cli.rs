@@ -357,11 +357,15 @@ fn diff(base: &Path, new: &Path) -> Output {
 }
 
 #[test]
-fn diff_base_of_equal_directories_exits_0() {
+fn diff_base_of_equal_directories_prints_nothing_and_exits_0() {
     let (old, new) = (shop(), shop());
     let output = diff(old.0.path(), new.0.path());
     assert_eq!(code(&output), 0, "stderr: {}", stderr(&output));
-    assert_eq!(stdout(&output), "+ 0 added, ~ 0 changed, - 0 removed\n");
+    assert_eq!(
+        stdout(&output),
+        "",
+        "kubectl diff prints nothing when in sync"
+    );
 }
 
 #[test]

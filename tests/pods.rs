@@ -138,6 +138,10 @@ fn diff_is_clean_after_apply_and_shows_an_edit() {
     applied(&project, &dir);
     let after = diff(&project, &dir);
     assert_eq!(after.code(), Some(0), "{}\n{}", after.stdout, after.stderr);
+    assert_eq!(
+        after.stdout, "",
+        "in sync, diff prints nothing (as kubectl)"
+    );
     dir.write(
         "pod.yaml",
         &sleeper_pod("calm", 1).replace("\"3600\"", "\"7200\""),

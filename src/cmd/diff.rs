@@ -26,7 +26,10 @@ pub fn run_base(
         return Ok(ExitStatus::Error);
     };
     let counts = render_diff(&old.manifests, &new.manifests, io.out)?;
-    report::diff_summary(io.out, counts.added, counts.changed, counts.removed)?;
+    // No difference: nothing on stdout, as `kubectl diff`.
+    if !counts.is_empty() {
+        report::diff_summary(io.out, counts.added, counts.changed, counts.removed)?;
+    }
     Ok(if counts.is_empty() {
         ExitStatus::Success
     } else {

@@ -29,7 +29,10 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], io: &mut Io<'_>) -> anyhow::R
         anyhow::Ok(converge::plan(&engine, &loaded.manifests, &settings).await?)
     })??;
     let counts = render_plan(&plan, io.out, io.err)?;
-    report::diff_summary(io.out, counts.added, counts.changed, counts.removed)?;
+    // In sync: nothing on stdout, as `kubectl diff`.
+    if !plan.is_empty() {
+        report::diff_summary(io.out, counts.added, counts.changed, counts.removed)?;
+    }
     Ok(if plan.is_empty() {
         ExitStatus::Success
     } else {
