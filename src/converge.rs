@@ -96,6 +96,8 @@ pub enum Verb {
     Waiting,
     Warning,
     Failed,
+    /// Not declared, left in place because pruning is off (`--no-prune`).
+    Kept,
     /// An image pull started (`object`: `image <ref>`) …
     Pulling,
     /// … and ended well,
@@ -112,6 +114,7 @@ impl Verb {
             Verb::Created => "+",
             Verb::Recreated | Verb::Repaired | Verb::Updated | Verb::Scaled => "~",
             Verb::Removed => "-",
+            Verb::Kept => "=",
             Verb::Waiting | Verb::Pulling => "…",
             Verb::Pulled => "+",
             Verb::Warning | Verb::Failed | Verb::PullFailed => "!",
@@ -130,6 +133,7 @@ impl Verb {
             Verb::Waiting => "waiting",
             Verb::Warning => "warning",
             Verb::Failed => "failed",
+            Verb::Kept => "kept",
             Verb::Pulling => "pulling",
             Verb::Pulled => "pulled",
             Verb::PullFailed => "pull failed",
@@ -317,6 +321,13 @@ pub async fn apply_cached<E: Engine>(
         let plan = plan_for(manifests, &observed, settings);
         if rounds == 0 && depth == Depth::Quick {
             p.unchanged = plan.unchanged.iter().map(|k| format!("pod {k}")).collect();
+            for object in &plan.kept {
+                p.report(Change {
+                    verb: Verb::Kept,
+                    object: object.clone(),
+                    detail: "not declared; --no-prune".to_string(),
+                });
+            }
         }
         for e in &plan.errors {
             p.report(Change::failed(&e.object, e.message.clone()));

@@ -128,6 +128,9 @@ pub struct Plan {
     pub errors: Vec<Note>,
     /// Berth networks of the project that no pod needs any more.
     pub remove_networks: Vec<String>,
+    /// Objects no manifest declares, kept because pruning is off
+    /// (`pod ns/name`, `rc ns/name`).
+    pub kept: Vec<String>,
 }
 
 impl Plan {
@@ -175,12 +178,14 @@ pub fn plan(desired: &Desired, observed: &Observed, ctx: &Context) -> Plan {
             }),
             None => {
                 kept_namespaces.insert(&p.namespace);
+                out.kept.push(format!("pod {}/{}", p.namespace, p.name));
             }
         }
     }
     controller_actions(desired, observed, ctx, &mut out);
     out.actions.sort_by_key(Action::object);
     out.unchanged.sort();
+    out.kept.sort();
     let kept: BTreeSet<String> = kept_namespaces
         .iter()
         .map(|ns| podmap::network_name(ctx.project, ns))
@@ -310,18 +315,20 @@ fn controller_actions(desired: &Desired, observed: &Observed, ctx: &Context, out
             Some(_) => {}
         }
     }
-    if !ctx.prune {
-        return;
-    }
     let declared: BTreeSet<(&str, &str)> = desired
         .controllers
         .iter()
         .map(|c| (c.namespace.as_str(), c.name.as_str()))
         .collect();
     for old in &observed.controllers {
-        if !declared.contains(&(old.namespace.as_str(), old.name.as_str())) {
+        if declared.contains(&(old.namespace.as_str(), old.name.as_str())) {
+            continue;
+        }
+        if ctx.prune {
             out.actions
                 .push(Action::RemoveController { old: old.clone() });
+        } else {
+            out.kept.push(format!("rc {}/{}", old.namespace, old.name));
         }
     }
 }

@@ -212,6 +212,8 @@ pub enum Mark {
     Repaired,
     Waiting,
     Failed,
+    /// Left as it is on purpose.
+    Kept,
 }
 
 impl Mark {
@@ -223,6 +225,7 @@ impl Mark {
             Mark::Repaired => ("!", CYAN),
             Mark::Waiting => ("*", CYAN),
             Mark::Failed => ("x", RED.bold()),
+            Mark::Kept => ("=", Style::new()),
         }
     }
 }

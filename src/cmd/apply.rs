@@ -150,6 +150,7 @@ pub(crate) fn change_line(
             Mark::Removed,
             &with_detail(format!("{object} removed")),
         ),
+        Verb::Kept => report::change_line(out, Mark::Kept, &with_detail(format!("{object} kept"))),
         Verb::Waiting => report::change_line(
             out,
             Mark::Waiting,
@@ -204,6 +205,9 @@ fn finish(outcome: &Outcome, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
     );
     if pods(Verb::Repaired) > 0 {
         summary.push_str(&format!(", {} repaired", pods(Verb::Repaired)));
+    }
+    if pods(Verb::Kept) > 0 {
+        summary.push_str(&format!(", {} kept (not declared)", pods(Verb::Kept)));
     }
     writeln!(io.out, "{summary}")?;
     if outcome.failures.is_empty() {

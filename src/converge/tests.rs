@@ -233,7 +233,7 @@ async fn prune_removes_undeclared_pods_and_never_touches_another_project() {
 }
 
 #[tokio::test]
-async fn no_prune_keeps_undeclared_pods() {
+async fn no_prune_keeps_undeclared_pods_and_says_so() {
     let engine = engine();
     run(&engine, &pods(vec![pod("web"), pod("db")]), &settings("p")).await;
     let keep = Settings {
@@ -242,9 +242,32 @@ async fn no_prune_keeps_undeclared_pods() {
     };
     engine.clear_calls();
     let out = run(&engine, &pods(vec![pod("web")]), &keep).await;
-    assert!(out.changes.is_empty());
+    assert_eq!(verbs(&out), [(Verb::Kept, "pod default/db".into())]);
     assert_eq!(pod_names(&engine, "p"), ["db", "web"]);
     assert_eq!(engine.mutating_calls(), []);
+}
+
+#[tokio::test]
+async fn no_prune_keeps_an_undeclared_controller_and_its_pods_and_says_so() {
+    let engine = engine();
+    run(&engine, &controllers(vec![rc("web", 2)]), &settings("p")).await;
+    let keep = Settings {
+        prune: false,
+        ..settings("p")
+    };
+    engine.clear_calls();
+    let out = run(&engine, &pods(vec![pod("db")]), &keep).await;
+    let kept: Vec<String> = out
+        .changes
+        .iter()
+        .filter(|c| c.verb == Verb::Kept)
+        .map(|c| c.object.clone())
+        .collect();
+    assert_eq!(
+        kept,
+        ["pod default/web-0", "pod default/web-1", "rc default/web"]
+    );
+    assert_eq!(pod_names(&engine, "p"), ["db", "web-0", "web-1"]);
 }
 
 #[tokio::test]
