@@ -10,12 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{
-    apply, apply_ok, berth, docker, ensure_test_image, live_items, live_pod_names, live_pods,
-    wait_until, ManifestDir, Output, Project, TEST_IMAGE,
+    apply, apply_ok, assert_says, berth, diff, docker, ensure_test_image, live_items,
+    live_pod_names, live_pods, wait_until, ManifestDir, Output, Project, PATIENCE, TEST_IMAGE,
 };
 use serde_json::{json, Value};
-
-const PATIENCE: Duration = Duration::from_secs(20);
 
 /// The container every test pod runs: it sleeps, saying its `VERSION`.
 fn container(version: &str) -> Value {
@@ -304,11 +302,7 @@ fn a_template_change_rolls_the_pods_over_one_at_a_time() {
     dir.write("rc.json", &rc_manifest(3, "2"));
     let before = diff(&project, &dir);
     assert_eq!(before.code(), Some(1), "{}", before.stdout);
-    assert!(
-        before.stdout.contains("rc default/web (template changed)"),
-        "{}",
-        before.stdout
-    );
+    assert_says(&before.stdout, "rc default/web (template changed)");
     let (fewest, out) = fewest_running_during(&project, || apply(&project, &dir));
     assert!(out.success(), "apply: {}\n{}", out.stdout, out.stderr);
     eprintln!("the rollout of 3 replicas:\n{}", out.stdout);
@@ -321,6 +315,10 @@ fn a_template_change_rolls_the_pods_over_one_at_a_time() {
     assert!(
         fewest >= 3,
         "never fewer than 3 replicas running, saw {fewest}"
+    );
+    assert_says(
+        &out.stdout,
+        "3 created, 0 recreated, 3 removed, 0 unchanged",
     );
     // New pods take the lowest free ordinal while old ones still hold theirs.
     for pod in wait_for_replicas(&project, 3) {
@@ -336,12 +334,6 @@ fn a_template_change_rolls_the_pods_over_one_at_a_time() {
     );
     let after = diff(&project, &dir);
     assert_eq!(after.code(), Some(0), "converged:\n{}", after.stdout);
-}
-
-/// `berth diff DIR --project P`.
-fn diff(project: &Project, dir: &ManifestDir) -> Output {
-    let path = dir.path().to_str().expect("a UTF-8 path");
-    berth(&["diff", path, "--project", &project.name])
 }
 
 #[test]

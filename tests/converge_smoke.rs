@@ -96,6 +96,20 @@ async fn run(engine: &DockerEngine, m: &Manifests, s: &Settings) -> Outcome {
     out
 }
 
+fn controllers(list: Vec<ReplicationController>) -> Manifests {
+    Manifests {
+        controllers: list,
+        ..Default::default()
+    }
+}
+
+fn pods(list: Vec<Pod>) -> Manifests {
+    Manifests {
+        pods: list,
+        ..Default::default()
+    }
+}
+
 fn verbs(out: &Outcome) -> Vec<(Verb, String)> {
     out.changes
         .iter()
@@ -106,10 +120,7 @@ fn verbs(out: &Outcome) -> Vec<(Verb, String)> {
 #[tokio::test]
 async fn apply_creates_then_does_nothing_then_repairs_a_removed_container() {
     let (project, engine, settings) = setup("converge-pods").await;
-    let m = Manifests {
-        pods: vec![pod("web"), pod("db")],
-        ..Default::default()
-    };
+    let m = pods(vec![pod("web"), pod("db")]);
     let started = Instant::now();
     let out = run(&engine, &m, &settings).await;
     assert_eq!(
@@ -174,15 +185,7 @@ async fn apply_creates_then_does_nothing_then_repairs_a_removed_container() {
 async fn rc_scales_and_rolls_its_template_one_pod_at_a_time() {
     let (project, engine, settings) = setup("converge-rc").await;
     let started = Instant::now();
-    run(
-        &engine,
-        &Manifests {
-            controllers: vec![rc(2, "1")],
-            ..Default::default()
-        },
-        &settings,
-    )
-    .await;
+    run(&engine, &controllers(vec![rc(2, "1")]), &settings).await;
     let pods = |p: &Project| {
         p.containers()
             .into_iter()
@@ -202,10 +205,7 @@ async fn rc_scales_and_rolls_its_template_one_pod_at_a_time() {
             lowest = lowest.min(live);
         }
     };
-    let changed = Manifests {
-        controllers: vec![rc(2, "2")],
-        ..Default::default()
-    };
+    let changed = controllers(vec![rc(2, "2")]);
     let out = apply(&engine, &changed, &settings, &mut track)
         .await
         .expect("apply");
@@ -215,15 +215,7 @@ async fn rc_scales_and_rolls_its_template_one_pod_at_a_time() {
         "never fewer pods than replicas during the rollout"
     );
     assert_eq!(pods(&project), 2);
-    let out = run(
-        &engine,
-        &Manifests {
-            controllers: vec![rc(1, "2")],
-            ..Default::default()
-        },
-        &settings,
-    )
-    .await;
+    let out = run(&engine, &controllers(vec![rc(1, "2")]), &settings).await;
     assert!(
         verbs(&out).contains(&(Verb::Scaled, "rc default/rc".into())),
         "{:?}",
@@ -357,15 +349,7 @@ async fn apply_imports_berths_own_infra_image_when_it_is_missing() {
         ..settings
     };
     assert!(common::try_docker(&["image", "inspect", &project.image()]).is_err());
-    run(
-        &engine,
-        &Manifests {
-            pods: vec![pod("web")],
-            ..Default::default()
-        },
-        &settings,
-    )
-    .await;
+    run(&engine, &pods(vec![pod("web")]), &settings).await;
     let infra = format!("berth_{}_default_web_POD", project.name);
     let state = docker(&[
         "inspect",
@@ -380,22 +364,11 @@ async fn apply_imports_berths_own_infra_image_when_it_is_missing() {
 #[tokio::test]
 async fn a_crash_looping_new_template_halts_the_rollout_and_keeps_the_old_pods() {
     let (project, engine, settings) = setup("converge-halt").await;
-    run(
-        &engine,
-        &Manifests {
-            controllers: vec![rc(2, "1")],
-            ..Default::default()
-        },
-        &settings,
-    )
-    .await;
+    run(&engine, &controllers(vec![rc(2, "1")]), &settings).await;
     let mut broken = rc(2, "2");
     broken.template.spec.containers[0].command = vec!["sh".into(), "-c".into(), "exit 3".into()];
     broken.template.spec.containers[0].args.clear();
-    let m = Manifests {
-        controllers: vec![broken],
-        ..Default::default()
-    };
+    let m = controllers(vec![broken]);
     let out = apply(&engine, &m, &settings, &mut |_| {})
         .await
         .expect("apply");

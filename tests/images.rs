@@ -12,26 +12,6 @@ use serde_json::Value;
 
 use common::*;
 
-/// `berth --project P --infra-image PAUSE ARGS…`.
-fn in_project(project: &Project, args: &[&str]) -> Output {
-    ensure_test_image();
-    ensure_test_pause_image();
-    let mut all = vec![
-        "--project",
-        project.name.as_str(),
-        "--infra-image",
-        TEST_PAUSE_IMAGE,
-    ];
-    all.extend_from_slice(args);
-    let output = berth(&all);
-    assert!(!output.timed_out, "berth {args:?} hung: {}", output.stderr);
-    output
-}
-
-fn apply(project: &Project, dir: &ManifestDir) -> Output {
-    in_project(project, &["apply", dir.path().to_str().unwrap()])
-}
-
 /// Pod `ghost`: one `sleep` container of `image` under `policy`.
 fn ghost(image: &str, policy: &str) -> String {
     format!(
@@ -65,19 +45,9 @@ fn an_unreachable_registry_fails_fast_and_leaves_the_pod_pending_with_err_image_
     let started = Instant::now();
     let output = apply(&project, &dir);
     let took = started.elapsed();
-    assert_eq!(
-        output.code(),
-        Some(1),
-        "{}\n{}",
-        output.stdout,
-        output.stderr
-    );
+    assert_exit(&output, 1);
     assert!(took < Duration::from_secs(15), "apply took {took:?}");
-    assert!(
-        output.stdout.contains(&format!("image {image} pulling")),
-        "{}",
-        output.stdout
-    );
+    assert_says(&output.stdout, &format!("image {image} pulling"));
     let said = &output.stderr;
     assert!(
         said.contains(&format!(
@@ -107,7 +77,7 @@ fn an_unreachable_registry_fails_fast_and_leaves_the_pod_pending_with_err_image_
     );
     let again = apply(&project, &dir);
     assert_eq!(again.code(), Some(1), "{}", again.stderr);
-    assert!(again.stderr.contains("ErrImagePull"), "{}", again.stderr);
+    assert_says(&again.stderr, "ErrImagePull");
     assert_eq!(project.containers(), before, "no churn");
 }
 
@@ -119,13 +89,7 @@ fn a_missing_image_under_never_waits_until_the_image_is_tagged_then_runs() {
     let image = project.image();
     dir.write("ghost.yaml", &ghost(&image, "Never"));
     let output = apply(&project, &dir);
-    assert_eq!(
-        output.code(),
-        Some(1),
-        "{}\n{}",
-        output.stdout,
-        output.stderr
-    );
+    assert_exit(&output, 1);
     assert!(
         output
             .stderr
@@ -137,7 +101,7 @@ fn a_missing_image_under_never_waits_until_the_image_is_tagged_then_runs() {
         phase_and_reason(&pod_json(&project)),
         ("Pending".to_string(), "ErrImageNeverPull".to_string())
     );
-    let diff = in_project(&project, &["diff", dir.path().to_str().unwrap()]);
+    let diff = diff(&project, &dir);
     assert_eq!(diff.code(), Some(1), "{}", diff.stderr);
     assert!(
         diff.stdout
@@ -147,18 +111,8 @@ fn a_missing_image_under_never_waits_until_the_image_is_tagged_then_runs() {
     );
     docker(&["tag", TEST_IMAGE, &image]);
     let output = apply(&project, &dir);
-    assert_eq!(
-        output.code(),
-        Some(0),
-        "{}\n{}",
-        output.stdout,
-        output.stderr
-    );
-    assert!(
-        output.stdout.contains("pod default/ghost recreated"),
-        "{}",
-        output.stdout
-    );
+    assert_exit(&output, 0);
+    assert_says(&output.stdout, "pod default/ghost recreated");
     let running = wait_until(Duration::from_secs(10), || {
         pod_json(&project)["status"]["phase"] == "Running"
     });

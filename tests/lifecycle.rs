@@ -8,13 +8,11 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    apply_ok, berth, berth_with_env, container_status, describe_pod, docker, ensure_test_image,
-    live_events, live_pod, wait_for_pod, wait_until, ManifestDir, Project, TEST_IMAGE,
+    apply_ok, assert_says, berth, berth_with_env, container_status, describe_pod, docker,
+    ensure_test_image, live_events, live_pod, wait_for_pod, wait_until, ManifestDir, Project,
+    PATIENCE, TEST_IMAGE,
 };
 use serde_json::{json, Value};
-
-/// How long any one state may take to show.
-const PATIENCE: Duration = Duration::from_secs(20);
 
 /// One container of a test pod: a shell script, maybe a memory limit.
 struct Ctr {
@@ -231,11 +229,7 @@ fn one_container_exiting_non_zero_fails_with_its_exit_code_under_never() {
     }
     let missing = berth(&["describe", "pod", "nope", "--project", &project.name]);
     assert_eq!(missing.code(), Some(1), "{}", missing.stderr);
-    assert!(
-        missing.stderr.contains("pods \"nope\" not found"),
-        "{}",
-        missing.stderr
-    );
+    assert_says(&missing.stderr, "pods \"nope\" not found");
 }
 
 /// A container that fails at once beside one that sleeps.
@@ -465,11 +459,7 @@ fn deleting_a_pod_removes_its_containers_and_volumes_until_the_next_apply() {
     let output = delete("temp");
     assert_eq!(output.code(), Some(0), "{}", output.stderr);
     assert_eq!(output.stdout, "pod \"temp\" deleted\n");
-    assert!(
-        output.stderr.contains("next apply brings it back"),
-        "{}",
-        output.stderr
-    );
+    assert_says(&output.stderr, "next apply brings it back");
     assert!(
         project.containers().is_empty(),
         "{:?}",
@@ -489,14 +479,6 @@ fn an_unreachable_engine_is_a_clear_error_with_exit_2() {
         &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
     );
     assert_eq!(output.code(), Some(2), "{}", output.stderr);
-    assert!(
-        output.stderr.contains("cannot reach the Docker engine"),
-        "{}",
-        output.stderr
-    );
-    assert!(
-        output.stderr.contains("/nonexistent/docker.sock"),
-        "{}",
-        output.stderr
-    );
+    assert_says(&output.stderr, "cannot reach the Docker engine");
+    assert_says(&output.stderr, "/nonexistent/docker.sock");
 }

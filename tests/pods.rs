@@ -8,56 +8,9 @@ use std::time::Duration;
 
 use common::*;
 
-/// `berth --project P --infra-image PAUSE ARGS…`.
-fn in_project(project: &Project, args: &[&str]) -> Output {
-    ensure_test_image();
-    ensure_test_pause_image();
-    let mut all = vec![
-        "--project",
-        project.name.as_str(),
-        "--infra-image",
-        TEST_PAUSE_IMAGE,
-    ];
-    all.extend_from_slice(args);
-    berth(&all)
-}
-
-fn apply(project: &Project, dir: &ManifestDir, extra: &[&str]) -> Output {
-    let path = dir.path().to_str().unwrap().to_string();
-    let mut args = vec!["apply", path.as_str()];
-    args.extend_from_slice(extra);
-    let output = in_project(project, &args);
-    assert!(!output.timed_out, "apply hung: {}", output.stderr);
-    output
-}
-
-fn diff(project: &Project, dir: &ManifestDir) -> Output {
-    in_project(project, &["diff", dir.path().to_str().unwrap()])
-}
-
+/// Applies and panics unless berth exits 0.
 fn applied(project: &Project, dir: &ManifestDir) -> Output {
-    let output = apply(project, dir, &[]);
-    assert_eq!(
-        output.code(),
-        Some(0),
-        "apply failed:\n{}\n{}",
-        output.stdout,
-        output.stderr
-    );
-    output
-}
-
-/// Ids of the project's containers, sorted.
-fn container_ids(project: &Project) -> Vec<String> {
-    let filter = format!("label={}", project.label());
-    let out = docker(&["ps", "-aq", "--no-trunc", "--filter", &filter]);
-    let mut ids: Vec<String> = out.lines().map(str::to_string).collect();
-    ids.sort();
-    ids
-}
-
-fn container(project: &Project, pod: &str, name: &str) -> String {
-    format!("berth_{}_default_{pod}_{name}", project.name)
+    apply_ok(project, dir)
 }
 
 /// A pod whose `sleeper` containers run `sleep` (grace period 0).
@@ -107,7 +60,7 @@ fn containers_of_a_pod_share_localhost_and_an_empty_dir() {
     applied(&project, &dir);
     // The client fetched over 127.0.0.1 and wrote into the volume; the
     // server sees the file in its own mount of it.
-    let server = container(&project, "web", "server");
+    let server = container_name(&project, "web", "server");
     let seen = wait_until(Duration::from_secs(10), || {
         try_docker(&["exec", &server, "cat", "/www/got.txt"]).is_ok_and(|text| text == "hello")
     });
@@ -117,27 +70,138 @@ fn containers_of_a_pod_share_localhost_and_an_empty_dir() {
     );
 }
 
+/// `docker inspect NAME` as JSON.
+fn inspect(name: &str) -> serde_json::Value {
+    let text = docker(&["inspect", "--format", "{{json .}}", name]);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("inspect {name}: {e}: {text}"))
+}
+
+/// The raw response to `GET path` on 127.0.0.1:`port`, if any.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+const MAPPED: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: mapped
+  labels: {app: mapped, tier: front}
+spec:
+  restartPolicy: OnFailure
+  terminationGracePeriodSeconds: 3
+  volumes:
+  - {name: scratch, emptyDir: {}}
+  - name: host
+    hostPath: {path: HOSTDIR/made, type: DirectoryOrCreate}
+  containers:
+  - name: srv
+    image: IMAGE
+    imagePullPolicy: Never
+    command: [sh, -c]
+    args: ['echo $(GREETING) $$(GREETING) > /www/index.html; exec httpd -f -p 8080 -h /www']
+    workingDir: /tmp
+    env:
+    - {name: GREETING, value: hello}
+    - {name: DERIVED, value: $(GREETING)-world}
+    ports:
+    - {containerPort: 8080, hostPort: HOSTPORT}
+    resources:
+      limits: {memory: 64Mi, cpu: 500m}
+    volumeMounts:
+    - {name: scratch, mountPath: /www}
+    - {name: host, mountPath: /host}
+";
+
+#[test]
+fn a_pod_maps_to_docker_as_kubernetes_says() {
+    let project = Project::new("mapped");
+    let dir = ManifestDir::new();
+    let host = tempfile::tempdir().unwrap();
+    let port = 20000 + std::process::id() % 20000;
+    let text = MAPPED
+        .replace("IMAGE", TEST_IMAGE)
+        .replace("HOSTDIR", host.path().to_str().unwrap())
+        .replace("HOSTPORT", &port.to_string());
+    dir.write("pod.yaml", &text);
+    applied(&project, &dir);
+    assert!(
+        host.path().join("made").is_dir(),
+        "DirectoryOrCreate made the directory"
+    );
+    let srv = inspect(&container_name(&project, "mapped", "srv"));
+    let infra = inspect(&container_name(&project, "mapped", "POD"));
+    let config = &srv["Config"];
+    assert_eq!(config["Entrypoint"], serde_json::json!(["sh", "-c"]));
+    let script = "echo hello $(GREETING) > /www/index.html; exec httpd -f -p 8080 -h /www";
+    assert_eq!(config["Cmd"], serde_json::json!([script]));
+    assert_eq!(config["WorkingDir"], "/tmp");
+    let env: Vec<&str> = config["Env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        env.contains(&"GREETING=hello") && env.contains(&"DERIVED=hello-world"),
+        "{env:?}"
+    );
+    let host_config = &srv["HostConfig"];
+    assert_eq!(host_config["Memory"], 64 * 1024 * 1024);
+    assert_eq!(host_config["NanoCpus"], 500_000_000);
+    assert_eq!(host_config["RestartPolicy"]["Name"], "on-failure");
+    assert_eq!(config["StopTimeout"], 3);
+    let labels = &config["Labels"];
+    for (key, value) in [
+        ("io.berth.managed-by", "berth"),
+        ("io.berth.project", project.name.as_str()),
+        ("io.berth.namespace", "default"),
+        ("io.berth.pod", "mapped"),
+        ("io.berth.container", "srv"),
+        ("io.berth.node", "local"),
+        ("app", "mapped"),
+        ("tier", "front"),
+    ] {
+        assert_eq!(labels[key], value, "label {key}");
+    }
+    assert_eq!(infra["Config"]["Labels"]["io.berth.container"], "POD");
+    let bindings = &infra["HostConfig"]["PortBindings"]["8080/tcp"][0];
+    assert_eq!(bindings["HostPort"], port.to_string());
+    let served = wait_until(Duration::from_secs(10), || {
+        http_get(port as u16, "/index.html").is_some_and(|r| r.ends_with("hello\n"))
+    });
+    assert!(served, "nothing answers on the host port {port}");
+    let by_label = docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        "label=app=mapped",
+        "--filter",
+        &format!("label={}", project.label()),
+    ]);
+    assert_eq!(
+        by_label.lines().count(),
+        2,
+        "infra and srv carry the pod's labels"
+    );
+}
+
 #[test]
 fn diff_is_clean_after_apply_and_shows_an_edit() {
     let project = Project::new("diff");
     let dir = ManifestDir::new();
     dir.write("pod.yaml", &sleeper_pod("calm", 1));
     let before = diff(&project, &dir);
-    assert_eq!(
-        before.code(),
-        Some(1),
-        "{}\n{}",
-        before.stdout,
-        before.stderr
-    );
-    assert!(
-        before.stdout.contains("+ pod default/calm"),
-        "{}",
-        before.stdout
-    );
+    assert_exit(&before, 1);
+    assert_says(&before.stdout, "+ pod default/calm");
     applied(&project, &dir);
     let after = diff(&project, &dir);
-    assert_eq!(after.code(), Some(0), "{}\n{}", after.stdout, after.stderr);
+    assert_exit(&after, 0);
     assert_eq!(
         after.stdout, "",
         "in sync, diff prints nothing (as kubectl)"
@@ -147,18 +211,8 @@ fn diff_is_clean_after_apply_and_shows_an_edit() {
         &sleeper_pod("calm", 1).replace("\"3600\"", "\"7200\""),
     );
     let edited = diff(&project, &dir);
-    assert_eq!(
-        edited.code(),
-        Some(1),
-        "{}\n{}",
-        edited.stdout,
-        edited.stderr
-    );
-    assert!(
-        edited.stdout.contains("~ pod default/calm"),
-        "{}",
-        edited.stdout
-    );
+    assert_exit(&edited, 1);
+    assert_says(&edited.stdout, "~ pod default/calm");
     assert!(
         edited
             .stdout
@@ -187,7 +241,7 @@ fn a_second_apply_touches_no_container() {
     let ids = container_ids(&project);
     let since = docker(&["system", "info", "--format", "{{.SystemTime}}"]);
     let second = applied(&project, &dir);
-    assert!(second.stdout.contains("0 created"), "{}", second.stdout);
+    assert_says(&second.stdout, "0 created");
     let until = docker(&["system", "info", "--format", "{{.SystemTime}}"]);
     let filter = format!("label={}", project.label());
     let events = docker(&[
@@ -218,14 +272,10 @@ fn a_container_removed_behind_berths_back_is_back_after_apply() {
     let dir = ManifestDir::new();
     dir.write("pod.yaml", &sleeper_pod("heal", 2));
     applied(&project, &dir);
-    let victim = container(&project, "heal", "c1");
+    let victim = container_name(&project, "heal", "c1");
     docker(&["rm", "-f", &victim]);
     let output = applied(&project, &dir);
-    assert!(
-        output.stdout.contains("pod default/heal"),
-        "{}",
-        output.stdout
-    );
+    assert_says(&output.stdout, "pod default/heal");
     let state = docker(&["inspect", "--format", "{{.State.Running}}", &victim]);
     assert_eq!(state, "true");
 }
@@ -239,14 +289,8 @@ fn a_broken_file_stops_apply_before_anything_changes() {
     let ids = container_ids(&project);
     let bad = dir.write("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  containers:\n  - name: x\n    imagee: y\n");
     std::fs::remove_file(dir.path().join("good.yaml")).unwrap();
-    let output = apply(&project, &dir, &[]);
-    assert_eq!(
-        output.code(),
-        Some(2),
-        "{}\n{}",
-        output.stdout,
-        output.stderr
-    );
+    let output = apply(&project, &dir);
+    assert_exit(&output, 2);
     let located = format!("{}:8:", bad.display());
     assert!(
         output.stderr.contains(&located),
@@ -272,14 +316,29 @@ fn removing_a_file_removes_its_pod_and_leaves_other_projects_alone() {
     let their_ids = container_ids(&theirs);
     dir.remove("gone.yaml");
     let output = applied(&mine, &dir);
-    assert!(
-        output.stdout.contains("- pod default/gone"),
-        "{}",
-        output.stdout
-    );
-    assert!(try_docker(&["inspect", &container(&mine, "gone", "c0")]).is_err());
-    assert!(try_docker(&["inspect", &container(&mine, "keep", "c0")]).is_ok());
+    assert_says(&output.stdout, "- pod default/gone");
+    assert!(try_docker(&["inspect", &container_name(&mine, "gone", "c0")]).is_err());
+    assert!(try_docker(&["inspect", &container_name(&mine, "keep", "c0")]).is_ok());
     assert_eq!(container_ids(&theirs), their_ids);
+}
+
+#[test]
+fn no_prune_keeps_an_undeclared_pod_and_says_so() {
+    let project = Project::new("noprune");
+    let dir = ManifestDir::new();
+    dir.write("keep.yaml", &sleeper_pod("keep", 1));
+    dir.write("left.yaml", &sleeper_pod("left", 1));
+    applied(&project, &dir);
+    let ids = container_ids(&project);
+    dir.remove("left.yaml");
+    let output = apply_with(&project, &dir, &["--no-prune"]);
+    assert_exit(&output, 0);
+    assert_says(
+        &output.stdout,
+        "= pod default/left kept (not declared; --no-prune)",
+    );
+    assert_says(&output.stdout, ", 1 kept (not declared)");
+    assert_eq!(container_ids(&project), ids);
 }
 
 #[test]
@@ -290,28 +349,12 @@ fn an_empty_directory_deletes_nothing_without_allow_empty() {
     applied(&project, &dir);
     let ids = container_ids(&project);
     dir.remove("pod.yaml");
-    let refused = apply(&project, &dir, &[]);
-    assert_eq!(
-        refused.code(),
-        Some(2),
-        "{}\n{}",
-        refused.stdout,
-        refused.stderr
-    );
-    assert!(
-        refused.stderr.contains("--allow-empty"),
-        "{}",
-        refused.stderr
-    );
+    let refused = apply(&project, &dir);
+    assert_exit(&refused, 2);
+    assert_says(&refused.stderr, "--allow-empty");
     assert_eq!(container_ids(&project), ids);
-    let allowed = apply(&project, &dir, &["--allow-empty"]);
-    assert_eq!(
-        allowed.code(),
-        Some(0),
-        "{}\n{}",
-        allowed.stdout,
-        allowed.stderr
-    );
+    let allowed = apply_with(&project, &dir, &["--allow-empty"]);
+    assert_exit(&allowed, 0);
     assert!(container_ids(&project).is_empty());
 }
 
@@ -324,14 +367,8 @@ fn a_missing_image_with_pull_policy_never_leaves_the_pod_pending() {
         "pod.yaml",
         &sleeper_pod("ghost", 1).replace(TEST_IMAGE, &missing),
     );
-    let output = apply(&project, &dir, &[]);
-    assert_eq!(
-        output.code(),
-        Some(1),
-        "{}\n{}",
-        output.stdout,
-        output.stderr
-    );
+    let output = apply(&project, &dir);
+    assert_exit(&output, 1);
     let said = &output.stderr;
     assert!(
         said.contains("pod default/ghost stays Pending (ErrImageNeverPull)"),
@@ -341,7 +378,7 @@ fn a_missing_image_with_pull_policy_never_leaves_the_pod_pending() {
     // Only the infra container holds the pod's place (see tests/images.rs).
     assert_eq!(
         project.containers(),
-        [container(&project, "ghost", "POD")],
+        [container_name(&project, "ghost", "POD")],
         "{:?}",
         project.containers()
     );

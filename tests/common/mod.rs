@@ -240,7 +240,7 @@ impl Project {
     }
 
     /// Ids or names of this project's objects of `kind` (`ps -a`, `volume ls`, `network ls`).
-    fn objects(&self, list: &[&str]) -> Vec<String> {
+    pub fn objects(&self, list: &[&str]) -> Vec<String> {
         let filter = format!("label={}", self.label());
         let mut args = list.to_vec();
         args.extend(["--filter", filter.as_str()]);
@@ -341,17 +341,65 @@ pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> boo
 
 // ---- Live queries through the berth CLI (pods, controllers, events) ----
 
+/// How long a test waits for pods to settle.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// `berth --project P ARGS…`, the test image imported first; panics if it hangs.
+pub fn in_project(project: &Project, args: &[&str]) -> Output {
+    ensure_test_image();
+    let mut all = vec!["--project", project.name.as_str()];
+    all.extend_from_slice(args);
+    let output = berth(&all);
+    assert!(!output.timed_out, "berth {args:?} hung: {}", output.stderr);
+    output
+}
+
+/// `berth apply DIR --project P --timeout 60s EXTRA…`.
+pub fn apply_with(project: &Project, dir: &ManifestDir, extra: &[&str]) -> Output {
+    let path = dir.path().to_str().expect("a UTF-8 temporary path");
+    let mut args = vec!["apply", path, "--timeout", "60s"];
+    args.extend_from_slice(extra);
+    in_project(project, &args)
+}
+
 /// `berth apply DIR --project P --timeout 60s`.
 pub fn apply(project: &Project, dir: &ManifestDir) -> Output {
+    apply_with(project, dir, &[])
+}
+
+/// `berth diff DIR --project P`.
+pub fn diff(project: &Project, dir: &ManifestDir) -> Output {
     let path = dir.path().to_str().expect("a UTF-8 temporary path");
-    berth(&[
-        "apply",
-        path,
-        "--project",
-        &project.name,
-        "--timeout",
-        "60s",
-    ])
+    in_project(project, &["diff", path])
+}
+
+/// The Docker name of `container` of pod `pod` (namespace `default`).
+pub fn container_name(project: &Project, pod: &str, container: &str) -> String {
+    format!("berth_{}_default_{pod}_{container}", project.name)
+}
+
+/// Full ids of the project's containers (running or not), sorted.
+pub fn container_ids(project: &Project) -> Vec<String> {
+    let mut ids = project.objects(&["ps", "-aq", "--no-trunc"]);
+    ids.sort();
+    ids
+}
+
+/// Panics, showing what berth said, unless `output` exited with `code`.
+pub fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.code(),
+        Some(code),
+        "exit code (timed out: {})\nstdout:\n{}\nstderr:\n{}",
+        output.timed_out,
+        output.stdout,
+        output.stderr
+    );
+}
+
+/// Panics unless `stream` (stdout or stderr of a run) contains `needle`.
+pub fn assert_says(stream: &str, needle: &str) {
+    assert!(stream.contains(needle), "no {needle:?} in:\n{stream}");
 }
 
 /// Applies and panics, with what berth said, unless it exits 0.
