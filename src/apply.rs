@@ -163,10 +163,7 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
             old,
             container,
             message,
-        } => match pod::remove(ctx, old, false).await {
-            Ok(()) => pod::create(ctx, pod, Some((container, message)), &mut warnings).await,
-            Err(e) => Err(e),
-        },
+        } => repair(ctx, pod, old, (container, message), &mut warnings).await,
         Action::Retry { pod, old, .. } => retry(ctx, pod, old, &mut warnings).await,
         Action::Remove { pod, .. } => pod::remove(ctx, pod, true).await,
         Action::CreateController { controller } => create_record(ctx, controller).await,
@@ -187,6 +184,21 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
         result: result.map_err(|e| format!("{object}: {e}")),
         warnings,
     }
+}
+
+/// One member in place when the infra container runs, else the whole pod.
+async fn repair<E: Engine>(
+    ctx: &pod::Ctx<'_, E>,
+    desired: &crate::desired::DesiredPod,
+    old: &crate::observed::ObservedPod,
+    what: (&String, &String),
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
+    if what.0 != keys::INFRA_NAME && pod::repair_member(ctx, desired, old, what, warnings).await? {
+        return Ok(());
+    }
+    pod::remove(ctx, old, false).await?;
+    pod::create(ctx, desired, Some(what), warnings).await
 }
 
 /// A pod waiting for its image: still unavailable → left as it is (no

@@ -266,18 +266,54 @@ fn a_second_apply_touches_no_container() {
     assert_eq!(container_ids(&project), ids);
 }
 
+/// The full id of container `name`.
+fn id_of(name: &str) -> String {
+    docker(&["inspect", "--format", "{{.Id}}", name])
+}
+
 #[test]
-fn a_container_removed_behind_berths_back_is_back_after_apply() {
-    let project = Project::new("heal");
+fn members_stopped_or_removed_are_repaired_in_place_and_a_lost_infra_recreates_the_pod() {
+    let project = Project::new("heal-in-place");
     let dir = ManifestDir::new();
-    dir.write("pod.yaml", &sleeper_pod("heal", 2));
+    dir.write("pod.yaml", &sleeper_pod("trio", 3));
     applied(&project, &dir);
-    let victim = container_name(&project, "heal", "c1");
-    docker(&["rm", "-f", &victim]);
+    let name = |c: &str| container_name(&project, "trio", c);
+    let (infra, calm) = (id_of(&name("POD")), id_of(&name("c0")));
+    docker(&["stop", "-t", "0", &name("c1")]);
+    docker(&["rm", "-f", &name("c2")]);
     let output = applied(&project, &dir);
-    assert_says(&output.stdout, "pod default/heal");
-    let state = docker(&["inspect", "--format", "{{.State.Running}}", &victim]);
-    assert_eq!(state, "true");
+    assert_says(&output.stdout, "0 unchanged, 1 repaired");
+    assert_eq!(
+        id_of(&name("POD")),
+        infra,
+        "the pod keeps its infra container"
+    );
+    assert_eq!(id_of(&name("c0")), calm, "a healthy member is left alone");
+    for c in ["c1", "c2"] {
+        let running = docker(&["inspect", "--format", "{{.State.Running}}", &name(c)]);
+        assert_eq!(running, "true", "{c} runs again");
+    }
+    let heals: Vec<String> = live_events(&project)
+        .iter()
+        .filter(|e| e["reason"] == "SelfHeal")
+        .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(heals.len(), 2, "one self-heal event per repair: {heals:?}");
+    docker(&["rm", "-f", &name("POD")]);
+    applied(&project, &dir);
+    assert_ne!(
+        id_of(&name("c0")),
+        calm,
+        "without its infra the whole pod is recreated"
+    );
+    let ids = container_ids(&project);
+    assert_eq!(ids.len(), 4);
+    let again = applied(&project, &dir);
+    assert_says(
+        &again.stdout,
+        "0 created, 0 recreated, 0 removed, 1 unchanged",
+    );
+    assert_eq!(container_ids(&project), ids);
 }
 
 #[test]

@@ -114,6 +114,72 @@ pub async fn create<E: Engine>(
     result
 }
 
+/// Repairs one member of a pod whose infra container still runs, as the
+/// kubelet would: only that container is (re)created, labelled with the
+/// repair; the infra container (the pod's IP and ports) and the other
+/// members are left alone. `Ok(false)` when it cannot be done in place (the
+/// infra container is gone or stopped, or an image is missing): the caller
+/// recreates the whole pod.
+pub async fn repair_member<E: Engine>(
+    ctx: &Ctx<'_, E>,
+    pod: &DesiredPod,
+    old: &ObservedPod,
+    (container, message): (&String, &String),
+    warnings: &mut Vec<String>,
+) -> Result<bool, String> {
+    let Some(infra) = old.infra.as_ref().filter(|i| {
+        matches!(
+            i.summary.state,
+            ContainerState::Running | ContainerState::Restarting
+        )
+    }) else {
+        return Ok(false);
+    };
+    let mut said = Vec::new();
+    if image_problem(ctx, pod, &mut said)?.is_some() {
+        return Ok(false);
+    }
+    warnings.extend(said);
+    let objects = pod_objects(ctx.target, pod);
+    let Some(mut member) = objects
+        .members
+        .into_iter()
+        .find(|c| c.labels.get(keys::CONTAINER) == Some(container))
+    else {
+        return Ok(false);
+    };
+    member
+        .labels
+        .insert(keys::REPAIR.to_string(), message.clone());
+    member
+        .labels
+        .insert(keys::REPAIR_TIME.to_string(), now_secs().to_string());
+    member.network_mode = Some(format!("container:{}", infra.id()));
+    host_paths(&objects.host_dirs, &objects.host_files)?;
+    for (name, labels) in &objects.volumes {
+        ctx.engine
+            .create_volume(name, labels)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some(live) = old.containers.get(container) {
+        ctx.engine
+            .remove_container(live.id())
+            .await
+            .map_err(|e| format!("container {container}: {e}"))?;
+    }
+    let id = ctx
+        .engine
+        .create_container(&member)
+        .await
+        .map_err(|e| format!("container {container}: {e}"))?;
+    if let Err(e) = ctx.engine.start_container(&id).await {
+        let _ = ctx.engine.remove_container(&id).await;
+        return Err(format!("container {container}: {e}"));
+    }
+    Ok(true)
+}
+
 /// A label value of one line and at most `WAITING_MESSAGE_MAX` bytes.
 fn label_line(text: &str) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");

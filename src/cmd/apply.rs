@@ -189,12 +189,15 @@ fn failure_text(object: &str, detail: &str) -> String {
 
 /// The summary line, then the pods that could not be converged (exit 1).
 fn finish(outcome: &Outcome, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
+    // Pods, not changes: a pod repaired twice in one apply counts once.
     let pods = |verb: Verb| {
         outcome
             .changes
             .iter()
             .filter(|c| c.verb == verb && c.object.starts_with("pod "))
-            .count()
+            .map(|c| c.object.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
     };
     let mut summary = format!(
         "{} created, {} recreated, {} removed, {} unchanged",

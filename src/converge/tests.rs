@@ -183,6 +183,7 @@ async fn removed_container_is_repaired_with_a_repair_label() {
     let engine = engine();
     let m = pods(vec![pod("web")]);
     run(&engine, &m, &settings("p")).await;
+    let infra_id = engine.container("berth_p_default_web_POD").unwrap().id;
     engine.remove_behind_back("berth_p_default_web_app");
     let out = run(&engine, &m, &settings("p")).await;
     assert_eq!(verbs(&out), [(Verb::Repaired, "pod default/web".into())]);
@@ -194,6 +195,10 @@ async fn removed_container_is_repaired_with_a_repair_label() {
     assert!(
         !infra.config.labels.contains_key(keys::REPAIR),
         "one repair, one event"
+    );
+    assert_eq!(
+        infra.id, infra_id,
+        "the infra container (the pod's IP) is kept"
     );
     engine.clear_calls();
     run(&engine, &m, &settings("p")).await;
@@ -209,8 +214,18 @@ async fn stopped_container_is_repaired_under_always_but_final_under_never() {
     run(&engine, &m, &settings("p")).await;
     engine.stop_behind_back("berth_p_default_web_app");
     engine.exit("berth_p_default_once_app", 1);
+    let infra_id = engine.container("berth_p_default_web_POD").unwrap().id;
     let out = run(&engine, &m, &settings("p")).await;
     assert_eq!(verbs(&out), [(Verb::Repaired, "pod default/web".into())]);
+    assert_eq!(
+        engine.container("berth_p_default_web_app").unwrap().state,
+        ContainerState::Running
+    );
+    assert_eq!(
+        engine.container("berth_p_default_web_POD").unwrap().id,
+        infra_id,
+        "only the stopped member is touched"
+    );
     assert_eq!(
         engine.container("berth_p_default_once_app").unwrap().state,
         ContainerState::Exited
