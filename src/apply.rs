@@ -166,10 +166,10 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
         } => repair(ctx, pod, old, (container, message), &mut warnings).await,
         Action::Retry { pod, old, .. } => retry(ctx, pod, old, &mut warnings).await,
         Action::Remove { pod, .. } => pod::remove(ctx, pod, true).await,
-        Action::CreateController { controller } => create_record(ctx, controller).await,
+        Action::CreateController { controller } => create_record(ctx, controller, None).await,
         Action::UpdateController { controller, old } => {
             match ctx.engine.remove_container(&old.container_id).await {
-                Ok(()) => create_record(ctx, controller).await,
+                Ok(()) => create_record(ctx, controller, Some(old.created)).await,
                 Err(e) => Err(e.to_string()),
             }
         }
@@ -217,14 +217,16 @@ async fn retry<E: Engine>(
     pod::create(ctx, desired, None, warnings).await
 }
 
-/// The never-started container that remembers a controller on the engine.
+/// The never-started container that remembers a controller on the engine;
+/// an updated controller keeps the creation time of its first record.
 async fn create_record<E: Engine>(
     ctx: &pod::Ctx<'_, E>,
     c: &crate::desired::DesiredController,
+    created: Option<i64>,
 ) -> Result<(), String> {
     ctx.infra.clone()?;
     let t = ctx.target;
-    let labels = BTreeMap::from([
+    let mut labels = BTreeMap::from([
         (
             keys::MANAGED_BY.to_string(),
             keys::MANAGED_BY_VALUE.to_string(),
@@ -242,6 +244,9 @@ async fn create_record<E: Engine>(
         (keys::RC_TEMPLATE_HASH.to_string(), c.template_hash.clone()),
         (keys::LAST_APPLIED.to_string(), c.template_json.clone()),
     ]);
+    if let Some(created) = created {
+        labels.insert(keys::RC_CREATED.to_string(), created.to_string());
+    }
     let config = crate::engine::ContainerConfig {
         name: podmap::container_name(t.project, &c.namespace, &c.name, keys::RC_RECORD_NAME),
         image: t.infra_image.to_string(),

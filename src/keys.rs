@@ -27,6 +27,9 @@ pub const KIND: &str = "io.berth.kind";
 pub const RC_REPLICAS: &str = "io.berth.rc.replicas";
 pub const RC_SELECTOR: &str = "io.berth.rc.selector";
 pub const RC_TEMPLATE_HASH: &str = "io.berth.rc.template-hash";
+/// Unix time the controller was first created (its record is replaced on
+/// every update; `get rc` AGE counts from this).
+pub const RC_CREATED: &str = "io.berth.rc.created";
 
 /// `io.berth.managed-by=berth` (and the project when given), as a filter.
 pub fn filter(project: Option<&str>) -> Vec<(String, String)> {

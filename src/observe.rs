@@ -188,7 +188,7 @@ fn controller(s: &ContainerSummary) -> ObservedController {
         template_hash: get(keys::RC_TEMPLATE_HASH),
         template_json: s.labels.get(keys::LAST_APPLIED).cloned(),
         container_id: s.id.clone(),
-        created: s.created,
+        created: get(keys::RC_CREATED).parse().unwrap_or(s.created),
     }
 }
 

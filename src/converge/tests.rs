@@ -300,12 +300,21 @@ async fn rc_with_three_replicas_creates_three_pods_and_its_record() {
 }
 
 #[tokio::test]
-async fn scaling_from_three_to_one_removes_the_highest_ordinals() {
+async fn scaling_from_three_to_one_removes_the_highest_ordinals_and_keeps_the_rc_age() {
     let engine = engine();
     run(&engine, &controllers(vec![rc("web", 3)]), &settings("p")).await;
+    engine.age("berth_p_default_web_RC", Duration::from_secs(3600));
+    let born = engine.container("berth_p_default_web_RC").unwrap().created;
     let out = run(&engine, &controllers(vec![rc("web", 1)]), &settings("p")).await;
     assert_eq!(pod_names(&engine, "p"), ["web-0"]);
     assert!(verbs(&out).contains(&(Verb::Scaled, "rc default/web".into())));
+    let observed = crate::observe::observe(&engine, Some("p"), &mut Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        observed.controllers[0].created, born,
+        "AGE counts from the first apply"
+    );
 }
 
 #[tokio::test]
