@@ -180,7 +180,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub allow_empty: bool,
     /// How many pods to converge at once.
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = parse_parallel)]
     pub parallel: usize,
     /// How long a rollout step may wait for a pod to run (e.g. 300s, 5m).
     #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = parse_duration)]
@@ -245,9 +245,26 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
+/// `--parallel`: a whole number of at least 1.
+pub fn parse_parallel(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "invalid count {text:?}: expected a whole number of at least 1"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_is_at_least_one() {
+        assert_eq!(parse_parallel("8"), Ok(8));
+        assert!(parse_parallel("0").is_err());
+        assert!(parse_parallel("-2").is_err());
+    }
 
     #[test]
     fn durations_read_like_kubectl_timeouts() {
