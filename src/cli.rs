@@ -156,6 +156,9 @@ pub struct GetArgs {
     /// `List` JSON or YAML, or `kind/name` lines.
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: OutputFormat,
+    /// Add a LABELS column to the table, as kubectl's `--show-labels`.
+    #[arg(long)]
+    pub show_labels: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,7 +10,9 @@ use crate::labels::Selector;
 use crate::manifest::{Labels, Manifests};
 use crate::report;
 
-use super::listing::{join, labels_text, none_if_empty, print_listing, Listed, Listing};
+use super::listing::{
+    join, labels_text, none_if_empty, print_listing, with_labels_column, Listed, Listing,
+};
 use super::objects::{self, DeclaredPod};
 use super::{load_reported, ExitStatus, Io};
 
@@ -36,6 +38,11 @@ pub fn run(global: &GlobalArgs, args: &GetArgs, io: &mut Io<'_>) -> anyhow::Resu
     };
     let namespace = args.scope.namespace();
     let listing = offline_listing(&loaded.manifests, args.resource, namespace, &selector);
+    let listing = if args.show_labels {
+        with_labels_column(listing)
+    } else {
+        listing
+    };
     print_listing(listing, args.name.as_deref(), namespace, args.output, io)
 }
 
@@ -235,6 +242,24 @@ mod tests {
              web-0   0/2     -        -          -\n\
              web-1   0/2     -        -          -\n"
         );
+    }
+
+    #[test]
+    fn show_labels_adds_a_labels_column() {
+        let listing = offline_listing(
+            &manifests(),
+            Resource::Pods,
+            Some("default"),
+            &Selector::default(),
+        );
+        let (_, out, _) = render(with_labels_column(listing), None, OutputFormat::Table);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].ends_with("AGE   LABELS"), "{out}");
+        assert!(
+            lines[1].starts_with("solo ") && lines[1].ends_with(" app=db"),
+            "{out}"
+        );
+        assert!(lines[2].ends_with(" app=web"), "{out}");
     }
 
     #[test]

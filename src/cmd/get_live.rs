@@ -14,7 +14,7 @@ use crate::report;
 use crate::status::{self, PodStatus};
 use crate::timefmt::{age, format_rfc3339};
 
-use super::listing::{labels_text, print_listing, Listed, Listing};
+use super::listing::{labels_text, print_listing, with_labels_column, Listed, Listing};
 use super::live::{block_on, connect, now};
 use super::{ExitStatus, Io};
 
@@ -62,6 +62,11 @@ pub fn run(
     let listing = Listing {
         show_project: project.is_none() && args.resource != Resource::Nodes,
         ..listing
+    };
+    let listing = if args.show_labels {
+        with_labels_column(listing)
+    } else {
+        listing
     };
     print_listing(listing, args.name.as_deref(), namespace, args.output, io)
 }

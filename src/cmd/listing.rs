@@ -62,6 +62,24 @@ pub(crate) fn labels_text(labels: &Labels) -> String {
     )
 }
 
+/// The listing with a last LABELS column (`--show-labels`), from each
+/// object's `metadata.labels`.
+pub(crate) fn with_labels_column(mut listing: Listing) -> Listing {
+    listing.headers.push("LABELS");
+    for item in &mut listing.items {
+        let labels: Labels = item.json["metadata"]["labels"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        item.cells.push(labels_text(&labels));
+    }
+    listing
+}
+
 /// Prints a listing in `format`; with a `name`, only that object (exit 1
 /// when it does not exist, as kubectl).
 pub(crate) fn print_listing(
