@@ -443,9 +443,10 @@ fn describe(action: &Action) -> (Verb, String) {
         Action::Repair { message, .. } => (Verb::Repaired, message.clone()),
         Action::Retry { .. } => (Verb::Recreated, "its image is available now".to_string()),
         Action::Remove { why, .. } => (Verb::Removed, remove_detail(*why).to_string()),
-        Action::CreateController { controller } => {
-            (Verb::Created, format!("{} replicas", controller.replicas))
-        }
+        Action::CreateController { controller } => (
+            Verb::Created,
+            crate::report::plural(controller.replicas as usize, "replica"),
+        ),
         Action::UpdateController { controller, old }
             if old.template_hash == controller.template_hash =>
         {
