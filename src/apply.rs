@@ -143,10 +143,33 @@ async fn ensure_networks<E: Engine>(
             Err(e) if !e.to_string().contains("already exists") => {
                 errors.insert(ns.to_string(), format!("cannot create network {name}: {e}"));
             }
+            Err(_) if !is_managed_network(engine, &name, &labels).await => {
+                let message = format!(
+                    "network {name} exists but berth does not manage it (no {}={} label); \
+                     berth never uses it: remove or rename it",
+                    keys::MANAGED_BY,
+                    keys::MANAGED_BY_VALUE
+                );
+                errors.insert(ns.to_string(), message);
+            }
             _ => {}
         }
     }
     errors
+}
+
+/// Whether the network `name` carries berth's labels for this project and
+/// namespace (another berth run may have just created it).
+async fn is_managed_network<E: Engine>(
+    engine: &E,
+    name: &str,
+    labels: &BTreeMap<String, String>,
+) -> bool {
+    let filter: Vec<(String, String)> = labels.clone().into_iter().collect();
+    match engine.list_networks(&filter).await {
+        Ok(found) => found.iter().any(|(n, _)| n == name),
+        Err(_) => false,
+    }
 }
 
 async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) -> ActionOutcome {

@@ -286,6 +286,34 @@ async fn no_prune_keeps_an_undeclared_controller_and_its_pods_and_says_so() {
 }
 
 #[tokio::test]
+async fn a_network_of_the_same_name_without_berths_label_is_never_used() {
+    use crate::engine::Engine;
+    let engine = engine();
+    engine
+        .create_network("berth_p_default", &Default::default())
+        .await
+        .unwrap();
+    let out = apply(
+        &engine,
+        &pods(vec![pod("web")]),
+        &settings("p"),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
+    assert!(
+        out.failures[0].1.contains("does not manage it"),
+        "{:?}",
+        out.failures
+    );
+    assert!(
+        engine.containers().is_empty(),
+        "no pod joined the foreign network"
+    );
+}
+
+#[tokio::test]
 async fn rc_with_three_replicas_creates_three_pods_and_its_record() {
     let engine = engine();
     let out = run(&engine, &controllers(vec![rc("web", 3)]), &settings("p")).await;
