@@ -98,12 +98,7 @@ pub async fn create<E: Engine>(
         return create_waiting(ctx.engine, objects.infra, &container, &problem).await;
     }
     host_paths(&objects.host_dirs, &objects.host_files)?;
-    for (name, labels) in &objects.volumes {
-        ctx.engine
-            .create_volume(name, labels)
-            .await
-            .map_err(|e| e.to_string())?;
-    }
+    ensure_volumes(ctx.engine, &objects.volumes).await?;
     let mut created = Vec::new();
     let result = create_containers(ctx.engine, objects.infra, objects.members, &mut created).await;
     if result.is_err() {
@@ -156,12 +151,7 @@ pub async fn repair_member<E: Engine>(
         .insert(keys::REPAIR_TIME.to_string(), now_secs().to_string());
     member.network_mode = Some(format!("container:{}", infra.id()));
     host_paths(&objects.host_dirs, &objects.host_files)?;
-    for (name, labels) in &objects.volumes {
-        ctx.engine
-            .create_volume(name, labels)
-            .await
-            .map_err(|e| e.to_string())?;
-    }
+    ensure_volumes(ctx.engine, &objects.volumes).await?;
     if let Some(live) = old.containers.get(container) {
         ctx.engine
             .remove_container(live.id())
@@ -178,6 +168,35 @@ pub async fn repair_member<E: Engine>(
         return Err(format!("container {container}: {e}"));
     }
     Ok(true)
+}
+
+/// Creates the pod's emptyDir volumes. Docker hands back an existing
+/// volume of the same name whatever its labels: one berth does not manage
+/// is an error, never mounted.
+async fn ensure_volumes<E: Engine>(
+    engine: &E,
+    volumes: &[(String, BTreeMap<String, String>)],
+) -> Result<(), String> {
+    for (name, labels) in volumes {
+        engine
+            .create_volume(name, labels)
+            .await
+            .map_err(|e| e.to_string())?;
+        let filter: Vec<(String, String)> = labels.clone().into_iter().collect();
+        let managed = engine
+            .list_volumes(&filter)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !managed.contains(name) {
+            return Err(format!(
+                "volume {name} exists but berth does not manage it (no {}={} label); \
+                 berth never mounts it: remove or rename it",
+                keys::MANAGED_BY,
+                keys::MANAGED_BY_VALUE
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A label value of one line and at most `WAITING_MESSAGE_MAX` bytes.

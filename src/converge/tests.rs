@@ -314,6 +314,44 @@ async fn a_network_of_the_same_name_without_berths_label_is_never_used() {
 }
 
 #[tokio::test]
+async fn a_volume_of_the_same_name_without_berths_label_is_never_mounted() {
+    use crate::engine::Engine;
+    use crate::manifest::{EmptyDirSource, Volume, VolumeMount, VolumeSource};
+    let engine = engine();
+    engine
+        .create_volume("berth_p_default_web_cache", &Default::default())
+        .await
+        .unwrap();
+    let mut web = pod("web");
+    web.spec.volumes = vec![Volume {
+        name: "cache".into(),
+        source: VolumeSource::EmptyDir(EmptyDirSource {
+            medium: String::new(),
+            size_limit: None,
+        }),
+    }];
+    web.spec.containers[0].volume_mounts = vec![VolumeMount {
+        name: "cache".into(),
+        mount_path: "/cache".into(),
+        read_only: false,
+        sub_path: None,
+    }];
+    let out = apply(&engine, &pods(vec![web]), &settings("p"), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
+    assert!(
+        out.failures[0].1.contains("does not manage it"),
+        "{:?}",
+        out.failures
+    );
+    assert!(
+        engine.containers().is_empty(),
+        "nothing mounted the foreign volume"
+    );
+}
+
+#[tokio::test]
 async fn rc_with_three_replicas_creates_three_pods_and_its_record() {
     let engine = engine();
     let out = run(&engine, &controllers(vec![rc("web", 3)]), &settings("p")).await;
