@@ -404,6 +404,24 @@ async fn rc_counts_a_declared_matching_pod_but_never_deletes_it() {
 }
 
 #[tokio::test]
+async fn a_declared_matching_pod_that_has_finished_no_longer_counts() {
+    let engine = engine();
+    let mut lone = pod("lone");
+    lone.meta.labels = labels(&[("app", "web")]);
+    lone.spec.restart_policy = RestartPolicy::Never;
+    let m = Manifests {
+        pods: vec![lone],
+        controllers: vec![rc("web", 2)],
+        ..Default::default()
+    };
+    run(&engine, &m, &settings("p")).await;
+    assert_eq!(pod_names(&engine, "p"), ["lone", "web-0"]);
+    engine.exit("berth_p_default_lone_app", 1);
+    run(&engine, &m, &settings("p")).await;
+    assert_eq!(pod_names(&engine, "p"), ["lone", "web-0", "web-1"]);
+}
+
+#[tokio::test]
 async fn lost_replica_is_replaced_at_the_lowest_free_ordinal() {
     let engine = engine();
     let m = controllers(vec![rc("web", 3)]);

@@ -38,9 +38,18 @@ pub(super) fn record(
 }
 
 /// Pods matching the selector that the controller does not own but counts.
+/// As in Kubernetes, only active pods count: one that has Succeeded or
+/// Failed does not.
 fn others(rc: &ReplicationController, m: &Manifests, observed: &Observed, ctx: &Context) -> usize {
     let ns = &rc.meta.namespace;
     let owner = owner_of(&rc.meta.name);
+    let finished: BTreeSet<&str> = observed
+        .pods
+        .iter()
+        .filter(|p| &p.namespace == ns)
+        .filter(|p| matches!(health::coarse(p), Coarse::Succeeded | Coarse::Failed))
+        .map(|p| p.name.as_str())
+        .collect();
     let mut names: BTreeSet<&str> = m
         .pods
         .iter()
@@ -62,6 +71,7 @@ fn others(rc: &ReplicationController, m: &Manifests, observed: &Observed, ctx: &
             names.insert(&p.name);
         }
     }
+    names.retain(|name| !finished.contains(name));
     names.len()
 }
 
