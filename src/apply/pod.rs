@@ -14,7 +14,7 @@ use super::images::{self, ImageProblem, Images};
 use crate::desired::DesiredPod;
 use crate::engine::{ContainerConfig, ContainerState, Engine};
 use crate::keys;
-use crate::observed::ObservedPod;
+use crate::observed::{ObservedContainer, ObservedPod};
 use crate::podmap::{pod_objects, Target};
 
 /// What every pod operation of one plan shares.
@@ -122,12 +122,8 @@ pub async fn repair_member<E: Engine>(
     (container, message): (&String, &String),
     warnings: &mut Vec<String>,
 ) -> Result<bool, String> {
-    let Some(infra) = old.infra.as_ref().filter(|i| {
-        matches!(
-            i.summary.state,
-            ContainerState::Running | ContainerState::Restarting
-        )
-    }) else {
+    let running = |i: &&ObservedContainer| i.summary.state == ContainerState::Running;
+    let Some(infra) = old.infra.as_ref().filter(running) else {
         return Ok(false);
     };
     let mut said = Vec::new();
