@@ -1,0 +1,135 @@
+//! What converge never does: prune another project, prune under
+//! `--no-prune` (it says what it kept), empty the project on an empty
+//! manifest set, or use a network or volume of its name that it does not
+//! manage.
+
+use super::*;
+
+#[tokio::test]
+async fn prune_removes_undeclared_pods_and_never_touches_another_project() {
+    let engine = engine();
+    run(&engine, &pods(vec![pod("web")]), &settings("other")).await;
+    run(&engine, &pods(vec![pod("web"), pod("db")]), &settings("p")).await;
+    let out = run(&engine, &pods(vec![pod("web")]), &settings("p")).await;
+    assert_eq!(verbs(&out), [(Verb::Removed, "pod default/db".into())]);
+    assert_eq!(pod_names(&engine, "p"), ["web"]);
+    assert_eq!(pod_names(&engine, "other"), ["web"]);
+    run(&engine, &Manifests::default(), &settings("p")).await;
+    assert!(pod_names(&engine, "p").is_empty());
+    assert_eq!(pod_names(&engine, "other"), ["web"]);
+    assert_eq!(engine.networks(), ["berth_other_default"]);
+}
+
+#[tokio::test]
+async fn no_prune_keeps_undeclared_pods_and_says_so() {
+    let engine = engine();
+    run(&engine, &pods(vec![pod("web"), pod("db")]), &settings("p")).await;
+    let keep = Settings {
+        prune: false,
+        ..settings("p")
+    };
+    engine.clear_calls();
+    let out = run(&engine, &pods(vec![pod("web")]), &keep).await;
+    assert_eq!(verbs(&out), [(Verb::Kept, "pod default/db".into())]);
+    assert_eq!(pod_names(&engine, "p"), ["db", "web"]);
+    assert_eq!(engine.mutating_calls(), []);
+}
+
+#[tokio::test]
+async fn no_prune_keeps_an_undeclared_controller_and_its_pods_and_says_so() {
+    let engine = engine();
+    run(&engine, &controllers(vec![rc("web", 2)]), &settings("p")).await;
+    let keep = Settings {
+        prune: false,
+        ..settings("p")
+    };
+    engine.clear_calls();
+    let out = run(&engine, &pods(vec![pod("db")]), &keep).await;
+    let kept: Vec<String> = out
+        .changes
+        .iter()
+        .filter(|c| c.verb == Verb::Kept)
+        .map(|c| c.object.clone())
+        .collect();
+    assert_eq!(
+        kept,
+        ["pod default/web-0", "pod default/web-1", "rc default/web"]
+    );
+    assert_eq!(pod_names(&engine, "p"), ["db", "web-0", "web-1"]);
+}
+
+#[tokio::test]
+async fn a_network_of_the_same_name_without_berths_label_is_never_used() {
+    use crate::engine::Engine;
+    let engine = engine();
+    engine
+        .create_network("berth_p_default", &Default::default())
+        .await
+        .unwrap();
+    let out = apply(
+        &engine,
+        &pods(vec![pod("web")]),
+        &settings("p"),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
+    assert!(
+        out.failures[0].1.contains("does not manage it"),
+        "{:?}",
+        out.failures
+    );
+    assert!(
+        engine.containers().is_empty(),
+        "no pod joined the foreign network"
+    );
+}
+
+#[tokio::test]
+async fn a_volume_of_the_same_name_without_berths_label_is_never_mounted() {
+    use crate::engine::Engine;
+    use crate::manifest::{EmptyDirSource, Volume, VolumeMount, VolumeSource};
+    let engine = engine();
+    engine
+        .create_volume("berth_p_default_web_cache", &Default::default())
+        .await
+        .unwrap();
+    let mut web = pod("web");
+    web.spec.volumes = vec![Volume {
+        name: "cache".into(),
+        source: VolumeSource::EmptyDir(EmptyDirSource {
+            medium: String::new(),
+            size_limit: None,
+        }),
+    }];
+    web.spec.containers[0].volume_mounts = vec![VolumeMount {
+        name: "cache".into(),
+        mount_path: "/cache".into(),
+        read_only: false,
+        sub_path: None,
+    }];
+    let out = apply(&engine, &pods(vec![web]), &settings("p"), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
+    assert!(
+        out.failures[0].1.contains("does not manage it"),
+        "{:?}",
+        out.failures
+    );
+    assert!(
+        engine.containers().is_empty(),
+        "nothing mounted the foreign volume"
+    );
+}
+
+#[tokio::test]
+async fn empty_manifests_would_remove_everything() {
+    let engine = engine();
+    run(&engine, &pods(vec![pod("web")]), &settings("p")).await;
+    let empty = Manifests::default();
+    let p = plan(&engine, &empty, &settings("p")).await.unwrap();
+    assert!(would_remove_everything(&empty, &p));
+    assert!(!would_remove_everything(&pods(vec![pod("web")]), &p));
+}
