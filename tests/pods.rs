@@ -191,6 +191,49 @@ fn a_pod_maps_to_docker_as_kubernetes_says() {
     );
 }
 
+/// Pod `name` running once the project's image (ENTRYPOINT `echo EP`, CMD
+/// `imgcmd`) with `fields` (`command:`/`args:` lines, or none).
+fn echo_pod(project: &Project, name: &str, fields: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  restartPolicy: Never\n  \
+         terminationGracePeriodSeconds: 0\n  containers:\n  - name: c\n    image: {}\n    \
+         imagePullPolicy: Never\n{fields}",
+        project.image()
+    )
+}
+
+#[test]
+fn command_and_args_replace_the_image_entrypoint_and_cmd_as_kubernetes_says() {
+    let project = Project::new("cmd-args");
+    import_busybox_as(
+        &project.image(),
+        &[
+            r#"ENTRYPOINT ["/bin/busybox", "echo", "EP"]"#,
+            r#"CMD ["imgcmd"]"#,
+        ],
+    );
+    let dir = ManifestDir::new();
+    let command = "    command: [/bin/busybox, echo, C]\n";
+    let args = "    args: [A, $(X), $$(X)]\n    env: [{name: X, value: x}]\n";
+    let cases = [
+        ("neither", String::new(), "EP imgcmd"),
+        ("command", command.to_string(), "C"),
+        ("args", args.to_string(), "EP A x $(X)"),
+        ("both", format!("{command}{args}"), "C A x $(X)"),
+    ];
+    for (name, fields, _) in &cases {
+        dir.write(&format!("{name}.yaml"), &echo_pod(&project, name, fields));
+    }
+    applied(&project, &dir);
+    for (name, _, said) in cases {
+        let container = container_name(&project, name, "c");
+        let logs = || try_docker(&["logs", &container]).unwrap_or_default();
+        let done = wait_until(Duration::from_secs(10), || !logs().is_empty());
+        assert!(done, "{name} printed nothing");
+        assert_eq!(logs(), said, "{name}");
+    }
+}
+
 #[test]
 fn diff_is_clean_after_apply_and_shows_an_edit() {
     let project = Project::new("diff");

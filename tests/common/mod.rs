@@ -174,6 +174,20 @@ pub fn ensure_test_image() {
     });
 }
 
+/// Imports the busybox root file system as `image` with extra Dockerfile
+/// `changes` (`ENTRYPOINT [...]`, `CMD [...]`).
+pub fn import_busybox_as(image: &str, changes: &[&str]) {
+    let busybox = rootfs::find_busybox().expect("a static busybox at /bin/busybox");
+    let tar = rootfs::busybox_rootfs_tar(&busybox).expect("the busybox root file system");
+    let mut args = vec!["import"];
+    for change in changes {
+        args.extend(["--change", change]);
+    }
+    args.extend(["-", image]);
+    try_docker_with_input(&args, &tar)
+        .unwrap_or_else(|message| panic!("cannot import {image}: {message}"));
+}
+
 /// Imports `TEST_PAUSE_IMAGE` once per process, when missing.
 pub fn ensure_test_pause_image() {
     static DONE: OnceLock<()> = OnceLock::new();
