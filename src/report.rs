@@ -150,6 +150,8 @@ pub struct Field {
     pub depth: usize,
     pub key: String,
     pub value: String,
+    /// A bare line (`key` as written, no colon, no value): list items.
+    pub bare: bool,
 }
 
 impl Field {
@@ -158,6 +160,15 @@ impl Field {
             depth,
             key: key.into(),
             value: value.into(),
+            bare: false,
+        }
+    }
+
+    /// A line of its own under a key (`sh`, `/data from scratch (rw)`).
+    pub fn line(depth: usize, text: impl Into<String>) -> Field {
+        Field {
+            bare: true,
+            ..Field::new(depth, text, "")
         }
     }
 }
@@ -167,13 +178,17 @@ pub fn fields(w: &mut dyn Write, fields: &[Field]) -> io::Result<()> {
     let width = |depth: usize| {
         fields
             .iter()
-            .filter(|f| f.depth == depth && !f.value.is_empty())
+            .filter(|f| f.depth == depth && !f.value.is_empty() && !f.bare)
             .map(|f| f.key.chars().count() + 1)
             .max()
             .unwrap_or(0)
     };
     for field in fields {
         let indent = "  ".repeat(field.depth);
+        if field.bare {
+            writeln!(w, "{indent}{}", field.key)?;
+            continue;
+        }
         let key = if field.key.is_empty() {
             String::new()
         } else {

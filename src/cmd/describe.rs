@@ -2,12 +2,14 @@
 //! labels, status, IP, owner, each container's state and the pod's events.
 
 use crate::cli::{DescribeArgs, GlobalArgs, Resource};
+use crate::manifest::Container;
 use crate::observe::{self, Depth, InspectCache};
 use crate::observed::ObservedPod;
 use crate::report::{self, Field};
 use crate::status::{ContainerState, ContainerStatus, PodStatus};
 use crate::timefmt::format_rfc3339;
 
+use super::describe_spec::{container_spec_fields, last_applied_spec, volume_fields};
 use super::events::{describe_table, docker_events, pod_filter};
 use super::get_live::status_of;
 use super::live::{block_on, connect, now};
@@ -111,14 +113,27 @@ fn page(pod: &ObservedPod, status: &PodStatus) -> Vec<Field> {
         "Controlled By",
         pod.owner.clone().unwrap_or_else(|| "<none>".into()),
     ));
+    let spec = last_applied_spec(pod.last_applied.as_deref());
+    let declared = |name: &str| {
+        spec.as_ref()
+            .and_then(|s| s.containers.iter().find(|c| c.name == name))
+    };
+    // In spec order, as kubectl describe.
+    let mut containers: Vec<&ContainerStatus> = status.containers.iter().collect();
+    if let Some(spec) = &spec {
+        containers.sort_by_key(|c| spec.containers.iter().position(|d| d.name == c.name));
+    }
     fields.push(Field::new(0, "Containers", ""));
-    for container in &status.containers {
-        fields.extend(container_fields(container));
+    for container in containers {
+        fields.extend(container_fields(container, declared(&container.name)));
+    }
+    if let Some(spec) = &spec {
+        fields.extend(volume_fields(spec));
     }
     fields
 }
 
-fn container_fields(container: &ContainerStatus) -> Vec<Field> {
+fn container_fields(container: &ContainerStatus, spec: Option<&Container>) -> Vec<Field> {
     let mut fields = vec![Field::new(1, &container.name, "")];
     let id = container
         .container_id
@@ -126,6 +141,7 @@ fn container_fields(container: &ContainerStatus) -> Vec<Field> {
         .unwrap_or_else(|| "<none>".into());
     fields.push(Field::new(2, "Container ID", id));
     fields.push(Field::new(2, "Image", &container.image));
+    fields.extend(spec.map(container_spec_fields).unwrap_or_default());
     fields.extend(state_fields("State", &container.state));
     match &container.last_state {
         Some(last) => fields.extend(state_fields("Last State", last)),
@@ -201,7 +217,7 @@ mod tests {
             started: true,
         };
         let mut out = Vec::new();
-        report::fields(&mut out, &container_fields(&container)).unwrap();
+        report::fields(&mut out, &container_fields(&container, None)).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("    Last State:     Terminated\n"), "{text}");
         assert!(text.contains("      Exit Code:  2\n"), "{text}");

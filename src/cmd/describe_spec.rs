@@ -1,0 +1,145 @@
+//! The spec half of `berth describe pod`, from the last applied pod spec the
+//! infra container keeps: per container its ports, command, args, limits,
+//! environment and mounts, and the pod's volumes, laid out as kubectl does.
+
+use crate::manifest::{Container, PodSpec, VolumeSource};
+use crate::report::Field;
+
+/// The pod spec berth last applied, if the infra container kept it.
+pub(crate) fn last_applied_spec(last_applied: Option<&str>) -> Option<PodSpec> {
+    let value: serde_json::Value = serde_json::from_str(last_applied?).ok()?;
+    serde_json::from_value(value.get("spec")?.clone()).ok()
+}
+
+/// What kubectl shows of a container's spec, below its `Image:`.
+pub(crate) fn container_spec_fields(c: &Container) -> Vec<Field> {
+    let mut fields = Vec::new();
+    let ports = |host: bool| -> Vec<String> {
+        c.ports
+            .iter()
+            .filter_map(|p| {
+                let port = if host { p.host_port? } else { p.container_port };
+                let protocol = p.protocol.docker().to_ascii_uppercase();
+                Some(format!("{port}/{protocol}"))
+            })
+            .collect()
+    };
+    let (container_ports, host_ports) = (ports(false), ports(true));
+    if !container_ports.is_empty() {
+        fields.push(Field::new(2, "Port", container_ports.join(", ")));
+        let host = if host_ports.is_empty() {
+            "<none>".to_string()
+        } else {
+            host_ports.join(", ")
+        };
+        fields.push(Field::new(2, "Host Port", host));
+    }
+    for (label, words) in [("Command", &c.command), ("Args", &c.args)] {
+        if !words.is_empty() {
+            fields.push(Field::new(2, label, ""));
+            fields.extend(words.iter().map(|w| Field::line(3, w)));
+        }
+    }
+    if !c.resources.limits.is_empty() {
+        fields.push(Field::new(2, "Limits", ""));
+        for (name, value) in &c.resources.limits {
+            fields.push(Field::new(3, name, value));
+        }
+    }
+    if let Some(dir) = &c.working_dir {
+        fields.push(Field::new(2, "Working Dir", dir));
+    }
+    if c.env.is_empty() {
+        fields.push(Field::new(2, "Environment", "<none>"));
+    } else {
+        fields.push(Field::new(2, "Environment", ""));
+        for var in &c.env {
+            fields.push(Field::new(3, &var.name, &var.value));
+        }
+    }
+    if c.volume_mounts.is_empty() {
+        fields.push(Field::new(2, "Mounts", "<none>"));
+    } else {
+        fields.push(Field::new(2, "Mounts", ""));
+        for m in &c.volume_mounts {
+            let mode = if m.read_only { "ro" } else { "rw" };
+            let line = format!("{} from {} ({mode})", m.mount_path, m.name);
+            fields.push(Field::line(3, line));
+        }
+    }
+    fields
+}
+
+/// The pod's `Volumes:` section.
+pub(crate) fn volume_fields(spec: &PodSpec) -> Vec<Field> {
+    if spec.volumes.is_empty() {
+        return vec![Field::new(0, "Volumes", "<none>")];
+    }
+    let mut fields = vec![Field::new(0, "Volumes", "")];
+    for v in &spec.volumes {
+        fields.push(Field::new(1, &v.name, ""));
+        match &v.source {
+            VolumeSource::EmptyDir(e) => {
+                let kind = "EmptyDir (a temporary directory that shares a pod's lifetime)";
+                fields.push(Field::new(2, "Type", kind));
+                let medium = if e.medium.is_empty() { "" } else { &e.medium };
+                fields.push(Field::new(2, "Medium", medium));
+            }
+            VolumeSource::HostPath(h) => {
+                fields.push(Field::new(
+                    2,
+                    "Type",
+                    "HostPath (bare host directory volume)",
+                ));
+                fields.push(Field::new(2, "Path", &h.path));
+                fields.push(Field::new(2, "HostPathType", &h.kind));
+            }
+        }
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report;
+
+    const LAST_APPLIED: &str = r#"{"metadata":{},"spec":{"containers":[{"name":"srv",
+        "image":"busybox:1","command":["sh","-c"],"args":["httpd -f"],
+        "env":[{"name":"A","value":"1"}],
+        "ports":[{"containerPort":8080,"hostPort":18080,"protocol":"TCP"}],
+        "resources":{"limits":{"cpu":"500m","memory":"64Mi"}},
+        "volumeMounts":[{"name":"scratch","mountPath":"/data","readOnly":true}],
+        "imagePullPolicy":"IfNotPresent"}],
+        "volumes":[{"name":"scratch","emptyDir":{}}],
+        "restartPolicy":"Always","terminationGracePeriodSeconds":30}}"#;
+
+    fn render(fields: &[Field]) -> String {
+        let mut out = Vec::new();
+        report::fields(&mut out, fields).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_containers_spec_reads_like_kubectl_describe() {
+        let spec = last_applied_spec(Some(LAST_APPLIED)).expect("a pod spec");
+        let text = render(&container_spec_fields(&spec.containers[0]));
+        for line in [
+            "    Port:       8080/TCP\n",
+            "    Host Port:  18080/TCP\n",
+            "    Command:\n      sh\n      -c\n",
+            "    Args:\n      httpd -f\n",
+            "    Limits:\n      cpu:     500m\n      memory:  64Mi\n",
+            "    Environment:\n      A:       1\n",
+            "    Mounts:\n      /data from scratch (ro)\n",
+        ] {
+            assert!(text.contains(line), "no {line:?} in:\n{text}");
+        }
+        let volumes = render(&volume_fields(&spec));
+        assert!(
+            volumes.starts_with("Volumes:\n  scratch:\n    Type:"),
+            "{volumes}"
+        );
+        assert!(volumes.contains("EmptyDir"), "{volumes}");
+    }
+}
