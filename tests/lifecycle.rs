@@ -468,8 +468,15 @@ fn deleting_a_pod_removes_its_containers_and_volumes_until_the_next_apply() {
     assert_eq!(volumes(), "");
     let missing = delete("temp");
     assert_eq!(missing.code(), Some(1), "{}", missing.stderr);
+    // Docker times containers in whole seconds: let the new pod be younger.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     apply_ok(&project, &dir);
     assert_eq!(project.containers().len(), 2, "{:?}", project.containers());
+    let page = describe_pod(&project, "temp");
+    assert!(
+        !page.contains("Killing"),
+        "the deleted pod's events are not the new pod's:\n{page}"
+    );
 }
 
 #[test]

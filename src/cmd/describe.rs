@@ -54,7 +54,13 @@ pub fn run(
         let Some(pod) = pods.pop() else {
             return Ok(None);
         };
-        let docker_events = docker_events(&engine, pod_filter(&pod), now).await?;
+        let mut docker_events = docker_events(&engine, pod_filter(&pod), now).await?;
+        // Events of an earlier pod of that name (before this pod's infra
+        // container) are that pod's: kubectl ties events to a pod's uid.
+        if let Some(infra) = &pod.infra {
+            let born = infra.summary.created * 1_000_000_000;
+            docker_events.retain(|e| e.time_nanos >= born);
+        }
         anyhow::Ok(Some((docker_events, pod)))
     })??;
     let Some((docker_events, pod)) = found else {
