@@ -1,12 +1,15 @@
 //! YAML (and JSON, which is YAML) parsed into a tree that remembers where
 //! every node came from, on top of yaml-rust2's event parser.
 //!
-//! Scalars are resolved the practical Kubernetes way: quoted scalars are
-//! strings; plain scalars are null (`~`, `null`, empty), booleans
-//! (`true`/`false`), integers, floats, and strings otherwise (`yes`, `no`,
-//! `on`, `off` stay strings). Duplicate keys in one mapping are errors (as in
-//! Kubernetes), aliases are expanded with a budget so an alias bomb is refused
-//! at once.
+//! Scalars are resolved the way kubectl reads them (sigs.k8s.io/yaml, i.e.
+//! go-yaml v2's YAML 1.1 rules): quoted scalars are strings; plain scalars
+//! are null (`~`, `null`, empty), booleans (`true`/`false` and YAML 1.1's
+//! `yes`, `no`, `on`, `off`, `y`, `n` in their three casings), integers
+//! (`0644` octal, `0x`, `0o`, `0b`, `_` separators), floats, and strings
+//! otherwise. So `value: yes` where Kubernetes wants a string is a type
+//! error, exactly as `kubectl apply` reports it. A leading byte order mark
+//! is dropped. Duplicate keys in one mapping are errors (as in Kubernetes),
+//! aliases are expanded with a budget so an alias bomb is refused at once.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -118,7 +121,10 @@ impl Node {
             (Value::Map(_), _) => "mapping".to_string(),
             (Value::Seq(_), _) => "sequence".to_string(),
             (_, Some(Resolved::Null)) => "null".to_string(),
-            (_, Some(Resolved::Bool(b))) => format!("boolean {b}"),
+            (_, Some(Resolved::Bool(b))) if written.eq_ignore_ascii_case(&b.to_string()) => format!("boolean {b}"),
+            (_, Some(Resolved::Bool(b))) => format!(
+                "boolean {written} (YAML 1.1 reads it as {b}, as kubectl does; quote it for a string: \"{written}\")"
+            ),
             (_, Some(Resolved::Int(_))) => format!("integer {written}"),
             (_, Some(Resolved::Float(_))) => format!("number {written}"),
             (_, Some(Resolved::Str(s))) => format!("string {s:?}"),
@@ -140,13 +146,16 @@ impl Node {
     }
 }
 
-/// Resolves a plain scalar (YAML 1.2 core schema, as Kubernetes reads it in
-/// practice).
+/// Resolves a plain scalar as go-yaml v2 (YAML 1.1), which kubectl uses.
 pub fn resolve_plain(text: &str) -> Resolved<'_> {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
-        "true" | "True" | "TRUE" => return Resolved::Bool(true),
-        "false" | "False" | "FALSE" => return Resolved::Bool(false),
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "y" | "Y" | "on" | "On" | "ON" => {
+            return Resolved::Bool(true)
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "n" | "N" | "off" | "Off" | "OFF" => {
+            return Resolved::Bool(false)
+        }
         ".inf" | "+.inf" | ".Inf" | "+.Inf" | ".INF" | "+.INF" => {
             return Resolved::Float(f64::INFINITY)
         }
@@ -171,10 +180,20 @@ fn parse_int(text: &str) -> Option<i64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
+    // go-yaml v2 drops `_` separators (`1_000`) before reading a number.
+    let owned;
+    let digits = if digits.contains('_') && !digits.starts_with('_') && !digits.ends_with('_') {
+        owned = digits.replace('_', "");
+        owned.as_str()
+    } else {
+        digits
+    };
     let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
         i64::from_str_radix(hex, 16).ok()?
     } else if let Some(oct) = digits.strip_prefix("0o") {
         i64::from_str_radix(oct, 8).ok()?
+    } else if let Some(bin) = digits.strip_prefix("0b") {
+        i64::from_str_radix(bin, 2).ok()?
     } else if digits.len() > 1 && digits.starts_with('0') {
         // YAML 1.1, as Kubernetes' go-yaml reads it: 0644 is octal.
         i64::from_str_radix(&digits[1..], 8).ok()?
@@ -205,6 +224,7 @@ fn looks_like_float(text: &str) -> bool {
 /// Parses every document of a stream. Empty documents come back as `Null`
 /// nodes. Duplicate keys are all reported; a syntax error stops the parse.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, Vec<YamlError>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut builder = Builder {
         text,
         line_starts: None,
@@ -483,13 +503,23 @@ mod tests {
         assert_eq!(get("a"), Resolved::Int(5));
         assert_eq!(get("b"), Resolved::Str("5"));
         assert_eq!(get("c"), Resolved::Bool(true));
-        assert_eq!(get("d"), Resolved::Str("yes"));
+        assert_eq!(get("d"), Resolved::Bool(true), "YAML 1.1, as kubectl");
         assert_eq!(get("e"), Resolved::Null);
         assert_eq!(get("f"), Resolved::Float(1.5));
         assert_eq!(get("g"), Resolved::Int(16));
         assert_eq!(get("h"), Resolved::Float(1000.0));
         assert_eq!(get("i"), Resolved::Str("1.2.3"));
         assert_eq!(resolve_plain("0644"), Resolved::Int(420), "YAML 1.1 octal");
+        for t in ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"] {
+            assert_eq!(resolve_plain(t), Resolved::Bool(true), "{t}");
+        }
+        for f in ["n", "N", "no", "No", "NO", "off", "Off", "OFF"] {
+            assert_eq!(resolve_plain(f), Resolved::Bool(false), "{f}");
+        }
+        assert_eq!(resolve_plain("yEs"), Resolved::Str("yEs"));
+        assert_eq!(resolve_plain("1_000"), Resolved::Int(1000));
+        assert_eq!(resolve_plain("0b101"), Resolved::Int(5));
+        assert_eq!(resolve_plain("_1"), Resolved::Str("_1"));
     }
 
     #[test]
@@ -551,6 +581,11 @@ mod tests {
     #[test]
     fn a_byte_order_mark_and_crlf_line_ends_are_accepted() {
         let doc = one("\u{feff}a: 1\r\nb: two\r\n");
+        assert_eq!(
+            doc.get("a").unwrap().text(),
+            Some("1"),
+            "the mark is not part of a key"
+        );
         assert_eq!(doc.get("b").unwrap().text(), Some("two"));
         assert_eq!(doc.get("b").unwrap().line, 2);
     }

@@ -230,20 +230,23 @@ fn env(d: &mut Decoder, node: &Node, path: &str) -> Vec<EnvVar> {
         let Some(fields) = d.mapping(item, &item_path, &ENV_VAR, &[]) else {
             continue;
         };
-        let Some(name) = required_string(d, &fields, "name", &item_path) else {
-            continue;
-        };
-        if let Err(message) = names::env_var_name(&name) {
+        let name = required_string(d, &fields, "name", &item_path);
+        if let Some(Err(message)) = name.as_deref().map(names::env_var_name) {
             let name_node = fields.get("name").unwrap_or(item);
+            let name = name.as_deref().unwrap_or_default();
             d.error(
                 name_node,
                 &join(&item_path, "name"),
                 format!("invalid environment variable name {name:?}: {message}"),
             );
         }
+        // The value is checked even when the name is wrong: every error at once.
         let value = fields
             .get("value")
             .and_then(|n| d.string(n, &join(&item_path, "value")));
+        let Some(name) = name else {
+            continue;
+        };
         let from_elsewhere = item.get("valueFrom").is_some_and(|n| !n.is_null());
         if from_elsewhere && value.as_deref().is_some_and(|v| !v.is_empty()) {
             let at = fields.get("value").unwrap_or(item);
