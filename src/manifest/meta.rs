@@ -102,7 +102,15 @@ pub fn object_meta(
             name
         }
         None => {
-            d.required(node, "metadata.name");
+            match fields.node.get("generateName").filter(|n| !n.is_null()) {
+                Some(generate) => d.error(
+                    generate,
+                    "metadata.name",
+                    "required: berth needs a fixed name to track the object; \
+                     generateName (a name chosen by the API server at creation) is not supported",
+                ),
+                None => d.required(node, "metadata.name"),
+            }
             return None;
         }
     };

@@ -32,9 +32,12 @@ pub fn pod_spec(d: &mut Decoder, node: &Node, path: &str) -> Option<PodSpec> {
     let restart_policy = fields
         .get("restartPolicy")
         .and_then(|n| restart_policy(d, n, &join(path, "restartPolicy")));
+    // Kubernetes accepts a negative grace period and stores it as 1 second
+    // (the API server's pod strategy, kubernetes/kubernetes#115606).
     let grace = fields
         .get("terminationGracePeriodSeconds")
-        .and_then(|n| d.int_in(n, &join(path, "terminationGracePeriodSeconds"), 0, i64::MAX));
+        .and_then(|n| d.int(n, &join(path, "terminationGracePeriodSeconds")))
+        .map(|g| if g < 0 { 1 } else { g });
     let node_selector = fields
         .get("nodeSelector")
         .map(|n| label_map(d, n, &join(path, "nodeSelector")))
@@ -280,6 +283,11 @@ fn host_path(d: &mut Decoder, node: &Node, path: &str) -> Option<HostPathSource>
             let host = d.string(n, &p)?;
             if host.is_empty() {
                 d.error(n, &p, "required field is empty");
+            } else if !host.starts_with('/') {
+                // Kubernetes leaves this to the node; Docker refuses a
+                // relative bind source, so say it now, not at apply.
+                let message = format!("must be an absolute path (found {host:?})");
+                d.error(n, &p, message);
             } else if host.split('/').any(|part| part == "..") {
                 d.error(n, &p, "must not contain '..'");
             }
