@@ -13,6 +13,8 @@ mod nodes;
 mod objects;
 mod pod;
 mod resources;
+#[cfg(test)]
+mod review_tests;
 mod schema;
 #[cfg(test)]
 mod tests;

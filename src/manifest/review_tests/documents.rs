@@ -1,0 +1,137 @@
+//! Files and documents: streams, lists, kinds, encodings, duplicates.
+
+use super::*;
+
+const MINI: &str =
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers: [{name: c, image: i}]\n";
+
+#[test]
+fn an_empty_document_between_separators_is_skipped() {
+    let text = format!("---\n---\n{MINI}---\n---\n");
+    let loaded = load_yaml(&text);
+    assert_clean(&loaded);
+    assert_eq!(loaded.manifests.pods.len(), 1);
+}
+
+#[test]
+fn a_file_with_only_comments_holds_no_objects_and_no_errors() {
+    let loaded = load_yaml("# nothing yet\n# really\n");
+    assert_clean(&loaded);
+    assert!(loaded.manifests.is_empty());
+    assert_clean(&load_yaml(""));
+}
+
+#[test]
+fn a_document_that_is_a_scalar_or_a_list_is_an_error() {
+    let loaded = load_yaml(&format!("hello\n---\n- a\n- b\n---\n{MINI}"));
+    assert_error_at(&loaded, (1, 1), "", "Kubernetes object");
+    assert_error_at(&loaded, (3, 1), "", "Kubernetes object");
+    assert_eq!(loaded.manifests.pods.len(), 1);
+}
+
+#[test]
+fn an_invalid_list_item_is_located_by_its_index() {
+    let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    containers: [{name: c, image: i}]\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n    containers:\n    - name: c\n      image: i\n      ports:\n      - containerPort: 0\n";
+    let loaded = load_yaml(text);
+    assert_error_at(
+        &loaded,
+        (17, 24),
+        "items[1].spec.containers[0].ports[0].containerPort",
+        "",
+    );
+}
+
+#[test]
+fn a_lowercase_kind_is_an_error_suggesting_the_right_one() {
+    let loaded = load_yaml(&MINI.replace("kind: Pod", "kind: pod"));
+    assert_error_at(&loaded, (2, 7), "kind", "did you mean \"Pod\"");
+}
+
+#[test]
+fn a_misspelt_top_level_field_is_an_error_suggesting_spec() {
+    let loaded = load_yaml(&MINI.replace("spec:", "specs:"));
+    assert_error_at(&loaded, (5, 1), "specs", "did you mean \"spec\"");
+    assert_eq!(loaded.errors().count(), 1, "{}", all(&loaded));
+}
+
+#[test]
+fn a_byte_order_mark_crlf_and_tabs_inside_values_are_fine() {
+    let text = format!("\u{feff}{}", MINI.replace('\n', "\r\n"));
+    let loaded = load_yaml(&text);
+    assert_clean(&loaded);
+    let tabbed = MINI.replace("name: a", "name: a\n  annotations: {note: \"a\tb\"}");
+    assert_clean(&load_yaml(&tabbed));
+}
+
+#[test]
+fn a_tab_used_for_indentation_is_a_located_syntax_error() {
+    let loaded = load_yaml(&MINI.replace("  name: a", "\tname: a"));
+    let first = loaded.errors().next().expect("an error");
+    assert_eq!(first.source.line, 4, "{}", all(&loaded));
+}
+
+#[test]
+fn a_duplicate_object_in_one_file_is_an_error_at_the_second() {
+    let loaded = load_yaml(&format!("{MINI}---\n{MINI}"));
+    assert_error_at(&loaded, (8, 1), "metadata.name", "m.yaml:1:1");
+}
+
+#[test]
+fn the_same_name_in_another_namespace_or_kind_is_fine() {
+    let other_ns = MINI.replace("name: a\n", "name: a\n  namespace: other\n");
+    let service =
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  ports: [{port: 80}]\n";
+    let loaded = load_yaml(&format!("{MINI}---\n{other_ns}---\n{service}"));
+    assert_clean(&loaded);
+    assert_eq!(loaded.manifests.object_count(), 3);
+}
+
+#[test]
+fn an_explicit_default_namespace_duplicates_an_implicit_one() {
+    let explicit = MINI.replace("name: a\n", "name: a\n  namespace: default\n");
+    let loaded = load_yaml(&format!("{MINI}---\n{explicit}"));
+    assert_error_on(&loaded, "metadata.name", "duplicate");
+}
+
+#[test]
+fn json_manifests_load_and_locate_errors() {
+    let text = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"a\"},\n  \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"i\", \"ports\": [{\"containerPort\": 80.5}]}]}\n}\n";
+    let loaded = load_json(text);
+    assert_error_on(
+        &loaded,
+        "spec.containers[0].ports[0].containerPort",
+        "expected integer",
+    );
+}
+
+#[test]
+fn a_huge_integer_is_refused_not_wrapped() {
+    let loaded = load_yaml(&format!(
+        "{MINI}  terminationGracePeriodSeconds: 99999999999999999999\n"
+    ));
+    assert_error_on(&loaded, "spec.terminationGracePeriodSeconds", "");
+    let text = "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: r}\nspec:\n  replicas: 4294967297\n  template:\n    metadata: {labels: {a: b}}\n    spec: {containers: [{name: c, image: i}]}\n";
+    assert_error_on(&load_yaml(text), "spec.replicas", "");
+}
+
+#[test]
+fn an_unknown_field_deep_inside_is_an_error_with_its_path() {
+    let text = MINI.replace("image: i}", "image: i, imagePullPolicyy: Always}");
+    let loaded = load_yaml(&text);
+    assert_error_on(
+        &loaded,
+        "spec.containers[0].imagePullPolicyy",
+        "did you mean \"imagePullPolicy\"",
+    );
+}
+
+#[test]
+fn a_field_with_the_wrong_case_is_unknown_as_with_strict_decoding() {
+    let text = MINI.replace("image: i}", "Image: i}");
+    let loaded = load_yaml(&text);
+    assert_error_on(
+        &loaded,
+        "spec.containers[0].Image",
+        "did you mean \"image\"",
+    );
+}
