@@ -64,7 +64,15 @@ pub fn container<'n>(
     let args = field("args")
         .map(|(n, p)| d.string_list(n, &p))
         .unwrap_or_default();
-    let working_dir = field("workingDir").and_then(|(n, p)| d.string(n, &p));
+    let working_dir = field("workingDir").and_then(|(n, p)| {
+        let dir = d.string(n, &p)?;
+        // Kubernetes leaves this to the runtime; Docker refuses a relative
+        // working directory, so say it now, not at apply.
+        if !dir.is_empty() && !dir.starts_with('/') {
+            d.error(n, &p, format!("must be an absolute path (found {dir:?})"));
+        }
+        Some(dir).filter(|dir| !dir.is_empty())
+    });
     let ports = field("ports")
         .map(|(n, p)| ports(d, n, &p, host_ports))
         .unwrap_or_default();
@@ -109,6 +117,8 @@ fn required_string(
 
 fn pull_policy(d: &mut Decoder, node: &Node, path: &str) -> Option<PullPolicy> {
     match d.string(node, path)?.as_str() {
+        // Kubernetes defaults an empty policy from the image's tag.
+        "" => None,
         "Always" => Some(PullPolicy::Always),
         "IfNotPresent" => Some(PullPolicy::IfNotPresent),
         "Never" => Some(PullPolicy::Never),
@@ -124,7 +134,8 @@ pub fn protocol(d: &mut Decoder, node: Option<&Node>, path: &str) -> Protocol {
         return Protocol::Tcp;
     };
     match d.string(node, path).as_deref() {
-        Some("TCP") | None => Protocol::Tcp,
+        // Kubernetes defaults an empty protocol to TCP.
+        Some("TCP" | "") | None => Protocol::Tcp,
         Some("UDP") => Protocol::Udp,
         Some("SCTP") => Protocol::Sctp,
         Some(other) => {

@@ -62,7 +62,8 @@ pub fn pod_spec(d: &mut Decoder, node: &Node, path: &str) -> Option<PodSpec> {
 
 fn restart_policy(d: &mut Decoder, node: &Node, path: &str) -> Option<RestartPolicy> {
     match d.string(node, path)?.as_str() {
-        "Always" => Some(RestartPolicy::Always),
+        // Kubernetes defaults an empty policy to Always.
+        "" | "Always" => Some(RestartPolicy::Always),
         "OnFailure" => Some(RestartPolicy::OnFailure),
         "Never" => Some(RestartPolicy::Never),
         other => {
@@ -253,8 +254,10 @@ fn empty_dir(d: &mut Decoder, node: &Node, path: &str) -> Option<EmptyDirSource>
     let size_limit = fields.get("sizeLimit").and_then(|n| {
         let p = join(path, "sizeLimit");
         let text = d.quantity_text(n, &p)?;
-        if let Err(message) = Quantity::parse(&text) {
-            d.error(n, &p, message);
+        match Quantity::parse(&text) {
+            Ok(q) if q.milli() < 0 => d.error(n, &p, "must be greater than or equal to 0"),
+            Ok(_) => {}
+            Err(message) => d.error(n, &p, message),
         }
         Some(text)
     });
@@ -304,11 +307,13 @@ fn host_path(d: &mut Decoder, node: &Node, path: &str) -> Option<HostPathSource>
             let p = join(path, "type");
             let kind = d.string(n, &p)?;
             if !HOST_PATH_TYPES.contains(&kind.as_str()) {
-                let supported = HOST_PATH_TYPES[1..].join(", ");
+                let supported: Vec<String> =
+                    HOST_PATH_TYPES.iter().map(|t| format!("{t:?}")).collect();
+                let supported = supported.join(", ");
                 d.error(
                     n,
                     &p,
-                    format!("unsupported value {kind:?}: supported values: \"\", {supported}"),
+                    format!("unsupported value {kind:?}: supported values: {supported}"),
                 );
             }
             Some(kind)

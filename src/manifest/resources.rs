@@ -24,16 +24,21 @@ pub fn resources(d: &mut Decoder, node: &Node, path: &str) -> Resources {
         .map(|n| resource_list(d, n, &join(path, "requests"), false))
         .unwrap_or_default();
     for (name, (request, request_node)) in &requests {
-        if let Some((limit, _)) = limits.get(name) {
-            if let (Ok(r), Ok(l)) = (Quantity::parse(request), Quantity::parse(limit)) {
-                if r > l {
-                    let p = format!("{}[{name}]", join(path, "requests"));
-                    d.error(
-                        request_node,
-                        &p,
-                        format!("must be less than or equal to {name} limit of {limit}"),
-                    );
-                }
+        let p = format!("{}[{name}]", join(path, "requests"));
+        let Some((limit, _)) = limits.get(name) else {
+            if is_extended(name) {
+                let message = "limit must be set for non overcommitable resources";
+                d.error(request_node, &p, message);
+            }
+            continue;
+        };
+        if let (Ok(r), Ok(l)) = (Quantity::parse(request), Quantity::parse(limit)) {
+            if is_extended(name) && r != l {
+                let message = format!("must be equal to {name} limit of {limit}");
+                d.error(request_node, &p, message);
+            } else if r > l {
+                let message = format!("must be less than or equal to {name} limit of {limit}");
+                d.error(request_node, &p, message);
             }
         }
     }
@@ -80,12 +85,22 @@ pub fn resource_list<'n>(
             Ok(q) if q.milli() < 0 => {
                 d.error(value, &entry_path, "must be greater than or equal to 0")
             }
+            Ok(q) if is_extended(name) && q.milli() % 1000 != 0 => {
+                d.error(value, &entry_path, "must be an integer")
+            }
             Ok(_) => {}
             Err(message) => d.error(value, &entry_path, message),
         }
         out.insert(name.to_string(), (text, value));
     }
     out
+}
+
+/// An extended resource (`example.com/dongle`): domain-prefixed, outside
+/// `kubernetes.io/`. Kubernetes counts these in whole units and does not
+/// overcommit them.
+fn is_extended(name: &str) -> bool {
+    name.contains('/') && !name.contains("kubernetes.io/")
 }
 
 /// Kubernetes' resource names: standard ones, `hugepages-*`, or qualified

@@ -85,5 +85,6 @@ fn pod_meta(meta_extra: &str) -> String {
 
 mod containers;
 mod controllers;
+mod defaults;
 mod documents;
 mod labels;
