@@ -179,9 +179,13 @@ impl<'f> Decoder<'f> {
         }
     }
 
+    /// An integer; a whole float (`3.0`, `1e3`) counts, as kubectl re-encodes
+    /// it as `3` before the API server reads it.
     pub fn int(&mut self, node: &Node, path: &str) -> Option<i64> {
+        const LIMIT: f64 = 9_223_372_036_854_775_807.0;
         match node.resolve() {
             Some(Resolved::Int(i)) => Some(i),
+            Some(Resolved::Float(f)) if f.fract() == 0.0 && f.abs() < LIMIT => Some(f as i64),
             _ => {
                 self.expected(node, path, "integer");
                 None
@@ -274,7 +278,9 @@ impl<'f> Decoder<'f> {
     pub fn quantity_text(&mut self, node: &Node, path: &str) -> Option<String> {
         match node.resolve() {
             Some(Resolved::Str(s)) => Some(s.to_string()),
-            Some(Resolved::Int(_)) | Some(Resolved::Float(_)) => node.text().map(str::to_string),
+            // `1_000`, `0x10` and `0644` are numbers to kubectl: keep the value.
+            Some(Resolved::Int(i)) => Some(i.to_string()),
+            Some(Resolved::Float(_)) => node.text().map(str::to_string),
             _ => {
                 self.expected(
                     node,

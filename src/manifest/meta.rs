@@ -73,6 +73,13 @@ pub fn dns1035_label(name: &str) -> Result<(), String> {
         .to_string())
 }
 
+fn valid_name(rule: NameRule, name: &str) -> Result<(), String> {
+    match rule {
+        NameRule::Dns1035Label => dns1035_label(name),
+        _ => names::dns1123_subdomain(name),
+    }
+}
+
 /// An object's metadata. `root` is where a missing `metadata` is reported.
 pub fn object_meta(
     d: &mut Decoder,
@@ -85,14 +92,12 @@ pub fn object_meta(
         return None;
     };
     let fields = d.mapping(node, "metadata", &OBJECT_META, &[])?;
+    // A wrong name does not stop the checks of the rest of the metadata.
     let name = match fields.get("name") {
         Some(name_node) => {
-            let name = d.string(name_node, "metadata.name")?;
-            let valid = match rule {
-                NameRule::Dns1035Label => dns1035_label(&name),
-                _ => names::dns1123_subdomain(&name),
-            };
-            if let Err(message) = valid {
+            let name = d.string(name_node, "metadata.name");
+            if let Some(Err(message)) = name.as_deref().map(|n| valid_name(rule, n)) {
+                let name = name.as_deref().unwrap_or_default();
                 d.error(
                     name_node,
                     "metadata.name",
@@ -111,7 +116,7 @@ pub fn object_meta(
                 ),
                 None => d.required(node, "metadata.name"),
             }
-            return None;
+            None
         }
     };
     let namespace = namespace(d, fields.get("namespace"), rule);
@@ -124,7 +129,7 @@ pub fn object_meta(
         .map(|n| annotations(d, n, "metadata.annotations"))
         .unwrap_or_default();
     Some(ObjectMeta {
-        name,
+        name: name?,
         namespace,
         labels,
         annotations,

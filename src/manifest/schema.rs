@@ -343,6 +343,16 @@ pub const DEFAULT_VALUES: &[(&str, &str)] = &[
     ("terminationMessagePolicy", "File"),
     ("type", "ClusterIP"),
     ("sessionAffinity", "None"),
+    // What `kubectl get -o yaml` prints for a plain pod or service.
+    ("dnsPolicy", "ClusterFirst"),
+    ("enableServiceLinks", "true"),
+    ("priority", "0"),
+    ("preemptionPolicy", "PreemptLowerPriority"),
+    ("serviceAccountName", "default"),
+    ("serviceAccount", "default"),
+    ("minReadySeconds", "0"),
+    ("internalTrafficPolicy", "Cluster"),
+    ("ipFamilyPolicy", "SingleStack"),
 ];
 
 /// Top-level fields of the 2014 layouts, and what v1 says instead.

@@ -178,3 +178,42 @@ fn a_service_port_name_in_uppercase_is_invalid() {
     let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - name: HTTP\n    port: 80\n";
     assert_error_at(&load_yaml(text), (7, 11), "spec.ports[0].name", "");
 }
+
+#[test]
+fn a_whole_number_written_as_a_float_is_an_integer_as_kubectl_sends_it() {
+    let text = "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: r}\nspec:\n  replicas: 3.0\n  template:\n    metadata: {labels: {a: b}}\n    spec: {containers: [{name: c, image: i, ports: [{containerPort: 8e1}]}]}\n";
+    let loaded = load_yaml(text);
+    assert_clean(&loaded);
+    let rc = &loaded.manifests.controllers[0];
+    assert_eq!(rc.replicas, 3);
+    assert_eq!(rc.template.spec.containers[0].ports[0].container_port, 80);
+}
+
+#[test]
+fn numeric_quantities_keep_the_value_kubectl_reads() {
+    let loaded = load_yaml(&pod(
+        "    resources:\n      limits: {memory: 1_000, cpu: 0x2}\n",
+    ));
+    assert_clean(&loaded);
+    let limits = &loaded.manifests.pods[0].spec.containers[0].resources.limits;
+    assert_eq!(limits["memory"], "1000");
+    assert_eq!(limits["cpu"], "2");
+}
+
+#[test]
+fn a_wrong_name_does_not_hide_the_other_metadata_errors() {
+    let loaded = load_yaml(&pod_meta("  labels:\n    a: \"-x\"\n").replace("name: web", "name: 5"));
+    assert_error_on(&loaded, "metadata.name", "expected string");
+    assert_error_on(&loaded, "metadata.labels[a]", "invalid label value");
+    let loaded = load_yaml(&pod_meta("  labels:\n    a: \"-x\"\n").replace("  name: web\n", ""));
+    assert_error_on(&loaded, "metadata.name", "required");
+    assert_error_on(&loaded, "metadata.labels[a]", "invalid label value");
+}
+
+#[test]
+fn what_kubectl_get_prints_for_defaults_loads_without_warnings() {
+    let loaded = load_yaml(&pod_spec(
+        "  dnsPolicy: ClusterFirst\n  enableServiceLinks: true\n  priority: 0\n  preemptionPolicy: PreemptLowerPriority\n  serviceAccountName: default\n  serviceAccount: default\n  schedulerName: default-scheduler\n  securityContext: {}\n  tolerations: []\n",
+    ));
+    assert_clean(&loaded);
+}
