@@ -9,6 +9,10 @@ use super::schema::RESOURCES;
 use crate::quantity::Quantity;
 use crate::yaml::Node;
 
+/// The smallest memory limit Docker accepts ("Minimum memory limit allowed
+/// is 6MB"); Kubernetes has no minimum, so below it is only a warning.
+const DOCKER_MIN_MEMORY: i128 = 6 * 1024 * 1024;
+
 /// Limits and requests; requests default to limits (Kubernetes' defaulting)
 /// and may not exceed them.
 pub fn resources(d: &mut Decoder, node: &Node, path: &str) -> Resources {
@@ -40,6 +44,17 @@ pub fn resources(d: &mut Decoder, node: &Node, path: &str) -> Resources {
                 let message = format!("must be less than or equal to {name} limit of {limit}");
                 d.error(request_node, &p, message);
             }
+        }
+    }
+    if let Some((limit, node)) = limits.get("memory") {
+        let bytes = Quantity::parse(limit).map(Quantity::value).unwrap_or(0);
+        if bytes > 0 && bytes < DOCKER_MIN_MEMORY {
+            let p = format!("{}[memory]", join(path, "limits"));
+            let message = format!(
+                "Docker refuses memory limits under 6MB ({DOCKER_MIN_MEMORY} bytes): \
+                 valid for Kubernetes, but this container cannot be created (found {limit})"
+            );
+            d.warning(node, &p, message);
         }
     }
     let mut out = Resources {

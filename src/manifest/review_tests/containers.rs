@@ -186,7 +186,7 @@ fn memory_in_gb_is_not_a_quantity() {
 fn usual_quantities_are_valid() {
     let extra = "    resources:\n      limits: {cpu: 0.5, memory: 1e3}\n      requests: {cpu: 500m, memory: 1e3}\n";
     let loaded = load_yaml(&pod(extra));
-    assert_clean(&loaded);
+    assert_valid(&loaded);
     let resources = &loaded.manifests.pods[0].spec.containers[0].resources;
     assert_eq!(resources.limits["cpu"], "0.5");
     assert_eq!(resources.requests["cpu"], "500m");

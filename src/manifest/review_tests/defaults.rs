@@ -194,7 +194,7 @@ fn numeric_quantities_keep_the_value_kubectl_reads() {
     let loaded = load_yaml(&pod(
         "    resources:\n      limits: {memory: 1_000, cpu: 0x2}\n",
     ));
-    assert_clean(&loaded);
+    assert_valid(&loaded);
     let limits = &loaded.manifests.pods[0].spec.containers[0].resources.limits;
     assert_eq!(limits["memory"], "1000");
     assert_eq!(limits["cpu"], "2");
@@ -216,4 +216,20 @@ fn what_kubectl_get_prints_for_defaults_loads_without_warnings() {
         "  dnsPolicy: ClusterFirst\n  enableServiceLinks: true\n  priority: 0\n  preemptionPolicy: PreemptLowerPriority\n  serviceAccountName: default\n  serviceAccount: default\n  schedulerName: default-scheduler\n  securityContext: {}\n  tolerations: []\n",
     ));
     assert_clean(&loaded);
+}
+
+#[test]
+fn a_memory_limit_docker_would_refuse_is_warned_about_but_valid() {
+    let loaded = load_yaml(&pod("    resources:\n      limits:\n        memory: 4Mi\n"));
+    assert_valid(&loaded);
+    let warning = loaded.warnings().next().expect("a warning").to_string();
+    assert!(
+        warning.starts_with(
+            "m.yaml:11:17: spec.containers[0].resources.limits[memory]: Docker refuses"
+        ),
+        "{warning}"
+    );
+    assert_clean(&load_yaml(&pod(
+        "    resources:\n      limits:\n        memory: 6Mi\n",
+    )));
 }
