@@ -606,7 +606,7 @@ mod tests {
             "{}",
             errors[0].message
         );
-        assert!(started.elapsed() < std::time::Duration::from_millis(500));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

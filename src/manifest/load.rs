@@ -192,16 +192,57 @@ fn read_all(files: &[PathBuf], options: LoadOptions) -> Vec<FileResult> {
 
 /// Parses and decodes one file.
 fn read_file(path: &Path, options: LoadOptions) -> FileResult {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) => {
-            return (
-                Vec::new(),
-                vec![whole_file(path, format!("cannot read: {e}"))],
-            )
-        }
+    let text = match fs::read(path) {
+        Ok(bytes) => text_of(bytes),
+        Err(e) => Err(whole_file(path, format!("cannot read: {e}"))),
     };
-    decode_text(path, &text, options)
+    match text {
+        Ok(text) => decode_text(path, &text, options),
+        Err(mut diagnostic) => {
+            diagnostic.source.file = path.to_path_buf();
+            (Vec::new(), vec![diagnostic])
+        }
+    }
+}
+
+/// A file's bytes as text: UTF-8, or UTF-16 with a byte order mark (as
+/// kubectl reads it). Invalid UTF-8 is an error at the first bad byte.
+fn text_of(bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    let utf16 = |little: bool| {
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|p| {
+                let pair = [p[0], p.get(1).copied().unwrap_or(0)];
+                if little {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
+            })
+            .collect();
+        String::from_utf16(&units)
+            .map_err(|_| whole_file(Path::new(""), "not valid UTF-16 text".to_string()))
+    };
+    match bytes.get(..2) {
+        Some([0xff, 0xfe]) => return utf16(true),
+        Some([0xfe, 0xff]) => return utf16(false),
+        _ => {}
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let before = String::from_utf8_lossy(valid);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        Diagnostic::error(
+            Source {
+                file: PathBuf::new(),
+                line,
+                column,
+            },
+            "",
+            "not valid UTF-8 text (manifests are UTF-8, or UTF-16 with a byte order mark)",
+        )
+    })
 }
 
 /// Decodes the text of one file (named `path` in diagnostics).

@@ -135,3 +135,25 @@ fn a_field_with_the_wrong_case_is_unknown_as_with_strict_decoding() {
         "did you mean \"image\"",
     );
 }
+
+#[test]
+fn invalid_utf8_is_an_error_at_the_first_bad_byte_and_utf16_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    let mut bytes = MINI.as_bytes().to_vec();
+    bytes.splice(25..25, [0xffu8]);
+    std::fs::write(&bad, bytes).unwrap();
+    let loaded = load(&[bad.clone()], LoadOptions::default());
+    let first = loaded.errors().next().expect("an error");
+    assert_eq!(first.source.file, bad);
+    assert_eq!((first.source.line, first.source.column), (3, 1), "{first}");
+    assert!(first.message.contains("UTF-8"), "{first}");
+
+    let wide = dir.path().join("wide.yaml");
+    let mut bytes = vec![0xffu8, 0xfe];
+    bytes.extend(MINI.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&wide, bytes).unwrap();
+    let loaded = load(&[wide], LoadOptions::default());
+    assert_clean(&loaded);
+    assert_eq!(loaded.manifests.pods.len(), 1);
+}
