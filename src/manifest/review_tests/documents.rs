@@ -143,7 +143,7 @@ fn invalid_utf8_is_an_error_at_the_first_bad_byte_and_utf16_is_read() {
     let mut bytes = MINI.as_bytes().to_vec();
     bytes.splice(25..25, [0xffu8]);
     std::fs::write(&bad, bytes).unwrap();
-    let loaded = load(&[bad.clone()], LoadOptions::default());
+    let loaded = load(std::slice::from_ref(&bad), LoadOptions::default());
     let first = loaded.errors().next().expect("an error");
     assert_eq!(first.source.file, bad);
     assert_eq!((first.source.line, first.source.column), (3, 1), "{first}");
