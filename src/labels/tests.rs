@@ -339,3 +339,38 @@ fn from_map_selects_by_equality_on_every_entry() {
     assert!(selector.matches(&labels(&[("app", "web"), ("tier", "fe"), ("x", "y")])));
     assert!(!selector.matches(&labels(&[("app", "web")])));
 }
+
+#[test]
+fn review_malformed_selectors_are_refused() {
+    for bad in [
+        "a=b=c",
+        "a in x",
+        "!a=b",
+        "a,",
+        ",a",
+        "a=b,,c=d",
+        "a in (x y)",
+        "x=-a",
+        "a b",
+        "a=(b)",
+        "!",
+        "a notin",
+        "a in (x,",
+        "=b",
+        "a=b c=d",
+    ] {
+        assert!(Selector::parse(bad).is_err(), "{bad:?} should be refused");
+    }
+}
+
+#[test]
+fn review_whitespace_only_selects_everything_and_contradictions_select_nothing() {
+    assert!(Selector::parse("  \t ").unwrap().is_empty());
+    let contradiction = Selector::parse("app=web,app=api").unwrap();
+    assert!(!contradiction.matches(&labels(&[("app", "web")])));
+    let set = Selector::parse("tier in (front, back), !legacy, env != prod").unwrap();
+    assert!(set.matches(&labels(&[("tier", "front")])));
+    assert!(!set.matches(&labels(&[("tier", "front"), ("legacy", "")])));
+    assert!(!set.matches(&labels(&[("tier", "back"), ("env", "prod")])));
+    assert_eq!(set.to_string(), "env!=prod,!legacy,tier in (back,front)");
+}
