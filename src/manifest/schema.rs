@@ -86,7 +86,6 @@ pub const OBJECT_META: Schema = Schema {
         "ownerReferences",
         "finalizers",
         "managedFields",
-        "clusterName",
     ],
 };
 
@@ -136,6 +135,7 @@ pub const POD_SPEC: Schema = Schema {
         "setHostnameAsFQDN",
         "os",
         "hostUsers",
+        "hostnameOverride",
         "schedulingGates",
         "resourceClaims",
         "resources",
@@ -159,6 +159,7 @@ pub const CONTAINER: Schema = Schema {
         "envFrom",
         "resizePolicy",
         "restartPolicy",
+        "restartPolicyRules",
         "volumeDevices",
         "livenessProbe",
         "readinessProbe",

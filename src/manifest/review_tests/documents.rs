@@ -157,3 +157,9 @@ fn invalid_utf8_is_an_error_at_the_first_bad_byte_and_utf16_is_read() {
     assert_clean(&loaded);
     assert_eq!(loaded.manifests.pods.len(), 1);
 }
+
+#[test]
+fn a_field_removed_from_kubernetes_is_unknown() {
+    let text = MINI.replace("name: a\n", "name: a\n  clusterName: c1\n");
+    assert_error_on(&load_yaml(&text), "metadata.clusterName", "unknown field");
+}
