@@ -104,6 +104,104 @@ pub fn env_var_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// A Docker image reference (`[domain[:port]/]path[:tag][@digest]`, the
+/// distribution/reference grammar Docker applies when it creates a
+/// container). Kubernetes stores any image and the kubelet reports
+/// `InvalidImageName`; berth can say it at load.
+pub fn image_reference(image: &str) -> Result<(), String> {
+    let invalid = |why: &str| Err(format!("invalid reference format: {why}"));
+    let (rest, digest) = match image.split_once('@') {
+        Some((rest, digest)) => (rest, Some(digest)),
+        None => (image, None),
+    };
+    if let Some(digest) = digest {
+        let valid = digest.split_once(':').is_some_and(|(algorithm, hex)| {
+            algorithm.starts_with(|c: char| c.is_ascii_alphabetic())
+                && algorithm
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.'))
+                && hex.len() >= 32
+                && hex.chars().all(|c| c.is_ascii_hexdigit())
+        });
+        if !valid {
+            return invalid("a digest is algorithm:hex, e.g. sha256:<64 hex digits>");
+        }
+    }
+    let (name, tag) = match rest.rfind(':') {
+        Some(i) if !rest[i..].contains('/') => (&rest[..i], Some(&rest[i + 1..])),
+        _ => (rest, None),
+    };
+    if let Some(tag) = tag {
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let valid = tag.len() <= 128
+            && tag.starts_with(word)
+            && tag.chars().all(|c| word(c) || matches!(c, '.' | '-'));
+        if !valid {
+            return invalid(
+                "a tag is up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
+            );
+        }
+    }
+    if name.is_empty() || name.len() > 255 {
+        return invalid("the repository name must have 1 to 255 characters");
+    }
+    let mut parts: Vec<&str> = name.split('/').collect();
+    let first = parts[0];
+    let is_domain = parts.len() > 1
+        && (first.contains(['.', ':'])
+            || first == "localhost"
+            || first.chars().any(|c| c.is_ascii_uppercase()));
+    if is_domain {
+        parts.remove(0);
+        let (host, port) = first.split_once(':').unwrap_or((first, "0"));
+        let host_ok = host.split('.').all(|part| {
+            !part.is_empty()
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        if !host_ok || port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) {
+            return invalid("the registry must be a host name with an optional :port");
+        }
+    }
+    if parts
+        .iter()
+        .any(|p| p.chars().any(|c| c.is_ascii_uppercase()))
+    {
+        return invalid("repository name must be lowercase");
+    }
+    if !parts.iter().all(|p| is_path_component(p)) {
+        return invalid("a repository path is lowercase letters and digits separated by '/', and within a part by '.', '_', '__' or dashes");
+    }
+    Ok(())
+}
+
+/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
+fn is_path_component(part: &str) -> bool {
+    let bytes = part.as_bytes();
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if alnum(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !alnum(bytes[i]) {
+            i += 1;
+        }
+        let separator = &part[start..i];
+        let ok = matches!(separator, "." | "_" | "__") || separator.bytes().all(|b| b == b'-');
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +310,42 @@ mod tests {
             env_var_name("").unwrap_err(),
             "environment variable name must be non-empty"
         );
+    }
+
+    #[test]
+    fn image_references_follow_dockers_grammar() {
+        for ok in [
+            "busybox",
+            "busybox:1.36",
+            "library/busybox:latest",
+            "localhost/berth-pause:1",
+            "localhost:5000/team/app:v1.2_3",
+            "registry.example.com/a/b/c",
+            "my-registry.io:443/x__y/z.w:tag",
+            "a--b/c",
+            "busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "Registry.Example.com/app",
+        ] {
+            assert_eq!(image_reference(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "Busybox",
+            "busybox:",
+            "busybox:-x",
+            "busy box",
+            "a//b",
+            "-a",
+            "a-",
+            "a...b",
+            "a/b:c:d",
+            "busybox@sha256:xyz",
+            "localhost:port/app",
+            "",
+        ] {
+            assert!(image_reference(bad).is_err(), "{bad:?}");
+        }
+        assert!(image_reference("team/App")
+            .unwrap_err()
+            .contains("repository name must be lowercase"));
     }
 }

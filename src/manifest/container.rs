@@ -55,6 +55,10 @@ pub fn container<'n>(
                 &join(path, "image"),
                 "must not have leading or trailing whitespace",
             );
+        } else if let Err(message) = names::image_reference(image) {
+            // Kubernetes stores it; the kubelet then reports InvalidImageName.
+            let message = format!("{message}: Docker cannot create this container");
+            d.warning(image_node, &join(path, "image"), message);
         }
     }
     let field = |name: &str| fields.get(name).map(|n| (n, join(path, name)));

@@ -305,3 +305,14 @@ fn warnings_never_make_a_load_fail() {
     assert!(!loaded.has_errors());
     assert_eq!(loaded.manifests.pods.len(), 1);
 }
+
+#[test]
+fn an_image_docker_cannot_parse_is_warned_about_at_its_place() {
+    let loaded = load_yaml(&pod("").replace("image: busybox", "image: Busybox:1"));
+    assert_valid(&loaded);
+    let warning = loaded.warnings().next().expect("a warning").to_string();
+    assert!(
+        warning.starts_with("m.yaml:8:12: spec.containers[0].image: invalid reference format"),
+        "{warning}"
+    );
+}
