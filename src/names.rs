@@ -164,14 +164,17 @@ pub fn image_reference(image: &str) -> Result<(), String> {
             return invalid("the registry must be a host name with an optional :port");
         }
     }
+    if !parts
+        .iter()
+        .all(|p| is_path_component(&p.to_ascii_lowercase()))
+    {
+        return invalid("a repository path is lowercase letters and digits separated by '/', and within a part by '.', '_', '__' or dashes");
+    }
     if parts
         .iter()
         .any(|p| p.chars().any(|c| c.is_ascii_uppercase()))
     {
         return invalid("repository name must be lowercase");
-    }
-    if !parts.iter().all(|p| is_path_component(p)) {
-        return invalid("a repository path is lowercase letters and digits separated by '/', and within a part by '.', '_', '__' or dashes");
     }
     Ok(())
 }
@@ -340,6 +343,7 @@ mod tests {
             "a/b:c:d",
             "busybox@sha256:xyz",
             "localhost:port/app",
+            "<YOUR-IMAGE>",
             "",
         ] {
             assert!(image_reference(bad).is_err(), "{bad:?}");
