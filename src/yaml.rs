@@ -292,8 +292,12 @@ impl Builder<'_> {
     fn node(&mut self, event: Event, mark: Marker) -> Result<Node, YamlError> {
         let (mut line, mut column) = position(&mark);
         let (value, anchor) = match event {
-            Event::Scalar(text, style, anchor, _tag) => {
-                let style = if style == TScalarStyle::Plain {
+            Event::Scalar(text, style, anchor, tag) => {
+                // `!!str 5` is the string "5", as go-yaml reads it.
+                let string_tag = tag.is_some_and(|t| {
+                    t.suffix == "str" && (t.handle == "!!" || t.handle == "tag:yaml.org,2002:")
+                });
+                let style = if style == TScalarStyle::Plain && !string_tag {
                     Style::Plain
                 } else {
                     Style::Quoted
@@ -520,6 +524,12 @@ mod tests {
         assert_eq!(resolve_plain("1_000"), Resolved::Int(1000));
         assert_eq!(resolve_plain("0b101"), Resolved::Int(5));
         assert_eq!(resolve_plain("_1"), Resolved::Str("_1"));
+        let tagged = one("a: !!str 5\nb: !!str yes\n");
+        assert_eq!(tagged.get("a").unwrap().resolve(), Some(Resolved::Str("5")));
+        assert_eq!(
+            tagged.get("b").unwrap().resolve(),
+            Some(Resolved::Str("yes"))
+        );
     }
 
     #[test]
