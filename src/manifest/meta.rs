@@ -34,8 +34,23 @@ pub fn label_map(d: &mut Decoder, node: &Node, path: &str) -> Labels {
     out
 }
 
-/// Annotations: keys follow the label key rules, values are any string.
+/// Kubernetes' limit on all annotations of an object, keys and values.
+const ANNOTATIONS_MAX_BYTES: usize = 256 * 1024;
+
+/// Annotations: keys follow the label key rules, values are any string,
+/// and all of them together hold at most 256 KiB.
 pub fn annotations(d: &mut Decoder, node: &Node, path: &str) -> BTreeMap<String, String> {
+    let out = annotation_entries(d, node, path);
+    let total: usize = out.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if total > ANNOTATIONS_MAX_BYTES {
+        let message =
+            format!("may not have more than {ANNOTATIONS_MAX_BYTES} bytes in all (found {total})");
+        d.error(node, path, message);
+    }
+    out
+}
+
+fn annotation_entries(d: &mut Decoder, node: &Node, path: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (key_node, key, _, value) in d.string_map(node, path) {
         if let Err(message) = labels::validate_key(&key) {

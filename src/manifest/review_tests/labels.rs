@@ -127,3 +127,17 @@ fn annotation_values_may_be_any_string_but_not_a_number() {
     );
     assert_eq!(loaded.errors().count(), 1, "{}", all(&loaded));
 }
+
+#[test]
+fn annotations_over_256_kib_in_all_are_an_error() {
+    let big = "x".repeat(200 * 1024);
+    let text = pod_meta(&format!("  annotations:\n    a: {big}\n    b: {big}\n"));
+    assert_error_at(
+        &load_yaml(&text),
+        (6, 5),
+        "metadata.annotations",
+        "262144 bytes",
+    );
+    let fits = pod_meta(&format!("  annotations:\n    a: {big}\n"));
+    assert_clean(&load_yaml(&fits));
+}
