@@ -256,6 +256,18 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
     } else {
         text
     };
+    if path.extension().is_some_and(|e| e == "json") {
+        if let Some((line, column)) = json_comment(text) {
+            let source = Source {
+                file: path.to_path_buf(),
+                line,
+                column,
+            };
+            let message = "JSON does not allow comments (kubectl refuses this file); \
+                           remove it or write the manifest in YAML";
+            return (Vec::new(), vec![Diagnostic::error(source, "", message)]);
+        }
+    }
     let mut decoder = Decoder::new(path, options.strict);
     let documents = match yaml::parse_documents(text) {
         Ok(documents) => documents,
@@ -282,6 +294,37 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
         kinds::document(&mut decoder, document, &mut objects);
     }
     (objects, decoder.diagnostics)
+}
+
+/// The line and column of the first comment (`//`, `/*` or `#`) outside a
+/// string in JSON text, which YAML would otherwise read quietly.
+fn json_comment(text: &str) -> Option<(usize, usize)> {
+    let (mut line, mut column) = (1, 0);
+    let (mut in_string, mut escaped) = (false, false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        column += 1;
+        if c == '\n' {
+            (line, column) = (line + 1, 0);
+            in_string = false;
+            continue;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match (c, chars.peek()) {
+            ('"', _) => in_string = true,
+            ('#', _) | ('/', Some('/' | '*')) => return Some((line, column)),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Two objects with the same kind, namespace and name: an error at the

@@ -163,3 +163,25 @@ fn a_field_removed_from_kubernetes_is_unknown() {
     let text = MINI.replace("name: a\n", "name: a\n  clusterName: c1\n");
     assert_error_on(&load_yaml(&text), "metadata.clusterName", "unknown field");
 }
+
+#[test]
+fn comments_in_json_are_refused_at_their_place() {
+    let cases = [
+        ("{\n  // note\n  \"apiVersion\": \"v1\"\n}\n", (2, 3)),
+        (
+            "{\"apiVersion\": \"v1\", /* c */ \"kind\": \"Pod\"}\n",
+            (1, 22),
+        ),
+        ("{\n  \"apiVersion\": \"v1\" # c\n}\n", (2, 22)),
+    ];
+    for (text, (line, column)) in cases {
+        assert_error_at(
+            &load_json(text),
+            (line, column),
+            "",
+            "JSON does not allow comments",
+        );
+    }
+    let in_strings = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"a\", \"annotations\": {\"u\": \"http://x/#a \\\" // b\"}}, \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"i\"}]}}\n";
+    assert_clean(&load_json(in_strings));
+}
