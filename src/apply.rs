@@ -1,1 +1,237 @@
-//! apply (to be written).
+//! Executes a `Plan` through an `Engine`; decides nothing. Images and
+//! networks first, removals at most three at a time (Docker 20.10 deadlocks
+//! under mass concurrent removal on one network), then pod creations in
+//! parallel, then controller records and networks no pod needs.
+
+mod images;
+mod pod;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::future::{BoxFuture, FutureExt};
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::Semaphore;
+
+use crate::engine::{Engine, RestartMode};
+use crate::keys;
+use crate::plan::{Action, Plan};
+use crate::podmap::{self, Target};
+
+pub use images::ImageStatus;
+
+/// Concurrent pod removals at most (see the module comment).
+pub const MAX_REMOVALS: usize = 3;
+
+/// How one action went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionOutcome {
+    /// Index into `plan.actions`.
+    pub index: usize,
+    /// Every message names the pod (or controller).
+    pub result: Result<(), String>,
+    pub warnings: Vec<String>,
+}
+
+/// How the whole plan went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Executed {
+    /// One per action, in plan order.
+    pub actions: Vec<ActionOutcome>,
+    /// Problems outside any action (networks, the infra image).
+    pub errors: Vec<String>,
+}
+
+/// Runs `plan` on `engine`; `networks` are the project's existing networks.
+pub async fn execute<E: Engine>(
+    engine: &E,
+    target: &Target<'_>,
+    plan: &Plan,
+    networks: &[String],
+    parallel: usize,
+) -> Executed {
+    let mut out = Executed::default();
+    let creating: Vec<&crate::desired::DesiredPod> = plan
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Create { pod } | Action::Recreate { pod, .. } | Action::Repair { pod, .. } => {
+                Some(pod)
+            }
+            _ => None,
+        })
+        .collect();
+    let needs_infra = !creating.is_empty()
+        || plan.actions.iter().any(|a| {
+            matches!(
+                a,
+                Action::CreateController { .. } | Action::UpdateController { .. }
+            )
+        });
+    let infra = if needs_infra {
+        images::ensure_infra(engine, target.infra_image).await
+    } else {
+        Ok(())
+    };
+    let images = images::resolve(
+        engine,
+        creating.iter().flat_map(|p| p.spec.containers.iter()),
+    )
+    .await;
+    let namespaces: BTreeSet<&str> = creating.iter().map(|p| p.namespace.as_str()).collect();
+    let network_errors = ensure_networks(engine, target.project, namespaces, networks).await;
+    let removals = Semaphore::new(MAX_REMOVALS);
+    let ctx = pod::Ctx {
+        engine,
+        target,
+        images: &images,
+        infra: &infra,
+        networks: &network_errors,
+        removals: &removals,
+    };
+    let (removes, others): (Vec<_>, Vec<_>) = plan
+        .actions
+        .iter()
+        .enumerate()
+        .partition(|(_, a)| matches!(a, Action::Remove { .. }));
+    // Boxed one by one: a closure inside the stream's type would make this
+    // future lose `Send` in generic callers (rust-lang/rust#102211).
+    let removes: Vec<BoxFuture<'_, ActionOutcome>> = removes
+        .into_iter()
+        .map(|(i, a)| run(&ctx, i, a).boxed())
+        .collect();
+    let others: Vec<BoxFuture<'_, ActionOutcome>> = others
+        .into_iter()
+        .map(|(i, a)| run(&ctx, i, a).boxed())
+        .collect();
+    let removed: Vec<ActionOutcome> = stream::iter(removes)
+        .buffer_unordered(MAX_REMOVALS)
+        .collect()
+        .await;
+    let created: Vec<ActionOutcome> = stream::iter(others)
+        .buffer_unordered(parallel.max(1))
+        .collect()
+        .await;
+    out.actions = removed.into_iter().chain(created).collect();
+    out.actions.sort_by_key(|o| o.index);
+    for name in &plan.remove_networks {
+        if let Err(e) = engine.remove_network(name).await {
+            out.errors
+                .push(format!("cannot remove network {name}: {e}"));
+        }
+    }
+    out
+}
+
+/// Creates the missing networks of `namespaces`; the errors by namespace.
+async fn ensure_networks<E: Engine>(
+    engine: &E,
+    project: &str,
+    namespaces: BTreeSet<&str>,
+    existing: &[String],
+) -> BTreeMap<String, String> {
+    let mut errors = BTreeMap::new();
+    for ns in namespaces {
+        let name = podmap::network_name(project, ns);
+        if existing.contains(&name) {
+            continue;
+        }
+        let labels = podmap::network_labels(project, ns);
+        match engine.create_network(&name, &labels).await {
+            Err(e) if !e.to_string().contains("already exists") => {
+                errors.insert(ns.to_string(), format!("cannot create network {name}: {e}"));
+            }
+            _ => {}
+        }
+    }
+    errors
+}
+
+async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) -> ActionOutcome {
+    let object = action.object();
+    let mut warnings = Vec::new();
+    let result = match action {
+        Action::Create { pod } => pod::create(ctx, pod, None, &mut warnings).await,
+        Action::Recreate { pod, old, .. } => match pod::remove(ctx, old, true).await {
+            Ok(()) => pod::create(ctx, pod, None, &mut warnings).await,
+            Err(e) => Err(e),
+        },
+        Action::Repair {
+            pod,
+            old,
+            container,
+            message,
+        } => match pod::remove(ctx, old, false).await {
+            Ok(()) => pod::create(ctx, pod, Some((container, message)), &mut warnings).await,
+            Err(e) => Err(e),
+        },
+        Action::Remove { pod, .. } => pod::remove(ctx, pod, true).await,
+        Action::CreateController { controller } => create_record(ctx, controller).await,
+        Action::UpdateController { controller, old } => {
+            match ctx.engine.remove_container(&old.container_id).await {
+                Ok(()) => create_record(ctx, controller).await,
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Action::RemoveController { old } => ctx
+            .engine
+            .remove_container(&old.container_id)
+            .await
+            .map_err(|e| e.to_string()),
+    };
+    ActionOutcome {
+        index,
+        result: result.map_err(|e| format!("{object}: {e}")),
+        warnings,
+    }
+}
+
+/// The never-started container that remembers a controller on the engine.
+async fn create_record<E: Engine>(
+    ctx: &pod::Ctx<'_, E>,
+    c: &crate::desired::DesiredController,
+) -> Result<(), String> {
+    ctx.infra.clone()?;
+    let t = ctx.target;
+    let labels = BTreeMap::from([
+        (
+            keys::MANAGED_BY.to_string(),
+            keys::MANAGED_BY_VALUE.to_string(),
+        ),
+        (keys::PROJECT.to_string(), t.project.to_string()),
+        (keys::NAMESPACE.to_string(), c.namespace.clone()),
+        (keys::NODE.to_string(), t.node.to_string()),
+        (keys::KIND.to_string(), keys::KIND_RC.to_string()),
+        (keys::RC_NAME.to_string(), c.name.clone()),
+        (keys::RC_REPLICAS.to_string(), c.replicas.to_string()),
+        (
+            keys::RC_SELECTOR.to_string(),
+            serde_json::to_string(&c.selector).unwrap_or_default(),
+        ),
+        (keys::RC_TEMPLATE_HASH.to_string(), c.template_hash.clone()),
+        (keys::LAST_APPLIED.to_string(), c.template_json.clone()),
+    ]);
+    let config = crate::engine::ContainerConfig {
+        name: podmap::container_name(t.project, &c.namespace, &c.name, keys::RC_RECORD_NAME),
+        image: t.infra_image.to_string(),
+        labels,
+        entrypoint: None,
+        cmd: None,
+        env: Vec::new(),
+        working_dir: None,
+        network_mode: Some("none".to_string()),
+        network: None,
+        hostname: None,
+        ports: Vec::new(),
+        memory_bytes: None,
+        nano_cpus: None,
+        mounts: Vec::new(),
+        restart: RestartMode::No,
+        stop_timeout: None,
+        stop_signal: None,
+    };
+    ctx.engine
+        .create_container(&config)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}

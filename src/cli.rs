@@ -1,1 +1,283 @@
-//! cli (to be written).
+//! The command line, as clap types only: what each command accepts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const DEFAULT_INFRA_IMAGE: &str = "localhost/berth-pause:1";
+
+/// Keeps a Docker engine in the state a directory of Kubernetes-style
+/// manifests describes.
+#[derive(Debug, Parser)]
+#[command(name = "berth", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Scope of everything berth lists, diffs, prunes and reports (default:
+    /// the manifest directory's base name).
+    #[arg(long, global = true, env = "BERTH_PROJECT", value_name = "NAME")]
+    pub project: Option<String>,
+    /// Treat fields Kubernetes knows but berth does not implement as errors.
+    #[arg(long, global = true)]
+    pub strict: bool,
+    /// The image of every pod's infra container.
+    #[arg(long, global = true, value_name = "IMAGE", default_value = DEFAULT_INFRA_IMAGE)]
+    pub infra_image: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load and check manifests without touching Docker (exit 0 valid, 2 invalid).
+    Validate(ValidateArgs),
+    /// List objects, live from the engine or (with -f) from the manifests.
+    Get(GetArgs),
+    /// Show what apply would change (exit 0 no change, 1 changes, 2 error).
+    Diff(DiffArgs),
+    /// Converge the engine to the manifests once.
+    Apply(ApplyArgs),
+    /// Show a pod's spec, status, containers and events.
+    Describe(DescribeArgs),
+    /// Remove objects berth manages.
+    Delete(DeleteArgs),
+    /// List recent events of the project's pods.
+    Events(EventsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Manifest files or directories.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// The kinds `get`, `describe` and `delete` know, with kubectl's spellings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Resource {
+    #[value(name = "pods", aliases = ["po", "pod"])]
+    Pods,
+    #[value(name = "replicationcontrollers", aliases = ["rc", "replicationcontroller"])]
+    ReplicationControllers,
+    #[value(name = "nodes", aliases = ["no", "node"])]
+    Nodes,
+    #[value(name = "services", aliases = ["svc", "service"])]
+    Services,
+    #[value(name = "events", aliases = ["ev", "event"])]
+    Events,
+}
+
+impl Resource {
+    /// The plural kubectl uses in messages (`pods "x" not found`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            Resource::Pods => "pods",
+            Resource::ReplicationControllers => "replicationcontrollers",
+            Resource::Nodes => "nodes",
+            Resource::Services => "services",
+            Resource::Events => "events",
+        }
+    }
+
+    /// The `-o name` prefix (`pod/web`).
+    pub fn singular(self) -> &'static str {
+        match self {
+            Resource::Pods => "pod",
+            Resource::ReplicationControllers => "replicationcontroller",
+            Resource::Nodes => "node",
+            Resource::Services => "service",
+            Resource::Events => "event",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Wide,
+    Json,
+    Yaml,
+    Name,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Scope {
+    /// Only objects of this namespace.
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+    /// Objects of every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+}
+
+impl Scope {
+    /// The namespace to show, `None` for all of them.
+    pub fn namespace(&self) -> Option<&str> {
+        if self.all_namespaces {
+            None
+        } else {
+            Some(
+                self.namespace
+                    .as_deref()
+                    .unwrap_or(crate::manifest::DEFAULT_NAMESPACE),
+            )
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// pods (po), replicationcontrollers (rc), nodes (no), services (svc), events (ev).
+    pub resource: Resource,
+    /// Only the object of this name.
+    pub name: Option<String>,
+    /// Answer from these manifests instead of the engine (no Docker):
+    /// controllers expanded to their pods, nothing observed (READY 0/N,
+    /// STATUS, RESTARTS and AGE `-`).
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Label selector (`app=web,tier!=db`, `env in (a,b)`, `!debug`).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// Output format: an aligned table, with more columns (wide), Kubernetes
+    /// `List` JSON or YAML, or `kind/name` lines.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Compare with these manifests instead of the engine (no Docker).
+    #[arg(long, value_name = "OLD_PATH")]
+    pub base: Option<PathBuf>,
+    /// Manifest files or directories.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Manifest files or directories.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Keep pods that are no longer declared.
+    #[arg(long)]
+    pub no_prune: bool,
+    /// Allow an empty manifest set to remove every pod of the project.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// How many pods to converge at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub parallel: usize,
+    /// How long a rollout step may wait for a pod to run (e.g. 300s, 5m).
+    #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// Only `pod` is supported.
+    pub resource: Resource,
+    pub name: String,
+    #[arg(short = 'n', long, value_name = "NS", default_value = crate::manifest::DEFAULT_NAMESPACE)]
+    pub namespace: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// pod or rc.
+    pub resource: Resource,
+    pub name: String,
+    #[arg(short = 'n', long, value_name = "NS", default_value = crate::manifest::DEFAULT_NAMESPACE)]
+    pub namespace: String,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    #[command(flatten)]
+    pub scope: Scope,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+/// `300s`, `5m`, `1h`, `1m30s`, `250ms`, or a plain number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    let bad = || format!("invalid duration {text:?}: expected e.g. 300s, 5m, 1m30s");
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let value: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "ms" => Duration::from_millis(value),
+            "s" => Duration::from_secs(value),
+            "m" => Duration::from_secs(value * 60),
+            "h" => Duration::from_secs(value * 3600),
+            _ => return Err(bad()),
+        };
+        total += unit;
+        rest = &rest[unit_len..];
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_kubectl_timeouts() {
+        assert_eq!(parse_duration("300s"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("5 minutes").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn kubectl_aliases_name_the_same_resource() {
+        for (word, want) in [
+            ("po", Resource::Pods),
+            ("pod", Resource::Pods),
+            ("rc", Resource::ReplicationControllers),
+            ("replicationcontroller", Resource::ReplicationControllers),
+            ("no", Resource::Nodes),
+            ("svc", Resource::Services),
+            ("services", Resource::Services),
+        ] {
+            assert_eq!(Resource::from_str(word, true), Ok(want), "{word}");
+        }
+    }
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,1 +1,301 @@
-//! desired (to be written).
+//! Pure: manifests (and, for controllers, the observed pods) → the pods that
+//! should exist on the node, with the controllers' scale and rollout steps.
+
+mod controller;
+pub mod health;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::time::Duration;
+
+use crate::manifest::{Labels, Manifests, Pod, PodSpec, ReplicationController, Service, Source};
+use crate::observed::Observed;
+use crate::podmap;
+
+/// A pod's identity within a project.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PodKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl fmt::Display for PodKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+/// A pod that should exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredPod {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: PodSpec,
+    /// `ReplicationController/<name>` when a controller owns the pod.
+    pub owner: Option<String>,
+    /// Names of the services selecting the pod: extra DNS names of its IP.
+    pub aliases: Vec<String>,
+    pub source: Source,
+}
+
+impl DesiredPod {
+    pub fn key(&self) -> PodKey {
+        PodKey {
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// The spec hash: equal hashes, nothing to recreate.
+    pub fn hash(&self, infra_image: &str) -> String {
+        podmap::spec_hash(
+            &self.spec,
+            &self.labels,
+            self.owner.as_deref(),
+            &self.aliases,
+            infra_image,
+        )
+    }
+
+    fn standalone(pod: &Pod, services: &[Service]) -> DesiredPod {
+        DesiredPod {
+            namespace: pod.meta.namespace.clone(),
+            name: pod.meta.name.clone(),
+            labels: pod.meta.labels.clone(),
+            spec: pod.spec.clone(),
+            owner: None,
+            aliases: aliases(services, &pod.meta.namespace, &pod.meta.labels),
+            source: pod.source.clone(),
+        }
+    }
+
+    fn from_template(rc: &ReplicationController, name: String, services: &[Service]) -> DesiredPod {
+        DesiredPod {
+            namespace: rc.meta.namespace.clone(),
+            name,
+            labels: rc.template.labels.clone(),
+            spec: rc.template.spec.clone(),
+            owner: Some(owner_of(&rc.meta.name)),
+            aliases: aliases(services, &rc.meta.namespace, &rc.template.labels),
+            source: rc.source.clone(),
+        }
+    }
+}
+
+/// The services of `namespace` whose selector picks `labels`, sorted.
+pub fn aliases(services: &[Service], namespace: &str, labels: &Labels) -> Vec<String> {
+    let mut names: Vec<String> = services
+        .iter()
+        .filter(|s| s.meta.namespace == namespace && selects(&s.selector, labels))
+        .map(|s| s.meta.name.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The owner label value of a controller's pods.
+pub fn owner_of(rc: &str) -> String {
+    format!("ReplicationController/{rc}")
+}
+
+/// A replication controller as remembered on the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredController {
+    pub namespace: String,
+    pub name: String,
+    pub replicas: u32,
+    pub selector: Labels,
+    pub template_hash: String,
+    /// The template as Kubernetes-shaped JSON.
+    pub template_json: String,
+}
+
+/// Why a pod goes away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoveWhy {
+    /// No manifest declares it any more (prune).
+    NotDeclared,
+    /// Its controller has more pods than replicas.
+    ScaledDown,
+    /// A rollout replaced it with a pod of the new template.
+    Replaced,
+    /// It failed and its controller replaces it.
+    Failed,
+}
+
+/// Something about an object, for the user: why a rollout waits or stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub object: String,
+    pub message: String,
+}
+
+/// Everything the planner needs besides the observed state.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    pub project: &'a str,
+    pub node: &'a str,
+    pub infra_image: &'a str,
+    pub prune: bool,
+    /// Unix seconds.
+    pub now: i64,
+    /// How long a new pod must run before a rollout removes an old one.
+    pub min_ready: Duration,
+}
+
+/// The desired state of one project on one node.
+#[derive(Debug, Clone, Default)]
+pub struct Desired {
+    pub pods: Vec<DesiredPod>,
+    /// Owned pods the controllers remove (scale down, failed, replaced).
+    pub removals: Vec<(PodKey, RemoveWhy)>,
+    pub controllers: Vec<DesiredController>,
+    /// Rollouts waiting for a new pod to become ready.
+    pub waiting: Vec<Note>,
+    /// Rollouts stopped because a new pod is broken.
+    pub halted: Vec<Note>,
+}
+
+/// Without live state: standalone pods and `<rc>-0 … <rc>-(replicas-1)`.
+pub fn expand_offline(manifests: &Manifests) -> Vec<DesiredPod> {
+    let services = &manifests.services;
+    let mut pods: Vec<DesiredPod> = manifests
+        .pods
+        .iter()
+        .map(|p| DesiredPod::standalone(p, services))
+        .collect();
+    for rc in &manifests.controllers {
+        for n in 0..rc.replicas {
+            pods.push(DesiredPod::from_template(
+                rc,
+                format!("{}-{n}", rc.meta.name),
+                services,
+            ));
+        }
+    }
+    pods
+}
+
+/// With live state: standalone pods, and each controller's pods after this
+/// step of counting, scaling and rolling out.
+pub fn expand(manifests: &Manifests, observed: &Observed, ctx: &Context) -> Desired {
+    let mut desired = Desired {
+        pods: manifests
+            .pods
+            .iter()
+            .map(|p| DesiredPod::standalone(p, &manifests.services))
+            .collect(),
+        ..Desired::default()
+    };
+    let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let names = manifests
+        .pods
+        .iter()
+        .map(|p| (&p.meta.namespace, &p.meta.name));
+    for (ns, name) in names.chain(observed.pods.iter().map(|p| (&p.namespace, &p.name))) {
+        used.entry(ns.clone()).or_default().insert(name.clone());
+    }
+    for rc in &manifests.controllers {
+        let used = used.entry(rc.meta.namespace.clone()).or_default();
+        let step = controller::step(rc, manifests, observed, ctx, used);
+        desired.pods.extend(step.pods);
+        desired.removals.extend(step.removals);
+        desired.waiting.extend(step.waiting);
+        desired.halted.extend(step.halted);
+        desired
+            .controllers
+            .push(controller::record(rc, manifests, ctx.infra_image));
+    }
+    desired
+}
+
+/// Whether `labels` satisfy an equality selector (a controller's map).
+pub fn selects(selector: &Labels, labels: &Labels) -> bool {
+    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+#[cfg(test)]
+pub(crate) fn test_pod(name: &str) -> DesiredPod {
+    use crate::manifest::{Container, PullPolicy, RestartPolicy, DEFAULT_GRACE_SECONDS};
+    DesiredPod {
+        namespace: "default".into(),
+        name: name.into(),
+        labels: Labels::new(),
+        spec: PodSpec {
+            containers: vec![Container {
+                name: "app".into(),
+                image: "busybox:1".into(),
+                command: vec![],
+                args: vec![],
+                env: vec![],
+                ports: vec![],
+                resources: Default::default(),
+                volume_mounts: vec![],
+                working_dir: None,
+                image_pull_policy: PullPolicy::IfNotPresent,
+            }],
+            volumes: vec![],
+            restart_policy: RestartPolicy::Always,
+            termination_grace_period_seconds: DEFAULT_GRACE_SECONDS,
+            node_selector: Labels::new(),
+            node_name: None,
+        },
+        owner: None,
+        aliases: Vec::new(),
+        source: Source::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{ObjectMeta, PodTemplate};
+
+    pub(crate) fn rc(name: &str, replicas: u32) -> ReplicationController {
+        let pod = test_pod("x");
+        let labels = Labels::from([("app".to_string(), name.to_string())]);
+        ReplicationController {
+            meta: ObjectMeta {
+                name: name.into(),
+                namespace: "default".into(),
+                ..Default::default()
+            },
+            replicas,
+            selector: labels.clone(),
+            template: PodTemplate {
+                labels,
+                annotations: Default::default(),
+                spec: pod.spec,
+            },
+            source: Source::default(),
+        }
+    }
+
+    #[test]
+    fn offline_expansion_names_replicas_from_zero() {
+        let m = Manifests {
+            controllers: vec![rc("web", 3)],
+            ..Default::default()
+        };
+        let names: Vec<String> = expand_offline(&m).into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["web-0", "web-1", "web-2"]);
+    }
+
+    #[test]
+    fn empty_selector_selects_nothing_and_subset_selects() {
+        let labels = Labels::from([
+            ("app".to_string(), "web".to_string()),
+            ("tier".to_string(), "x".to_string()),
+        ]);
+        assert!(selects(
+            &Labels::from([("app".to_string(), "web".to_string())]),
+            &labels
+        ));
+        assert!(!selects(
+            &Labels::from([("app".to_string(), "db".to_string())]),
+            &labels
+        ));
+        assert!(!selects(&Labels::new(), &labels));
+    }
+}

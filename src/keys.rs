@@ -36,3 +36,9 @@ pub fn filter(project: Option<&str>) -> Vec<(String, String)> {
     }
     labels
 }
+/// On the controller record container: the controller's name.
+pub const RC_NAME: &str = "io.berth.rc.name";
+/// `io.berth.kind` of a controller record.
+pub const KIND_RC: &str = "ReplicationController";
+/// The container name suffix of a controller record (`berth_<p>_<ns>_<rc>_RC`).
+pub const RC_RECORD_NAME: &str = "RC";

@@ -1,1 +1,261 @@
-//! observe (to be written).
+//! Reads what Docker really runs into `Observed`: one container list, then
+//! inspects only where the list cannot tell (stopped containers, or all of
+//! them when asked for depth), with exited containers' inspects cached.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use futures_util::future::{BoxFuture, FutureExt};
+use futures_util::stream::{self, StreamExt};
+
+use crate::engine::{ContainerDetails, ContainerState, ContainerSummary, Engine, EngineError};
+use crate::keys;
+use crate::manifest::Labels;
+use crate::observed::{Observed, ObservedContainer, ObservedController, ObservedPod};
+
+/// How closely to look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Depth {
+    /// Inspect only containers that are not running (exit code, OOM).
+    #[default]
+    Quick,
+    /// Inspect every container (pod IPs, restart counts).
+    Full,
+}
+
+/// Inspect results of exited containers, which never change, by id.
+#[derive(Debug, Default)]
+pub struct InspectCache {
+    exited: HashMap<String, ContainerDetails>,
+}
+
+const INSPECT_CONCURRENCY: usize = 8;
+
+/// Everything berth manages in `project` (every project when `None`).
+pub async fn observe<E: Engine>(
+    engine: &E,
+    project: Option<&str>,
+    cache: &mut InspectCache,
+) -> Result<Observed, EngineError> {
+    observe_with(engine, project, cache, Depth::Quick).await
+}
+
+pub async fn observe_with<E: Engine>(
+    engine: &E,
+    project: Option<&str>,
+    cache: &mut InspectCache,
+    depth: Depth,
+) -> Result<Observed, EngineError> {
+    let filter = keys::filter(project);
+    let (summaries, networks) = futures_util::future::join(
+        engine.list_containers(&filter),
+        engine.list_networks(&filter),
+    )
+    .await;
+    let summaries = summaries?;
+    let details = inspect_where_needed(engine, &summaries, cache, depth).await?;
+    let mut observed = group(summaries, details);
+    let networks = networks?;
+    observed.networks = networks.into_iter().map(|(name, _)| name).collect();
+    observed.networks.sort();
+    Ok(observed)
+}
+
+fn needs_inspect(s: &ContainerSummary, depth: Depth) -> bool {
+    let record = s.labels.contains_key(keys::KIND);
+    !record && (depth == Depth::Full || s.state != ContainerState::Running)
+}
+
+async fn inspect_where_needed<E: Engine>(
+    engine: &E,
+    summaries: &[ContainerSummary],
+    cache: &mut InspectCache,
+    depth: Depth,
+) -> Result<HashMap<String, ContainerDetails>, EngineError> {
+    let mut found = HashMap::new();
+    let mut wanted = Vec::new();
+    for s in summaries.iter().filter(|s| needs_inspect(s, depth)) {
+        match cache.exited.get(&s.id) {
+            Some(d) if s.state == ContainerState::Exited => {
+                found.insert(s.id.clone(), d.clone());
+            }
+            _ => wanted.push(s),
+        }
+    }
+    // Boxed one by one: a closure inside the stream's type would make this
+    // future lose `Send` in generic callers (rust-lang/rust#102211).
+    let inspects: Vec<BoxFuture<'_, _>> = wanted
+        .into_iter()
+        .map(|s| async move { (s, engine.inspect_container(&s.id).await) }.boxed())
+        .collect();
+    let results: Vec<_> = stream::iter(inspects)
+        .buffer_unordered(INSPECT_CONCURRENCY)
+        .collect()
+        .await;
+    for (s, result) in results {
+        match result {
+            Ok(d) => {
+                if s.state == ContainerState::Exited {
+                    cache.exited.insert(s.id.clone(), d.clone());
+                }
+                found.insert(s.id.clone(), d);
+            }
+            // Removed between the list and the inspect: it is simply gone.
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let live: HashSet<&str> = summaries.iter().map(|s| s.id.as_str()).collect();
+    cache.exited.retain(|id, _| live.contains(id.as_str()));
+    Ok(found)
+}
+
+/// Groups containers into pods by (project, namespace, pod).
+fn group(
+    summaries: Vec<ContainerSummary>,
+    mut details: HashMap<String, ContainerDetails>,
+) -> Observed {
+    let mut pods: BTreeMap<(String, String, String), ObservedPod> = BTreeMap::new();
+    let mut controllers = Vec::new();
+    for s in summaries {
+        let l = &s.labels;
+        let get = |k: &str| l.get(k).cloned().unwrap_or_default();
+        if l.get(keys::KIND).map(String::as_str) == Some(keys::KIND_RC) {
+            controllers.push(controller(&s));
+            continue;
+        }
+        let (Some(pod), Some(container)) = (l.get(keys::POD), l.get(keys::CONTAINER)) else {
+            continue;
+        };
+        let entry = pods
+            .entry((get(keys::PROJECT), get(keys::NAMESPACE), pod.clone()))
+            .or_insert_with(|| ObservedPod {
+                project: get(keys::PROJECT),
+                namespace: get(keys::NAMESPACE),
+                name: pod.clone(),
+                node: get(keys::NODE),
+                owner: l.get(keys::OWNER).cloned(),
+                spec_hash: l.get(keys::SPEC_HASH).cloned(),
+                labels: own_labels(l),
+                last_applied: None,
+                infra: None,
+                containers: BTreeMap::new(),
+            });
+        let container = container.clone();
+        let is_infra = container == keys::INFRA_NAME;
+        if is_infra {
+            entry.spec_hash = l.get(keys::SPEC_HASH).cloned();
+            entry.owner = l.get(keys::OWNER).cloned();
+            entry.labels = own_labels(l);
+            entry.last_applied = l.get(keys::LAST_APPLIED).cloned();
+        }
+        let observed = ObservedContainer {
+            details: details.remove(&s.id),
+            summary: s,
+        };
+        if is_infra {
+            entry.infra = Some(observed);
+        } else {
+            entry.containers.insert(container, observed);
+        }
+    }
+    controllers.sort_by(|a: &ObservedController, b| {
+        (&a.project, &a.namespace, &a.name).cmp(&(&b.project, &b.namespace, &b.name))
+    });
+    Observed {
+        pods: pods.into_values().collect(),
+        controllers,
+        networks: Vec::new(),
+    }
+}
+
+/// The pod's own labels: everything but berth's `io.berth.*` keys.
+fn own_labels(labels: &BTreeMap<String, String>) -> Labels {
+    labels
+        .iter()
+        .filter(|(k, _)| !k.starts_with("io.berth."))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn controller(s: &ContainerSummary) -> ObservedController {
+    let get = |k: &str| s.labels.get(k).cloned().unwrap_or_default();
+    ObservedController {
+        project: get(keys::PROJECT),
+        namespace: get(keys::NAMESPACE),
+        name: get(keys::RC_NAME),
+        replicas: get(keys::RC_REPLICAS).parse().unwrap_or(0),
+        selector: serde_json::from_str(&get(keys::RC_SELECTOR)).unwrap_or_default(),
+        template_hash: get(keys::RC_TEMPLATE_HASH),
+        template_json: s.labels.get(keys::LAST_APPLIED).cloned(),
+        container_id: s.id.clone(),
+        created: s.created,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desired::test_pod;
+    use crate::engine::fake::{Call, FakeEngine};
+    use crate::podmap::{pod_objects, Target};
+
+    const T: Target = Target {
+        project: "p",
+        node: "local",
+        infra_image: "pause:1",
+    };
+
+    fn put_pod(engine: &FakeEngine, project: &str, name: &str) {
+        let mut pod = test_pod(name);
+        pod.labels.insert("app".into(), "web".into());
+        let o = pod_objects(&Target { project, ..T }, &pod);
+        engine.insert(o.infra, ContainerState::Running);
+        for m in o.members {
+            engine.insert(m, ContainerState::Running);
+        }
+    }
+
+    #[tokio::test]
+    async fn containers_are_grouped_into_pods_of_the_project_only() {
+        let engine = FakeEngine::new();
+        put_pod(&engine, "p", "web");
+        put_pod(&engine, "other", "web");
+        let o = observe(&engine, Some("p"), &mut InspectCache::default())
+            .await
+            .unwrap();
+        assert_eq!(o.pods.len(), 1);
+        let pod = &o.pods[0];
+        assert_eq!((pod.project.as_str(), pod.name.as_str()), ("p", "web"));
+        assert!(pod.infra.is_some());
+        assert_eq!(pod.containers.keys().collect::<Vec<_>>(), ["app"]);
+        assert_eq!(
+            pod.labels,
+            Labels::from([("app".to_string(), "web".to_string())])
+        );
+        assert!(pod.last_applied.is_some());
+    }
+
+    #[tokio::test]
+    async fn only_stopped_containers_are_inspected_and_exited_ones_once() {
+        let engine = FakeEngine::new();
+        put_pod(&engine, "p", "web");
+        let mut cache = InspectCache::default();
+        observe(&engine, Some("p"), &mut cache).await.unwrap();
+        assert!(!engine
+            .calls()
+            .iter()
+            .any(|c| matches!(c, Call::Inspect { .. })));
+        engine.stop_behind_back("berth_p_default_web_app");
+        let o = observe(&engine, Some("p"), &mut cache).await.unwrap();
+        assert_eq!(
+            o.pods[0].containers["app"]
+                .details
+                .as_ref()
+                .map(|d| d.exit_code),
+            Some(137)
+        );
+        engine.clear_calls();
+        observe(&engine, Some("p"), &mut cache).await.unwrap();
+        assert_eq!(engine.calls(), vec![Call::List, Call::ListNetworks]);
+    }
+}

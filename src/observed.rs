@@ -61,6 +61,8 @@ pub struct ObservedController {
     pub replicas: u32,
     pub selector: Labels,
     pub template_hash: String,
+    /// The template as last applied (Kubernetes-shaped JSON), when recorded.
+    pub template_json: Option<String>,
     pub container_id: String,
     /// Unix seconds.
     pub created: i64,

@@ -1,1 +1,449 @@
-//! plan (to be written).
+//! Pure: desired state vs observed state → the plan, plain data that `diff`
+//! renders and `apply` executes. Nothing here talks to Docker.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::desired::{health, Context, Desired, DesiredController, DesiredPod};
+pub use crate::desired::{Note, PodKey, RemoveWhy};
+use crate::keys;
+use crate::manifest::RestartPolicy;
+use crate::observed::{Observed, ObservedController, ObservedPod};
+use crate::podmap;
+
+/// Why a pod is recreated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecreateWhy {
+    /// The desired spec differs from the last applied one.
+    SpecChanged { old_json: String, new_json: String },
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Create {
+        pod: DesiredPod,
+    },
+    Recreate {
+        pod: DesiredPod,
+        old: ObservedPod,
+        why: RecreateWhy,
+    },
+    /// Recreate a pod whose containers were removed or stopped behind
+    /// berth's back; `message` goes on the repair label of the new
+    /// `container` (its spec name, or `POD` for the infra container).
+    Repair {
+        pod: DesiredPod,
+        old: ObservedPod,
+        container: String,
+        message: String,
+    },
+    Remove {
+        pod: ObservedPod,
+        why: RemoveWhy,
+    },
+    CreateController {
+        controller: DesiredController,
+    },
+    UpdateController {
+        controller: DesiredController,
+        old: ObservedController,
+    },
+    RemoveController {
+        old: ObservedController,
+    },
+}
+
+impl Action {
+    /// (before, after) as Kubernetes-shaped JSON, for a diff: empty when
+    /// the object does not exist on that side. A repair changes no spec.
+    pub fn texts(&self) -> (String, String) {
+        let applied = |p: &ObservedPod| p.last_applied.clone().unwrap_or_default();
+        match self {
+            Action::Create { pod } => (String::new(), podmap::last_applied(&pod.spec, &pod.labels)),
+            Action::Recreate {
+                why: RecreateWhy::SpecChanged { old_json, new_json },
+                ..
+            } => (old_json.clone(), new_json.clone()),
+            Action::Repair { old, .. } => (applied(old), applied(old)),
+            Action::Remove { pod, .. } => (applied(pod), String::new()),
+            Action::CreateController { controller } => (String::new(), desired_rc_text(controller)),
+            Action::UpdateController { controller, old } => {
+                (observed_rc_text(old), desired_rc_text(controller))
+            }
+            Action::RemoveController { old } => (observed_rc_text(old), String::new()),
+        }
+    }
+
+    /// `pod ns/name` or `rc ns/name`.
+    pub fn object(&self) -> String {
+        match self {
+            Action::Create { pod } | Action::Recreate { pod, .. } | Action::Repair { pod, .. } => {
+                format!("pod {}", pod.key())
+            }
+            Action::Remove { pod, .. } => format!("pod {}/{}", pod.namespace, pod.name),
+            Action::CreateController { controller }
+            | Action::UpdateController { controller, .. } => {
+                format!("rc {}/{}", controller.namespace, controller.name)
+            }
+            Action::RemoveController { old } => format!("rc {}/{}", old.namespace, old.name),
+        }
+    }
+}
+
+/// A controller as a diff shows it: `spec` with replicas, selector, template.
+fn rc_text(replicas: u32, selector: &crate::manifest::Labels, template: Option<&str>) -> String {
+    let template: serde_json::Value = template
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let json = serde_json::json!({ "spec": { "replicas": replicas, "selector": selector, "template": template } });
+    serde_json::to_string_pretty(&json).unwrap_or_default()
+}
+
+fn desired_rc_text(c: &DesiredController) -> String {
+    rc_text(c.replicas, &c.selector, Some(&c.template_json))
+}
+
+fn observed_rc_text(c: &ObservedController) -> String {
+    rc_text(c.replicas, &c.selector, c.template_json.as_deref())
+}
+
+/// What to do, and what is already right.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub unchanged: Vec<PodKey>,
+    /// Rollouts waiting for a new pod to become ready (re-plan later).
+    pub waiting: Vec<Note>,
+    /// Rollouts halted because a new pod is broken.
+    pub errors: Vec<Note>,
+    /// Berth networks of the project that no pod needs any more.
+    pub remove_networks: Vec<String>,
+}
+
+impl Plan {
+    /// Nothing to execute (waiting and errors aside).
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty() && self.remove_networks.is_empty()
+    }
+}
+
+/// The plan that takes `observed` to `desired`.
+pub fn plan(desired: &Desired, observed: &Observed, ctx: &Context) -> Plan {
+    let mut out = Plan {
+        waiting: desired.waiting.clone(),
+        errors: desired.halted.clone(),
+        ..Plan::default()
+    };
+    let live: BTreeMap<PodKey, &ObservedPod> = observed.pods.iter().map(|p| (key(p), p)).collect();
+    for pod in &desired.pods {
+        match live.get(&pod.key()) {
+            None => out.actions.push(Action::Create { pod: pod.clone() }),
+            Some(old) => match pod_action(pod, old, ctx) {
+                Some(action) => out.actions.push(action),
+                None => out.unchanged.push(pod.key()),
+            },
+        }
+    }
+    let wanted: BTreeSet<PodKey> = desired.pods.iter().map(DesiredPod::key).collect();
+    let removals: BTreeMap<&PodKey, RemoveWhy> =
+        desired.removals.iter().map(|(k, w)| (k, *w)).collect();
+    let mut kept_namespaces: BTreeSet<&str> =
+        desired.pods.iter().map(|p| p.namespace.as_str()).collect();
+    for p in &observed.pods {
+        let k = key(p);
+        if wanted.contains(&k) {
+            continue;
+        }
+        match removals.get(&k) {
+            Some(why) => out.actions.push(Action::Remove {
+                pod: p.clone(),
+                why: *why,
+            }),
+            None if ctx.prune => out.actions.push(Action::Remove {
+                pod: p.clone(),
+                why: RemoveWhy::NotDeclared,
+            }),
+            None => {
+                kept_namespaces.insert(&p.namespace);
+            }
+        }
+    }
+    controller_actions(desired, observed, ctx, &mut out);
+    out.actions.sort_by_key(Action::object);
+    out.unchanged.sort();
+    let kept: BTreeSet<String> = kept_namespaces
+        .iter()
+        .map(|ns| podmap::network_name(ctx.project, ns))
+        .collect();
+    out.remove_networks = observed
+        .networks
+        .iter()
+        .filter(|n| !kept.contains(*n))
+        .cloned()
+        .collect();
+    out
+}
+
+fn key(p: &ObservedPod) -> PodKey {
+    PodKey {
+        namespace: p.namespace.clone(),
+        name: p.name.clone(),
+    }
+}
+
+/// Recreate on a spec change, repair what was broken behind berth's back.
+/// A controller's pod of an older template is left to its rollout.
+fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Action> {
+    let hash = pod.hash(ctx.infra_image);
+    let rolling = pod.owner.is_some() && pod.owner == old.owner;
+    if old.spec_hash.as_deref() != Some(hash.as_str()) && !rolling {
+        let new_json = podmap::last_applied(&pod.spec, &pod.labels);
+        let old_json = old.last_applied.clone().unwrap_or_default();
+        let why = RecreateWhy::SpecChanged { old_json, new_json };
+        return Some(Action::Recreate {
+            pod: pod.clone(),
+            old: old.clone(),
+            why,
+        });
+    }
+    let (container, message) = repair_reason(pod, old)?;
+    Some(Action::Repair {
+        pod: pod.clone(),
+        old: old.clone(),
+        container,
+        message,
+    })
+}
+
+/// Which container needs repair and why: missing (any policy), or stopped
+/// while its restart policy says Docker should keep it running.
+pub fn repair_reason(pod: &DesiredPod, old: &ObservedPod) -> Option<(String, String)> {
+    let pod_level = || keys::INFRA_NAME.to_string();
+    let policy = pod.spec.restart_policy;
+    for c in &pod.spec.containers {
+        let Some(live) = old.containers.get(&c.name) else {
+            let message = format!(
+                "container {} was removed behind berth's back; recreated",
+                c.name
+            );
+            return Some((c.name.clone(), message));
+        };
+        let code = health::exit_code(live).unwrap_or(-1);
+        let should_run = match policy {
+            RestartPolicy::Always => true,
+            RestartPolicy::OnFailure => code != 0,
+            RestartPolicy::Never => false,
+        };
+        if health::is_exited(live) && should_run {
+            let message = format!(
+                "container {} was stopped behind berth's back (exit code {code}); recreated",
+                c.name
+            );
+            return Some((c.name.clone(), message));
+        }
+    }
+    let Some(infra) = &old.infra else {
+        return Some((
+            pod_level(),
+            "infra container was removed behind berth's back; pod recreated".to_string(),
+        ));
+    };
+    let members_done = old.containers.values().all(health::is_exited);
+    if health::is_exited(infra) && !(policy == RestartPolicy::Never && members_done) {
+        return Some((
+            pod_level(),
+            "infra container was stopped behind berth's back; pod recreated".to_string(),
+        ));
+    }
+    None
+}
+
+fn controller_actions(desired: &Desired, observed: &Observed, ctx: &Context, out: &mut Plan) {
+    let live: BTreeMap<(&str, &str), &ObservedController> = observed
+        .controllers
+        .iter()
+        .map(|c| ((c.namespace.as_str(), c.name.as_str()), c))
+        .collect();
+    for c in &desired.controllers {
+        match live.get(&(c.namespace.as_str(), c.name.as_str())) {
+            None => out.actions.push(Action::CreateController {
+                controller: c.clone(),
+            }),
+            Some(old)
+                if old.replicas != c.replicas
+                    || old.selector != c.selector
+                    || old.template_hash != c.template_hash =>
+            {
+                out.actions.push(Action::UpdateController {
+                    controller: c.clone(),
+                    old: (*old).clone(),
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    if !ctx.prune {
+        return;
+    }
+    let declared: BTreeSet<(&str, &str)> = desired
+        .controllers
+        .iter()
+        .map(|c| (c.namespace.as_str(), c.name.as_str()))
+        .collect();
+    for old in &observed.controllers {
+        if !declared.contains(&(old.namespace.as_str(), old.name.as_str())) {
+            out.actions
+                .push(Action::RemoveController { old: old.clone() });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::desired::test_pod;
+    use crate::engine::{ContainerDetails, ContainerState, ContainerSummary};
+    use crate::observed::ObservedContainer;
+
+    const CTX: Context = Context {
+        project: "p",
+        node: "local",
+        infra_image: "pause:1",
+        prune: true,
+        now: 0,
+        min_ready: Duration::ZERO,
+    };
+
+    fn container(state: ContainerState, exit_code: i64) -> ObservedContainer {
+        let summary = ContainerSummary {
+            id: "id".into(),
+            name: "n".into(),
+            image: "i".into(),
+            labels: Default::default(),
+            state,
+            created: 0,
+        };
+        let details = ContainerDetails {
+            exit_code,
+            ..Default::default()
+        };
+        ObservedContainer {
+            summary,
+            details: Some(details),
+        }
+    }
+
+    fn observed(pod: &DesiredPod, app: Option<ObservedContainer>) -> ObservedPod {
+        ObservedPod {
+            project: "p".into(),
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+            node: "local".into(),
+            owner: None,
+            spec_hash: Some(pod.hash(CTX.infra_image)),
+            labels: pod.labels.clone(),
+            last_applied: None,
+            infra: Some(container(ContainerState::Running, 0)),
+            containers: app.into_iter().map(|c| ("app".to_string(), c)).collect(),
+        }
+    }
+
+    fn plan_one(pod: &DesiredPod, live: ObservedPod) -> Plan {
+        let desired = Desired {
+            pods: vec![pod.clone()],
+            ..Desired::default()
+        };
+        let observed = Observed {
+            pods: vec![live],
+            ..Observed::default()
+        };
+        plan(&desired, &observed, &CTX)
+    }
+
+    #[test]
+    fn matching_pod_is_unchanged() {
+        let pod = test_pod("web");
+        let p = plan_one(
+            &pod,
+            observed(&pod, Some(container(ContainerState::Running, 0))),
+        );
+        assert!(p.is_empty());
+        assert_eq!(p.unchanged, [pod.key()]);
+    }
+
+    #[test]
+    fn exit_zero_under_on_failure_is_left_alone_but_non_zero_is_repaired() {
+        let mut pod = test_pod("web");
+        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        assert!(plan_one(
+            &pod,
+            observed(&pod, Some(container(ContainerState::Exited, 0)))
+        )
+        .is_empty());
+        let p = plan_one(
+            &pod,
+            observed(&pod, Some(container(ContainerState::Exited, 143))),
+        );
+        assert!(
+            matches!(&p.actions[..], [Action::Repair { message, .. }] if message.contains("exit code 143"))
+        );
+    }
+
+    #[test]
+    fn missing_container_is_repaired_even_under_never() {
+        let mut pod = test_pod("web");
+        pod.spec.restart_policy = RestartPolicy::Never;
+        let p = plan_one(&pod, observed(&pod, None));
+        assert!(
+            matches!(&p.actions[..], [Action::Repair { message, .. }] if message.contains("container app was removed"))
+        );
+    }
+
+    #[test]
+    fn undeclared_pod_is_removed_only_with_prune_and_its_network_goes_with_it() {
+        let pod = test_pod("web");
+        let live = observed(&pod, Some(container(ContainerState::Running, 0)));
+        let observed = Observed {
+            pods: vec![live],
+            networks: vec!["berth_p_default".into()],
+            ..Default::default()
+        };
+        let p = plan(&Desired::default(), &observed, &CTX);
+        assert!(matches!(
+            &p.actions[..],
+            [Action::Remove {
+                why: RemoveWhy::NotDeclared,
+                ..
+            }]
+        ));
+        assert_eq!(p.remove_networks, ["berth_p_default"]);
+        let keep = plan(
+            &Desired::default(),
+            &observed,
+            &Context {
+                prune: false,
+                ..CTX
+            },
+        );
+        assert!(keep.is_empty());
+    }
+
+    #[test]
+    fn a_new_pod_diffs_from_nothing_to_its_kubernetes_json() {
+        let pod = test_pod("web");
+        let p = plan(
+            &Desired {
+                pods: vec![pod],
+                ..Desired::default()
+            },
+            &Observed::default(),
+            &CTX,
+        );
+        let (before, after) = p.actions[0].texts();
+        assert_eq!(before, "");
+        assert!(after.contains("\"image\": \"busybox:1\""), "{after}");
+        assert!(after.contains("\"restartPolicy\": \"Always\""), "{after}");
+    }
+}

@@ -1,0 +1,201 @@
+//! Creating and removing one pod: volumes and directories, the infra
+//! container, then the members in spec order; removal stops with the pod's
+//! grace, removes the containers and, for a pod that goes, its volumes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures_util::future::join_all;
+use tokio::sync::Semaphore;
+
+use super::images::{self, Images};
+use crate::desired::DesiredPod;
+use crate::engine::{ContainerConfig, ContainerState, Engine};
+use crate::keys;
+use crate::observed::ObservedPod;
+use crate::podmap::{pod_objects, Target};
+
+/// What every pod operation of one plan shares.
+pub struct Ctx<'a, E> {
+    pub engine: &'a E,
+    pub target: &'a Target<'a>,
+    pub images: &'a Images,
+    pub infra: &'a Result<(), String>,
+    /// Namespaces whose network could not be created, with the reason.
+    pub networks: &'a BTreeMap<String, String>,
+    pub removals: &'a Semaphore,
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Creates and starts the pod; on failure removes what it had created.
+/// `repair` (container, message) labels the repaired container.
+pub async fn create<E: Engine>(
+    ctx: &Ctx<'_, E>,
+    pod: &DesiredPod,
+    repair: Option<(&String, &String)>,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
+    ctx.infra.clone()?;
+    if let Some(e) = ctx.networks.get(&pod.namespace) {
+        return Err(e.clone());
+    }
+    for c in &pod.spec.containers {
+        match ctx.images.get(&images::key(c)) {
+            Some(Ok(Some(warning))) => warnings.push(warning.clone()),
+            Some(Ok(None)) => {}
+            Some(Err(e)) => return Err(format!("container {}: {e}", c.name)),
+            None => {
+                return Err(format!(
+                    "container {}: image {} was not resolved",
+                    c.name, c.image
+                ))
+            }
+        }
+    }
+    let mut objects = pod_objects(ctx.target, pod);
+    if let Some((container, message)) = repair {
+        let time = now_secs().to_string();
+        let all = std::iter::once(&mut objects.infra).chain(objects.members.iter_mut());
+        for c in all.filter(|c| c.labels.get(keys::CONTAINER) == Some(container)) {
+            c.labels.insert(keys::REPAIR.to_string(), message.clone());
+            c.labels.insert(keys::REPAIR_TIME.to_string(), time.clone());
+        }
+    }
+    host_paths(&objects.host_dirs, &objects.host_files)?;
+    for (name, labels) in &objects.volumes {
+        ctx.engine
+            .create_volume(name, labels)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let mut created = Vec::new();
+    let result = create_containers(ctx.engine, objects.infra, objects.members, &mut created).await;
+    if result.is_err() {
+        for id in created.iter().rev() {
+            let _ = ctx.engine.remove_container(id).await;
+        }
+    }
+    result
+}
+
+async fn create_containers<E: Engine>(
+    engine: &E,
+    infra: ContainerConfig,
+    members: Vec<ContainerConfig>,
+    created: &mut Vec<String>,
+) -> Result<(), String> {
+    let infra_id = engine
+        .create_container(&infra)
+        .await
+        .map_err(|e| e.to_string())?;
+    created.push(infra_id.clone());
+    engine
+        .start_container(&infra_id)
+        .await
+        .map_err(|e| format!("infra container: {e}"))?;
+    for mut member in members {
+        member.network_mode = Some(format!("container:{infra_id}"));
+        let container = member
+            .labels
+            .get(keys::CONTAINER)
+            .cloned()
+            .unwrap_or_default();
+        let id = engine
+            .create_container(&member)
+            .await
+            .map_err(|e| format!("container {container}: {e}"))?;
+        created.push(id.clone());
+        engine
+            .start_container(&id)
+            .await
+            .map_err(|e| format!("container {container}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// hostPath directories (`DirectoryOrCreate`, or no type) and files
+/// (`FileOrCreate`) that do not exist yet: Docker refuses a missing source.
+fn host_paths(dirs: &[String], files: &[String]) -> Result<(), String> {
+    for dir in dirs.iter().filter(|d| !Path::new(d).exists()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create hostPath directory {dir}: {e}"))?;
+    }
+    for file in files.iter().filter(|f| !Path::new(f).exists()) {
+        if let Some(parent) = Path::new(file).parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                format!("cannot create hostPath directory {}: {e}", parent.display())
+            })?;
+        }
+        std::fs::File::create(file)
+            .map_err(|e| format!("cannot create hostPath file {file}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The pod's termination grace period, from its last applied spec.
+fn grace(pod: &ObservedPod) -> Option<Duration> {
+    let json: serde_json::Value = serde_json::from_str(pod.last_applied.as_deref()?).ok()?;
+    let seconds = json["spec"]["terminationGracePeriodSeconds"].as_i64()?;
+    Some(Duration::from_secs(seconds.max(0) as u64))
+}
+
+/// Stops the members with the pod's grace, removes every container and,
+/// when `volumes`, the pod's emptyDir volumes.
+pub async fn remove<E: Engine>(
+    ctx: &Ctx<'_, E>,
+    pod: &ObservedPod,
+    volumes: bool,
+) -> Result<(), String> {
+    let _permit = ctx.removals.acquire().await.map_err(|e| e.to_string())?;
+    let engine = ctx.engine;
+    let running = pod.containers.values().filter(|c| {
+        matches!(
+            c.summary.state,
+            ContainerState::Running | ContainerState::Restarting
+        )
+    });
+    let grace = grace(pod);
+    let stops = join_all(running.map(|c| engine.stop_container(c.id(), grace))).await;
+    for r in stops {
+        match r {
+            Err(e) if !e.is_not_found() => return Err(e.to_string()),
+            _ => {}
+        }
+    }
+    for c in pod.containers.values().chain(pod.infra.iter()) {
+        engine
+            .remove_container(c.id())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    if volumes {
+        let filter = vec![
+            (
+                keys::MANAGED_BY.to_string(),
+                keys::MANAGED_BY_VALUE.to_string(),
+            ),
+            (keys::PROJECT.to_string(), pod.project.clone()),
+            (keys::NAMESPACE.to_string(), pod.namespace.clone()),
+            (keys::POD.to_string(), pod.name.clone()),
+        ];
+        for name in engine
+            .list_volumes(&filter)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            engine
+                .remove_volume(&name)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! `berth apply PATH...`: load (invalid input touches nothing), guard
+//! against an empty manifest set, converge once and print each change as it
+//! happens. Exit 0 converged, 1 some pods could not be, 2 invalid input or
+//! an unreachable engine.
+
+use std::io::{self, Write};
+
+use crate::cli::{ApplyArgs, GlobalArgs};
+use crate::converge::{self, Change, Outcome, Settings, Verb};
+use crate::engine::DockerEngine;
+use crate::manifest::Manifests;
+use crate::report::{self, Mark};
+
+use super::live::{block_on, connect};
+use super::project::resolve_project;
+use super::{load_reported, ExitStatus, Io};
+
+pub fn run(global: &GlobalArgs, args: &ApplyArgs, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
+    let Some(loaded) = load_reported(&args.paths, global.strict, io)? else {
+        report::error_message(io.err, "the manifests are invalid; nothing was applied")?;
+        return Ok(ExitStatus::Error);
+    };
+    let settings = settings(global, args, &args.paths)?;
+    block_on(async {
+        let engine = connect().await?;
+        if loaded.manifests.is_empty() && settings.prune && !args.allow_empty {
+            if let Some(status) =
+                empty_guard(&engine, &loaded.manifests, &settings, args, io).await?
+            {
+                return Ok(status);
+            }
+        }
+        let mut sink = ChangeSink {
+            out: &mut *io.out,
+            err: &mut *io.err,
+            failed: None,
+        };
+        let outcome =
+            converge::apply(&engine, &loaded.manifests, &settings, &mut |c| sink.show(c)).await?;
+        if let Some(error) = sink.failed {
+            return Err(error.into());
+        }
+        finish(&outcome, io)
+    })?
+}
+
+pub(crate) fn settings(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    paths: &[std::path::PathBuf],
+) -> anyhow::Result<Settings> {
+    let mut settings = Settings::new(&resolve_project(global.project.as_deref(), paths)?);
+    settings.infra_image = global.infra_image.clone();
+    settings.prune = !args.no_prune;
+    settings.parallel = args.parallel.max(1);
+    settings.rollout_timeout = args.timeout;
+    Ok(settings)
+}
+
+/// Refuses to remove every pod of the project because the paths yielded no
+/// object at all; `None` when there is nothing to protect.
+async fn empty_guard(
+    engine: &DockerEngine,
+    manifests: &Manifests,
+    settings: &Settings,
+    args: &ApplyArgs,
+    io: &mut Io<'_>,
+) -> anyhow::Result<Option<ExitStatus>> {
+    let plan = converge::plan(engine, manifests, settings).await?;
+    if !converge::would_remove_everything(manifests, &plan) {
+        return Ok(None);
+    }
+    let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    let removals = plan
+        .actions
+        .iter()
+        .filter(|a| matches!(a, crate::plan::Action::Remove { .. }))
+        .count();
+    report::error_message(
+        io.err,
+        &format!(
+            "{} declares no objects; refusing to remove {} of project {} \
+             (nothing was changed; pass --allow-empty to remove them, or --no-prune to keep them)",
+            paths.join(", "),
+            report::plural(removals, "pod"),
+            settings.project
+        ),
+    )?;
+    Ok(Some(ExitStatus::Error))
+}
+
+/// Prints changes as `converge::apply` reports them; remembers the first
+/// write error (the callback cannot return it).
+struct ChangeSink<'a> {
+    out: &'a mut (dyn Write + Send),
+    err: &'a mut (dyn Write + Send),
+    failed: Option<io::Error>,
+}
+
+impl ChangeSink<'_> {
+    fn show(&mut self, change: &Change) {
+        if self.failed.is_none() {
+            if let Err(error) = change_line(self.out, self.err, change) {
+                self.failed = Some(error);
+            }
+        }
+    }
+}
+
+/// `+ pod default/web created`, `~ pod default/web recreated (spec changed)`,
+/// `- pod default/web removed (not declared)`; failures and warnings go to
+/// `err`.
+pub(crate) fn change_line(
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    change: &Change,
+) -> io::Result<()> {
+    let with_detail = |text: String| {
+        if change.detail.is_empty() {
+            text
+        } else {
+            format!("{text} ({})", change.detail)
+        }
+    };
+    let object = &change.object;
+    match change.verb {
+        Verb::Created => {
+            report::change_line(out, Mark::Added, &with_detail(format!("{object} created")))
+        }
+        Verb::Recreated => report::change_line(
+            out,
+            Mark::Changed,
+            &with_detail(format!("{object} recreated")),
+        ),
+        Verb::Updated => report::change_line(
+            out,
+            Mark::Changed,
+            &with_detail(format!("{object} updated")),
+        ),
+        Verb::Scaled => {
+            report::change_line(out, Mark::Changed, &with_detail(format!("{object} scaled")))
+        }
+        Verb::Repaired => report::change_line(
+            out,
+            Mark::Repaired,
+            &with_detail(format!("{object} repaired")),
+        ),
+        Verb::Removed => report::change_line(
+            out,
+            Mark::Removed,
+            &with_detail(format!("{object} removed")),
+        ),
+        Verb::Waiting => report::change_line(
+            out,
+            Mark::Waiting,
+            &with_detail(format!("{object} waiting")),
+        ),
+        Verb::Warning => report::warning(err, &format!("{object}: {}", change.detail)),
+        Verb::Failed => report::error_message(err, &failure_text(object, &change.detail)),
+    }
+}
+
+/// `pod default/x stays Pending (ErrImageNeverPull): …` for image problems,
+/// else `object: detail`.
+fn failure_text(object: &str, detail: &str) -> String {
+    let detail = detail
+        .strip_prefix(&format!("{object}: "))
+        .unwrap_or(detail);
+    let reason = ["ErrImageNeverPull", "ErrImagePull"]
+        .into_iter()
+        .find(|r| detail.contains(r));
+    match reason {
+        Some(reason) if object.starts_with("pod ") => {
+            format!("{object} stays Pending ({reason}): {detail}")
+        }
+        _ => format!("{object}: {detail}"),
+    }
+}
+
+/// The summary line, then the pods that could not be converged (exit 1).
+fn finish(outcome: &Outcome, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
+    let pods = |verb: Verb| {
+        outcome
+            .changes
+            .iter()
+            .filter(|c| c.verb == verb && c.object.starts_with("pod "))
+            .count()
+    };
+    let mut summary = format!(
+        "{} created, {} recreated, {} removed, {} unchanged",
+        pods(Verb::Created),
+        pods(Verb::Recreated),
+        pods(Verb::Removed),
+        outcome.unchanged
+    );
+    if pods(Verb::Repaired) > 0 {
+        summary.push_str(&format!(", {} repaired", pods(Verb::Repaired)));
+    }
+    writeln!(io.out, "{summary}")?;
+    if outcome.failures.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    let mut objects: Vec<&str> = outcome
+        .failures
+        .iter()
+        .map(|(object, _)| object.as_str())
+        .collect();
+    objects.dedup();
+    report::error_message(
+        io.err,
+        &format!(
+            "{} could not be converged: {}",
+            report::plural(objects.len(), "object"),
+            objects.join(", ")
+        ),
+    )?;
+    Ok(ExitStatus::Failure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(verb: Verb, object: &str, detail: &str) -> (String, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let change = Change {
+            verb,
+            object: object.into(),
+            detail: detail.into(),
+        };
+        change_line(&mut out, &mut err, &change).unwrap();
+        let text =
+            |b: Vec<u8>| anstream::adapter::strip_str(&String::from_utf8(b).unwrap()).to_string();
+        (text(out), text(err))
+    }
+
+    #[test]
+    fn changes_read_as_signed_lines() {
+        assert_eq!(
+            line(Verb::Created, "pod default/web", "").0,
+            "+ pod default/web created\n"
+        );
+        assert_eq!(
+            line(Verb::Recreated, "pod default/web", "spec changed").0,
+            "~ pod default/web recreated (spec changed)\n"
+        );
+        assert_eq!(
+            line(Verb::Removed, "pod default/web", "not declared").0,
+            "- pod default/web removed (not declared)\n"
+        );
+    }
+
+    #[test]
+    fn a_missing_image_is_an_error_saying_the_pod_stays_pending() {
+        let detail = "container c0: ErrImageNeverPull: container image \"x\" is not present with pull policy of Never";
+        let (out, err) = line(Verb::Failed, "pod default/ghost", detail);
+        assert_eq!(out, "");
+        assert_eq!(
+            err,
+            format!("error: pod default/ghost stays Pending (ErrImageNeverPull): {detail}\n")
+        );
+    }
+}

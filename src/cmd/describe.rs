@@ -1,0 +1,238 @@
+//! `berth describe pod NAME`: what kubectl describe shows — identity,
+//! labels, status, IP, owner, each container's state and the pod's events.
+
+use crate::cli::{DescribeArgs, GlobalArgs, Resource};
+use crate::engine::EngineEvent;
+use crate::observe::{self, Depth, InspectCache};
+use crate::observed::ObservedPod;
+use crate::report::{self, Field};
+use crate::status::{ContainerState, ContainerStatus, PodStatus};
+use crate::timefmt::format_rfc3339;
+
+use super::events::{describe_table, docker_events, pod_filter};
+use super::get_live::status_of;
+use super::live::{block_on, connect, now};
+use super::{ExitStatus, Io};
+
+pub fn run(
+    global: &GlobalArgs,
+    args: &DescribeArgs,
+    io: &mut Io<'_>,
+) -> anyhow::Result<ExitStatus> {
+    if args.resource != Resource::Pods {
+        report::error_message(
+            io.err,
+            &format!(
+                "berth describe handles pods, not {}",
+                args.resource.plural()
+            ),
+        )?;
+        return Ok(ExitStatus::Error);
+    }
+    let project = global.project.as_deref();
+    let now = now();
+    let found = block_on(async {
+        let engine = connect().await?;
+        let observed =
+            observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full)
+                .await?;
+        let mut pods: Vec<ObservedPod> = observed
+            .pods
+            .into_iter()
+            .filter(|p| p.namespace == args.namespace && p.name == args.name)
+            .collect();
+        if pods.len() > 1 {
+            let projects: Vec<&str> = pods.iter().map(|p| p.project.as_str()).collect();
+            anyhow::bail!(
+                "pod {}/{} exists in several projects ({}); choose one with --project",
+                args.namespace,
+                args.name,
+                projects.join(", ")
+            );
+        }
+        let Some(pod) = pods.pop() else {
+            return Ok(None);
+        };
+        let docker_events = docker_events(&engine, pod_filter(&pod), now).await?;
+        anyhow::Ok(Some((docker_events, pod)))
+    })??;
+    let Some((docker_events, pod)) = found else {
+        report::error_message(io.err, &format!("pods {:?} not found", args.name))?;
+        return Ok(ExitStatus::Failure);
+    };
+    let events = crate::status::pod_events(&pod, &docker_events);
+    let mut status = status_of(&pod, now);
+    last_exits_from_events(&mut status, &pod, &docker_events);
+    report::fields(io.out, &page(&pod, &status))?;
+    writeln!(io.out, "Events:")?;
+    if events.is_empty() {
+        writeln!(io.out, "  <none>")?;
+    } else {
+        report::indented_table(io.out, &describe_table(&events, now))?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Docker resets a restarted container's exit code to 0 while it runs
+/// again: its last `die` event still tells how the previous run ended.
+fn last_exits_from_events(status: &mut PodStatus, pod: &ObservedPod, events: &[EngineEvent]) {
+    for container in &mut status.containers {
+        let Some(observed) = pod.containers.get(&container.name) else {
+            continue;
+        };
+        let last_die = events
+            .iter()
+            .filter(|e| e.action == "die" && e.container_id == observed.id())
+            .max_by_key(|e| e.time_nanos);
+        let code = last_die.and_then(|e| e.attributes.get("exitCode")?.parse::<i64>().ok());
+        if let (
+            Some(code),
+            Some(ContainerState::Terminated {
+                exit_code, reason, ..
+            }),
+        ) = (code, container.last_state.as_mut())
+        {
+            if *exit_code != code && reason != "OOMKilled" {
+                *exit_code = code;
+                *reason = if code == 0 { "Completed" } else { "Error" }.to_string();
+            }
+        }
+    }
+}
+
+fn time(unix: Option<i64>) -> String {
+    unix.map(format_rfc3339)
+        .unwrap_or_else(|| "<unknown>".into())
+}
+
+/// The fields of the page, events aside.
+fn page(pod: &ObservedPod, status: &PodStatus) -> Vec<Field> {
+    let mut fields = vec![
+        Field::new(0, "Name", &pod.name),
+        Field::new(0, "Namespace", &pod.namespace),
+        Field::new(0, "Project", &pod.project),
+        Field::new(0, "Node", &pod.node),
+        Field::new(0, "Start Time", time(status.start_time)),
+    ];
+    let mut labels = pod.labels.iter().map(|(k, v)| format!("{k}={v}"));
+    fields.push(Field::new(
+        0,
+        "Labels",
+        labels.next().unwrap_or_else(|| "<none>".into()),
+    ));
+    fields.extend(labels.map(|label| Field::new(0, "", label)));
+    let mut phase = status.phase.as_str().to_string();
+    if let Some(reason) = &status.reason {
+        phase = format!("{phase} ({reason})");
+    }
+    fields.push(Field::new(0, "Status", phase));
+    if let Some(message) = &status.message {
+        fields.push(Field::new(0, "Message", message));
+    }
+    fields.push(Field::new(
+        0,
+        "IP",
+        status.pod_ip.clone().unwrap_or_else(|| "<none>".into()),
+    ));
+    fields.push(Field::new(
+        0,
+        "Controlled By",
+        pod.owner.clone().unwrap_or_else(|| "<none>".into()),
+    ));
+    fields.push(Field::new(0, "Containers", ""));
+    for container in &status.containers {
+        fields.extend(container_fields(container));
+    }
+    fields
+}
+
+fn container_fields(container: &ContainerStatus) -> Vec<Field> {
+    let mut fields = vec![Field::new(1, &container.name, "")];
+    let id = container
+        .container_id
+        .clone()
+        .unwrap_or_else(|| "<none>".into());
+    fields.push(Field::new(2, "Container ID", id));
+    fields.push(Field::new(2, "Image", &container.image));
+    fields.extend(state_fields("State", &container.state));
+    match &container.last_state {
+        Some(last) => fields.extend(state_fields("Last State", last)),
+        None => fields.push(Field::new(2, "Last State", "<none>")),
+    }
+    fields.push(Field::new(
+        2,
+        "Ready",
+        if container.ready { "True" } else { "False" },
+    ));
+    fields.push(Field::new(
+        2,
+        "Restart Count",
+        container.restart_count.to_string(),
+    ));
+    fields
+}
+
+fn state_fields(label: &str, state: &ContainerState) -> Vec<Field> {
+    match state {
+        ContainerState::Waiting { reason, message } => {
+            let mut fields = vec![Field::new(2, label, "Waiting")];
+            if !reason.is_empty() {
+                fields.push(Field::new(3, "Reason", reason));
+            }
+            if !message.is_empty() {
+                fields.push(Field::new(3, "Message", message));
+            }
+            fields
+        }
+        ContainerState::Running { started_at } => {
+            vec![
+                Field::new(2, label, "Running"),
+                Field::new(3, "Started", time(*started_at)),
+            ]
+        }
+        ContainerState::Terminated {
+            exit_code,
+            reason,
+            started_at,
+            finished_at,
+        } => vec![
+            Field::new(2, label, "Terminated"),
+            Field::new(3, "Reason", reason),
+            Field::new(3, "Exit Code", exit_code.to_string()),
+            Field::new(3, "Started", time(*started_at)),
+            Field::new(3, "Finished", time(*finished_at)),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restarted_container_shows_its_last_exit_code() {
+        let container = ContainerStatus {
+            name: "app".into(),
+            ready: true,
+            restart_count: 3,
+            state: ContainerState::Running {
+                started_at: Some(0),
+            },
+            last_state: Some(ContainerState::Terminated {
+                exit_code: 2,
+                reason: "Error".into(),
+                started_at: Some(0),
+                finished_at: Some(60),
+            }),
+            image: "busybox:1".into(),
+            container_id: Some("docker://abc".into()),
+            started: true,
+        };
+        let mut out = Vec::new();
+        report::fields(&mut out, &container_fields(&container)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("    Last State:     Terminated\n"), "{text}");
+        assert!(text.contains("      Exit Code:  2\n"), "{text}");
+        assert!(text.contains("    Restart Count:  3\n"), "{text}");
+    }
+}

@@ -1,0 +1,180 @@
+//! `berth diff --base OLD_PATH NEW_PATH`: the difference between two
+//! manifest sets, object by object, without Docker (for CI on a pull
+//! request). Exit 0 no change, 1 changes, 2 either side invalid.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::cli::GlobalArgs;
+use crate::manifest::Manifests;
+use crate::report::{self, Mark};
+
+use super::objects::{declared_objects, ObjectKey};
+use super::{load_reported, ExitStatus, Io};
+
+pub fn run_base(
+    global: &GlobalArgs,
+    base: &Path,
+    paths: &[PathBuf],
+    io: &mut Io<'_>,
+) -> anyhow::Result<ExitStatus> {
+    let old = load_reported(&[base.to_path_buf()], global.strict, io)?;
+    let new = load_reported(paths, global.strict, io)?;
+    let (Some(old), Some(new)) = (old, new) else {
+        return Ok(ExitStatus::Error);
+    };
+    let counts = render_diff(&old.manifests, &new.manifests, io.out)?;
+    report::diff_summary(io.out, counts.added, counts.changed, counts.removed)?;
+    Ok(if counts.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+}
+
+impl Counts {
+    pub fn is_empty(&self) -> bool {
+        self.added + self.changed + self.removed == 0
+    }
+}
+
+/// For every object added, changed or removed: a change line and the
+/// unified diff of its canonical YAML.
+pub(crate) fn render_diff(
+    old: &Manifests,
+    new: &Manifests,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<Counts> {
+    let old = declared_objects(old);
+    let new = declared_objects(new);
+    let keys: BTreeSet<&ObjectKey> = old.keys().chain(new.keys()).collect();
+    let mut counts = Counts::default();
+    for key in keys {
+        let before = old.get(key).map(|(value, _)| canonical(value));
+        let after = new.get(key).map(|(value, _)| canonical(value));
+        let path = format!("{}/{}", key.kind, qualified(key));
+        let (mark, old_label, new_label) = match (&before, &after) {
+            (None, Some(_)) => (Mark::Added, "/dev/null".to_string(), format!("b/{path}")),
+            (Some(_), None) => (Mark::Removed, format!("a/{path}"), "/dev/null".to_string()),
+            (Some(b), Some(a)) if b != a => {
+                (Mark::Changed, format!("a/{path}"), format!("b/{path}"))
+            }
+            _ => continue,
+        };
+        match mark {
+            Mark::Added => counts.added += 1,
+            Mark::Removed => counts.removed += 1,
+            _ => counts.changed += 1,
+        }
+        report::change_line(w, mark, &key.to_string())?;
+        let (before, after) = (before.unwrap_or_default(), after.unwrap_or_default());
+        report::unified_diff(w, &old_label, &new_label, &before, &after)?;
+    }
+    Ok(counts)
+}
+
+fn qualified(key: &ObjectKey) -> String {
+    if key.namespace.is_empty() {
+        key.name.clone()
+    } else {
+        format!("{}/{}", key.namespace, key.name)
+    }
+}
+
+/// The object as YAML, keys in their Kubernetes order.
+pub(crate) fn canonical(value: &Value) -> String {
+    serde_yaml::to_string(value).unwrap_or_else(|error| format!("# cannot render: {error}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::objects::fixtures::*;
+    use super::*;
+
+    fn diff(old: &Manifests, new: &Manifests) -> (Counts, String) {
+        let mut out = Vec::new();
+        let counts = render_diff(old, new, &mut out).unwrap();
+        (
+            counts,
+            anstream::adapter::strip_str(&String::from_utf8(out).unwrap()).to_string(),
+        )
+    }
+
+    #[test]
+    fn identical_manifests_have_no_diff() {
+        let manifests = Manifests {
+            pods: vec![pod("default", "web", &[])],
+            ..Default::default()
+        };
+        assert_eq!(
+            diff(&manifests, &manifests),
+            (Counts::default(), String::new())
+        );
+    }
+
+    #[test]
+    fn a_changed_image_shows_as_one_changed_line_pair() {
+        let old = Manifests {
+            pods: vec![pod("default", "web", &[])],
+            ..Default::default()
+        };
+        let mut new = old.clone();
+        new.pods[0].spec.containers[0].image = "busybox:2".into();
+        let (counts, text) = diff(&old, &new);
+        assert_eq!(
+            counts,
+            Counts {
+                added: 0,
+                changed: 1,
+                removed: 0
+            }
+        );
+        assert!(
+            text.starts_with("~ pod default/web\n--- a/pod/default/web\n+++ b/pod/default/web\n@@"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n-    image: busybox:1\n+    image: busybox:2\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn added_and_removed_objects_diff_against_nothing() {
+        let old = Manifests {
+            pods: vec![pod("default", "old", &[])],
+            ..Default::default()
+        };
+        let new = Manifests {
+            controllers: vec![rc("web", 1, &[("app", "web")])],
+            ..Default::default()
+        };
+        let (counts, text) = diff(&old, &new);
+        assert_eq!(
+            counts,
+            Counts {
+                added: 1,
+                changed: 0,
+                removed: 1
+            }
+        );
+        assert!(
+            text.contains("- pod default/old\n--- a/pod/default/old\n+++ /dev/null\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("+ replicationcontroller default/web\n--- /dev/null\n"),
+            "{text}"
+        );
+        assert!(text.contains("+  replicas: 1\n"), "{text}");
+    }
+}

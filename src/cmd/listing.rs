@@ -1,0 +1,155 @@
+//! What `get` prints, in every format: a `Listing` of objects rendered as
+//! an aligned table (kubectl's columns), a Kubernetes `List` in JSON or
+//! YAML, or `kind/name` lines. Built offline (`get`) or live (`get_live`).
+
+use serde_json::Value;
+
+use crate::cli::{OutputFormat, Resource};
+use crate::manifest::Labels;
+use crate::report::{self, Table};
+
+use super::objects;
+use super::{ExitStatus, Io};
+
+/// One object ready to print in every format.
+#[derive(Debug, Clone)]
+pub(crate) struct Listed {
+    /// Shown in a PROJECT column when the listing spans projects.
+    pub project: Option<String>,
+    /// Empty for cluster-scoped objects.
+    pub namespace: String,
+    pub name: String,
+    /// The table cells after NAME.
+    pub cells: Vec<String>,
+    /// The extra cells of `-o wide`.
+    pub wide: Vec<String>,
+    pub json: Value,
+}
+
+/// What `get` found, with the column headers after NAME.
+#[derive(Debug, Clone)]
+pub(crate) struct Listing {
+    pub resource: Resource,
+    pub headers: Vec<&'static str>,
+    pub wide_headers: Vec<&'static str>,
+    pub items: Vec<Listed>,
+    /// Show a NAMESPACE column (`-A`).
+    pub show_namespace: bool,
+    /// Show a PROJECT column (live, no `--project`).
+    pub show_project: bool,
+}
+
+pub(crate) fn join<'a>(parts: impl Iterator<Item = &'a str>) -> String {
+    parts.collect::<Vec<_>>().join(",")
+}
+
+pub(crate) fn none_if_empty(text: String) -> String {
+    if text.is_empty() {
+        "<none>".into()
+    } else {
+        text
+    }
+}
+
+/// `app=web,tier=db`, or `<none>`.
+pub(crate) fn labels_text(labels: &Labels) -> String {
+    none_if_empty(
+        labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+}
+
+/// Prints a listing in `format`; with a `name`, only that object (exit 1
+/// when it does not exist, as kubectl).
+pub(crate) fn print_listing(
+    mut listing: Listing,
+    name: Option<&str>,
+    namespace: Option<&str>,
+    format: OutputFormat,
+    io: &mut Io<'_>,
+) -> anyhow::Result<ExitStatus> {
+    if let Some(name) = name {
+        listing.items.retain(|item| item.name == name);
+        if listing.items.is_empty() {
+            report::error_message(
+                io.err,
+                &format!("{} {name:?} not found", listing.resource.plural()),
+            )?;
+            return Ok(ExitStatus::Failure);
+        }
+    }
+    let single = name.is_some() && listing.items.len() == 1;
+    match format {
+        OutputFormat::Json | OutputFormat::Yaml => {
+            let mut items: Vec<Value> = listing.items.into_iter().map(|item| item.json).collect();
+            let value = if single {
+                items.remove(0)
+            } else {
+                objects::list(items)
+            };
+            if format == OutputFormat::Json {
+                report::json(io.out, &value)?;
+            } else {
+                report::yaml(io.out, &value)?;
+            }
+        }
+        OutputFormat::Name => {
+            let prefix = listing.resource.singular();
+            let lines: Vec<String> = listing
+                .items
+                .iter()
+                .map(|item| format!("{prefix}/{}", item.name))
+                .collect();
+            report::lines(io.out, &lines)?;
+        }
+        OutputFormat::Table | OutputFormat::Wide => {
+            if listing.items.is_empty() {
+                let place = match namespace {
+                    Some(ns) if listing.resource != Resource::Nodes => {
+                        format!(" in {ns} namespace")
+                    }
+                    _ => String::new(),
+                };
+                writeln!(io.err, "No resources found{place}.")?;
+            } else {
+                table(&listing, format == OutputFormat::Wide).write(io.out)?;
+            }
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn table(listing: &Listing, wide: bool) -> Table {
+    let mut headers = Vec::new();
+    if listing.show_project {
+        headers.push("PROJECT");
+    }
+    if listing.show_namespace {
+        headers.push("NAMESPACE");
+    }
+    headers.push("NAME");
+    headers.extend(&listing.headers);
+    if wide {
+        headers.extend(&listing.wide_headers);
+    }
+    let mut table = Table::new(headers);
+    for item in &listing.items {
+        let mut row = Vec::new();
+        if listing.show_project {
+            row.push(item.project.clone().unwrap_or_default());
+        }
+        if listing.show_namespace {
+            row.push(item.namespace.clone());
+        }
+        row.push(item.name.clone());
+        row.extend(item.cells.iter().cloned());
+        if wide {
+            row.extend(item.wide.iter().cloned());
+        }
+        table.row(row);
+    }
+    table
+}

@@ -1,0 +1,77 @@
+//! `berth delete`: remove chosen pods and controllers of a project now,
+//! whatever the manifests say (a later apply recreates what they declare).
+
+use super::{changes, observe_project, ConvergeError, Outcome, Progress, Settings};
+use crate::apply;
+use crate::desired::{owner_of, RemoveWhy};
+use crate::engine::Engine;
+use crate::observe::{Depth, InspectCache};
+use crate::observed::{ObservedController, ObservedPod};
+use crate::plan::{Action, Plan};
+use crate::podmap;
+
+/// Removes the pods `pick_pod` chooses and the controllers `pick_rc`
+/// chooses, with every pod a chosen controller owns; then the networks no
+/// pod needs any more. Returns what was done; nothing chosen, nothing done.
+pub async fn delete<E: Engine>(
+    engine: &E,
+    settings: &Settings,
+    pick_pod: &(dyn Fn(&ObservedPod) -> bool + Sync),
+    pick_rc: &(dyn Fn(&ObservedController) -> bool + Sync),
+    progress: &mut (dyn FnMut(&super::Change) + Send),
+) -> Result<Outcome, ConvergeError> {
+    let mut cache = InspectCache::default();
+    let observed = observe_project(engine, settings, &mut cache, Depth::Quick).await?;
+    let controllers: Vec<&ObservedController> =
+        observed.controllers.iter().filter(|c| pick_rc(c)).collect();
+    let owned = |p: &ObservedPod| {
+        controllers
+            .iter()
+            .any(|c| c.namespace == p.namespace && p.owner.as_deref() == Some(&owner_of(&c.name)))
+    };
+    let mut plan = Plan::default();
+    let mut kept = std::collections::BTreeSet::new();
+    for p in &observed.pods {
+        if pick_pod(p) || owned(p) {
+            plan.actions.push(Action::Remove {
+                pod: p.clone(),
+                why: RemoveWhy::NotDeclared,
+            });
+        } else {
+            kept.insert(podmap::network_name(&settings.project, &p.namespace));
+        }
+    }
+    for c in controllers {
+        plan.actions
+            .push(Action::RemoveController { old: c.clone() });
+    }
+    plan.remove_networks = observed
+        .networks
+        .iter()
+        .filter(|n| !kept.contains(*n))
+        .cloned()
+        .collect();
+    let mut p = Progress {
+        out: Outcome::default(),
+        sink: progress,
+    };
+    if plan.actions.is_empty() {
+        return Ok(p.out);
+    }
+    let target = settings.target();
+    let executed = apply::execute(
+        engine,
+        &target,
+        &plan,
+        &observed.networks,
+        settings.parallel,
+    )
+    .await;
+    for mut change in changes(&plan, &executed) {
+        if change.detail == "not declared" {
+            change.detail = "deleted".to_string();
+        }
+        p.report(change);
+    }
+    Ok(p.out)
+}

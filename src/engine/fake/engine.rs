@@ -1,0 +1,232 @@
+//! The `Engine` trait on the fake: every call recorded, then carried out on
+//! the in-memory state with Docker's rules (name conflicts, missing images,
+//! joining a stopped container's network fails).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::{has_labels, not_found, Call, FakeContainer, FakeEngine};
+use crate::engine::{
+    ContainerConfig, ContainerDetails, ContainerState, ContainerSummary, Engine, EngineError,
+    EngineEvent, Result,
+};
+
+impl Engine for FakeEngine {
+    fn endpoint(&self) -> String {
+        "fake://".to_string()
+    }
+
+    async fn list_containers(&self, labels: &[(String, String)]) -> Result<Vec<ContainerSummary>> {
+        self.record(Call::List);
+        let s = self.lock();
+        Ok(s.containers
+            .values()
+            .filter(|c| has_labels(&c.config.labels, labels))
+            .map(FakeContainer::summary)
+            .collect())
+    }
+
+    async fn inspect_container(&self, id: &str) -> Result<ContainerDetails> {
+        self.record(Call::Inspect { id: id.to_string() });
+        let s = self.lock();
+        s.containers
+            .get(id)
+            .map(FakeContainer::details)
+            .ok_or_else(|| not_found("inspect container", id))
+    }
+
+    async fn create_container(&self, config: &ContainerConfig) -> Result<String> {
+        self.record(Call::Create {
+            name: config.name.clone(),
+        });
+        {
+            let s = self.lock();
+            if s.containers.values().any(|c| c.config.name == config.name) {
+                return Err(EngineError::Api {
+                    operation: "create container".to_string(),
+                    message: format!(
+                        "Conflict. The container name \"/{}\" is already in use",
+                        config.name
+                    ),
+                });
+            }
+            if !s.images.contains(&config.image) {
+                return Err(not_found(
+                    "create container",
+                    &format!("No such image: {}", config.image),
+                ));
+            }
+        }
+        Ok(self.insert(config.clone(), ContainerState::Created))
+    }
+
+    async fn start_container(&self, id: &str) -> Result<()> {
+        self.record(Call::Start { id: id.to_string() });
+        let mut s = self.lock();
+        let joined = s
+            .containers
+            .get(id)
+            .and_then(|c| c.config.network_mode.clone());
+        if let Some(target) = joined.as_deref().and_then(|m| m.strip_prefix("container:")) {
+            let running = s
+                .containers
+                .get(target)
+                .is_some_and(|c| c.state == ContainerState::Running);
+            if !running {
+                return Err(EngineError::Api {
+                    operation: "start container".to_string(),
+                    message: format!("cannot join network of a non running container: {target}"),
+                });
+            }
+        }
+        let crashing = s.crashing.clone();
+        let c = s
+            .containers
+            .get_mut(id)
+            .ok_or_else(|| not_found("start container", id))?;
+        c.state = ContainerState::Running;
+        if crashing.contains(&c.config.image) {
+            c.state = ContainerState::Restarting;
+            c.exit_code = 1;
+            c.restart_count += 1;
+        }
+        Ok(())
+    }
+
+    async fn stop_container(&self, id: &str, _timeout: Option<Duration>) -> Result<()> {
+        self.record(Call::Stop { id: id.to_string() });
+        let mut s = self.lock();
+        let c = s
+            .containers
+            .get_mut(id)
+            .ok_or_else(|| not_found("stop container", id))?;
+        if c.state == ContainerState::Running || c.state == ContainerState::Restarting {
+            c.state = ContainerState::Exited;
+            c.exit_code = 137;
+        }
+        Ok(())
+    }
+
+    async fn remove_container(&self, id: &str) -> Result<()> {
+        self.record(Call::Remove { id: id.to_string() });
+        self.lock().containers.remove(id);
+        Ok(())
+    }
+
+    async fn list_networks(
+        &self,
+        labels: &[(String, String)],
+    ) -> Result<Vec<(String, BTreeMap<String, String>)>> {
+        self.record(Call::ListNetworks);
+        let s = self.lock();
+        Ok(s.networks
+            .iter()
+            .filter(|(_, l)| has_labels(l, labels))
+            .map(|(n, l)| (n.clone(), l.clone()))
+            .collect())
+    }
+
+    async fn create_network(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
+        self.record(Call::CreateNetwork {
+            name: name.to_string(),
+        });
+        let mut s = self.lock();
+        if s.networks.contains_key(name) {
+            return Err(EngineError::Api {
+                operation: "create network".to_string(),
+                message: format!("network with name {name} already exists"),
+            });
+        }
+        s.networks.insert(name.to_string(), labels.clone());
+        Ok(())
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<()> {
+        self.record(Call::RemoveNetwork {
+            name: name.to_string(),
+        });
+        let mut s = self.lock();
+        let in_use = s
+            .containers
+            .values()
+            .any(|c| c.config.network.as_ref().is_some_and(|(n, _)| n == name));
+        if !in_use {
+            s.networks.remove(name);
+        }
+        Ok(())
+    }
+
+    async fn list_volumes(&self, labels: &[(String, String)]) -> Result<Vec<String>> {
+        self.record(Call::ListVolumes);
+        let s = self.lock();
+        Ok(s.volumes
+            .iter()
+            .filter(|(_, l)| has_labels(l, labels))
+            .map(|(n, _)| n.clone())
+            .collect())
+    }
+
+    async fn create_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
+        self.record(Call::CreateVolume {
+            name: name.to_string(),
+        });
+        self.lock()
+            .volumes
+            .entry(name.to_string())
+            .or_insert_with(|| labels.clone());
+        Ok(())
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<()> {
+        self.record(Call::RemoveVolume {
+            name: name.to_string(),
+        });
+        self.lock().volumes.remove(name);
+        Ok(())
+    }
+
+    async fn image_exists(&self, image: &str) -> Result<bool> {
+        self.record(Call::ImageExists {
+            image: image.to_string(),
+        });
+        Ok(self.lock().images.contains(image))
+    }
+
+    async fn pull_image(&self, image: &str) -> Result<()> {
+        self.record(Call::Pull {
+            image: image.to_string(),
+        });
+        let mut s = self.lock();
+        if !s.registry.contains(image) {
+            return Err(EngineError::Api {
+                operation: "pull image".to_string(),
+                message: format!("pull access denied for {image}, repository does not exist"),
+            });
+        }
+        s.images.insert(image.to_string());
+        Ok(())
+    }
+
+    async fn import_image(
+        &self,
+        _rootfs_tar: Vec<u8>,
+        image: &str,
+        _changes: &[String],
+    ) -> Result<()> {
+        self.record(Call::Import {
+            image: image.to_string(),
+        });
+        self.lock().images.insert(image.to_string());
+        Ok(())
+    }
+
+    async fn container_events(
+        &self,
+        _since: i64,
+        _until: i64,
+        _labels: &[(String, String)],
+    ) -> Result<Vec<EngineEvent>> {
+        self.record(Call::Events);
+        Ok(Vec::new())
+    }
+}
