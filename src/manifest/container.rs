@@ -89,7 +89,7 @@ pub fn container<'n>(
         .unwrap_or_default();
     let pull = field("imagePullPolicy").and_then(|(n, p)| pull_policy(d, n, &p));
     let (name, image) = (name?, image?);
-    let image_pull_policy = pull.unwrap_or_else(|| PullPolicy::default_for(&image));
+    let image_pull_policy = pull.unwrap_or_else(|| default_pull_policy(&image));
     Some(Container {
         name,
         image,
@@ -102,6 +102,17 @@ pub fn container<'n>(
         working_dir,
         image_pull_policy,
     })
+}
+
+/// Kubernetes' default: `Always` when the tag is `latest` or there is
+/// neither tag nor digest; `IfNotPresent` otherwise, so a digest alone
+/// (`busybox@sha256:…`) means IfNotPresent.
+fn default_pull_policy(image: &str) -> PullPolicy {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once('@') {
+        Some((name, _)) if !name.contains(':') => PullPolicy::IfNotPresent,
+        _ => PullPolicy::default_for(image),
+    }
 }
 
 fn required_string(

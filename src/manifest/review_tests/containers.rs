@@ -316,3 +316,26 @@ fn an_image_docker_cannot_parse_is_warned_about_at_its_place() {
         "{warning}"
     );
 }
+
+#[test]
+fn the_default_pull_policy_follows_the_tag_as_in_kubernetes() {
+    let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let cases = [
+        ("busybox".to_string(), PullPolicy::Always),
+        ("busybox:latest".to_string(), PullPolicy::Always),
+        ("busybox:1.36".to_string(), PullPolicy::IfNotPresent),
+        ("localhost:5000/busybox".to_string(), PullPolicy::Always),
+        (
+            "localhost:5000/busybox:2".to_string(),
+            PullPolicy::IfNotPresent,
+        ),
+        (format!("busybox@{digest}"), PullPolicy::IfNotPresent),
+        (format!("busybox:latest@{digest}"), PullPolicy::Always),
+    ];
+    for (image, want) in cases {
+        let loaded = load_yaml(&pod("").replace("image: busybox", &format!("image: {image}")));
+        assert_clean(&loaded);
+        let got = loaded.manifests.pods[0].spec.containers[0].image_pull_policy;
+        assert_eq!(got, want, "{image}");
+    }
+}
