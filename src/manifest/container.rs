@@ -234,7 +234,8 @@ fn container_port(d: &mut Decoder, item: &Node, path: &str) -> Option<ContainerP
     });
     let name = fields.get("name").and_then(|n| {
         let p = join(path, "name");
-        let name = d.string(n, &p)?;
+        // An empty name is no name, as in Kubernetes.
+        let name = d.string(n, &p).filter(|name| !name.is_empty())?;
         if let Err(message) = names::port_name(&name) {
             d.error(n, &p, format!("invalid port name {name:?}: {message}"));
         }

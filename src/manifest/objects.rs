@@ -234,7 +234,8 @@ fn service_port(
     let fields = d.mapping(item, path, &SERVICE_PORT, &[])?;
     let name = fields.get("name").and_then(|n| {
         let p = join(path, "name");
-        let name = d.string(n, &p)?;
+        // An empty name is no name, as in Kubernetes.
+        let name = d.string(n, &p).filter(|name| !name.is_empty())?;
         if let Err(message) = names::dns1123_label(&name) {
             d.error(n, &p, format!("invalid port name {name:?}: {message}"));
         }

@@ -156,3 +156,16 @@ fn the_seed_minion_loads_as_a_node() {
     assert_eq!(node.meta.name, "10.1.2.3");
     assert_eq!(node.capacity["cpu"], "1000m");
 }
+
+#[test]
+fn an_empty_port_name_is_no_name() {
+    let loaded = load_yaml(&service("  ports:\n  - name: \"\"\n    port: 80\n"));
+    assert_clean(&loaded);
+    assert_eq!(loaded.manifests.services[0].ports[0].name, None);
+    let loaded = load_yaml(&service(
+        "  ports:\n  - name: \"\"\n    port: 80\n  - name: b\n    port: 81\n",
+    ));
+    assert_error_on(&loaded, "spec.ports[0].name", "required");
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: i\n    ports:\n    - {name: \"\", containerPort: 80}\n";
+    assert_clean(&load_yaml(text));
+}
