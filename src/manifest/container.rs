@@ -226,7 +226,7 @@ fn container_port(d: &mut Decoder, item: &Node, path: &str) -> Option<ContainerP
     let protocol = protocol(d, fields.get("protocol"), &join(path, "protocol"));
     let host_ip = fields.get("hostIP").and_then(|n| {
         let p = join(path, "hostIP");
-        let ip = d.string(n, &p)?;
+        let ip = d.string(n, &p).filter(|ip| !ip.is_empty())?;
         if ip.parse::<std::net::IpAddr>().is_err() {
             d.error(n, &p, format!("invalid IP address {ip:?}"));
         }

@@ -44,7 +44,8 @@ pub fn pod_spec(d: &mut Decoder, node: &Node, path: &str) -> Option<PodSpec> {
         .unwrap_or_default();
     let node_name = fields.get("nodeName").and_then(|n| {
         let p = join(path, "nodeName");
-        let name = d.string(n, &p)?;
+        // An empty nodeName leaves the pod to the scheduler, as in Kubernetes.
+        let name = d.string(n, &p).filter(|name| !name.is_empty())?;
         if let Err(message) = names::dns1123_subdomain(&name) {
             d.error(n, &p, format!("invalid node name {name:?}: {message}"));
         }

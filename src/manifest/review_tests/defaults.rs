@@ -233,3 +233,16 @@ fn a_memory_limit_docker_would_refuse_is_warned_about_but_valid() {
         "    resources:\n      limits:\n        memory: 6Mi\n",
     )));
 }
+
+#[test]
+fn an_empty_host_ip_or_node_name_means_none() {
+    let text = pod_spec("  nodeName: \"\"\n").replace(
+        "image: busybox\n",
+        "image: busybox\n    ports:\n    - {containerPort: 80, hostPort: 8080, hostIP: \"\"}\n",
+    );
+    let loaded = load_yaml(&text);
+    assert_clean(&loaded);
+    let spec = &loaded.manifests.pods[0].spec;
+    assert_eq!(spec.node_name, None);
+    assert_eq!(spec.containers[0].ports[0].host_ip, None);
+}
