@@ -92,6 +92,9 @@ pub fn resource_list<'n>(
         let entry_path = format!("{path}[{name}]");
         if let Err(message) = resource_name(name, node_capacity) {
             d.error(key, &entry_path, message);
+        } else if !node_capacity && !matches!(name, "cpu" | "memory") {
+            let message = "berth enforces and schedules only cpu and memory; ignored";
+            d.unsupported(key, &entry_path, message);
         }
         let Some(text) = d.quantity_text(value, &entry_path) else {
             continue;

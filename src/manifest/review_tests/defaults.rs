@@ -246,3 +246,16 @@ fn an_empty_host_ip_or_node_name_means_none() {
     assert_eq!(spec.node_name, None);
     assert_eq!(spec.containers[0].ports[0].host_ip, None);
 }
+
+#[test]
+fn resources_other_than_cpu_and_memory_are_warned_about_never_silently_ignored() {
+    let extra =
+        "    resources:\n      limits:\n        ephemeral-storage: 1Gi\n        cpu: 100m\n";
+    let loaded = load_yaml(&pod(extra));
+    assert_valid(&loaded);
+    let warnings: Vec<String> = loaded.warnings().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        ["m.yaml:11:9: spec.containers[0].resources.limits[ephemeral-storage]: berth enforces and schedules only cpu and memory; ignored"]
+    );
+}
