@@ -16,6 +16,8 @@ pub struct PodVolumes {
     pub supported: HashSet<String>,
     /// Declared with a source berth does not implement (already reported).
     pub unsupported: HashSet<String>,
+    /// The emptyDir volumes among `supported` (berth mounts them whole).
+    pub empty_dirs: HashSet<String>,
 }
 
 /// A host port a container publishes, for the pod-wide uniqueness check.
@@ -322,6 +324,13 @@ fn mounts(d: &mut Decoder, node: &Node, path: &str, volumes: &PodVolumes) -> Vec
         if !volumes.supported.contains(name) {
             let message = format!("volume {name:?} not found: must name a volume in spec.volumes");
             d.error(name_node, &name_path, message);
+        }
+        if let (Some(sub_node), true) = (item.get("subPath"), volumes.empty_dirs.contains(name)) {
+            if mount.sub_path.is_some() {
+                let message = "subPath of an emptyDir volume is not supported by berth; \
+                               the whole volume is mounted";
+                d.unsupported(sub_node, &join(&item_path, "subPath"), message);
+            }
         }
         out.push(mount);
     }

@@ -146,6 +146,9 @@ fn volumes(d: &mut Decoder, node: &Node, path: &str) -> (Vec<Volume>, PodVolumes
         }
         match source {
             Some(source) => {
+                if matches!(source, VolumeSource::EmptyDir(_)) {
+                    names_seen.empty_dirs.insert(name.clone());
+                }
                 names_seen.supported.insert(name.clone());
                 out.push(Volume { name, source });
             }
@@ -257,7 +260,10 @@ fn empty_dir(d: &mut Decoder, node: &Node, path: &str) -> Option<EmptyDirSource>
         let text = d.quantity_text(n, &p)?;
         match Quantity::parse(&text) {
             Ok(q) if q.milli() < 0 => d.error(n, &p, "must be greater than or equal to 0"),
-            Ok(_) => {}
+            Ok(_) => {
+                let message = "not enforced by berth (Docker volumes have no size limit); ignored";
+                d.unsupported(n, &p, message);
+            }
             Err(message) => d.error(n, &p, message),
         }
         Some(text)

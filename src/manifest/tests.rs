@@ -140,7 +140,7 @@ spec:
       requests:
         cpu: 100m
     volumeMounts:
-    - name: data
+    - name: host
       mountPath: /data
       readOnly: true
       subPath: sub

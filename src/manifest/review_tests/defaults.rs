@@ -259,3 +259,21 @@ fn resources_other_than_cpu_and_memory_are_warned_about_never_silently_ignored()
         ["m.yaml:11:9: spec.containers[0].resources.limits[ephemeral-storage]: berth enforces and schedules only cpu and memory; ignored"]
     );
 }
+
+#[test]
+fn what_berth_cannot_do_with_an_empty_dir_is_warned_about() {
+    let text = pod_spec("  volumes:\n  - name: v\n    emptyDir: {sizeLimit: 1Gi}\n").replace(
+        "image: busybox\n",
+        "image: busybox\n    volumeMounts:\n    - {name: v, mountPath: /v, subPath: sub}\n",
+    );
+    let loaded = load_yaml(&text);
+    assert_valid(&loaded);
+    let warnings: Vec<String> = loaded.warnings().map(|d| d.path.clone()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "spec.volumes[0].emptyDir.sizeLimit",
+            "spec.containers[0].volumeMounts[0].subPath"
+        ]
+    );
+}
