@@ -185,3 +185,14 @@ fn comments_in_json_are_refused_at_their_place() {
     let in_strings = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"a\", \"annotations\": {\"u\": \"http://x/#a \\\" // b\"}}, \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"i\"}]}}\n";
     assert_clean(&load_json(in_strings));
 }
+
+#[test]
+fn a_list_as_kubectl_get_prints_it_loads_without_warnings() {
+    let text = format!(
+        "apiVersion: v1\nkind: List\nmetadata:\n  resourceVersion: \"\"\nitems:\n- {}\n",
+        MINI.trim_end().replace('\n', "\n  ")
+    );
+    let loaded = load_yaml(&text);
+    assert_clean(&loaded);
+    assert_eq!(loaded.manifests.pods.len(), 1);
+}
