@@ -302,7 +302,10 @@ const TRUE_BY_DEFAULT: &[&str] = &["hostUsers"];
 fn means_default(field: &str, value: &Node) -> bool {
     match &value.value {
         Value::Null => true,
-        Value::Map(entries) => entries.is_empty(),
+        // `status: {loadBalancer: {}}`, `securityContext: {privileged: false}`
+        Value::Map(entries) => entries
+            .iter()
+            .all(|(k, v)| k.text().is_some_and(|k| means_default(k, v))),
         Value::Seq(items) => items.is_empty(),
         Value::Scalar(_) => {
             (value.resolve() == Some(Resolved::Bool(false)) && !TRUE_BY_DEFAULT.contains(&field))

@@ -196,3 +196,11 @@ fn a_list_as_kubectl_get_prints_it_loads_without_warnings() {
     assert_clean(&loaded);
     assert_eq!(loaded.manifests.pods.len(), 1);
 }
+
+#[test]
+fn what_kubectl_dry_run_prints_loads_cleanly() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: null\n  labels:\n    run: web\n  name: web\nspec:\n  containers:\n  - image: nginx\n    name: web\n    resources: {}\n  dnsPolicy: ClusterFirst\n  restartPolicy: Always\nstatus: {}\n";
+    assert_clean(&load_yaml(pod));
+    let service = "apiVersion: v1\nkind: Service\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: web\n  name: web\nspec:\n  ports:\n  - name: 80-80\n    port: 80\n    protocol: TCP\n    targetPort: 80\n  selector:\n    app: web\n  type: ClusterIP\nstatus:\n  loadBalancer: {}\n";
+    assert_clean(&load_yaml(service));
+}
