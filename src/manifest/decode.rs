@@ -277,7 +277,8 @@ impl<'f> Decoder<'f> {
     /// `cpu: 1` and `memory: 1073741824`).
     pub fn quantity_text(&mut self, node: &Node, path: &str) -> Option<String> {
         match node.resolve() {
-            Some(Resolved::Str(s)) => Some(s.to_string()),
+            // Kubernetes trims a quantity string before parsing it.
+            Some(Resolved::Str(s)) => Some(s.trim().to_string()),
             // `1_000`, `0x10` and `0644` are numbers to kubectl: keep the value.
             Some(Resolved::Int(i)) => Some(i.to_string()),
             Some(Resolved::Float(_)) => node.text().map(str::to_string),

@@ -277,3 +277,11 @@ fn what_berth_cannot_do_with_an_empty_dir_is_warned_about() {
         ]
     );
 }
+
+#[test]
+fn a_quantity_with_surrounding_spaces_is_trimmed_as_kubernetes_does() {
+    let loaded = load_yaml(&pod("    resources:\n      limits: {cpu: \" 250m \"}\n"));
+    assert_clean(&loaded);
+    let limits = &loaded.manifests.pods[0].spec.containers[0].resources.limits;
+    assert_eq!(limits["cpu"], "250m");
+}
