@@ -204,3 +204,14 @@ fn what_kubectl_dry_run_prints_loads_cleanly() {
     let service = "apiVersion: v1\nkind: Service\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: web\n  name: web\nspec:\n  ports:\n  - name: 80-80\n    port: 80\n    protocol: TCP\n    targetPort: 80\n  selector:\n    app: web\n  type: ClusterIP\nstatus:\n  loadBalancer: {}\n";
     assert_clean(&load_yaml(service));
 }
+
+#[test]
+fn a_kind_under_a_group_that_does_not_serve_it_is_an_error() {
+    let loaded = load_yaml(&MINI.replace("apiVersion: v1", "apiVersion: apps/v1"));
+    assert_error_at(&loaded, (1, 13), "apiVersion", "use apiVersion: v1");
+    let loaded = load_yaml("apiVersion: batch/v1\nkind: Deployment\nmetadata: {name: d}\n");
+    assert_error_at(&loaded, (1, 13), "apiVersion", "apps/v1");
+    let ok = load_yaml("apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c}\n");
+    assert!(!ok.has_errors(), "{}", all(&ok));
+    assert_eq!(ok.warnings().count(), 1);
+}
