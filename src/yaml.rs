@@ -224,6 +224,16 @@ fn looks_like_float(text: &str) -> bool {
 /// Parses every document of a stream. Empty documents come back as `Null`
 /// nodes. Duplicate keys are all reported; a syntax error stops the parse.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, Vec<YamlError>> {
+    match parse_stream(text) {
+        (documents, errors) if errors.is_empty() => Ok(documents),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Like `parse_documents`, but keeps the documents when the only errors are
+/// duplicate keys or bad merges, so the caller can go on checking them
+/// (every error at once). After a syntax error no document comes back.
+pub fn parse_stream(text: &str) -> (Vec<Node>, Vec<YamlError>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut builder = Builder {
         text,
@@ -233,11 +243,12 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, Vec<YamlError>> {
         expanded: 0,
         errors: Vec::new(),
     };
-    let documents = builder.stream().map_err(|e| vec![e])?;
-    if builder.errors.is_empty() {
-        Ok(documents)
-    } else {
-        Err(builder.errors)
+    match builder.stream() {
+        Ok(documents) => (documents, builder.errors),
+        Err(fatal) => {
+            builder.errors.push(fatal);
+            (Vec::new(), builder.errors)
+        }
     }
 }
 

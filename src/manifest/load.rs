@@ -269,26 +269,17 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
         }
     }
     let mut decoder = Decoder::new(path, options.strict);
-    let documents = match yaml::parse_documents(text) {
-        Ok(documents) => documents,
-        Err(errors) => {
-            let diagnostics = errors
-                .into_iter()
-                .map(|e| {
-                    Diagnostic::error(
-                        Source {
-                            file: path.to_path_buf(),
-                            line: e.line,
-                            column: e.column,
-                        },
-                        "",
-                        e.message,
-                    )
-                })
-                .collect();
-            return (Vec::new(), diagnostics);
-        }
-    };
+    let (documents, errors) = yaml::parse_stream(text);
+    for e in errors {
+        let source = Source {
+            file: path.to_path_buf(),
+            line: e.line,
+            column: e.column,
+        };
+        decoder
+            .diagnostics
+            .push(Diagnostic::error(source, "", e.message));
+    }
     let mut objects = Vec::new();
     for document in &documents {
         kinds::document(&mut decoder, document, &mut objects);

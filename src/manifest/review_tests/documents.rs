@@ -215,3 +215,11 @@ fn a_kind_under_a_group_that_does_not_serve_it_is_an_error() {
     assert!(!ok.has_errors(), "{}", all(&ok));
     assert_eq!(ok.warnings().count(), 1);
 }
+
+#[test]
+fn a_duplicate_key_does_not_hide_the_other_errors_of_the_file() {
+    let text = MINI.replace("name: a\n", "name: a\n  name: b\n  labels: {x: \"-\"}\n");
+    let loaded = load_yaml(&text);
+    assert_error_at(&loaded, (5, 3), "", "duplicate key \"name\"");
+    assert_error_on(&loaded, "metadata.labels[x]", "invalid label value");
+}
