@@ -247,10 +247,22 @@ fn empty_dir(d: &mut Decoder, node: &Node, path: &str) -> Option<EmptyDirSource>
                 &p,
                 "medium Memory (tmpfs) is not supported by berth; a disk-backed volume is used",
             ),
+            huge if huge == "HugePages"
+                || huge
+                    .strip_prefix("HugePages-")
+                    .is_some_and(|size| Quantity::parse(size).is_ok()) =>
+            {
+                let message = format!(
+                    "medium {huge} is not supported by berth; a disk-backed volume is used"
+                );
+                d.unsupported(n, &p, message)
+            }
             other => d.error(
                 n,
                 &p,
-                format!("unsupported value {other:?}: supported values: \"\", \"Memory\""),
+                format!(
+                    "unsupported value {other:?}: supported values: \"\", \"Memory\", \"HugePages\", \"HugePages-<size>\""
+                ),
             ),
         }
         Some(medium)

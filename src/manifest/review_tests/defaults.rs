@@ -285,3 +285,22 @@ fn a_quantity_with_surrounding_spaces_is_trimmed_as_kubernetes_does() {
     let limits = &loaded.manifests.pods[0].spec.containers[0].resources.limits;
     assert_eq!(limits["cpu"], "250m");
 }
+
+#[test]
+fn huge_page_media_are_known_and_other_media_are_not() {
+    let volume = |medium: &str| {
+        pod_spec(&format!(
+            "  volumes:\n  - name: v\n    emptyDir: {{medium: {medium}}}\n"
+        ))
+    };
+    for known in ["HugePages", "HugePages-2Mi"] {
+        let loaded = load_yaml(&volume(known));
+        assert_valid(&loaded);
+        assert_eq!(loaded.warnings().count(), 1, "{}", all(&loaded));
+    }
+    assert_error_on(
+        &load_yaml(&volume("memory")),
+        "spec.volumes[0].emptyDir.medium",
+        "\"Memory\"",
+    );
+}
