@@ -189,13 +189,20 @@ impl<'a> Parser<'a> {
                 Ok(Requirement::NotIn(key, values))
             }
             Tok::Gt | Tok::Lt => {
-                let message = format!(
-                    "operator '{}' is not supported by berth selectors",
-                    op.0.literal()
-                );
-                Err(self.error(op.1, message))
+                let value = self.exact_value(&key)?;
+                let Ok(bound) = value.parse::<i64>() else {
+                    let message = format!(
+                        "for '>' and '<' operators, the value must be an integer (found {value:?})"
+                    );
+                    return Err(self.error(op.1, message));
+                };
+                Ok(if op.0 == Tok::Gt {
+                    Requirement::GreaterThan(key, bound)
+                } else {
+                    Requirement::LessThan(key, bound)
+                })
             }
-            _ => Err(self.unexpected(&op, "'=', '!=', '==', 'in', 'notin'")),
+            _ => Err(self.unexpected(&op, "'=', '!=', '==', '>', '<', 'in', 'notin'")),
         }
     }
 

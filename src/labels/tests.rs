@@ -270,7 +270,7 @@ fn syntax_errors_say_what_was_found_where() {
         (
             "a b",
             2,
-            "found 'b', expected: '=', '!=', '==', 'in', 'notin'",
+            "found 'b', expected: '=', '!=', '==', '>', '<', 'in', 'notin'",
         ),
         ("a in x", 5, "found 'x', expected: '('"),
         ("a in (x", 7, "found 'end of string', expected: ',' or ')'"),
@@ -285,7 +285,11 @@ fn syntax_errors_say_what_was_found_where() {
             0,
             "found '=', expected: !, identifier, or 'end of string'",
         ),
-        ("a>1", 1, "operator '>' is not supported by berth selectors"),
+        (
+            "a>x",
+            1,
+            "for '>' and '<' operators, the value must be an integer (found \"x\")",
+        ),
     ];
     for (text, position, message) in cases {
         let err = error(text);
@@ -373,4 +377,22 @@ fn review_whitespace_only_selects_everything_and_contradictions_select_nothing()
     assert!(!set.matches(&labels(&[("tier", "front"), ("legacy", "")])));
     assert!(!set.matches(&labels(&[("tier", "back"), ("env", "prod")])));
     assert_eq!(set.to_string(), "env!=prod,!legacy,tier in (back,front)");
+}
+
+#[test]
+fn greater_and_less_than_compare_integer_values_as_kubernetes_does() {
+    let gt = sel("replicas>2");
+    assert!(gt.matches(&labels(&[("replicas", "3")])));
+    assert!(!gt.matches(&labels(&[("replicas", "2")])));
+    assert!(
+        !gt.matches(&labels(&[("replicas", "many")])),
+        "not an integer"
+    );
+    assert!(!gt.matches(&labels(&[])), "absent");
+    let lt = sel("tier < 10, app");
+    assert!(lt.matches(&labels(&[("tier", "-4"), ("app", "x")])));
+    assert!(!lt.matches(&labels(&[("tier", "10"), ("app", "x")])));
+    assert_eq!(lt.to_string(), "app,tier<10");
+    assert!(Selector::parse("a<").is_err());
+    assert!(Selector::parse("a>1.5").is_err());
 }
