@@ -189,7 +189,14 @@ impl<'a> Parser<'a> {
                 Ok(Requirement::NotIn(key, values))
             }
             Tok::Gt | Tok::Lt => {
-                let value = self.exact_value(&key)?;
+                // An integer, not a label value: `a>-1` is valid.
+                let value = match self.peek().clone() {
+                    Tok::Ident(value) => {
+                        self.consume();
+                        value
+                    }
+                    _ => String::new(),
+                };
                 let Ok(bound) = value.parse::<i64>() else {
                     let message = format!(
                         "for '>' and '<' operators, the value must be an integer (found {value:?})"

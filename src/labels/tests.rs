@@ -395,4 +395,5 @@ fn greater_and_less_than_compare_integer_values_as_kubernetes_does() {
     assert_eq!(lt.to_string(), "app,tier<10");
     assert!(Selector::parse("a<").is_err());
     assert!(Selector::parse("a>1.5").is_err());
+    assert!(sel("a>-1").matches(&labels(&[("a", "0")])));
 }
