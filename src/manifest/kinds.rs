@@ -107,6 +107,11 @@ fn list(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
         } else {
             index(&format!("{saved}.items"), i)
         };
+        if item.is_null() {
+            // Only whole documents may be empty; an empty item is a mistake.
+            d.expected(item, "", "a Kubernetes object");
+            continue;
+        }
         document(d, item, out);
     }
     d.prefix = saved;

@@ -223,3 +223,14 @@ fn a_duplicate_key_does_not_hide_the_other_errors_of_the_file() {
     assert_error_at(&loaded, (5, 3), "", "duplicate key \"name\"");
     assert_error_on(&loaded, "metadata.labels[x]", "invalid label value");
 }
+
+#[test]
+fn an_empty_list_item_is_an_error_not_a_skipped_document() {
+    let loaded = load_yaml("apiVersion: v1\nkind: List\nitems:\n- \n");
+    assert_error_at(
+        &loaded,
+        (4, 1),
+        "items[0]",
+        "expected a Kubernetes object, found null",
+    );
+}
