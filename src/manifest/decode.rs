@@ -102,12 +102,15 @@ impl<'f> Decoder<'f> {
     }
 
     pub fn required(&mut self, parent: &Node, path: &str) {
+        // `metdata` (did you mean "metadata"?) already explains a missing
+        // `metadata.name`, as `imge` explains a missing `image`.
         let field = path.rsplit('.').next().unwrap_or(path);
+        let head = path.split('.').next().unwrap_or(path);
         let at = (parent.line, parent.column);
         if self
             .suggested
             .iter()
-            .any(|&(l, c, f)| (l, c) == at && f == field)
+            .any(|&(l, c, f)| (l, c) == at && (f == field || f == head))
         {
             return;
         }

@@ -234,3 +234,10 @@ fn an_empty_list_item_is_an_error_not_a_skipped_document() {
         "expected a Kubernetes object, found null",
     );
 }
+
+#[test]
+fn a_misspelt_metadata_is_reported_once_as_the_typo() {
+    let loaded = load_yaml(&MINI.replace("metadata:", "metdata:"));
+    assert_error_at(&loaded, (3, 1), "metdata", "did you mean \"metadata\"");
+    assert_eq!(loaded.errors().count(), 1, "{}", all(&loaded));
+}
