@@ -233,6 +233,17 @@ impl<'f> Decoder<'f> {
     }
 
     pub fn string_list(&mut self, node: &Node, path: &str) -> Vec<String> {
+        if let Some(Resolved::Str(text)) = node.resolve() {
+            // `command: "sleep 10"`: say how to write it.
+            let words: Vec<String> = text.split_whitespace().map(|w| format!("{w:?}")).collect();
+            let found = node.describe();
+            let message = format!(
+                "expected sequence of strings, found {found} (write a list: [{}])",
+                words.join(", ")
+            );
+            self.error(node, path, message);
+            return Vec::new();
+        }
         let items = self.seq(node, path);
         items
             .iter()
