@@ -241,3 +241,49 @@ fn a_misspelt_metadata_is_reported_once_as_the_typo() {
     assert_error_at(&loaded, (3, 1), "metdata", "did you mean \"metadata\"");
     assert_eq!(loaded.errors().count(), 1, "{}", all(&loaded));
 }
+
+#[test]
+fn errors_of_every_file_are_reported_in_path_then_position_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = MINI.replace("name: a", "name: A");
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        format!("{bad}---\n{}", bad.replace("A", "B")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        MINI.replace("kind: Pod", "kind: Pdo"),
+    )
+    .unwrap();
+    let warn_only = MINI.replace("name: a\n", "name: w\n  finalizers: [x]\n");
+    std::fs::write(dir.path().join("c.yaml"), warn_only).unwrap();
+    let loaded = load(&[dir.path().to_path_buf()], LoadOptions::default());
+    let shown: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = d
+                .source
+                .file
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            format!(
+                "{file}:{}:{} {:?}",
+                d.source.line, d.source.column, d.severity
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "a.yaml:2:7 Error",
+            "b.yaml:4:9 Error",
+            "b.yaml:11:9 Error",
+            "c.yaml:5:3 Warning"
+        ]
+    );
+    assert_eq!(loaded.files, 3);
+}
