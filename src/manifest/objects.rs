@@ -171,7 +171,9 @@ pub fn service(d: &mut Decoder, root: &yaml::Node) -> Option<Service> {
         .get("selector")
         .map(|n| label_map(d, n, "spec.selector"))
         .unwrap_or_default();
-    let headless = spec_node.get("clusterIP").and_then(yaml::Node::text) == Some("None");
+    // Kubernetes needs no ports for a headless or an ExternalName service.
+    let headless = spec_node.get("clusterIP").and_then(yaml::Node::text) == Some("None")
+        || spec_node.get("type").and_then(yaml::Node::text) == Some("ExternalName");
     let ports = match spec.get("ports") {
         Some(n) => service_ports(d, n, "spec.ports"),
         None => Vec::new(),

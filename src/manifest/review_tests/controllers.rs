@@ -169,3 +169,12 @@ fn an_empty_port_name_is_no_name() {
     let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: i\n    ports:\n    - {name: \"\", containerPort: 80}\n";
     assert_clean(&load_yaml(text));
 }
+
+#[test]
+fn an_external_name_service_needs_no_ports_but_is_warned_about() {
+    let loaded = load_yaml(&service(
+        "  type: ExternalName\n  externalName: db.example.com\n",
+    ));
+    assert_valid(&loaded);
+    assert!(loaded.warnings().count() >= 1, "{}", all(&loaded));
+}
