@@ -17,7 +17,7 @@ use crate::keys;
 use crate::plan::{Action, Plan};
 use crate::podmap::{self, Target};
 
-pub use images::ImageStatus;
+pub use images::{ImageProblem, ImageStatus, OnPull, PullEvent};
 
 /// Concurrent pod removals at most (see the module comment).
 pub const MAX_REMOVALS: usize = 3;
@@ -48,15 +48,17 @@ pub async fn execute<E: Engine>(
     plan: &Plan,
     networks: &[String],
     parallel: usize,
+    on_pull: OnPull<'_>,
 ) -> Executed {
     let mut out = Executed::default();
     let creating: Vec<&crate::desired::DesiredPod> = plan
         .actions
         .iter()
         .filter_map(|a| match a {
-            Action::Create { pod } | Action::Recreate { pod, .. } | Action::Repair { pod, .. } => {
-                Some(pod)
-            }
+            Action::Create { pod }
+            | Action::Recreate { pod, .. }
+            | Action::Repair { pod, .. }
+            | Action::Retry { pod, .. } => Some(pod),
             _ => None,
         })
         .collect();
@@ -75,6 +77,7 @@ pub async fn execute<E: Engine>(
     let images = images::resolve(
         engine,
         creating.iter().flat_map(|p| p.spec.containers.iter()),
+        on_pull,
     )
     .await;
     let namespaces: BTreeSet<&str> = creating.iter().map(|p| p.namespace.as_str()).collect();
@@ -164,6 +167,7 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
             Ok(()) => pod::create(ctx, pod, Some((container, message)), &mut warnings).await,
             Err(e) => Err(e),
         },
+        Action::Retry { pod, old, .. } => retry(ctx, pod, old, &mut warnings).await,
         Action::Remove { pod, .. } => pod::remove(ctx, pod, true).await,
         Action::CreateController { controller } => create_record(ctx, controller).await,
         Action::UpdateController { controller, old } => {
@@ -183,6 +187,22 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
         result: result.map_err(|e| format!("{object}: {e}")),
         warnings,
     }
+}
+
+/// A pod waiting for its image: still unavailable → left as it is (no
+/// mutating call) and reported; available → recreated whole.
+async fn retry<E: Engine>(
+    ctx: &pod::Ctx<'_, E>,
+    desired: &crate::desired::DesiredPod,
+    old: &crate::observed::ObservedPod,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
+    ctx.infra.clone()?;
+    if let Some((container, problem)) = pod::image_problem(ctx, desired, &mut Vec::new())? {
+        return Err(pod::waiting_text(&container, &problem));
+    }
+    pod::remove(ctx, old, true).await?;
+    pod::create(ctx, desired, None, warnings).await
 }
 
 /// The never-started container that remembers a controller on the engine.

@@ -8,7 +8,7 @@ mod delete;
 
 pub use delete::delete;
 
-use crate::apply::{self, Executed};
+use crate::apply::{self, Executed, PullEvent};
 use crate::desired::{self, Context, RemoveWhy};
 use crate::engine::{Engine, EngineError};
 use crate::manifest::Manifests;
@@ -96,6 +96,12 @@ pub enum Verb {
     Waiting,
     Warning,
     Failed,
+    /// An image pull started (`object`: `image <ref>`) …
+    Pulling,
+    /// … and ended well,
+    Pulled,
+    /// … or not (`detail`: why). The pods that needed it fail on their own.
+    PullFailed,
 }
 
 impl Verb {
@@ -106,8 +112,9 @@ impl Verb {
             Verb::Created => "+",
             Verb::Recreated | Verb::Repaired | Verb::Updated | Verb::Scaled => "~",
             Verb::Removed => "-",
-            Verb::Waiting => "…",
-            Verb::Warning | Verb::Failed => "!",
+            Verb::Waiting | Verb::Pulling => "…",
+            Verb::Pulled => "+",
+            Verb::Warning | Verb::Failed | Verb::PullFailed => "!",
         }
     }
 
@@ -123,6 +130,9 @@ impl Verb {
             Verb::Waiting => "waiting",
             Verb::Warning => "warning",
             Verb::Failed => "failed",
+            Verb::Pulling => "pulling",
+            Verb::Pulled => "pulled",
+            Verb::PullFailed => "pull failed",
         }
     }
 }
@@ -208,6 +218,20 @@ impl Change {
             detail,
         }
     }
+
+    /// `image <ref>` pulling, pulled, or pull failed (with why).
+    fn pull(event: PullEvent<'_>) -> Change {
+        let (verb, image, detail) = match event {
+            PullEvent::Started { image } => (Verb::Pulling, image, ""),
+            PullEvent::Pulled { image } => (Verb::Pulled, image, ""),
+            PullEvent::Failed { image, message } => (Verb::PullFailed, image, message),
+        };
+        Change {
+            verb,
+            object: format!("image {image}"),
+            detail: detail.to_string(),
+        }
+    }
 }
 
 /// Where a converge loop stands: what it reported so far.
@@ -282,6 +306,7 @@ pub async fn apply_cached<E: Engine>(
                 &plan,
                 &observed.networks,
                 settings.parallel,
+                &mut |pull| p.report(Change::pull(pull)),
             )
             .await;
             changes(&plan, &executed)
@@ -381,6 +406,7 @@ fn describe(action: &Action) -> (Verb, String) {
         },
         Action::Recreate { .. } => (Verb::Recreated, "spec changed".to_string()),
         Action::Repair { message, .. } => (Verb::Repaired, message.clone()),
+        Action::Retry { .. } => (Verb::Recreated, "its image is available now".to_string()),
         Action::Remove { why, .. } => (Verb::Removed, remove_detail(*why).to_string()),
         Action::CreateController { controller } => {
             (Verb::Created, format!("{} replicas", controller.replicas))

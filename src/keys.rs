@@ -42,3 +42,9 @@ pub const RC_NAME: &str = "io.berth.rc.name";
 pub const KIND_RC: &str = "ReplicationController";
 /// The container name suffix of a controller record (`berth_<p>_<ns>_<rc>_RC`).
 pub const RC_RECORD_NAME: &str = "RC";
+/// On the infra container of a pod whose images cannot be had (its members
+/// are not created): the waiting reason (`ErrImagePull`,
+/// `ErrImageNeverPull`), one line saying why, and the Unix time of the try.
+pub const WAITING_REASON: &str = "io.berth.waiting-reason";
+pub const WAITING_MESSAGE: &str = "io.berth.waiting-message";
+pub const WAITING_TIME: &str = "io.berth.waiting-time";

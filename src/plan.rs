@@ -37,6 +37,15 @@ pub enum Action {
         container: String,
         message: String,
     },
+    /// Try again a pod left waiting for its image (`reason` and `message`
+    /// from its infra container): recreated whole once the image can be
+    /// had, else left as it is and reported as a failure.
+    Retry {
+        pod: DesiredPod,
+        old: ObservedPod,
+        reason: String,
+        message: String,
+    },
     Remove {
         pod: ObservedPod,
         why: RemoveWhy,
@@ -64,7 +73,7 @@ impl Action {
                 why: RecreateWhy::SpecChanged { old_json, new_json },
                 ..
             } => (old_json.clone(), new_json.clone()),
-            Action::Repair { old, .. } => (applied(old), applied(old)),
+            Action::Repair { old, .. } | Action::Retry { old, .. } => (applied(old), applied(old)),
             Action::Remove { pod, .. } => (applied(pod), String::new()),
             Action::CreateController { controller } => (String::new(), desired_rc_text(controller)),
             Action::UpdateController { controller, old } => {
@@ -77,9 +86,10 @@ impl Action {
     /// `pod ns/name` or `rc ns/name`.
     pub fn object(&self) -> String {
         match self {
-            Action::Create { pod } | Action::Recreate { pod, .. } | Action::Repair { pod, .. } => {
-                format!("pod {}", pod.key())
-            }
+            Action::Create { pod }
+            | Action::Recreate { pod, .. }
+            | Action::Repair { pod, .. }
+            | Action::Retry { pod, .. } => format!("pod {}", pod.key()),
             Action::Remove { pod, .. } => format!("pod {}/{}", pod.namespace, pod.name),
             Action::CreateController { controller }
             | Action::UpdateController { controller, .. } => {
@@ -191,8 +201,18 @@ fn key(p: &ObservedPod) -> PodKey {
     }
 }
 
-/// Recreate on a spec change, repair what was broken behind berth's back.
-/// A controller's pod of an older template is left to its rollout.
+/// The waiting reason and message berth left on a pod's infra container
+/// when its image could not be had.
+pub fn waiting(old: &ObservedPod) -> Option<(String, String)> {
+    let labels = &old.infra.as_ref()?.summary.labels;
+    let reason = labels.get(keys::WAITING_REASON)?;
+    let message = labels.get(keys::WAITING_MESSAGE).cloned();
+    Some((reason.clone(), message.unwrap_or_default()))
+}
+
+/// Recreate on a spec change, retry a pod waiting for its image, repair
+/// what was broken behind berth's back. A controller's pod of an older
+/// template is left to its rollout (unless it waits for its image).
 fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Action> {
     let hash = pod.hash(ctx.infra_image);
     let rolling = pod.owner.is_some() && pod.owner == old.owner;
@@ -204,6 +224,14 @@ fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Acti
             pod: pod.clone(),
             old: old.clone(),
             why,
+        });
+    }
+    if let Some((reason, message)) = waiting(old) {
+        return Some(Action::Retry {
+            pod: pod.clone(),
+            old: old.clone(),
+            reason,
+            message,
         });
     }
     let (container, message) = repair_reason(pod, old)?;

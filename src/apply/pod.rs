@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use futures_util::future::join_all;
 use tokio::sync::Semaphore;
 
-use super::images::{self, Images};
+use super::images::{self, ImageProblem, Images};
 use crate::desired::DesiredPod;
 use crate::engine::{ContainerConfig, ContainerState, Engine};
 use crate::keys;
@@ -35,7 +35,44 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
-/// Creates and starts the pod; on failure removes what it had created.
+/// The first container (spec order) whose image cannot be had, with why;
+/// collects the images' warnings. `Err` when an image was never resolved.
+pub fn image_problem<E>(
+    ctx: &Ctx<'_, E>,
+    pod: &DesiredPod,
+    warnings: &mut Vec<String>,
+) -> Result<Option<(String, ImageProblem)>, String> {
+    let mut first = None;
+    for c in &pod.spec.containers {
+        match ctx.images.get(&images::key(c)) {
+            Some(Ok(Some(warning))) => warnings.push(warning.clone()),
+            Some(Ok(None)) => {}
+            Some(Err(problem)) => {
+                first = first.or_else(|| Some((c.name.clone(), problem.clone())));
+            }
+            None => {
+                return Err(format!(
+                    "container {}: image {} was not resolved",
+                    c.name, c.image
+                ))
+            }
+        }
+    }
+    Ok(first)
+}
+
+/// `ErrImagePull: container app: cannot pull image "x": …`: what an apply
+/// reports for a pod left waiting for its image.
+pub fn waiting_text(container: &str, problem: &ImageProblem) -> String {
+    format!(
+        "{}: container {container}: {}",
+        problem.reason, problem.message
+    )
+}
+
+/// Creates and starts the pod; on failure removes what it had created. A
+/// pod whose image cannot be had gets only its infra container, labelled
+/// with the waiting reason (and the result is that failure).
 /// `repair` (container, message) labels the repaired container.
 pub async fn create<E: Engine>(
     ctx: &Ctx<'_, E>,
@@ -47,19 +84,7 @@ pub async fn create<E: Engine>(
     if let Some(e) = ctx.networks.get(&pod.namespace) {
         return Err(e.clone());
     }
-    for c in &pod.spec.containers {
-        match ctx.images.get(&images::key(c)) {
-            Some(Ok(Some(warning))) => warnings.push(warning.clone()),
-            Some(Ok(None)) => {}
-            Some(Err(e)) => return Err(format!("container {}: {e}", c.name)),
-            None => {
-                return Err(format!(
-                    "container {}: image {} was not resolved",
-                    c.name, c.image
-                ))
-            }
-        }
-    }
+    let problem = image_problem(ctx, pod, warnings)?;
     let mut objects = pod_objects(ctx.target, pod);
     if let Some((container, message)) = repair {
         let time = now_secs().to_string();
@@ -68,6 +93,9 @@ pub async fn create<E: Engine>(
             c.labels.insert(keys::REPAIR.to_string(), message.clone());
             c.labels.insert(keys::REPAIR_TIME.to_string(), time.clone());
         }
+    }
+    if let Some((container, problem)) = problem {
+        return create_waiting(ctx.engine, objects.infra, &container, &problem).await;
     }
     host_paths(&objects.host_dirs, &objects.host_files)?;
     for (name, labels) in &objects.volumes {
@@ -84,6 +112,49 @@ pub async fn create<E: Engine>(
         }
     }
     result
+}
+
+/// A label value of one line and at most `WAITING_MESSAGE_MAX` bytes.
+fn label_line(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.len() <= WAITING_MESSAGE_MAX {
+        return line;
+    }
+    let mut end = WAITING_MESSAGE_MAX - 3;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &line[..end])
+}
+
+const WAITING_MESSAGE_MAX: usize = 500;
+
+/// The infra container alone, holding the pod's place (IP, ports) while it
+/// waits for its image; always ends in the waiting failure.
+async fn create_waiting<E: Engine>(
+    engine: &E,
+    mut infra: ContainerConfig,
+    container: &str,
+    problem: &ImageProblem,
+) -> Result<(), String> {
+    let failure = waiting_text(container, problem);
+    let labels = [
+        (keys::WAITING_REASON, problem.reason.to_string()),
+        (keys::WAITING_MESSAGE, label_line(&problem.message)),
+        (keys::WAITING_TIME, now_secs().to_string()),
+    ];
+    for (key, value) in labels {
+        infra.labels.insert(key.to_string(), value);
+    }
+    let id = engine
+        .create_container(&infra)
+        .await
+        .map_err(|e| format!("{failure} (and its infra container: {e})"))?;
+    if let Err(e) = engine.start_container(&id).await {
+        let _ = engine.remove_container(&id).await;
+        return Err(format!("{failure} (and its infra container: {e})"));
+    }
+    Err(failure)
 }
 
 async fn create_containers<E: Engine>(

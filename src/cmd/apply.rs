@@ -155,6 +155,12 @@ pub(crate) fn change_line(
             Mark::Waiting,
             &with_detail(format!("{object} waiting")),
         ),
+        Verb::Pulling => report::change_line(out, Mark::Waiting, &format!("{object} pulling")),
+        Verb::Pulled => report::change_line(out, Mark::Added, &format!("{object} pulled")),
+        // The pods that needed it say why, once each.
+        Verb::PullFailed => {
+            report::change_line(out, Mark::Failed, &format!("{object} pull failed"))
+        }
         Verb::Warning => report::warning(err, &format!("{object}: {}", change.detail)),
         Verb::Failed => report::error_message(err, &failure_text(object, &change.detail)),
     }
@@ -171,6 +177,9 @@ fn failure_text(object: &str, detail: &str) -> String {
         .find(|r| detail.contains(r));
     match reason {
         Some(reason) if object.starts_with("pod ") => {
+            let detail = detail
+                .strip_prefix(&format!("{reason}: "))
+                .unwrap_or(detail);
             format!("{object} stays Pending ({reason}): {detail}")
         }
         _ => format!("{object}: {detail}"),
@@ -252,12 +261,28 @@ mod tests {
 
     #[test]
     fn a_missing_image_is_an_error_saying_the_pod_stays_pending() {
-        let detail = "container c0: ErrImageNeverPull: container image \"x\" is not present with pull policy of Never";
+        let detail = "pod default/ghost: ErrImageNeverPull: container c0: container image \"x\" is not present with pull policy of Never";
         let (out, err) = line(Verb::Failed, "pod default/ghost", detail);
         assert_eq!(out, "");
         assert_eq!(
             err,
-            format!("error: pod default/ghost stays Pending (ErrImageNeverPull): {detail}\n")
+            "error: pod default/ghost stays Pending (ErrImageNeverPull): container c0: container image \"x\" is not present with pull policy of Never\n"
+        );
+    }
+
+    #[test]
+    fn pulls_show_as_they_start_and_end() {
+        assert_eq!(
+            line(Verb::Pulling, "image web:1", "").0,
+            "* image web:1 pulling\n"
+        );
+        assert_eq!(
+            line(Verb::Pulled, "image web:1", "").0,
+            "+ image web:1 pulled\n"
+        );
+        assert_eq!(
+            line(Verb::PullFailed, "image web:1", "connection refused").0,
+            "x image web:1 pull failed\n"
         );
     }
 }

@@ -2,7 +2,6 @@
 //! labels, status, IP, owner, each container's state and the pod's events.
 
 use crate::cli::{DescribeArgs, GlobalArgs, Resource};
-use crate::engine::EngineEvent;
 use crate::observe::{self, Depth, InspectCache};
 use crate::observed::ObservedPod;
 use crate::report::{self, Field};
@@ -60,9 +59,9 @@ pub fn run(
         report::error_message(io.err, &format!("pods {:?} not found", args.name))?;
         return Ok(ExitStatus::Failure);
     };
-    let events = crate::status::pod_events(&pod, &docker_events);
+    let events = crate::status::all_pod_events(&pod, &docker_events);
     let mut status = status_of(&pod, now);
-    last_exits_from_events(&mut status, &pod, &docker_events);
+    crate::status::apply_last_exits(&mut status, &pod, &docker_events);
     report::fields(io.out, &page(&pod, &status))?;
     writeln!(io.out, "Events:")?;
     if events.is_empty() {
@@ -71,33 +70,6 @@ pub fn run(
         report::indented_table(io.out, &describe_table(&events, now))?;
     }
     Ok(ExitStatus::Success)
-}
-
-/// Docker resets a restarted container's exit code to 0 while it runs
-/// again: its last `die` event still tells how the previous run ended.
-fn last_exits_from_events(status: &mut PodStatus, pod: &ObservedPod, events: &[EngineEvent]) {
-    for container in &mut status.containers {
-        let Some(observed) = pod.containers.get(&container.name) else {
-            continue;
-        };
-        let last_die = events
-            .iter()
-            .filter(|e| e.action == "die" && e.container_id == observed.id())
-            .max_by_key(|e| e.time_nanos);
-        let code = last_die.and_then(|e| e.attributes.get("exitCode")?.parse::<i64>().ok());
-        if let (
-            Some(code),
-            Some(ContainerState::Terminated {
-                exit_code, reason, ..
-            }),
-        ) = (code, container.last_state.as_mut())
-        {
-            if *exit_code != code && reason != "OOMKilled" {
-                *exit_code = code;
-                *reason = if code == 0 { "Completed" } else { "Error" }.to_string();
-            }
-        }
-    }
 }
 
 fn time(unix: Option<i64>) -> String {

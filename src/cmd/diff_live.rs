@@ -83,6 +83,16 @@ pub(crate) fn render_plan(
                     &format!("{object} (repair: {message})"),
                 )?;
             }
+            Action::Retry {
+                reason, message, ..
+            } => {
+                counts.changed += 1;
+                report::change_line(
+                    out,
+                    Mark::Failed,
+                    &format!("{object} (waiting: {reason}: {message}; apply retries it)"),
+                )?;
+            }
             Action::UpdateController { controller, old } => {
                 counts.changed += 1;
                 let what = if old.template_hash == controller.template_hash {

@@ -37,7 +37,7 @@ pub fn run(
             .iter()
             .filter(|p| namespace.is_none_or(|ns| ns == p.namespace));
         let mut events: Vec<Event> = pods
-            .flat_map(|pod| status::pod_events(pod, &docker_events))
+            .flat_map(|pod| status::all_pod_events(pod, &docker_events))
             .collect();
         events.sort_by_key(|e| (e.last_seen, e.first_seen));
         anyhow::Ok(events)
@@ -85,7 +85,9 @@ pub(crate) async fn docker_events<E: Engine>(
     now: i64,
 ) -> anyhow::Result<Vec<EngineEvent>> {
     Ok(engine
-        .container_events(now - EVENT_WINDOW_SECONDS, now, &labels)
+        // `until` is whole seconds: ask one past now (the engine clamps it
+        // to the present) so events of the current second are not lost.
+        .container_events(now - EVENT_WINDOW_SECONDS, now + 1, &labels)
         .await?)
 }
 

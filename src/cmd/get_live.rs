@@ -5,6 +5,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::cli::{GetArgs, GlobalArgs, Resource};
+use crate::engine::EngineEvent;
+use crate::keys;
 use crate::labels::Selector;
 use crate::observe::{self, Depth, InspectCache};
 use crate::observed::{Observed, ObservedPod};
@@ -30,18 +32,32 @@ pub fn run(
         return Ok(ExitStatus::Error);
     }
     let project = global.project.as_deref();
-    let observed = block_on(async {
+    let now = now();
+    let wants_pods = !matches!(
+        args.resource,
+        Resource::ReplicationControllers | Resource::Nodes
+    );
+    let (observed, docker_events) = block_on(async {
         let engine = connect().await?;
-        anyhow::Ok(
+        let observed =
             observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full)
-                .await?,
-        )
+                .await?;
+        // The exit codes of restarted containers' previous runs (a read; a
+        // failure here only loses `lastState`).
+        let events = if wants_pods {
+            super::events::docker_events(&engine, keys::filter(project), now)
+                .await
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        anyhow::Ok((observed, events))
     })??;
     let namespace = args.scope.namespace();
     let listing = match args.resource {
-        Resource::ReplicationControllers => rc_listing(&observed, namespace, selector, now()),
+        Resource::ReplicationControllers => rc_listing(&observed, namespace, selector, now),
         Resource::Nodes => node_listing(&observed, selector),
-        _ => pod_listing(&observed, namespace, selector, now()),
+        _ => pod_listing(&observed, &docker_events, namespace, selector, now),
     };
     let listing = Listing {
         show_project: project.is_none() && args.resource != Resource::Nodes,
@@ -71,6 +87,7 @@ fn restarts_text(status: &PodStatus, now: i64) -> String {
 
 pub(crate) fn pod_listing(
     observed: &Observed,
+    docker_events: &[EngineEvent],
     namespace: Option<&str>,
     selector: &Selector,
     now: i64,
@@ -82,7 +99,8 @@ pub(crate) fn pod_listing(
         {
             continue;
         }
-        let status = status_of(pod, now);
+        let mut status = status_of(pod, now);
+        status::apply_last_exits(&mut status, pod, docker_events);
         items.push(Listed {
             project: Some(pod.project.clone()),
             namespace: pod.namespace.clone(),
@@ -320,6 +338,7 @@ mod tests {
         };
         let listing = pod_listing(
             &observed,
+            &[],
             Some("default"),
             &Selector::default(),
             1_000 + 300,

@@ -65,6 +65,7 @@ pub async fn delete<E: Engine>(
         &plan,
         &observed.networks,
         settings.parallel,
+        &mut |_| {},
     )
     .await;
     for mut change in changes(&plan, &executed) {

@@ -414,7 +414,10 @@ async fn missing_image_under_never_fails_that_pod_and_others_are_still_created()
         &settings("p"),
     )
     .await;
-    assert_eq!(pod_names(&engine, "p"), ["web"]);
+    // The two that wait for their image hold their place with an infra
+    // container only (see image_tests.rs).
+    assert_eq!(pod_names(&engine, "p"), ["absent", "unpullable", "web"]);
+    assert!(engine.container("berth_p_default_absent_app").is_none());
     assert_eq!(out.failures.len(), 2, "{:?}", out.failures);
     assert_eq!(out.failures[0].0, "pod default/absent");
     assert!(
@@ -425,7 +428,7 @@ async fn missing_image_under_never_fails_that_pod_and_others_are_still_created()
     assert!(
         out.failures[1]
             .1
-            .contains("ErrImagePull: cannot pull image \"nowhere:2\""),
+            .contains("ErrImagePull: container app: cannot pull image \"nowhere:2\""),
         "{}",
         out.failures[1].1
     );
@@ -592,7 +595,9 @@ async fn a_missing_image_in_a_new_template_stops_the_rollout_before_any_old_pod_
         "{:?}",
         out.failures
     );
-    assert_eq!(pod_names(&engine, "p"), ["web-0", "web-1"]);
+    // The new pod waits for its image; no old pod went.
+    assert_eq!(pod_names(&engine, "p"), ["web-0", "web-1", "web-2"]);
+    assert!(engine.container("berth_p_default_web-2_app").is_none());
 }
 
 #[test]
@@ -610,3 +615,6 @@ fn apply_and_plan_futures_can_be_spawned() {
     let mut cache = crate::observe::InspectCache::default();
     spawnable(&crate::observe::observe(&engine, None, &mut cache));
 }
+
+#[path = "image_tests.rs"]
+mod image_tests;

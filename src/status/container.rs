@@ -32,13 +32,32 @@ pub fn termination_reason(exit_code: i64, oom_killed: bool) -> &'static str {
     }
 }
 
+/// Docker's state of a container. The inspect, when there is one, is newer
+/// than the list it followed: a container listed as `restarting` may already
+/// run again (its exit code then reset to 0), one listed as running may have
+/// died since. Paused, removing and dead containers keep the listed state.
+pub fn docker_state(observed: &ObservedContainer) -> engine::ContainerState {
+    use engine::ContainerState::{Created, Dead, Exited, Paused, Removing, Restarting, Running};
+    let listed = observed.summary.state;
+    let Some(d) = observed.details.as_ref() else {
+        return listed;
+    };
+    match (listed, d.restarting, d.running) {
+        (Paused | Removing | Dead, _, _) => listed,
+        (_, true, _) => Restarting,
+        (_, false, true) => Running,
+        (Created, false, false) => Created,
+        _ => Exited,
+    }
+}
+
 /// What the phase table needs to know of a container.
 fn facts(observed: Option<&ObservedContainer>) -> ContainerFacts {
     let Some(observed) = observed else {
         return ContainerFacts::Waiting;
     };
     let details = observed.details.as_ref();
-    match observed.summary.state {
+    match docker_state(observed) {
         engine::ContainerState::Created => ContainerFacts::Waiting,
         engine::ContainerState::Running | engine::ContainerState::Paused => ContainerFacts::Running,
         engine::ContainerState::Restarting => ContainerFacts::Restarting,
@@ -84,6 +103,19 @@ fn terminated(details: &ContainerDetails) -> ContainerState {
     }
 }
 
+/// The last state of a container running again after an OOM kill. Docker
+/// resets the exit code of a restarted container to 0 but keeps `OOMKilled`
+/// from its last exit (and `FinishedAt`): that exit was a SIGKILL, 137.
+/// Other exit codes are lost until the next exit, so no last state is made up.
+fn oom_before_restart(details: &ContainerDetails) -> Option<ContainerState> {
+    (details.restart_count >= 1 && details.oom_killed).then(|| ContainerState::Terminated {
+        exit_code: 137,
+        reason: termination_reason(137, true).to_string(),
+        started_at: None,
+        finished_at: parse_rfc3339(&details.finished_at),
+    })
+}
+
 fn waiting(reason: &str, message: String) -> ContainerState {
     ContainerState::Waiting {
         reason: reason.to_string(),
@@ -114,7 +146,10 @@ fn states(
             let started_at = d
                 .and_then(|d| parse_rfc3339(&d.started_at))
                 .or(Some(observed.summary.created));
-            (ContainerState::Running { started_at }, None)
+            (
+                ContainerState::Running { started_at },
+                d.and_then(oom_before_restart),
+            )
         }
         (_, Some(d)) if looping => (back_off(), Some(terminated(d))),
         (ContainerFacts::Restarting, Some(d)) => (

@@ -250,7 +250,7 @@ impl Facts {
     fn of(c: &ObservedContainer) -> Facts {
         let details = c.details.as_ref();
         let running = matches!(
-            c.summary.state,
+            super::container::docker_state(c),
             engine::ContainerState::Running | engine::ContainerState::Paused
         );
         let started = details.and_then(|d| parse_rfc3339(&d.started_at));
@@ -321,7 +321,8 @@ fn from_state(
         let message = format!("container {name} restarted {} times", d.restart_count);
         let at = facts.started.or(facts.finished).unwrap_or(facts.created);
         events.push(event(EventType::Warning, "Restarted", message, at));
-        if c.summary.state == engine::ContainerState::Restarting && facts.short_last_run() {
+        let restarting = super::container::docker_state(c) == engine::ContainerState::Restarting;
+        if restarting && facts.short_last_run() {
             let message = format!("Back-off restarting failed container {name}");
             events.push(event(
                 EventType::Warning,
@@ -361,6 +362,40 @@ fn repairs(pod: &ObservedPod) -> Vec<Event> {
     events
 }
 
+/// Events the infra container's creation and labels tell: the pod was
+/// scheduled (assigned to its node) and, for a pod left waiting for its
+/// image, why the image could not be had.
+pub fn infra_events(pod: &ObservedPod) -> Vec<Event> {
+    let Some(infra) = &pod.infra else {
+        return Vec::new();
+    };
+    let message = format!(
+        "Successfully assigned {}/{} to {}",
+        pod.namespace, pod.name, pod.node
+    );
+    let created = infra.summary.created;
+    let mut events = vec![pod_event(
+        pod,
+        EventType::Normal,
+        "Scheduled",
+        message,
+        created,
+    )];
+    let labels = &infra.summary.labels;
+    if let Some(reason) = labels.get(keys::WAITING_REASON) {
+        let at = labels
+            .get(keys::WAITING_TIME)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(created);
+        let message = match labels.get(keys::WAITING_MESSAGE) {
+            Some(why) => format!("Error: {reason}: {why}"),
+            None => format!("Error: {reason}"),
+        };
+        events.push(pod_event(pod, EventType::Warning, "Failed", message, at));
+    }
+    events
+}
+
 /// The events of `pod`, from Docker's events (`die` with `exitCode`, `oom`,
 /// `start`, `create`, `kill`: a `die` after a `kill` is a stop, not a failure) and, where those are missing, from the containers'
 /// inspected state; plus self-heal repairs. Aggregated, by `last_seen`.
@@ -382,4 +417,17 @@ pub fn pod_events(pod: &ObservedPod, docker_events: &[EngineEvent]) -> Vec<Event
     }
     events.extend(repairs(pod));
     aggregate(streamed.into_iter().chain(events))
+}
+
+/// Every event of `pod`: `pod_events` and the `infra_events`, aggregated,
+/// by `last_seen`. What `berth events` and `describe` list.
+pub fn all_pod_events(pod: &ObservedPod, docker_events: &[EngineEvent]) -> Vec<Event> {
+    let mut events = aggregate(
+        pod_events(pod, docker_events)
+            .into_iter()
+            .chain(infra_events(pod)),
+    );
+    // Within one second a pod is scheduled before anything else happens.
+    events.sort_by_key(|e| (e.last_seen, e.first_seen, e.reason != "Scheduled"));
+    events
 }

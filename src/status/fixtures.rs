@@ -150,6 +150,13 @@ impl ContainerBuilder {
         self
     }
 
+    /// What the container list said, when the inspect that followed it
+    /// (the rest of the builder) saw something newer.
+    pub fn listed(mut self, state: ContainerState) -> ContainerBuilder {
+        self.0.summary.state = state;
+        self
+    }
+
     pub fn uninspected(mut self) -> ContainerBuilder {
         self.0.details = None;
         self

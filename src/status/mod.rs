@@ -9,12 +9,18 @@ pub mod events;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod json;
+mod last_exit;
 pub mod phase;
 #[cfg(test)]
+mod state_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod waiting_tests;
 
-pub use events::{pod_events, Event, EventLog, EventType};
+pub use events::{all_pod_events, infra_events, pod_events, Event, EventLog, EventType};
 pub use json::to_k8s_json;
+pub use last_exit::apply_last_exits;
 pub use phase::{pod_phase, ContainerFacts, Phase};
 
 use crate::manifest::{PodSpec, RestartPolicy};
@@ -251,7 +257,7 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
         .filter(|d| d.restart_count > 0)
         .filter_map(|d| crate::timefmt::parse_rfc3339(&d.started_at))
         .max();
-    PodStatus {
+    let status = PodStatus {
         phase,
         reason: crash_looping.then(|| CRASH_LOOP_BACK_OFF.to_string()),
         message: None,
@@ -263,7 +269,23 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
         start_time: start_time(pod),
         containers,
         unschedulable: None,
+    };
+    match image_waiting(pod) {
+        Some((reason, message)) => status.with_reason(&reason, &message),
+        None => status,
     }
+}
+
+/// The reason and message berth left on the infra container of a pod
+/// whose image could not be had, while its members are missing.
+fn image_waiting(pod: &ObservedPod) -> Option<(String, String)> {
+    let labels = &pod.infra.as_ref()?.summary.labels;
+    let reason = labels.get(crate::keys::WAITING_REASON)?;
+    let members_missing = declared_containers(pod)
+        .iter()
+        .any(|(name, _)| !pod.containers.contains_key(name));
+    let message = labels.get(crate::keys::WAITING_MESSAGE);
+    members_missing.then(|| (reason.clone(), message.cloned().unwrap_or_default()))
 }
 
 /// The infra container's IP (it owns the pod's network namespace).

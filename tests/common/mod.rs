@@ -338,3 +338,137 @@ pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> boo
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+// ---- Live queries through the berth CLI (pods, controllers, events) ----
+
+/// `berth apply DIR --project P --timeout 60s`.
+pub fn apply(project: &Project, dir: &ManifestDir) -> Output {
+    let path = dir.path().to_str().expect("a UTF-8 temporary path");
+    berth(&[
+        "apply",
+        path,
+        "--project",
+        &project.name,
+        "--timeout",
+        "60s",
+    ])
+}
+
+/// Applies and panics, with what berth said, unless it exits 0.
+pub fn apply_ok(project: &Project, dir: &ManifestDir) -> Output {
+    let out = apply(project, dir);
+    assert!(
+        out.success(),
+        "berth apply exited {:?} (timed out: {})\nstdout:\n{}\nstderr:\n{}",
+        out.code(),
+        out.timed_out,
+        out.stdout,
+        out.stderr
+    );
+    out
+}
+
+/// The `items` of `berth get KIND --project P -o json`; panics when berth fails.
+pub fn live_items(project: &Project, kind: &str) -> Vec<serde_json::Value> {
+    let out = berth(&["get", kind, "--project", &project.name, "-o", "json"]);
+    assert!(
+        out.success(),
+        "berth get {kind} -o json exited {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.code(),
+        out.stdout,
+        out.stderr
+    );
+    let list: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("get {kind} -o json is not JSON ({e}):\n{}", out.stdout));
+    list["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("get {kind} -o json has no items array:\n{}", out.stdout))
+        .clone()
+}
+
+/// The live pods of the project, sorted by name.
+pub fn live_pods(project: &Project) -> Vec<serde_json::Value> {
+    let mut pods = live_items(project, "pods");
+    pods.sort_by_key(|p| p["metadata"]["name"].as_str().unwrap_or("").to_string());
+    pods
+}
+
+/// The names of the project's live pods, sorted.
+pub fn live_pod_names(project: &Project) -> Vec<String> {
+    live_pods(project)
+        .iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// One live pod by name (namespace `default`).
+pub fn live_pod(project: &Project, name: &str) -> Option<serde_json::Value> {
+    live_pods(project)
+        .into_iter()
+        .find(|p| p["metadata"]["name"] == name)
+}
+
+/// `status.containerStatuses[]` entry of container `name`.
+pub fn container_status<'a>(pod: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    pod["status"]["containerStatuses"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["name"] == name))
+        .unwrap_or(&serde_json::Value::Null)
+}
+
+/// Polls the live pod `name` until `holds` is true of it; returns it, or
+/// panics after `timeout` showing the last pod seen and the events.
+pub fn wait_for_pod(
+    project: &Project,
+    name: &str,
+    timeout: Duration,
+    what: &str,
+    mut holds: impl FnMut(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut last = serde_json::Value::Null;
+    let held = wait_until(timeout, || {
+        last = live_pod(project, name).unwrap_or(serde_json::Value::Null);
+        holds(&last)
+    });
+    if !held {
+        let events = berth(&["events", "--project", &project.name]);
+        panic!(
+            "pod {name} never got to {what} within {timeout:?}; last seen:\n{}\nevents:\n{}{}",
+            serde_json::to_string_pretty(&last).unwrap_or_default(),
+            events.stdout,
+            events.stderr
+        );
+    }
+    last
+}
+
+/// `berth events --project P -o json`: Event objects (a List's items, or a bare array).
+pub fn live_events(project: &Project) -> Vec<serde_json::Value> {
+    let out = berth(&["events", "--project", &project.name, "-o", "json"]);
+    assert!(
+        out.success(),
+        "berth events -o json exited {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.code(),
+        out.stdout,
+        out.stderr
+    );
+    let value: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("events -o json is not JSON ({e}):\n{}", out.stdout));
+    match value.get("items") {
+        Some(items) => items.as_array().cloned().unwrap_or_default(),
+        None => value.as_array().cloned().unwrap_or_default(),
+    }
+}
+
+/// `berth describe pod NAME --project P`; panics unless it exits 0.
+pub fn describe_pod(project: &Project, name: &str) -> String {
+    let out = berth(&["describe", "pod", name, "--project", &project.name]);
+    assert!(
+        out.success(),
+        "berth describe pod {name} exited {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.code(),
+        out.stdout,
+        out.stderr
+    );
+    out.stdout
+}
