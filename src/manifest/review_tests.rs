@@ -1,6 +1,17 @@
 //! An outside reviewer's tests: behaviours a Kubernetes user expects from
 //! `kubectl apply --validate=strict`, each error checked for its file, line,
 //! column and field path.
+//!
+//! Decisions, where Kubernetes leaves room:
+//! - plain `yes`/`no`/`on`/`off`/`y`/`n` are booleans, as kubectl's go-yaml v2
+//!   reads them (`value: yes` is a type error; `!!str` or quotes make strings);
+//! - environment variable names follow the relaxed rule of current
+//!   Kubernetes (printable ASCII except `=`; `1ABC` is valid);
+//! - a negative `terminationGracePeriodSeconds` is accepted and becomes 1;
+//! - what Kubernetes stores but Docker refuses is refused at load when it can
+//!   never work (relative `hostPath.path`, `mountPath`, `workingDir`) and
+//!   warned about otherwise (memory limits under 6MB, bad image references);
+//! - whole floats (`3.0`, `1e3`) are integers, as kubectl re-encodes them.
 
 use std::path::Path;
 
