@@ -8,9 +8,11 @@
 //! - environment variable names follow the relaxed rule of current
 //!   Kubernetes (printable ASCII except `=`; `1ABC` is valid);
 //! - a negative `terminationGracePeriodSeconds` is accepted and becomes 1;
-//! - what Kubernetes stores but Docker refuses is refused at load when it can
-//!   never work (relative `hostPath.path`, `mountPath`, `workingDir`) and
-//!   warned about otherwise (memory limits under 6MB, bad image references);
+//! - what the API server stores but no container runtime can run is refused
+//!   at load (relative `hostPath.path`, `mountPath`, `workingDir`: OCI wants
+//!   absolute paths, Kubernetes ends in CreateContainerError); what only
+//!   Docker refuses is a warning (memory limits under 6MB), and so is an
+//!   image reference Docker cannot parse (the kubelet's InvalidImageName);
 //! - whole floats (`3.0`, `1e3`) are integers, as kubectl re-encodes them.
 
 use std::path::Path;
