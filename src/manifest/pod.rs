@@ -107,6 +107,7 @@ fn containers(
         };
         out.push(c);
     }
+    duplicate_container_ports(d, items, path);
     for (i, a) in host_ports.iter().enumerate() {
         if let Some(b) = host_ports[..i]
             .iter()
@@ -122,6 +123,42 @@ fn containers(
         }
     }
     Some(out)
+}
+
+/// The same containerPort and protocol declared twice in a pod: the
+/// containers share one network namespace, so Kubernetes warns
+/// ("duplicate port definition"), and so does berth.
+fn duplicate_container_ports(d: &mut Decoder, containers: &[Node], path: &str) {
+    let mut seen: HashMap<(i64, String), String> = HashMap::new();
+    for (i, container) in containers.iter().enumerate() {
+        let Some(Value::Seq(ports)) = container.get("ports").map(|p| &p.value) else {
+            continue;
+        };
+        for (j, port) in ports.iter().enumerate() {
+            let Some(number) = port.get("containerPort").and_then(|n| match n.resolve() {
+                Some(crate::yaml::Resolved::Int(p)) => Some(p),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let protocol = port
+                .get("protocol")
+                .and_then(Node::text)
+                .filter(|p| !p.is_empty())
+                .unwrap_or("TCP")
+                .to_string();
+            let here = index(&join(&index(path, i), "ports"), j);
+            match seen.get(&(number, protocol.clone())) {
+                Some(first) => {
+                    let message = format!("duplicate port definition with {first}");
+                    d.warning(port, &here, message);
+                }
+                None => {
+                    seen.insert((number, protocol), here);
+                }
+            }
+        }
+    }
 }
 
 fn volumes(d: &mut Decoder, node: &Node, path: &str) -> (Vec<Volume>, PodVolumes) {

@@ -304,3 +304,15 @@ fn huge_page_media_are_known_and_other_media_are_not() {
         "\"Memory\"",
     );
 }
+
+#[test]
+fn the_same_container_port_twice_in_a_pod_is_warned_about() {
+    let extra = "    ports:\n    - containerPort: 80\n  - name: side\n    image: busybox\n    ports:\n    - containerPort: 80\n    - {containerPort: 80, protocol: UDP}\n";
+    let loaded = load_yaml(&pod(extra));
+    assert_valid(&loaded);
+    let warnings: Vec<String> = loaded.warnings().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        ["m.yaml:14:7: spec.containers[1].ports[0]: duplicate port definition with spec.containers[0].ports[0]"]
+    );
+}
