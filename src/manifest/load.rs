@@ -256,8 +256,14 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
     } else {
         text
     };
-    if path.extension().is_some_and(|e| e == "json") {
-        if let Some((line, column)) = json_comment(text) {
+    let is_json = path.extension().is_some_and(|e| e == "json");
+    let scan = if is_json {
+        json_scan(text)
+    } else {
+        JsonScan::default()
+    };
+    if is_json {
+        if let Some((line, column)) = scan.comment {
             let source = Source {
                 file: path.to_path_buf(),
                 line,
@@ -280,6 +286,22 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
             .diagnostics
             .push(Diagnostic::error(source, "", e.message));
     }
+    // The seed's v1beta1 Minion example has trailing commas and must load as
+    // written; anywhere else they are refused, as kubectl refuses them.
+    let minions_only = documents
+        .iter()
+        .all(|d| d.get("kind").and_then(yaml::Node::text) == Some("Minion"));
+    if let (Some((line, column)), false) = (scan.trailing_comma, minions_only) {
+        let source = Source {
+            file: path.to_path_buf(),
+            line,
+            column,
+        };
+        let message = "JSON does not allow a trailing comma (kubectl refuses this file)";
+        decoder
+            .diagnostics
+            .push(Diagnostic::error(source, "", message));
+    }
     let mut objects = Vec::new();
     for document in &documents {
         kinds::document(&mut decoder, document, &mut objects);
@@ -287,11 +309,20 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
     (objects, decoder.diagnostics)
 }
 
-/// The line and column of the first comment (`//`, `/*` or `#`) outside a
-/// string in JSON text, which YAML would otherwise read quietly.
-fn json_comment(text: &str) -> Option<(usize, usize)> {
+/// What YAML would read quietly in a JSON file but kubectl refuses: the
+/// first comment (`//`, `/*`, `#`) and the first trailing comma (`,}` or
+/// `,]`) outside strings, each as (line, column).
+#[derive(Default)]
+struct JsonScan {
+    comment: Option<(usize, usize)>,
+    trailing_comma: Option<(usize, usize)>,
+}
+
+fn json_scan(text: &str) -> JsonScan {
+    let mut scan = JsonScan::default();
     let (mut line, mut column) = (1, 0);
     let (mut in_string, mut escaped) = (false, false);
+    let mut comma: Option<(usize, usize)> = None;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         column += 1;
@@ -310,12 +341,23 @@ fn json_comment(text: &str) -> Option<(usize, usize)> {
             continue;
         }
         match (c, chars.peek()) {
-            ('"', _) => in_string = true,
-            ('#', _) | ('/', Some('/' | '*')) => return Some((line, column)),
-            _ => {}
+            ('#', _) | ('/', Some('/' | '*')) => {
+                scan.comment = Some((line, column));
+                return scan;
+            }
+            (c, _) if c.is_whitespace() => {}
+            (',', _) => comma = Some((line, column)),
+            ('}' | ']', _) if comma.is_some() => {
+                scan.trailing_comma = scan.trailing_comma.or(comma.take());
+            }
+            ('"', _) => {
+                in_string = true;
+                comma = None;
+            }
+            _ => comma = None,
         }
     }
-    None
+    scan
 }
 
 /// Two objects with the same kind, namespace and name: an error at the

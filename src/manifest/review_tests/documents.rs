@@ -287,3 +287,14 @@ fn errors_of_every_file_are_reported_in_path_then_position_order() {
     );
     assert_eq!(loaded.files, 3);
 }
+
+#[test]
+fn a_trailing_comma_in_json_is_refused_except_in_the_seed_minion() {
+    let text = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\",\n \"metadata\": {\"name\": \"a\",},\n \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"i\"}]}}\n";
+    let loaded = load_json(text);
+    assert_error_at(&loaded, (2, 26), "", "trailing comma");
+    let fine = text.replace("\"a\",}", "\"a\" }");
+    assert_clean(&load_json(&fine));
+    let list = "{\"kind\": \"List\", \"apiVersion\": \"v1\", \"items\": [\n {\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"a\"}, \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"i\"}]}},\n ]}\n";
+    assert_error_at(&load_json(list), (2, 119), "", "trailing comma");
+}
