@@ -114,33 +114,17 @@ pub fn image_reference(image: &str) -> Result<(), String> {
         Some((rest, digest)) => (rest, Some(digest)),
         None => (image, None),
     };
-    if let Some(digest) = digest {
-        let valid = digest.split_once(':').is_some_and(|(algorithm, hex)| {
-            algorithm.starts_with(|c: char| c.is_ascii_alphabetic())
-                && algorithm
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.'))
-                && hex.len() >= 32
-                && hex.chars().all(|c| c.is_ascii_hexdigit())
-        });
-        if !valid {
-            return invalid("a digest is algorithm:hex, e.g. sha256:<64 hex digits>");
-        }
+    if digest.is_some_and(|d| !is_digest(d)) {
+        return invalid("a digest is algorithm:hex, e.g. sha256:<64 hex digits>");
     }
     let (name, tag) = match rest.rfind(':') {
         Some(i) if !rest[i..].contains('/') => (&rest[..i], Some(&rest[i + 1..])),
         _ => (rest, None),
     };
-    if let Some(tag) = tag {
-        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-        let valid = tag.len() <= 128
-            && tag.starts_with(word)
-            && tag.chars().all(|c| word(c) || matches!(c, '.' | '-'));
-        if !valid {
-            return invalid(
-                "a tag is up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
-            );
-        }
+    if tag.is_some_and(|t| !is_tag(t)) {
+        return invalid(
+            "a tag is up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
+        );
     }
     if name.is_empty() || name.len() > 255 {
         return invalid("the repository name must have 1 to 255 characters");
@@ -177,6 +161,26 @@ pub fn image_reference(image: &str) -> Result<(), String> {
         return invalid("repository name must be lowercase");
     }
     Ok(())
+}
+
+/// `algorithm:hex`, the hex part at least 32 digits.
+fn is_digest(digest: &str) -> bool {
+    digest.split_once(':').is_some_and(|(algorithm, hex)| {
+        algorithm.starts_with(|c: char| c.is_ascii_alphabetic())
+            && algorithm
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.'))
+            && hex.len() >= 32
+            && hex.chars().all(|c| c.is_ascii_hexdigit())
+    })
+}
+
+/// `[\w][\w.-]{0,127}`
+fn is_tag(tag: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    tag.len() <= 128
+        && tag.starts_with(word)
+        && tag.chars().all(|c| word(c) || matches!(c, '.' | '-'))
 }
 
 /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`

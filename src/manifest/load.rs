@@ -247,41 +247,38 @@ fn text_of(bytes: Vec<u8>) -> Result<String, Diagnostic> {
 
 /// Decodes the text of one file (named `path` in diagnostics).
 fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
+    let is_json = path.extension().is_some_and(|e| e == "json");
     // JSON strings cannot hold raw tabs, so tabs there are only indentation,
     // which YAML forbids: read them as spaces (columns stay the same).
     let owned;
-    let text = if path.extension().is_some_and(|e| e == "json") && text.contains('\t') {
+    let text = if is_json && text.contains('\t') {
         owned = text.replace('\t', " ");
         &owned
     } else {
         text
     };
-    let is_json = path.extension().is_some_and(|e| e == "json");
     let scan = if is_json {
         json_scan(text)
     } else {
         JsonScan::default()
     };
-    if is_json {
-        if let Some((line, column)) = scan.comment {
-            let source = Source {
-                file: path.to_path_buf(),
-                line,
-                column,
-            };
-            let message = "JSON does not allow comments (kubectl refuses this file); \
-                           remove it or write the manifest in YAML";
-            return (Vec::new(), vec![Diagnostic::error(source, "", message)]);
-        }
+    let at = |(line, column): (usize, usize)| Source {
+        file: path.to_path_buf(),
+        line,
+        column,
+    };
+    if let Some(comment) = scan.comment {
+        let message = "JSON does not allow comments (kubectl refuses this file); \
+                       remove it or write the manifest in YAML";
+        return (
+            Vec::new(),
+            vec![Diagnostic::error(at(comment), "", message)],
+        );
     }
     let mut decoder = Decoder::new(path, options.strict);
     let (documents, errors) = yaml::parse_stream(text);
     for e in errors {
-        let source = Source {
-            file: path.to_path_buf(),
-            line: e.line,
-            column: e.column,
-        };
+        let source = at((e.line, e.column));
         decoder
             .diagnostics
             .push(Diagnostic::error(source, "", e.message));
@@ -291,16 +288,11 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
     let minions_only = documents
         .iter()
         .all(|d| d.get("kind").and_then(yaml::Node::text) == Some("Minion"));
-    if let (Some((line, column)), false) = (scan.trailing_comma, minions_only) {
-        let source = Source {
-            file: path.to_path_buf(),
-            line,
-            column,
-        };
+    if let (Some(comma), false) = (scan.trailing_comma, minions_only) {
         let message = "JSON does not allow a trailing comma (kubectl refuses this file)";
         decoder
             .diagnostics
-            .push(Diagnostic::error(source, "", message));
+            .push(Diagnostic::error(at(comma), "", message));
     }
     let mut objects = Vec::new();
     for document in &documents {
