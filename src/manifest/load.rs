@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::decode::Decoder;
 use super::diag::Diagnostic;
+use super::json::{self, JsonScan};
 use super::kinds;
 use super::model::{Manifests, Source};
 use super::objects::Object;
@@ -258,7 +259,7 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
         text
     };
     let scan = if is_json {
-        json_scan(text)
+        json::scan(text)
     } else {
         JsonScan::default()
     };
@@ -276,7 +277,10 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
         );
     }
     let mut decoder = Decoder::new(path, options.strict);
-    let (documents, errors) = yaml::parse_stream(text);
+    let (documents, errors) = match is_json {
+        true => json::parse_values(text).unwrap_or_else(|| yaml::parse_stream(text)),
+        false => yaml::parse_stream(text),
+    };
     for e in errors {
         let source = at((e.line, e.column));
         decoder
@@ -299,57 +303,6 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
         kinds::document(&mut decoder, document, &mut objects);
     }
     (objects, decoder.diagnostics)
-}
-
-/// What YAML would read quietly in a JSON file but kubectl refuses: the
-/// first comment (`//`, `/*`, `#`) and the first trailing comma (`,}` or
-/// `,]`) outside strings, each as (line, column).
-#[derive(Default)]
-struct JsonScan {
-    comment: Option<(usize, usize)>,
-    trailing_comma: Option<(usize, usize)>,
-}
-
-fn json_scan(text: &str) -> JsonScan {
-    let mut scan = JsonScan::default();
-    let (mut line, mut column) = (1, 0);
-    let (mut in_string, mut escaped) = (false, false);
-    let mut comma: Option<(usize, usize)> = None;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        column += 1;
-        if c == '\n' {
-            (line, column) = (line + 1, 0);
-            in_string = false;
-            continue;
-        }
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match (c, chars.peek()) {
-            ('#', _) | ('/', Some('/' | '*')) => {
-                scan.comment = Some((line, column));
-                return scan;
-            }
-            (c, _) if c.is_whitespace() => {}
-            (',', _) => comma = Some((line, column)),
-            ('}' | ']', _) if comma.is_some() => {
-                scan.trailing_comma = scan.trailing_comma.or(comma.take());
-            }
-            ('"', _) => {
-                in_string = true;
-                comma = None;
-            }
-            _ => comma = None,
-        }
-    }
-    scan
 }
 
 /// Two objects with the same kind, namespace and name: an error at the

@@ -6,6 +6,7 @@ pub mod model;
 
 mod container;
 mod decode;
+mod json;
 mod kinds;
 mod load;
 mod meta;

@@ -298,3 +298,27 @@ fn a_trailing_comma_in_json_is_refused_except_in_the_seed_minion() {
     let list = "{\"kind\": \"List\", \"apiVersion\": \"v1\", \"items\": [\n {\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"a\"}, \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"i\"}]}},\n ]}\n";
     assert_error_at(&load_json(list), (2, 119), "", "trailing comma");
 }
+
+#[test]
+fn a_stream_of_json_objects_loads_like_several_documents() {
+    let pod = |name: &str| {
+        format!("{{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {{\"name\": \"{name}\"}}, \"spec\": {{\"containers\": [{{\"name\": \"c\", \"image\": \"i\"}}]}}}}")
+    };
+    let text = format!("{}\n{}\n  {}\n", pod("a"), pod("b"), pod("C"));
+    let loaded = load_json(&text);
+    let pods: Vec<(&str, usize, usize)> = loaded
+        .manifests
+        .pods
+        .iter()
+        .map(|p| (p.meta.name.as_str(), p.source.line, p.source.column))
+        .collect();
+    assert_eq!(pods, [("a", 1, 1), ("b", 2, 1), ("C", 3, 3)]);
+    assert_error_at(&loaded, (3, 60), "metadata.name", "RFC 1123");
+}
+
+#[test]
+fn a_syntax_error_in_the_second_json_object_is_located_in_the_file() {
+    let text = "{\"apiVersion\": \"v1\"}\n{\"apiVersion\" \"v1\"}\n";
+    let loaded = load_json(text);
+    assert_error_at(&loaded, (2, 15), "", "syntax error");
+}
