@@ -179,19 +179,7 @@ fn write_compose(root: &Path, n: usize) -> PathBuf {
 }
 
 fn compose_up(file: &Path, project: &str) {
-    let out = Command::new("docker-compose")
-        .args([
-            "-f",
-            file.to_str().unwrap(),
-            "-p",
-            project,
-            "up",
-            "-d",
-            "--no-build",
-        ])
-        .env("COMPOSE_PARALLEL_LIMIT", PARALLEL.to_string())
-        .output()
-        .expect("run docker-compose");
+    let out = compose(file, project, &["up", "-d", "--no-build"]);
     assert!(
         out.status.success(),
         "docker-compose up: {}",
@@ -200,17 +188,24 @@ fn compose_up(file: &Path, project: &str) {
 }
 
 fn compose_down(file: &Path, project: &str) {
-    let _ = Command::new("docker-compose")
+    let _ = compose(file, project, &["down", "-t", "0"]);
+}
+
+/// docker-compose, bounded: it has been seen to stall under load here.
+fn compose(file: &Path, project: &str, args: &[&str]) -> std::process::Output {
+    Command::new("timeout")
         .args([
+            "300",
+            "docker-compose",
             "-f",
             file.to_str().unwrap(),
             "-p",
             project,
-            "down",
-            "-t",
-            "0",
         ])
-        .output();
+        .args(args)
+        .env("COMPOSE_PARALLEL_LIMIT", PARALLEL.to_string())
+        .output()
+        .expect("run docker-compose")
 }
 
 /// The floor: the same containers (infra + app per pod, on one network)
