@@ -17,31 +17,35 @@ fn main() {
     let work = tempfile::tempdir().expect("temp dir");
     println!("load benchmark: median of {ROUNDS} rounds\n");
     println!(
-        "{:<34} {:>12} {:>16} {:>8} {:>14}",
-        "workload", "berth load", "serde_yaml parse", "ratio", "desired pods"
+        "{:<30} {:>12} {:>17} {:>8} {:>12} {:>13}",
+        "workload", "berth load", "serde_yaml parse", "ratio", "expand", "desired pods"
     );
     for (files, per_file) in [(100usize, 10usize), (1000, 10)] {
         let dir = write_tree(work.path(), files, per_file);
         let mut loads = Vec::new();
+        let mut expands = Vec::new();
         let mut parses = Vec::new();
         let mut pods = 0;
         for _ in 0..ROUNDS {
             let started = Instant::now();
             let loaded = load(std::slice::from_ref(&dir), LoadOptions::default());
-            assert!(!loaded.has_errors(), "bench manifests must be valid");
-            pods = berth::desired::expand_offline(&loaded.manifests).len();
             loads.push(started.elapsed());
+            assert!(!loaded.has_errors(), "bench manifests must be valid");
+            let started = Instant::now();
+            pods = berth::desired::expand_offline(&loaded.manifests).len();
+            expands.push(started.elapsed());
             let started = Instant::now();
             parse_only(&dir);
             parses.push(started.elapsed());
         }
-        let (l, p) = (med(loads), med(parses));
+        let (l, p, e) = (med(loads), med(parses), med(expands));
         println!(
-            "{:<34} {:>12} {:>16} {:>7.2}× {:>14}",
+            "{:<30} {:>12} {:>17} {:>7.2}× {:>12} {:>13}",
             format!("{} objects in {} files", files * per_file, files),
             ms(l),
             ms(p),
             l.as_secs_f64() / p.as_secs_f64(),
+            ms(e),
             pods
         );
     }

@@ -157,24 +157,22 @@ pub struct Desired {
     pub halted: Vec<Note>,
 }
 
-/// Without live state: standalone pods and `<rc>-0 … <rc>-(replicas-1)`.
+/// Without live state: standalone pods and each controller's pods, named
+/// `<rc>-<n>` at the lowest ordinals no declared pod uses, less the declared
+/// pods its selector already counts.
 pub fn expand_offline(manifests: &Manifests) -> Vec<DesiredPod> {
-    let services = &manifests.services;
-    let mut pods: Vec<DesiredPod> = manifests
-        .pods
-        .iter()
-        .map(|p| DesiredPod::standalone(p, services))
-        .collect();
-    for rc in &manifests.controllers {
-        for n in 0..rc.replicas {
-            pods.push(DesiredPod::from_template(
-                rc,
-                format!("{}-{n}", rc.meta.name),
-                services,
-            ));
-        }
-    }
-    pods
+    // The live expansion with nothing running yet: the same counting of
+    // matching declared pods and the same lowest free ordinals, so that
+    // `get -f` shows the pods a first apply creates.
+    let ctx = Context {
+        project: "offline",
+        node: "local",
+        infra_image: "",
+        prune: true,
+        now: 0,
+        min_ready: Duration::ZERO,
+    };
+    expand(manifests, &Observed::default(), &ctx).pods
 }
 
 /// With live state: standalone pods, and each controller's pods after this
@@ -297,5 +295,45 @@ mod tests {
             &labels
         ));
         assert!(!selects(&Labels::new(), &labels));
+    }
+}
+
+#[cfg(test)]
+mod offline_tests {
+    use super::*;
+    use crate::manifest::load_text;
+    use crate::manifest::LoadOptions;
+
+    fn names(text: &str) -> Vec<String> {
+        let loaded = load_text(std::path::Path::new("t.yaml"), text, LoadOptions::default());
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let mut names: Vec<String> = expand_offline(&loaded.manifests)
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        names.sort();
+        names
+    }
+
+    const RC: &str = "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: web}\nspec:\n  replicas: 3\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: i:1}]}\n";
+
+    #[test]
+    fn offline_controller_pods_are_numbered_from_zero() {
+        assert_eq!(names(RC), ["web-0", "web-1", "web-2"]);
+    }
+
+    #[test]
+    fn offline_expansion_counts_a_matching_declared_pod_and_skips_its_name() {
+        let pod = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-0, labels: {app: web}}\nspec: {containers: [{name: c, image: i:1}]}\n";
+        assert_eq!(names(&format!("{RC}{pod}")), ["web-0", "web-1", "web-2"]);
+    }
+
+    #[test]
+    fn offline_expansion_skips_a_declared_name_that_does_not_match() {
+        let pod = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-0, labels: {app: other}}\nspec: {containers: [{name: c, image: i:1}]}\n";
+        assert_eq!(
+            names(&format!("{RC}{pod}")),
+            ["web-0", "web-1", "web-2", "web-3"]
+        );
     }
 }

@@ -95,6 +95,10 @@ pub enum Requirement {
     NotIn(String, Vec<String>),
     Exists(String),
     DoesNotExist(String),
+    /// `a>5`: the label's value, read as an integer, is greater.
+    GreaterThan(String, i64),
+    /// `a<5`: the label's value, read as an integer, is smaller.
+    LessThan(String, i64),
 }
 
 impl Requirement {
@@ -105,7 +109,9 @@ impl Requirement {
             | Requirement::In(key, _)
             | Requirement::NotIn(key, _)
             | Requirement::Exists(key)
-            | Requirement::DoesNotExist(key) => key,
+            | Requirement::DoesNotExist(key)
+            | Requirement::GreaterThan(key, _)
+            | Requirement::LessThan(key, _) => key,
         }
     }
 
@@ -119,6 +125,13 @@ impl Requirement {
             Requirement::NotIn(_, set) => value.is_none_or(|v| !set.contains(v)),
             Requirement::Exists(_) => value.is_some(),
             Requirement::DoesNotExist(_) => value.is_none(),
+            // An absent or non-integer value matches neither, as in Kubernetes.
+            Requirement::GreaterThan(_, bound) => value
+                .and_then(|v| v.parse::<i64>().ok())
+                .is_some_and(|v| v > *bound),
+            Requirement::LessThan(_, bound) => value
+                .and_then(|v| v.parse::<i64>().ok())
+                .is_some_and(|v| v < *bound),
         }
     }
 }
@@ -132,6 +145,8 @@ impl fmt::Display for Requirement {
             Requirement::NotIn(key, set) => write!(f, "{key} notin ({})", sorted(set).join(",")),
             Requirement::Exists(key) => write!(f, "{key}"),
             Requirement::DoesNotExist(key) => write!(f, "!{key}"),
+            Requirement::GreaterThan(key, bound) => write!(f, "{key}>{bound}"),
+            Requirement::LessThan(key, bound) => write!(f, "{key}<{bound}"),
         }
     }
 }
@@ -151,7 +166,8 @@ pub struct Selector {
 
 impl Selector {
     /// Parses the full grammar: `a=b`, `a==b`, `a!=b`, `a in (x,y)`,
-    /// `a notin (x,y)`, `a`, `!a`, comma = AND, whitespace tolerated.
+    /// `a notin (x,y)`, `a`, `!a`, `a>1`, `a<1`, comma = AND, whitespace
+    /// tolerated.
     /// Requirements come out sorted by key, as Kubernetes sorts them.
     pub fn parse(text: &str) -> Result<Selector, SelectorError> {
         let mut requirements = parse::Parser::new(text).parse()?;

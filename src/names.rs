@@ -16,10 +16,8 @@ const SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lowe
      character (e.g. 'example.com', regex used for validation is \
      '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
-const ENV_MSG: &str = "a valid environment variable name must consist of alphabetic \
-     characters, digits, '_', '-', or '.', and must not start with a digit \
-     (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for \
-     validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
+const ENV_MSG: &str = "a valid environment variable name must consist only of printable \
+     ASCII characters other than '='";
 
 fn too_long(max: usize) -> String {
     format!("must be no more than {max} characters")
@@ -91,30 +89,124 @@ pub fn port_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// Environment variable names as Kubernetes accepts them
-/// (`IsEnvVarName`: `[-._a-zA-Z][-._a-zA-Z0-9]*`, not `.`, `..` or `..`-prefixed).
+/// Environment variable names as current Kubernetes accepts them
+/// (`IsRelaxedEnvVarName`, the default since 1.32 and GA in 1.34): not
+/// empty, printable ASCII (space included) except `=`. So `1ABC` and
+/// `my.var` are valid; Docker passes them through as written.
 pub fn env_var_name(name: &str) -> Result<(), String> {
-    let mut errors = Vec::new();
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
-    let shape_ok = match name.chars().next() {
-        Some(first) => !first.is_ascii_digit() && name.chars().all(allowed),
-        None => false,
-    };
-    if !shape_ok {
-        errors.push(ENV_MSG.to_string());
+    if name.is_empty() {
+        return Err("environment variable name must be non-empty".into());
     }
-    if name == "." {
-        errors.push("must not be '.'".into());
-    } else if name == ".." {
-        errors.push("must not be '..'".into());
-    } else if name.starts_with("..") {
-        errors.push("must not start with '..'".into());
-    }
-    if errors.is_empty() {
+    if name.chars().all(|c| (' '..='~').contains(&c) && c != '=') {
         Ok(())
     } else {
-        Err(errors.join(", "))
+        Err(ENV_MSG.to_string())
     }
+}
+
+/// A Docker image reference (`[domain[:port]/]path[:tag][@digest]`, the
+/// distribution/reference grammar Docker applies when it creates a
+/// container). Kubernetes stores any image and the kubelet reports
+/// `InvalidImageName`; berth can say it at load.
+pub fn image_reference(image: &str) -> Result<(), String> {
+    let invalid = |why: &str| Err(format!("invalid reference format: {why}"));
+    let (rest, digest) = match image.split_once('@') {
+        Some((rest, digest)) => (rest, Some(digest)),
+        None => (image, None),
+    };
+    if digest.is_some_and(|d| !is_digest(d)) {
+        return invalid("a digest is algorithm:hex, e.g. sha256:<64 hex digits>");
+    }
+    let (name, tag) = match rest.rfind(':') {
+        Some(i) if !rest[i..].contains('/') => (&rest[..i], Some(&rest[i + 1..])),
+        _ => (rest, None),
+    };
+    if tag.is_some_and(|t| !is_tag(t)) {
+        return invalid(
+            "a tag is up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
+        );
+    }
+    if name.is_empty() || name.len() > 255 {
+        return invalid("the repository name must have 1 to 255 characters");
+    }
+    let mut parts: Vec<&str> = name.split('/').collect();
+    let first = parts[0];
+    let is_domain = parts.len() > 1
+        && (first.contains(['.', ':'])
+            || first == "localhost"
+            || first.chars().any(|c| c.is_ascii_uppercase()));
+    if is_domain {
+        parts.remove(0);
+        let (host, port) = first.split_once(':').unwrap_or((first, "0"));
+        let host_ok = host.split('.').all(|part| {
+            !part.is_empty()
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        if !host_ok || port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) {
+            return invalid("the registry must be a host name with an optional :port");
+        }
+    }
+    if !parts
+        .iter()
+        .all(|p| is_path_component(&p.to_ascii_lowercase()))
+    {
+        return invalid("a repository path is lowercase letters and digits separated by '/', and within a part by '.', '_', '__' or dashes");
+    }
+    if parts
+        .iter()
+        .any(|p| p.chars().any(|c| c.is_ascii_uppercase()))
+    {
+        return invalid("repository name must be lowercase");
+    }
+    Ok(())
+}
+
+/// `algorithm:hex`, the hex part at least 32 digits.
+fn is_digest(digest: &str) -> bool {
+    digest.split_once(':').is_some_and(|(algorithm, hex)| {
+        algorithm.starts_with(|c: char| c.is_ascii_alphabetic())
+            && algorithm
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.'))
+            && hex.len() >= 32
+            && hex.chars().all(|c| c.is_ascii_hexdigit())
+    })
+}
+
+/// `[\w][\w.-]{0,127}`
+fn is_tag(tag: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    tag.len() <= 128
+        && tag.starts_with(word)
+        && tag.chars().all(|c| word(c) || matches!(c, '.' | '-'))
+}
+
+/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
+fn is_path_component(part: &str) -> bool {
+    let bytes = part.as_bytes();
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if alnum(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !alnum(bytes[i]) {
+            i += 1;
+        }
+        let separator = &part[start..i];
+        let ok = matches!(separator, "." | "_" | "__") || separator.bytes().all(|b| b == b'-');
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -199,29 +291,69 @@ mod tests {
     }
 
     #[test]
-    fn env_var_names_follow_is_env_var_name() {
+    fn env_var_names_follow_the_relaxed_rule_of_current_kubernetes() {
         for ok in [
             "HOME",
             "my.env-name",
-            "MY_ENV.NAME",
-            "MyEnvName1",
+            "1ABC",
             "_x",
-            "-x",
-            ".x",
-            "a..b",
+            ".",
+            "..",
+            "A B",
+            "a:b",
+            "~!@#$%^&*()",
         ] {
             assert_eq!(env_var_name(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "1A", "A B", "A=B", "Ä"] {
+        for bad in ["A=B", "Ä", "tab\there", "new\nline", "\u{7f}"] {
             assert!(
                 env_var_name(bad)
                     .unwrap_err()
-                    .contains("a valid environment variable name"),
+                    .contains("printable ASCII characters other than '='"),
                 "{bad}"
             );
         }
-        assert_eq!(env_var_name(".").unwrap_err(), "must not be '.'");
-        assert_eq!(env_var_name("..").unwrap_err(), "must not be '..'");
-        assert_eq!(env_var_name("..x").unwrap_err(), "must not start with '..'");
+        assert_eq!(
+            env_var_name("").unwrap_err(),
+            "environment variable name must be non-empty"
+        );
+    }
+
+    #[test]
+    fn image_references_follow_dockers_grammar() {
+        for ok in [
+            "busybox",
+            "busybox:1.36",
+            "library/busybox:latest",
+            "localhost/berth-pause:1",
+            "localhost:5000/team/app:v1.2_3",
+            "registry.example.com/a/b/c",
+            "my-registry.io:443/x__y/z.w:tag",
+            "a--b/c",
+            "busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "Registry.Example.com/app",
+        ] {
+            assert_eq!(image_reference(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "Busybox",
+            "busybox:",
+            "busybox:-x",
+            "busy box",
+            "a//b",
+            "-a",
+            "a-",
+            "a...b",
+            "a/b:c:d",
+            "busybox@sha256:xyz",
+            "localhost:port/app",
+            "<YOUR-IMAGE>",
+            "",
+        ] {
+            assert!(image_reference(bad).is_err(), "{bad:?}");
+        }
+        assert!(image_reference("team/App")
+            .unwrap_err()
+            .contains("repository name must be lowercase"));
     }
 }

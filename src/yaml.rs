@@ -1,12 +1,15 @@
 //! YAML (and JSON, which is YAML) parsed into a tree that remembers where
 //! every node came from, on top of yaml-rust2's event parser.
 //!
-//! Scalars are resolved the practical Kubernetes way: quoted scalars are
-//! strings; plain scalars are null (`~`, `null`, empty), booleans
-//! (`true`/`false`), integers, floats, and strings otherwise (`yes`, `no`,
-//! `on`, `off` stay strings). Duplicate keys in one mapping are errors (as in
-//! Kubernetes), aliases are expanded with a budget so an alias bomb is refused
-//! at once.
+//! Scalars are resolved the way kubectl reads them (sigs.k8s.io/yaml, i.e.
+//! go-yaml v2's YAML 1.1 rules): quoted scalars are strings; plain scalars
+//! are null (`~`, `null`, empty), booleans (`true`/`false` and YAML 1.1's
+//! `yes`, `no`, `on`, `off`, `y`, `n` in their three casings), integers
+//! (`0644` octal, `0x`, `0o`, `0b`, `_` separators), floats, and strings
+//! otherwise. So `value: yes` where Kubernetes wants a string is a type
+//! error, exactly as `kubectl apply` reports it. A leading byte order mark
+//! is dropped. Duplicate keys in one mapping are errors (as in Kubernetes),
+//! aliases are expanded with a budget so an alias bomb is refused at once.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -118,7 +121,10 @@ impl Node {
             (Value::Map(_), _) => "mapping".to_string(),
             (Value::Seq(_), _) => "sequence".to_string(),
             (_, Some(Resolved::Null)) => "null".to_string(),
-            (_, Some(Resolved::Bool(b))) => format!("boolean {b}"),
+            (_, Some(Resolved::Bool(b))) if written.eq_ignore_ascii_case(&b.to_string()) => format!("boolean {b}"),
+            (_, Some(Resolved::Bool(b))) => format!(
+                "boolean {written} (YAML 1.1 reads it as {b}, as kubectl does; quote it for a string: \"{written}\")"
+            ),
             (_, Some(Resolved::Int(_))) => format!("integer {written}"),
             (_, Some(Resolved::Float(_))) => format!("number {written}"),
             (_, Some(Resolved::Str(s))) => format!("string {s:?}"),
@@ -140,13 +146,16 @@ impl Node {
     }
 }
 
-/// Resolves a plain scalar (YAML 1.2 core schema, as Kubernetes reads it in
-/// practice).
+/// Resolves a plain scalar as go-yaml v2 (YAML 1.1), which kubectl uses.
 pub fn resolve_plain(text: &str) -> Resolved<'_> {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
-        "true" | "True" | "TRUE" => return Resolved::Bool(true),
-        "false" | "False" | "FALSE" => return Resolved::Bool(false),
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "y" | "Y" | "on" | "On" | "ON" => {
+            return Resolved::Bool(true)
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "n" | "N" | "off" | "Off" | "OFF" => {
+            return Resolved::Bool(false)
+        }
         ".inf" | "+.inf" | ".Inf" | "+.Inf" | ".INF" | "+.INF" => {
             return Resolved::Float(f64::INFINITY)
         }
@@ -171,10 +180,20 @@ fn parse_int(text: &str) -> Option<i64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
+    // go-yaml v2 drops `_` separators (`1_000`) before reading a number.
+    let owned;
+    let digits = if digits.contains('_') && !digits.starts_with('_') && !digits.ends_with('_') {
+        owned = digits.replace('_', "");
+        owned.as_str()
+    } else {
+        digits
+    };
     let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
         i64::from_str_radix(hex, 16).ok()?
     } else if let Some(oct) = digits.strip_prefix("0o") {
         i64::from_str_radix(oct, 8).ok()?
+    } else if let Some(bin) = digits.strip_prefix("0b") {
+        i64::from_str_radix(bin, 2).ok()?
     } else if digits.len() > 1 && digits.starts_with('0') {
         // YAML 1.1, as Kubernetes' go-yaml reads it: 0644 is octal.
         i64::from_str_radix(&digits[1..], 8).ok()?
@@ -205,6 +224,17 @@ fn looks_like_float(text: &str) -> bool {
 /// Parses every document of a stream. Empty documents come back as `Null`
 /// nodes. Duplicate keys are all reported; a syntax error stops the parse.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, Vec<YamlError>> {
+    match parse_stream(text) {
+        (documents, errors) if errors.is_empty() => Ok(documents),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Like `parse_documents`, but keeps the documents when the only errors are
+/// duplicate keys or bad merges, so the caller can go on checking them
+/// (every error at once). After a syntax error no document comes back.
+pub fn parse_stream(text: &str) -> (Vec<Node>, Vec<YamlError>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut builder = Builder {
         text,
         line_starts: None,
@@ -213,11 +243,12 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, Vec<YamlError>> {
         expanded: 0,
         errors: Vec::new(),
     };
-    let documents = builder.stream().map_err(|e| vec![e])?;
-    if builder.errors.is_empty() {
-        Ok(documents)
-    } else {
-        Err(builder.errors)
+    match builder.stream() {
+        Ok(documents) => (documents, builder.errors),
+        Err(fatal) => {
+            builder.errors.push(fatal);
+            (Vec::new(), builder.errors)
+        }
     }
 }
 
@@ -272,8 +303,12 @@ impl Builder<'_> {
     fn node(&mut self, event: Event, mark: Marker) -> Result<Node, YamlError> {
         let (mut line, mut column) = position(&mark);
         let (value, anchor) = match event {
-            Event::Scalar(text, style, anchor, _tag) => {
-                let style = if style == TScalarStyle::Plain {
+            Event::Scalar(text, style, anchor, tag) => {
+                // `!!str 5` is the string "5", as go-yaml reads it.
+                let string_tag = tag.is_some_and(|t| {
+                    t.suffix == "str" && (t.handle == "!!" || t.handle == "tag:yaml.org,2002:")
+                });
+                let style = if style == TScalarStyle::Plain && !string_tag {
                     Style::Plain
                 } else {
                     Style::Quoted
@@ -453,135 +488,4 @@ fn is_merge_key(key: &Node) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn one(text: &str) -> Node {
-        parse_documents(text).unwrap().remove(0)
-    }
-
-    #[test]
-    fn positions_count_lines_and_columns_from_one() {
-        let doc = one("a: 1\nb:\n  c: x\n");
-        let (key, value) = &doc.entries().unwrap()[1];
-        assert_eq!((key.line, key.column), (2, 1));
-        assert_eq!((doc.line, doc.column), (1, 1));
-        assert_eq!(
-            (value.line, value.column),
-            (3, 3),
-            "a block mapping starts at its first key"
-        );
-        let (inner_key, inner_value) = &value.entries().unwrap()[0];
-        assert_eq!((inner_key.line, inner_key.column), (3, 3));
-        assert_eq!((inner_value.line, inner_value.column), (3, 6));
-    }
-
-    #[test]
-    fn plain_scalars_resolve_like_kubernetes_and_quoted_stay_strings() {
-        let doc = one("a: 5\nb: \"5\"\nc: true\nd: yes\ne: ~\nf: 1.5\ng: 0x10\nh: 1e3\ni: 1.2.3\n");
-        let get = |k| doc.get(k).unwrap().resolve().unwrap();
-        assert_eq!(get("a"), Resolved::Int(5));
-        assert_eq!(get("b"), Resolved::Str("5"));
-        assert_eq!(get("c"), Resolved::Bool(true));
-        assert_eq!(get("d"), Resolved::Str("yes"));
-        assert_eq!(get("e"), Resolved::Null);
-        assert_eq!(get("f"), Resolved::Float(1.5));
-        assert_eq!(get("g"), Resolved::Int(16));
-        assert_eq!(get("h"), Resolved::Float(1000.0));
-        assert_eq!(get("i"), Resolved::Str("1.2.3"));
-        assert_eq!(resolve_plain("0644"), Resolved::Int(420), "YAML 1.1 octal");
-    }
-
-    #[test]
-    fn an_empty_value_points_at_what_introduced_it() {
-        let doc = one("args:\n- a\n-  # nothing here\n# comment\nnext:\nlast: 1\n");
-        let args = doc.get("args").unwrap();
-        let Value::Seq(items) = &args.value else {
-            panic!("{args:?}")
-        };
-        assert_eq!((items[1].line, items[1].column), (3, 1));
-        let next = doc.get("next").unwrap();
-        assert_eq!((next.line, next.column), (5, 5));
-    }
-
-    #[test]
-    fn several_documents_are_read_and_empty_ones_are_null() {
-        let docs = parse_documents("a: 1\n---\n---\nb: 2\n").unwrap();
-        assert_eq!(docs.len(), 3);
-        assert!(docs[1].is_null());
-        assert_eq!(docs[2].line, 4);
-    }
-
-    #[test]
-    fn json_with_trailing_commas_parses() {
-        let doc = one("{\n  \"a\": {\"b\": 1,},\n  \"c\": [1, 2,],\n}\n");
-        assert_eq!(
-            doc.get("a").unwrap().get("b").unwrap().resolve(),
-            Some(Resolved::Int(1))
-        );
-    }
-
-    #[test]
-    fn duplicate_keys_are_errors_naming_both_lines() {
-        let errors = parse_documents("a: 1\nb: 2\na: 3\n").unwrap_err();
-        assert_eq!(errors.len(), 1);
-        assert_eq!((errors[0].line, errors[0].column), (3, 1));
-        assert!(
-            errors[0].message.contains("first at line 1"),
-            "{}",
-            errors[0].message
-        );
-    }
-
-    #[test]
-    fn aliases_expand_to_copies_of_their_anchor() {
-        let doc = one("a: &x {k: v}\nb: *x\n");
-        assert_eq!(doc.get("b").unwrap().get("k").unwrap().text(), Some("v"));
-    }
-
-    #[test]
-    fn merge_keys_fill_in_without_overriding_explicit_keys() {
-        let doc = one("base: &b {image: x, name: base}\nc:\n  name: c\n  <<: *b\n");
-        let c = doc.get("c").unwrap();
-        assert_eq!(c.get("name").unwrap().text(), Some("c"));
-        assert_eq!(c.get("image").unwrap().text(), Some("x"));
-        assert_eq!(c.entries().unwrap().len(), 2);
-    }
-
-    #[test]
-    fn a_byte_order_mark_and_crlf_line_ends_are_accepted() {
-        let doc = one("\u{feff}a: 1\r\nb: two\r\n");
-        assert_eq!(doc.get("b").unwrap().text(), Some("two"));
-        assert_eq!(doc.get("b").unwrap().line, 2);
-    }
-
-    #[test]
-    fn an_alias_bomb_is_refused_quickly() {
-        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
-        for i in 1..10 {
-            let p = i - 1;
-            text.push_str(&format!(
-                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
-            ));
-        }
-        let started = std::time::Instant::now();
-        let errors = parse_documents(&text).unwrap_err();
-        assert!(
-            errors[0].message.contains("alias bomb"),
-            "{}",
-            errors[0].message
-        );
-        assert!(started.elapsed() < std::time::Duration::from_millis(500));
-    }
-
-    #[test]
-    fn a_syntax_error_has_a_position_and_the_parser_message() {
-        let errors = parse_documents("ok: 1\na: b: c\n").unwrap_err();
-        let want = YamlError {
-            line: 2,
-            column: 5,
-            message: "syntax error: mapping values are not allowed in this context".to_string(),
-        };
-        assert_eq!(errors, vec![want]);
-    }
-}
+mod tests;

@@ -30,7 +30,8 @@ impl fmt::Display for ObjectKey {
 }
 
 /// A pod as it would exist: declared on its own, or expanded from a
-/// controller (`<rc>-0 … <rc>-(n-1)`) with the controller as owner.
+/// controller (`<rc>-<n>`, see `desired::expand_offline`) with the
+/// controller as owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeclaredPod {
     pub pod: Pod,
@@ -49,24 +50,33 @@ pub fn declared_pods(manifests: &Manifests) -> Vec<DeclaredPod> {
             owner: None,
         })
         .collect();
-    for rc in &manifests.controllers {
-        for ordinal in 0..rc.replicas {
-            let meta = ObjectMeta {
-                name: format!("{}-{ordinal}", rc.meta.name),
-                namespace: rc.meta.namespace.clone(),
-                labels: rc.template.labels.clone(),
-                annotations: rc.template.annotations.clone(),
-            };
-            let pod = Pod {
+    for desired in crate::desired::expand_offline(manifests) {
+        let Some(owner) = desired.owner.as_deref() else {
+            continue;
+        };
+        let owner = owner
+            .trim_start_matches("ReplicationController/")
+            .to_string();
+        let annotations = manifests
+            .controllers
+            .iter()
+            .find(|rc| rc.meta.name == owner && rc.meta.namespace == desired.namespace)
+            .map(|rc| rc.template.annotations.clone())
+            .unwrap_or_default();
+        let meta = ObjectMeta {
+            name: desired.name,
+            namespace: desired.namespace,
+            labels: desired.labels,
+            annotations,
+        };
+        pods.push(DeclaredPod {
+            pod: Pod {
                 meta,
-                spec: rc.template.spec.clone(),
-                source: rc.source.clone(),
-            };
-            pods.push(DeclaredPod {
-                pod,
-                owner: Some(rc.meta.name.clone()),
-            });
-        }
+                spec: desired.spec,
+                source: desired.source,
+            },
+            owner: Some(owner),
+        });
     }
     pods.sort_by(|a, b| {
         (&a.pod.meta.namespace, &a.pod.meta.name).cmp(&(&b.pod.meta.namespace, &b.pod.meta.name))

@@ -189,13 +189,27 @@ impl<'a> Parser<'a> {
                 Ok(Requirement::NotIn(key, values))
             }
             Tok::Gt | Tok::Lt => {
-                let message = format!(
-                    "operator '{}' is not supported by berth selectors",
-                    op.0.literal()
-                );
-                Err(self.error(op.1, message))
+                // An integer, not a label value: `a>-1` is valid.
+                let value = match self.peek().clone() {
+                    Tok::Ident(value) => {
+                        self.consume();
+                        value
+                    }
+                    _ => String::new(),
+                };
+                let Ok(bound) = value.parse::<i64>() else {
+                    let message = format!(
+                        "for '>' and '<' operators, the value must be an integer (found {value:?})"
+                    );
+                    return Err(self.error(op.1, message));
+                };
+                Ok(if op.0 == Tok::Gt {
+                    Requirement::GreaterThan(key, bound)
+                } else {
+                    Requirement::LessThan(key, bound)
+                })
             }
-            _ => Err(self.unexpected(&op, "'=', '!=', '==', 'in', 'notin'")),
+            _ => Err(self.unexpected(&op, "'=', '!=', '==', '>', '<', 'in', 'notin'")),
         }
     }
 

@@ -270,7 +270,7 @@ fn syntax_errors_say_what_was_found_where() {
         (
             "a b",
             2,
-            "found 'b', expected: '=', '!=', '==', 'in', 'notin'",
+            "found 'b', expected: '=', '!=', '==', '>', '<', 'in', 'notin'",
         ),
         ("a in x", 5, "found 'x', expected: '('"),
         ("a in (x", 7, "found 'end of string', expected: ',' or ')'"),
@@ -285,7 +285,11 @@ fn syntax_errors_say_what_was_found_where() {
             0,
             "found '=', expected: !, identifier, or 'end of string'",
         ),
-        ("a>1", 1, "operator '>' is not supported by berth selectors"),
+        (
+            "a>x",
+            1,
+            "for '>' and '<' operators, the value must be an integer (found \"x\")",
+        ),
     ];
     for (text, position, message) in cases {
         let err = error(text);
@@ -338,4 +342,58 @@ fn from_map_selects_by_equality_on_every_entry() {
     assert_eq!(selector.to_string(), "app=web,tier=fe");
     assert!(selector.matches(&labels(&[("app", "web"), ("tier", "fe"), ("x", "y")])));
     assert!(!selector.matches(&labels(&[("app", "web")])));
+}
+
+#[test]
+fn review_malformed_selectors_are_refused() {
+    for bad in [
+        "a=b=c",
+        "a in x",
+        "!a=b",
+        "a,",
+        ",a",
+        "a=b,,c=d",
+        "a in (x y)",
+        "x=-a",
+        "a b",
+        "a=(b)",
+        "!",
+        "a notin",
+        "a in (x,",
+        "=b",
+        "a=b c=d",
+    ] {
+        assert!(Selector::parse(bad).is_err(), "{bad:?} should be refused");
+    }
+}
+
+#[test]
+fn review_whitespace_only_selects_everything_and_contradictions_select_nothing() {
+    assert!(Selector::parse("  \t ").unwrap().is_empty());
+    let contradiction = Selector::parse("app=web,app=api").unwrap();
+    assert!(!contradiction.matches(&labels(&[("app", "web")])));
+    let set = Selector::parse("tier in (front, back), !legacy, env != prod").unwrap();
+    assert!(set.matches(&labels(&[("tier", "front")])));
+    assert!(!set.matches(&labels(&[("tier", "front"), ("legacy", "")])));
+    assert!(!set.matches(&labels(&[("tier", "back"), ("env", "prod")])));
+    assert_eq!(set.to_string(), "env!=prod,!legacy,tier in (back,front)");
+}
+
+#[test]
+fn greater_and_less_than_compare_integer_values_as_kubernetes_does() {
+    let gt = sel("replicas>2");
+    assert!(gt.matches(&labels(&[("replicas", "3")])));
+    assert!(!gt.matches(&labels(&[("replicas", "2")])));
+    assert!(
+        !gt.matches(&labels(&[("replicas", "many")])),
+        "not an integer"
+    );
+    assert!(!gt.matches(&labels(&[])), "absent");
+    let lt = sel("tier < 10, app");
+    assert!(lt.matches(&labels(&[("tier", "-4"), ("app", "x")])));
+    assert!(!lt.matches(&labels(&[("tier", "10"), ("app", "x")])));
+    assert_eq!(lt.to_string(), "app,tier<10");
+    assert!(Selector::parse("a<").is_err());
+    assert!(Selector::parse("a>1.5").is_err());
+    assert!(sel("a>-1").matches(&labels(&[("a", "0")])));
 }

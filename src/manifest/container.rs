@@ -16,6 +16,8 @@ pub struct PodVolumes {
     pub supported: HashSet<String>,
     /// Declared with a source berth does not implement (already reported).
     pub unsupported: HashSet<String>,
+    /// The emptyDir volumes among `supported` (berth mounts them whole).
+    pub empty_dirs: HashSet<String>,
 }
 
 /// A host port a container publishes, for the pod-wide uniqueness check.
@@ -55,6 +57,10 @@ pub fn container<'n>(
                 &join(path, "image"),
                 "must not have leading or trailing whitespace",
             );
+        } else if let Err(message) = names::image_reference(image) {
+            // Kubernetes stores it; the kubelet then reports InvalidImageName.
+            let message = format!("{message}: Docker cannot create this container");
+            d.warning(image_node, &join(path, "image"), message);
         }
     }
     let field = |name: &str| fields.get(name).map(|n| (n, join(path, name)));
@@ -64,7 +70,15 @@ pub fn container<'n>(
     let args = field("args")
         .map(|(n, p)| d.string_list(n, &p))
         .unwrap_or_default();
-    let working_dir = field("workingDir").and_then(|(n, p)| d.string(n, &p));
+    let working_dir = field("workingDir").and_then(|(n, p)| {
+        let dir = d.string(n, &p)?;
+        // Kubernetes leaves this to the runtime; Docker refuses a relative
+        // working directory, so say it now, not at apply.
+        if !dir.is_empty() && !dir.starts_with('/') {
+            d.error(n, &p, format!("must be an absolute path (found {dir:?})"));
+        }
+        Some(dir).filter(|dir| !dir.is_empty())
+    });
     let ports = field("ports")
         .map(|(n, p)| ports(d, n, &p, host_ports))
         .unwrap_or_default();
@@ -77,7 +91,7 @@ pub fn container<'n>(
         .unwrap_or_default();
     let pull = field("imagePullPolicy").and_then(|(n, p)| pull_policy(d, n, &p));
     let (name, image) = (name?, image?);
-    let image_pull_policy = pull.unwrap_or_else(|| PullPolicy::default_for(&image));
+    let image_pull_policy = pull.unwrap_or_else(|| default_pull_policy(&image));
     Some(Container {
         name,
         image,
@@ -90,6 +104,17 @@ pub fn container<'n>(
         working_dir,
         image_pull_policy,
     })
+}
+
+/// Kubernetes' default: `Always` when the tag is `latest` or there is
+/// neither tag nor digest; `IfNotPresent` otherwise, so a digest alone
+/// (`busybox@sha256:…`) means IfNotPresent.
+fn default_pull_policy(image: &str) -> PullPolicy {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once('@') {
+        Some((name, _)) if !name.contains(':') => PullPolicy::IfNotPresent,
+        _ => PullPolicy::default_for(image),
+    }
 }
 
 fn required_string(
@@ -109,6 +134,8 @@ fn required_string(
 
 fn pull_policy(d: &mut Decoder, node: &Node, path: &str) -> Option<PullPolicy> {
     match d.string(node, path)?.as_str() {
+        // Kubernetes defaults an empty policy from the image's tag.
+        "" => None,
         "Always" => Some(PullPolicy::Always),
         "IfNotPresent" => Some(PullPolicy::IfNotPresent),
         "Never" => Some(PullPolicy::Never),
@@ -124,7 +151,8 @@ pub fn protocol(d: &mut Decoder, node: Option<&Node>, path: &str) -> Protocol {
         return Protocol::Tcp;
     };
     match d.string(node, path).as_deref() {
-        Some("TCP") | None => Protocol::Tcp,
+        // Kubernetes defaults an empty protocol to TCP.
+        Some("TCP" | "") | None => Protocol::Tcp,
         Some("UDP") => Protocol::Udp,
         Some("SCTP") => Protocol::Sctp,
         Some(other) => {
@@ -200,7 +228,7 @@ fn container_port(d: &mut Decoder, item: &Node, path: &str) -> Option<ContainerP
     let protocol = protocol(d, fields.get("protocol"), &join(path, "protocol"));
     let host_ip = fields.get("hostIP").and_then(|n| {
         let p = join(path, "hostIP");
-        let ip = d.string(n, &p)?;
+        let ip = d.string(n, &p).filter(|ip| !ip.is_empty())?;
         if ip.parse::<std::net::IpAddr>().is_err() {
             d.error(n, &p, format!("invalid IP address {ip:?}"));
         }
@@ -208,7 +236,8 @@ fn container_port(d: &mut Decoder, item: &Node, path: &str) -> Option<ContainerP
     });
     let name = fields.get("name").and_then(|n| {
         let p = join(path, "name");
-        let name = d.string(n, &p)?;
+        // An empty name is no name, as in Kubernetes.
+        let name = d.string(n, &p).filter(|name| !name.is_empty())?;
         if let Err(message) = names::port_name(&name) {
             d.error(n, &p, format!("invalid port name {name:?}: {message}"));
         }
@@ -230,20 +259,23 @@ fn env(d: &mut Decoder, node: &Node, path: &str) -> Vec<EnvVar> {
         let Some(fields) = d.mapping(item, &item_path, &ENV_VAR, &[]) else {
             continue;
         };
-        let Some(name) = required_string(d, &fields, "name", &item_path) else {
-            continue;
-        };
-        if let Err(message) = names::env_var_name(&name) {
+        let name = required_string(d, &fields, "name", &item_path);
+        if let Some(Err(message)) = name.as_deref().map(names::env_var_name) {
             let name_node = fields.get("name").unwrap_or(item);
+            let name = name.as_deref().unwrap_or_default();
             d.error(
                 name_node,
                 &join(&item_path, "name"),
                 format!("invalid environment variable name {name:?}: {message}"),
             );
         }
+        // The value is checked even when the name is wrong: every error at once.
         let value = fields
             .get("value")
             .and_then(|n| d.string(n, &join(&item_path, "value")));
+        let Some(name) = name else {
+            continue;
+        };
         let from_elsewhere = item.get("valueFrom").is_some_and(|n| !n.is_null());
         if from_elsewhere && value.as_deref().is_some_and(|v| !v.is_empty()) {
             let at = fields.get("value").unwrap_or(item);
@@ -292,6 +324,13 @@ fn mounts(d: &mut Decoder, node: &Node, path: &str, volumes: &PodVolumes) -> Vec
         if !volumes.supported.contains(name) {
             let message = format!("volume {name:?} not found: must name a volume in spec.volumes");
             d.error(name_node, &name_path, message);
+        }
+        if let (Some(sub_node), true) = (item.get("subPath"), volumes.empty_dirs.contains(name)) {
+            if mount.sub_path.is_some() {
+                let message = "subPath of an emptyDir volume is not supported by berth; \
+                               the whole volume is mounted";
+                d.unsupported(sub_node, &join(&item_path, "subPath"), message);
+            }
         }
         out.push(mount);
     }

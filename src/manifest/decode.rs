@@ -102,12 +102,15 @@ impl<'f> Decoder<'f> {
     }
 
     pub fn required(&mut self, parent: &Node, path: &str) {
+        // `metdata` (did you mean "metadata"?) already explains a missing
+        // `metadata.name`, as `imge` explains a missing `image`.
         let field = path.rsplit('.').next().unwrap_or(path);
+        let head = path.split('.').next().unwrap_or(path);
         let at = (parent.line, parent.column);
         if self
             .suggested
             .iter()
-            .any(|&(l, c, f)| (l, c) == at && f == field)
+            .any(|&(l, c, f)| (l, c) == at && (f == field || f == head))
         {
             return;
         }
@@ -179,9 +182,13 @@ impl<'f> Decoder<'f> {
         }
     }
 
+    /// An integer; a whole float (`3.0`, `1e3`) counts, as kubectl re-encodes
+    /// it as `3` before the API server reads it.
     pub fn int(&mut self, node: &Node, path: &str) -> Option<i64> {
+        const LIMIT: f64 = 9_223_372_036_854_775_807.0;
         match node.resolve() {
             Some(Resolved::Int(i)) => Some(i),
+            Some(Resolved::Float(f)) if f.fract() == 0.0 && f.abs() < LIMIT => Some(f as i64),
             _ => {
                 self.expected(node, path, "integer");
                 None
@@ -226,6 +233,17 @@ impl<'f> Decoder<'f> {
     }
 
     pub fn string_list(&mut self, node: &Node, path: &str) -> Vec<String> {
+        if let Some(Resolved::Str(text)) = node.resolve() {
+            // `command: "sleep 10"`: say how to write it.
+            let words: Vec<String> = text.split_whitespace().map(|w| format!("{w:?}")).collect();
+            let found = node.describe();
+            let message = format!(
+                "expected sequence of strings, found {found} (write a list: [{}])",
+                words.join(", ")
+            );
+            self.error(node, path, message);
+            return Vec::new();
+        }
         let items = self.seq(node, path);
         items
             .iter()
@@ -273,8 +291,11 @@ impl<'f> Decoder<'f> {
     /// `cpu: 1` and `memory: 1073741824`).
     pub fn quantity_text(&mut self, node: &Node, path: &str) -> Option<String> {
         match node.resolve() {
-            Some(Resolved::Str(s)) => Some(s.to_string()),
-            Some(Resolved::Int(_)) | Some(Resolved::Float(_)) => node.text().map(str::to_string),
+            // Kubernetes trims a quantity string before parsing it.
+            Some(Resolved::Str(s)) => Some(s.trim().to_string()),
+            // `1_000`, `0x10` and `0644` are numbers to kubectl: keep the value.
+            Some(Resolved::Int(i)) => Some(i.to_string()),
+            Some(Resolved::Float(_)) => node.text().map(str::to_string),
             _ => {
                 self.expected(
                     node,
@@ -296,7 +317,10 @@ const TRUE_BY_DEFAULT: &[&str] = &["hostUsers"];
 fn means_default(field: &str, value: &Node) -> bool {
     match &value.value {
         Value::Null => true,
-        Value::Map(entries) => entries.is_empty(),
+        // `status: {loadBalancer: {}}`, `securityContext: {privileged: false}`
+        Value::Map(entries) => entries
+            .iter()
+            .all(|(k, v)| k.text().is_some_and(|k| means_default(k, v))),
         Value::Seq(items) => items.is_empty(),
         Value::Scalar(_) => {
             (value.resolve() == Some(Resolved::Bool(false)) && !TRUE_BY_DEFAULT.contains(&field))

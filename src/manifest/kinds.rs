@@ -50,8 +50,7 @@ pub fn document(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
             None
         }
         (version, _) if version.contains('/') => {
-            let message = format!("kind {kind} ({version}) is not supported by berth; ignored");
-            d.unsupported(kind_node, "", message);
+            group_kind(d, version_node, kind_node, version, &kind);
             None
         }
         (version, _) => {
@@ -108,6 +107,11 @@ fn list(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
         } else {
             index(&format!("{saved}.items"), i)
         };
+        if item.is_null() {
+            // Only whole documents may be empty; an empty item is a mistake.
+            d.expected(item, "", "a Kubernetes object");
+            continue;
+        }
         document(d, item, out);
     }
     d.prefix = saved;
@@ -166,5 +170,33 @@ fn core_kind(d: &mut Decoder, kind_node: &Node, kind: &str) {
             None => format!("unknown kind {kind:?} for apiVersion v1"),
         };
         d.error(kind_node, "kind", message);
+    }
+}
+
+/// A kind under a named API group (`apps/v1`): ignored with a warning, but
+/// a kind that group does not serve is an error naming the right apiVersion
+/// (`apps/v1` + `Pod`, `batch/v1` + `Deployment`), as the API server refuses it.
+fn group_kind(d: &mut Decoder, version_node: &Node, kind_node: &Node, version: &str, kind: &str) {
+    let group = version.split('/').next().unwrap_or_default();
+    let core = HANDLED_KINDS.contains(&kind) || CORE_UNHANDLED_KINDS.contains(&kind);
+    let served_by = if core {
+        Some("v1")
+    } else {
+        GROUP_KINDS
+            .iter()
+            .find(|(k, v)| *k == kind && v.split('/').next() != Some(group))
+            .map(|(_, v)| *v)
+    };
+    match served_by {
+        Some(right) => d.error(
+            version_node,
+            "apiVersion",
+            format!("kind {kind} is not served by {version}; use apiVersion: {right}"),
+        ),
+        None => d.unsupported(
+            kind_node,
+            "",
+            format!("kind {kind} ({version}) is not supported by berth; ignored"),
+        ),
     }
 }

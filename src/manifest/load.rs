@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::decode::Decoder;
 use super::diag::Diagnostic;
+use super::json::{self, JsonScan};
 use super::kinds;
 use super::model::{Manifests, Source};
 use super::objects::Object;
@@ -192,50 +193,111 @@ fn read_all(files: &[PathBuf], options: LoadOptions) -> Vec<FileResult> {
 
 /// Parses and decodes one file.
 fn read_file(path: &Path, options: LoadOptions) -> FileResult {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) => {
-            return (
-                Vec::new(),
-                vec![whole_file(path, format!("cannot read: {e}"))],
-            )
-        }
+    let text = match fs::read(path) {
+        Ok(bytes) => text_of(bytes),
+        Err(e) => Err(whole_file(path, format!("cannot read: {e}"))),
     };
-    decode_text(path, &text, options)
+    match text {
+        Ok(text) => decode_text(path, &text, options),
+        Err(mut diagnostic) => {
+            diagnostic.source.file = path.to_path_buf();
+            (Vec::new(), vec![diagnostic])
+        }
+    }
+}
+
+/// A file's bytes as text: UTF-8, or UTF-16 with a byte order mark (as
+/// kubectl reads it). Invalid UTF-8 is an error at the first bad byte.
+fn text_of(bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    let utf16 = |little: bool| {
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|p| {
+                let pair = [p[0], p.get(1).copied().unwrap_or(0)];
+                if little {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
+            })
+            .collect();
+        String::from_utf16(&units)
+            .map_err(|_| whole_file(Path::new(""), "not valid UTF-16 text".to_string()))
+    };
+    match bytes.get(..2) {
+        Some([0xff, 0xfe]) => return utf16(true),
+        Some([0xfe, 0xff]) => return utf16(false),
+        _ => {}
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let before = String::from_utf8_lossy(valid);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        Diagnostic::error(
+            Source {
+                file: PathBuf::new(),
+                line,
+                column,
+            },
+            "",
+            "not valid UTF-8 text (manifests are UTF-8, or UTF-16 with a byte order mark)",
+        )
+    })
 }
 
 /// Decodes the text of one file (named `path` in diagnostics).
 fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
+    let is_json = path.extension().is_some_and(|e| e == "json");
     // JSON strings cannot hold raw tabs, so tabs there are only indentation,
     // which YAML forbids: read them as spaces (columns stay the same).
     let owned;
-    let text = if path.extension().is_some_and(|e| e == "json") && text.contains('\t') {
+    let text = if is_json && text.contains('\t') {
         owned = text.replace('\t', " ");
         &owned
     } else {
         text
     };
-    let mut decoder = Decoder::new(path, options.strict);
-    let documents = match yaml::parse_documents(text) {
-        Ok(documents) => documents,
-        Err(errors) => {
-            let diagnostics = errors
-                .into_iter()
-                .map(|e| {
-                    Diagnostic::error(
-                        Source {
-                            file: path.to_path_buf(),
-                            line: e.line,
-                            column: e.column,
-                        },
-                        "",
-                        e.message,
-                    )
-                })
-                .collect();
-            return (Vec::new(), diagnostics);
-        }
+    let scan = if is_json {
+        json::scan(text)
+    } else {
+        JsonScan::default()
     };
+    let at = |(line, column): (usize, usize)| Source {
+        file: path.to_path_buf(),
+        line,
+        column,
+    };
+    if let Some(comment) = scan.comment {
+        let message = "JSON does not allow comments (kubectl refuses this file); \
+                       remove it or write the manifest in YAML";
+        return (
+            Vec::new(),
+            vec![Diagnostic::error(at(comment), "", message)],
+        );
+    }
+    let mut decoder = Decoder::new(path, options.strict);
+    let (documents, errors) = match is_json {
+        true => json::parse_values(text).unwrap_or_else(|| yaml::parse_stream(text)),
+        false => yaml::parse_stream(text),
+    };
+    for e in errors {
+        let source = at((e.line, e.column));
+        decoder
+            .diagnostics
+            .push(Diagnostic::error(source, "", e.message));
+    }
+    // The seed's v1beta1 Minion example has trailing commas and must load as
+    // written; anywhere else they are refused, as kubectl refuses them.
+    let minions_only = documents
+        .iter()
+        .all(|d| d.get("kind").and_then(yaml::Node::text) == Some("Minion"));
+    if let (Some(comma), false) = (scan.trailing_comma, minions_only) {
+        let message = "JSON does not allow a trailing comma (kubectl refuses this file)";
+        decoder
+            .diagnostics
+            .push(Diagnostic::error(at(comma), "", message));
+    }
     let mut objects = Vec::new();
     for document in &documents {
         kinds::document(&mut decoder, document, &mut objects);

@@ -34,8 +34,23 @@ pub fn label_map(d: &mut Decoder, node: &Node, path: &str) -> Labels {
     out
 }
 
-/// Annotations: keys follow the label key rules, values are any string.
+/// Kubernetes' limit on all annotations of an object, keys and values.
+const ANNOTATIONS_MAX_BYTES: usize = 256 * 1024;
+
+/// Annotations: keys follow the label key rules, values are any string,
+/// and all of them together hold at most 256 KiB.
 pub fn annotations(d: &mut Decoder, node: &Node, path: &str) -> BTreeMap<String, String> {
+    let out = annotation_entries(d, node, path);
+    let total: usize = out.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if total > ANNOTATIONS_MAX_BYTES {
+        let message =
+            format!("may not have more than {ANNOTATIONS_MAX_BYTES} bytes in all (found {total})");
+        d.error(node, path, message);
+    }
+    out
+}
+
+fn annotation_entries(d: &mut Decoder, node: &Node, path: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (key_node, key, _, value) in d.string_map(node, path) {
         if let Err(message) = labels::validate_key(&key) {
@@ -73,6 +88,13 @@ pub fn dns1035_label(name: &str) -> Result<(), String> {
         .to_string())
 }
 
+fn valid_name(rule: NameRule, name: &str) -> Result<(), String> {
+    match rule {
+        NameRule::Dns1035Label => dns1035_label(name),
+        _ => names::dns1123_subdomain(name),
+    }
+}
+
 /// An object's metadata. `root` is where a missing `metadata` is reported.
 pub fn object_meta(
     d: &mut Decoder,
@@ -85,14 +107,12 @@ pub fn object_meta(
         return None;
     };
     let fields = d.mapping(node, "metadata", &OBJECT_META, &[])?;
+    // A wrong name does not stop the checks of the rest of the metadata.
     let name = match fields.get("name") {
         Some(name_node) => {
-            let name = d.string(name_node, "metadata.name")?;
-            let valid = match rule {
-                NameRule::Dns1035Label => dns1035_label(&name),
-                _ => names::dns1123_subdomain(&name),
-            };
-            if let Err(message) = valid {
+            let name = d.string(name_node, "metadata.name");
+            if let Some(Err(message)) = name.as_deref().map(|n| valid_name(rule, n)) {
+                let name = name.as_deref().unwrap_or_default();
                 d.error(
                     name_node,
                     "metadata.name",
@@ -102,8 +122,16 @@ pub fn object_meta(
             name
         }
         None => {
-            d.required(node, "metadata.name");
-            return None;
+            match fields.node.get("generateName").filter(|n| !n.is_null()) {
+                Some(generate) => d.error(
+                    generate,
+                    "metadata.name",
+                    "required: berth needs a fixed name to track the object; \
+                     generateName (a name chosen by the API server at creation) is not supported",
+                ),
+                None => d.required(node, "metadata.name"),
+            }
+            None
         }
     };
     let namespace = namespace(d, fields.get("namespace"), rule);
@@ -116,7 +144,7 @@ pub fn object_meta(
         .map(|n| annotations(d, n, "metadata.annotations"))
         .unwrap_or_default();
     Some(ObjectMeta {
-        name,
+        name: name?,
         namespace,
         labels,
         annotations,

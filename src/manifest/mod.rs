@@ -6,6 +6,7 @@ pub mod model;
 
 mod container;
 mod decode;
+mod json;
 mod kinds;
 mod load;
 mod meta;
@@ -13,6 +14,8 @@ mod nodes;
 mod objects;
 mod pod;
 mod resources;
+#[cfg(test)]
+mod review_tests;
 mod schema;
 #[cfg(test)]
 mod tests;

@@ -171,7 +171,9 @@ pub fn service(d: &mut Decoder, root: &yaml::Node) -> Option<Service> {
         .get("selector")
         .map(|n| label_map(d, n, "spec.selector"))
         .unwrap_or_default();
-    let headless = spec_node.get("clusterIP").and_then(yaml::Node::text) == Some("None");
+    // Kubernetes needs no ports for a headless or an ExternalName service.
+    let headless = spec_node.get("clusterIP").and_then(yaml::Node::text) == Some("None")
+        || spec_node.get("type").and_then(yaml::Node::text) == Some("ExternalName");
     let ports = match spec.get("ports") {
         Some(n) => service_ports(d, n, "spec.ports"),
         None => Vec::new(),
@@ -234,7 +236,8 @@ fn service_port(
     let fields = d.mapping(item, path, &SERVICE_PORT, &[])?;
     let name = fields.get("name").and_then(|n| {
         let p = join(path, "name");
-        let name = d.string(n, &p)?;
+        // An empty name is no name, as in Kubernetes.
+        let name = d.string(n, &p).filter(|name| !name.is_empty())?;
         if let Err(message) = names::dns1123_label(&name) {
             d.error(n, &p, format!("invalid port name {name:?}: {message}"));
         }

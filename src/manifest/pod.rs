@@ -32,16 +32,20 @@ pub fn pod_spec(d: &mut Decoder, node: &Node, path: &str) -> Option<PodSpec> {
     let restart_policy = fields
         .get("restartPolicy")
         .and_then(|n| restart_policy(d, n, &join(path, "restartPolicy")));
+    // Kubernetes accepts a negative grace period and stores it as 1 second
+    // (the API server's pod strategy, kubernetes/kubernetes#115606).
     let grace = fields
         .get("terminationGracePeriodSeconds")
-        .and_then(|n| d.int_in(n, &join(path, "terminationGracePeriodSeconds"), 0, i64::MAX));
+        .and_then(|n| d.int(n, &join(path, "terminationGracePeriodSeconds")))
+        .map(|g| if g < 0 { 1 } else { g });
     let node_selector = fields
         .get("nodeSelector")
         .map(|n| label_map(d, n, &join(path, "nodeSelector")))
         .unwrap_or_default();
     let node_name = fields.get("nodeName").and_then(|n| {
         let p = join(path, "nodeName");
-        let name = d.string(n, &p)?;
+        // An empty nodeName leaves the pod to the scheduler, as in Kubernetes.
+        let name = d.string(n, &p).filter(|name| !name.is_empty())?;
         if let Err(message) = names::dns1123_subdomain(&name) {
             d.error(n, &p, format!("invalid node name {name:?}: {message}"));
         }
@@ -59,7 +63,8 @@ pub fn pod_spec(d: &mut Decoder, node: &Node, path: &str) -> Option<PodSpec> {
 
 fn restart_policy(d: &mut Decoder, node: &Node, path: &str) -> Option<RestartPolicy> {
     match d.string(node, path)?.as_str() {
-        "Always" => Some(RestartPolicy::Always),
+        // Kubernetes defaults an empty policy to Always.
+        "" | "Always" => Some(RestartPolicy::Always),
         "OnFailure" => Some(RestartPolicy::OnFailure),
         "Never" => Some(RestartPolicy::Never),
         other => {
@@ -102,6 +107,7 @@ fn containers(
         };
         out.push(c);
     }
+    duplicate_container_ports(d, items, path);
     for (i, a) in host_ports.iter().enumerate() {
         if let Some(b) = host_ports[..i]
             .iter()
@@ -117,6 +123,42 @@ fn containers(
         }
     }
     Some(out)
+}
+
+/// The same containerPort and protocol declared twice in a pod: the
+/// containers share one network namespace, so Kubernetes warns
+/// ("duplicate port definition"), and so does berth.
+fn duplicate_container_ports(d: &mut Decoder, containers: &[Node], path: &str) {
+    let mut seen: HashMap<(i64, String), String> = HashMap::new();
+    for (i, container) in containers.iter().enumerate() {
+        let Some(Value::Seq(ports)) = container.get("ports").map(|p| &p.value) else {
+            continue;
+        };
+        for (j, port) in ports.iter().enumerate() {
+            let Some(number) = port.get("containerPort").and_then(|n| match n.resolve() {
+                Some(crate::yaml::Resolved::Int(p)) => Some(p),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let protocol = port
+                .get("protocol")
+                .and_then(Node::text)
+                .filter(|p| !p.is_empty())
+                .unwrap_or("TCP")
+                .to_string();
+            let here = index(&join(&index(path, i), "ports"), j);
+            match seen.get(&(number, protocol.clone())) {
+                Some(first) => {
+                    let message = format!("duplicate port definition with {first}");
+                    d.warning(port, &here, message);
+                }
+                None => {
+                    seen.insert((number, protocol), here);
+                }
+            }
+        }
+    }
 }
 
 fn volumes(d: &mut Decoder, node: &Node, path: &str) -> (Vec<Volume>, PodVolumes) {
@@ -141,6 +183,9 @@ fn volumes(d: &mut Decoder, node: &Node, path: &str) -> (Vec<Volume>, PodVolumes
         }
         match source {
             Some(source) => {
+                if matches!(source, VolumeSource::EmptyDir(_)) {
+                    names_seen.empty_dirs.insert(name.clone());
+                }
                 names_seen.supported.insert(name.clone());
                 out.push(Volume { name, source });
             }
@@ -239,10 +284,22 @@ fn empty_dir(d: &mut Decoder, node: &Node, path: &str) -> Option<EmptyDirSource>
                 &p,
                 "medium Memory (tmpfs) is not supported by berth; a disk-backed volume is used",
             ),
+            huge if huge == "HugePages"
+                || huge
+                    .strip_prefix("HugePages-")
+                    .is_some_and(|size| Quantity::parse(size).is_ok()) =>
+            {
+                let message = format!(
+                    "medium {huge} is not supported by berth; a disk-backed volume is used"
+                );
+                d.unsupported(n, &p, message)
+            }
             other => d.error(
                 n,
                 &p,
-                format!("unsupported value {other:?}: supported values: \"\", \"Memory\""),
+                format!(
+                    "unsupported value {other:?}: supported values: \"\", \"Memory\", \"HugePages\", \"HugePages-<size>\""
+                ),
             ),
         }
         Some(medium)
@@ -250,8 +307,13 @@ fn empty_dir(d: &mut Decoder, node: &Node, path: &str) -> Option<EmptyDirSource>
     let size_limit = fields.get("sizeLimit").and_then(|n| {
         let p = join(path, "sizeLimit");
         let text = d.quantity_text(n, &p)?;
-        if let Err(message) = Quantity::parse(&text) {
-            d.error(n, &p, message);
+        match Quantity::parse(&text) {
+            Ok(q) if q.milli() < 0 => d.error(n, &p, "must be greater than or equal to 0"),
+            Ok(_) => {
+                let message = "not enforced by berth (Docker volumes have no size limit); ignored";
+                d.unsupported(n, &p, message);
+            }
+            Err(message) => d.error(n, &p, message),
         }
         Some(text)
     });
@@ -280,6 +342,11 @@ fn host_path(d: &mut Decoder, node: &Node, path: &str) -> Option<HostPathSource>
             let host = d.string(n, &p)?;
             if host.is_empty() {
                 d.error(n, &p, "required field is empty");
+            } else if !host.starts_with('/') {
+                // Kubernetes leaves this to the node; Docker refuses a
+                // relative bind source, so say it now, not at apply.
+                let message = format!("must be an absolute path (found {host:?})");
+                d.error(n, &p, message);
             } else if host.split('/').any(|part| part == "..") {
                 d.error(n, &p, "must not contain '..'");
             }
@@ -296,11 +363,13 @@ fn host_path(d: &mut Decoder, node: &Node, path: &str) -> Option<HostPathSource>
             let p = join(path, "type");
             let kind = d.string(n, &p)?;
             if !HOST_PATH_TYPES.contains(&kind.as_str()) {
-                let supported = HOST_PATH_TYPES[1..].join(", ");
+                let supported: Vec<String> =
+                    HOST_PATH_TYPES.iter().map(|t| format!("{t:?}")).collect();
+                let supported = supported.join(", ");
                 d.error(
                     n,
                     &p,
-                    format!("unsupported value {kind:?}: supported values: \"\", {supported}"),
+                    format!("unsupported value {kind:?}: supported values: {supported}"),
                 );
             }
             Some(kind)

@@ -9,6 +9,10 @@ use super::schema::RESOURCES;
 use crate::quantity::Quantity;
 use crate::yaml::Node;
 
+/// The smallest memory limit Docker accepts ("Minimum memory limit allowed
+/// is 6MB"); Kubernetes has no minimum, so below it is only a warning.
+const DOCKER_MIN_MEMORY: i128 = 6 * 1024 * 1024;
+
 /// Limits and requests; requests default to limits (Kubernetes' defaulting)
 /// and may not exceed them.
 pub fn resources(d: &mut Decoder, node: &Node, path: &str) -> Resources {
@@ -24,17 +28,33 @@ pub fn resources(d: &mut Decoder, node: &Node, path: &str) -> Resources {
         .map(|n| resource_list(d, n, &join(path, "requests"), false))
         .unwrap_or_default();
     for (name, (request, request_node)) in &requests {
-        if let Some((limit, _)) = limits.get(name) {
-            if let (Ok(r), Ok(l)) = (Quantity::parse(request), Quantity::parse(limit)) {
-                if r > l {
-                    let p = format!("{}[{name}]", join(path, "requests"));
-                    d.error(
-                        request_node,
-                        &p,
-                        format!("must be less than or equal to {name} limit of {limit}"),
-                    );
-                }
+        let p = format!("{}[{name}]", join(path, "requests"));
+        let Some((limit, _)) = limits.get(name) else {
+            if is_extended(name) {
+                let message = "limit must be set for non overcommitable resources";
+                d.error(request_node, &p, message);
             }
+            continue;
+        };
+        if let (Ok(r), Ok(l)) = (Quantity::parse(request), Quantity::parse(limit)) {
+            if is_extended(name) && r != l {
+                let message = format!("must be equal to {name} limit of {limit}");
+                d.error(request_node, &p, message);
+            } else if r > l {
+                let message = format!("must be less than or equal to {name} limit of {limit}");
+                d.error(request_node, &p, message);
+            }
+        }
+    }
+    if let Some((limit, node)) = limits.get("memory") {
+        let bytes = Quantity::parse(limit).map(Quantity::value).unwrap_or(0);
+        if bytes > 0 && bytes < DOCKER_MIN_MEMORY {
+            let p = format!("{}[memory]", join(path, "limits"));
+            let message = format!(
+                "Docker refuses memory limits under 6MB ({DOCKER_MIN_MEMORY} bytes): \
+                 valid for Kubernetes, but this container cannot be created (found {limit})"
+            );
+            d.warning(node, &p, message);
         }
     }
     let mut out = Resources {
@@ -72,6 +92,9 @@ pub fn resource_list<'n>(
         let entry_path = format!("{path}[{name}]");
         if let Err(message) = resource_name(name, node_capacity) {
             d.error(key, &entry_path, message);
+        } else if !node_capacity && !matches!(name, "cpu" | "memory") {
+            let message = "berth enforces and schedules only cpu and memory; ignored";
+            d.unsupported(key, &entry_path, message);
         }
         let Some(text) = d.quantity_text(value, &entry_path) else {
             continue;
@@ -80,12 +103,22 @@ pub fn resource_list<'n>(
             Ok(q) if q.milli() < 0 => {
                 d.error(value, &entry_path, "must be greater than or equal to 0")
             }
+            Ok(q) if is_extended(name) && q.milli() % 1000 != 0 => {
+                d.error(value, &entry_path, "must be an integer")
+            }
             Ok(_) => {}
             Err(message) => d.error(value, &entry_path, message),
         }
         out.insert(name.to_string(), (text, value));
     }
     out
+}
+
+/// An extended resource (`example.com/dongle`): domain-prefixed, outside
+/// `kubernetes.io/`. Kubernetes counts these in whole units and does not
+/// overcommit them.
+fn is_extended(name: &str) -> bool {
+    name.contains('/') && !name.contains("kubernetes.io/")
 }
 
 /// Kubernetes' resource names: standard ones, `hugepages-*`, or qualified

@@ -86,13 +86,14 @@ pub const OBJECT_META: Schema = Schema {
         "ownerReferences",
         "finalizers",
         "managedFields",
-        "clusterName",
     ],
 };
 
+/// A List's own `metadata` (`resourceVersion: ""` in what kubectl prints)
+/// says nothing about its items: read and set aside, without a warning.
 pub const LIST: Schema = Schema {
-    implemented: &["apiVersion", "kind", "items"],
-    known: &["metadata"],
+    implemented: &["apiVersion", "kind", "items", "metadata"],
+    known: &[],
 };
 
 pub const POD_SPEC: Schema = Schema {
@@ -136,6 +137,7 @@ pub const POD_SPEC: Schema = Schema {
         "setHostnameAsFQDN",
         "os",
         "hostUsers",
+        "hostnameOverride",
         "schedulingGates",
         "resourceClaims",
         "resources",
@@ -159,6 +161,7 @@ pub const CONTAINER: Schema = Schema {
         "envFrom",
         "resizePolicy",
         "restartPolicy",
+        "restartPolicyRules",
         "volumeDevices",
         "livenessProbe",
         "readinessProbe",
@@ -343,6 +346,16 @@ pub const DEFAULT_VALUES: &[(&str, &str)] = &[
     ("terminationMessagePolicy", "File"),
     ("type", "ClusterIP"),
     ("sessionAffinity", "None"),
+    // What `kubectl get -o yaml` prints for a plain pod or service.
+    ("dnsPolicy", "ClusterFirst"),
+    ("enableServiceLinks", "true"),
+    ("priority", "0"),
+    ("preemptionPolicy", "PreemptLowerPriority"),
+    ("serviceAccountName", "default"),
+    ("serviceAccount", "default"),
+    ("minReadySeconds", "0"),
+    ("internalTrafficPolicy", "Cluster"),
+    ("ipFamilyPolicy", "SingleStack"),
 ];
 
 /// Top-level fields of the 2014 layouts, and what v1 says instead.

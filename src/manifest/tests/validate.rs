@@ -60,17 +60,21 @@ fn a_service_needs_ports_in_range_with_names_when_several() {
 #[test]
 fn type_errors_name_the_path_and_what_was_expected() {
     let loaded = load_yaml(&pod_with_container(
-        "    ports:\n    - containerPort: \"80\"\n    env:\n    - name: N\n      value: 5\n    - name: B\n      value: yes\n    stdin: yes\n",
+        "    ports:\n    - containerPort: \"80\"\n    env:\n    - name: NUM\n      value: 5\n    - name: BOOL\n      value: yes\n    stdin: yes\n",
     ));
     assert_error(&loaded, "m.yaml:12:22: spec.containers[0].ports[0].containerPort: expected integer, found string \"80\"");
     assert_error(
         &loaded,
         "m.yaml:15:14: spec.containers[0].env[0].value: expected string, found integer 5",
     );
+    assert_error(
+        &loaded,
+        "m.yaml:17:14: spec.containers[0].env[1].value: expected string, found boolean yes (YAML 1.1 reads it as true",
+    );
     assert_eq!(
         errors(&loaded).len(),
-        2,
-        "`value: yes` is the string \"yes\""
+        3,
+        "`value: yes` is a boolean, as kubectl reads it"
     );
     assert_eq!(
         warnings(&loaded),
@@ -79,12 +83,11 @@ fn type_errors_name_the_path_and_what_was_expected() {
 }
 
 #[test]
-fn a_plain_yes_where_a_boolean_is_expected_is_a_type_error() {
+fn a_plain_yes_where_a_boolean_is_expected_is_true_as_kubectl_reads_it() {
     let text = format!("{POD}    volumeMounts:\n    - name: v\n      mountPath: /v\n      readOnly: yes\n  volumes:\n  - name: v\n");
-    assert_error(
-        &load_yaml(&text),
-        "volumeMounts[0].readOnly: expected boolean (true or false), found string \"yes\"",
-    );
+    let loaded = load_yaml(&text);
+    assert_clean(&loaded);
+    assert!(loaded.manifests.pods[0].spec.containers[0].volume_mounts[0].read_only);
 }
 
 #[test]
@@ -121,7 +124,7 @@ spec:
       name: http
       hostPort: 70000
     env:
-    - name: 1BAD
+    - name: A=B
     resources:
       limits: {cpu: 100m, memory: lots}
       requests: {cpu: 200m}
@@ -145,7 +148,7 @@ spec:
         "m.yaml:17:17: spec.containers[0].ports[0].protocol: unsupported value \"tcp\"",
         "m.yaml:20:13: spec.containers[0].ports[1].name: duplicate port name \"http\"",
         "m.yaml:21:17: spec.containers[0].ports[1].hostPort: must be between 1 and 65535",
-        "m.yaml:23:13: spec.containers[0].env[0].name: invalid environment variable name \"1BAD\"",
+        "m.yaml:23:13: spec.containers[0].env[0].name: invalid environment variable name \"A=B\"",
         "m.yaml:25:35: spec.containers[0].resources.limits[memory]: invalid quantity \"lots\"",
         "m.yaml:26:23: spec.containers[0].resources.requests[cpu]: must be less than or equal to cpu limit of 100m",
         "m.yaml:28:13: spec.containers[0].volumeMounts[0].name: volume \"missing\" not found",
