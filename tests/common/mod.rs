@@ -416,6 +416,36 @@ pub fn assert_says(stream: &str, needle: &str) {
     assert!(stream.contains(needle), "no {needle:?} in:\n{stream}");
 }
 
+/// The container lifecycle actions (create, start, stop, kill, die,
+/// destroy) Docker reports on the project's objects while `work` runs.
+pub fn container_actions_during<T>(
+    project: &Project,
+    work: impl FnOnce() -> T,
+) -> (Vec<String>, T) {
+    let clock = || docker(&["system", "info", "--format", "{{.SystemTime}}"]);
+    let since = clock();
+    let result = work();
+    let until = clock();
+    let filter = format!("label={}", project.label());
+    let events = docker(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &until,
+        "--filter",
+        &filter,
+        "--format",
+        "{{.Action}}",
+    ]);
+    let touched = events
+        .lines()
+        .filter(|action| ["create", "start", "stop", "destroy", "kill", "die"].contains(action))
+        .map(str::to_string)
+        .collect();
+    (touched, result)
+}
+
 /// Applies and panics, with what berth said, unless it exits 0.
 pub fn apply_ok(project: &Project, dir: &ManifestDir) -> Output {
     let out = apply(project, dir);
