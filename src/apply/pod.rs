@@ -105,6 +105,12 @@ pub async fn create<E: Engine>(
         for id in created.iter().rev() {
             let _ = ctx.engine.remove_container(id).await;
         }
+        // A new pod's volumes go with it (a repaired pod keeps its data).
+        if repair.is_none() {
+            for (name, _) in &objects.volumes {
+                let _ = ctx.engine.remove_volume(name).await;
+            }
+        }
     }
     result
 }

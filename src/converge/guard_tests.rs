@@ -4,6 +4,26 @@
 //! manage.
 
 use super::*;
+use crate::manifest::{EmptyDirSource, Volume, VolumeMount, VolumeSource};
+
+/// Pod `name` whose container mounts an emptyDir `cache`.
+fn with_cache(name: &str) -> Pod {
+    let mut p = pod(name);
+    p.spec.volumes = vec![Volume {
+        name: "cache".into(),
+        source: VolumeSource::EmptyDir(EmptyDirSource {
+            medium: String::new(),
+            size_limit: None,
+        }),
+    }];
+    p.spec.containers[0].volume_mounts = vec![VolumeMount {
+        name: "cache".into(),
+        mount_path: "/cache".into(),
+        read_only: false,
+        sub_path: None,
+    }];
+    p
+}
 
 #[tokio::test]
 async fn prune_removes_undeclared_pods_and_never_touches_another_project() {
@@ -89,29 +109,19 @@ async fn a_network_of_the_same_name_without_berths_label_is_never_used() {
 #[tokio::test]
 async fn a_volume_of_the_same_name_without_berths_label_is_never_mounted() {
     use crate::engine::Engine;
-    use crate::manifest::{EmptyDirSource, Volume, VolumeMount, VolumeSource};
     let engine = engine();
     engine
         .create_volume("berth_p_default_web_cache", &Default::default())
         .await
         .unwrap();
-    let mut web = pod("web");
-    web.spec.volumes = vec![Volume {
-        name: "cache".into(),
-        source: VolumeSource::EmptyDir(EmptyDirSource {
-            medium: String::new(),
-            size_limit: None,
-        }),
-    }];
-    web.spec.containers[0].volume_mounts = vec![VolumeMount {
-        name: "cache".into(),
-        mount_path: "/cache".into(),
-        read_only: false,
-        sub_path: None,
-    }];
-    let out = apply(&engine, &pods(vec![web]), &settings("p"), &mut |_| {})
-        .await
-        .unwrap();
+    let out = apply(
+        &engine,
+        &pods(vec![with_cache("web")]),
+        &settings("p"),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
     assert!(
         out.failures[0].1.contains("does not manage it"),
@@ -132,4 +142,34 @@ async fn empty_manifests_would_remove_everything() {
     let p = plan(&engine, &empty, &settings("p")).await.unwrap();
     assert!(would_remove_everything(&empty, &p));
     assert!(!would_remove_everything(&pods(vec![pod("web")]), &p));
+}
+
+#[tokio::test]
+async fn a_pod_that_cannot_be_created_leaves_no_container_or_volume_behind() {
+    let engine = engine();
+    let web = with_cache("web");
+    // An unmanaged container already holds the member's name.
+    let target = crate::podmap::Target {
+        project: "p",
+        node: "local",
+        infra_image: DEFAULT_INFRA_IMAGE,
+    };
+    let desired = crate::desired::expand_offline(&pods(vec![web.clone()]));
+    let mut squatter = crate::podmap::pod_objects(&target, &desired[0])
+        .members
+        .remove(0);
+    squatter.labels.clear();
+    engine.insert(squatter, ContainerState::Running);
+    let out = run_failing(&engine, &pods(vec![web])).await;
+    assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
+    assert_eq!(engine.containers().len(), 1, "only the squatter is left");
+    assert_eq!(
+        engine.volumes(),
+        Vec::<String>::new(),
+        "the new volume went too"
+    );
+}
+
+async fn run_failing(engine: &FakeEngine, m: &Manifests) -> Outcome {
+    apply(engine, m, &settings("p"), &mut |_| {}).await.unwrap()
 }
