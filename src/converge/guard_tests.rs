@@ -78,60 +78,39 @@ async fn no_prune_keeps_an_undeclared_controller_and_its_pods_and_says_so() {
     assert_eq!(pod_names(&engine, "p"), ["db", "web-0", "web-1"]);
 }
 
+/// Applies `m`; asserts the one pod failed because berth does not manage
+/// an object of its name, and that no container was created.
+async fn refused_as_foreign(engine: &FakeEngine, m: &Manifests) {
+    let out = run_failing(engine, m).await;
+    assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
+    let message = &out.failures[0].1;
+    assert!(message.contains("does not manage it"), "{message}");
+    assert!(
+        engine.containers().is_empty(),
+        "nothing used the foreign object"
+    );
+}
+
 #[tokio::test]
 async fn a_network_of_the_same_name_without_berths_label_is_never_used() {
     use crate::engine::Engine;
     let engine = engine();
+    let unlabelled = Default::default();
     engine
-        .create_network("berth_p_default", &Default::default())
+        .create_network("berth_p_default", &unlabelled)
         .await
         .unwrap();
-    let out = apply(
-        &engine,
-        &pods(vec![pod("web")]),
-        &settings("p"),
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
-    assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
-    assert!(
-        out.failures[0].1.contains("does not manage it"),
-        "{:?}",
-        out.failures
-    );
-    assert!(
-        engine.containers().is_empty(),
-        "no pod joined the foreign network"
-    );
+    refused_as_foreign(&engine, &pods(vec![pod("web")])).await;
 }
 
 #[tokio::test]
 async fn a_volume_of_the_same_name_without_berths_label_is_never_mounted() {
     use crate::engine::Engine;
     let engine = engine();
-    engine
-        .create_volume("berth_p_default_web_cache", &Default::default())
-        .await
-        .unwrap();
-    let out = apply(
-        &engine,
-        &pods(vec![with_cache("web")]),
-        &settings("p"),
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
-    assert_eq!(out.failures.len(), 1, "{:?}", out.changes);
-    assert!(
-        out.failures[0].1.contains("does not manage it"),
-        "{:?}",
-        out.failures
-    );
-    assert!(
-        engine.containers().is_empty(),
-        "nothing mounted the foreign volume"
-    );
+    let unlabelled = Default::default();
+    let name = "berth_p_default_web_cache";
+    engine.create_volume(name, &unlabelled).await.unwrap();
+    refused_as_foreign(&engine, &pods(vec![with_cache("web")])).await;
 }
 
 #[tokio::test]
