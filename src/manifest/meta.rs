@@ -9,6 +9,10 @@ use super::schema::OBJECT_META;
 use crate::yaml::Node;
 use crate::{labels, names};
 
+/// berth's own container labels (`io.berth.managed-by`, `io.berth.pod` …): a
+/// manifest may not set or select them.
+pub const RESERVED_LABEL_PREFIX: &str = "io.berth.";
+
 /// A label map (metadata.labels, selectors, nodeSelector): keys and values
 /// checked, each error at the offending key or value.
 pub fn label_map(d: &mut Decoder, node: &Node, path: &str) -> Labels {
@@ -20,6 +24,14 @@ pub fn label_map(d: &mut Decoder, node: &Node, path: &str) -> Labels {
                 key_node,
                 &entry_path,
                 format!("invalid label key {key:?}: {message}"),
+            );
+        } else if key.starts_with(RESERVED_LABEL_PREFIX) {
+            d.error(
+                key_node,
+                &entry_path,
+                format!(
+                    "label key {key:?} is reserved: berth's own labels start with \"{RESERVED_LABEL_PREFIX}\" and carry its ownership of containers"
+                ),
             );
         }
         if let Err(message) = labels::validate_value(&value) {

@@ -141,3 +141,14 @@ fn annotations_over_256_kib_in_all_are_an_error() {
     let fits = pod_meta(&format!("  annotations:\n    a: {big}\n"));
     assert_clean(&load_yaml(&fits));
 }
+
+#[test]
+fn a_label_key_in_berths_own_prefix_is_refused_because_berth_owns_it() {
+    let loaded = load_yaml(&pod_meta("  labels:\n    io.berth.project: other\n"));
+    assert_error_at(
+        &loaded,
+        (6, 5),
+        "metadata.labels[io.berth.project]",
+        "reserved",
+    );
+}
