@@ -194,9 +194,10 @@ pub fn expand(manifests: &Manifests, observed: &Observed, ctx: &Context) -> Desi
     for (ns, name) in names.chain(observed.pods.iter().map(|p| (&p.namespace, &p.name))) {
         used.entry(ns.clone()).or_default().insert(name.clone());
     }
+    let index = controller::Index::new(manifests, observed);
     for rc in &manifests.controllers {
         let used = used.entry(rc.meta.namespace.clone()).or_default();
-        let step = controller::step(rc, manifests, observed, ctx, used);
+        let step = controller::step(rc, manifests, &index, observed, ctx, used);
         desired.pods.extend(step.pods);
         desired.removals.extend(step.removals);
         desired.waiting.extend(step.waiting);

@@ -3,11 +3,11 @@
 //! (Failed, then Pending, then old template, then highest ordinal) and roll
 //! a changed template over one pod at a time.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::health::{self, Coarse};
 use super::{owner_of, selects, Context, DesiredController, DesiredPod, Note, PodKey, RemoveWhy};
-use crate::manifest::{Manifests, ReplicationController};
+use crate::manifest::{Manifests, Pod, ReplicationController};
 use crate::observed::{Observed, ObservedPod};
 use crate::podmap;
 
@@ -37,41 +37,86 @@ pub(super) fn record(
     }
 }
 
+/// What every controller's step looks up, built once per expansion so that
+/// many controllers over many pods stay linear, not quadratic.
+pub(super) struct Index<'a> {
+    /// Declared pods by (namespace, label key, label value).
+    by_label: BTreeMap<(&'a str, &'a str, &'a str), Vec<&'a Pod>>,
+    /// Declared pods: (namespace, name).
+    declared: BTreeSet<(&'a str, &'a str)>,
+    /// Declared controllers as owners: (namespace, `ReplicationController/<name>`).
+    owners: BTreeSet<(&'a str, String)>,
+    /// Observed pods that have Succeeded or Failed: (namespace, name).
+    finished: BTreeSet<(&'a str, &'a str)>,
+}
+
+impl<'a> Index<'a> {
+    pub(super) fn new(m: &'a Manifests, observed: &'a Observed) -> Index<'a> {
+        let mut by_label: BTreeMap<_, Vec<&Pod>> = BTreeMap::new();
+        for pod in &m.pods {
+            for (k, v) in &pod.meta.labels {
+                let key = (pod.meta.namespace.as_str(), k.as_str(), v.as_str());
+                by_label.entry(key).or_default().push(pod);
+            }
+        }
+        Index {
+            by_label,
+            declared: m
+                .pods
+                .iter()
+                .map(|p| (p.meta.namespace.as_str(), p.meta.name.as_str()))
+                .collect(),
+            owners: m
+                .controllers
+                .iter()
+                .map(|c| (c.meta.namespace.as_str(), owner_of(&c.meta.name)))
+                .collect(),
+            finished: observed
+                .pods
+                .iter()
+                .filter(|p| matches!(health::coarse(p), Coarse::Succeeded | Coarse::Failed))
+                .map(|p| (p.namespace.as_str(), p.name.as_str()))
+                .collect(),
+        }
+    }
+
+    /// Declared pods of `ns` that `selector` selects.
+    fn selected(&self, ns: &str, selector: &crate::manifest::Labels) -> Vec<&'a Pod> {
+        let Some((k, v)) = selector.iter().next() else {
+            return Vec::new();
+        };
+        self.by_label
+            .get(&(ns, k.as_str(), v.as_str()))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|p| selects(selector, &p.meta.labels))
+            .collect()
+    }
+}
+
 /// Pods matching the selector that the controller does not own but counts.
 /// As in Kubernetes, only active pods count: one that has Succeeded or
 /// Failed does not.
-fn others(rc: &ReplicationController, m: &Manifests, observed: &Observed, ctx: &Context) -> usize {
-    let ns = &rc.meta.namespace;
+fn others(rc: &ReplicationController, index: &Index, observed: &Observed, ctx: &Context) -> usize {
+    let ns = rc.meta.namespace.as_str();
     let owner = owner_of(&rc.meta.name);
-    let finished: BTreeSet<&str> = observed
-        .pods
-        .iter()
-        .filter(|p| &p.namespace == ns)
-        .filter(|p| matches!(health::coarse(p), Coarse::Succeeded | Coarse::Failed))
-        .map(|p| p.name.as_str())
-        .collect();
-    let mut names: BTreeSet<&str> = m
-        .pods
-        .iter()
-        .filter(|p| &p.meta.namespace == ns && selects(&rc.selector, &p.meta.labels))
+    let mut names: BTreeSet<&str> = index
+        .selected(ns, &rc.selector)
+        .into_iter()
         .map(|p| p.meta.name.as_str())
         .collect();
-    let declared_owner = |o: &str| {
-        m.controllers
-            .iter()
-            .any(|c| owner_of(&c.meta.name) == o && &c.meta.namespace == ns)
-    };
     for p in &observed.pods {
         let counts = match p.owner.as_deref() {
             Some(o) if o == owner => false,
-            Some(o) => declared_owner(o) || !ctx.prune,
+            Some(o) => index.owners.contains(&(ns, o.to_string())) || !ctx.prune,
             None => !ctx.prune,
         };
-        if &p.namespace == ns && counts && selects(&rc.selector, &p.labels) {
+        if p.namespace == ns && counts && selects(&rc.selector, &p.labels) {
             names.insert(&p.name);
         }
     }
-    names.retain(|name| !finished.contains(name));
+    names.retain(|name| !index.finished.contains(&(ns, name)));
     names.len()
 }
 
@@ -92,6 +137,7 @@ fn next_name(rc: &str, used: &mut BTreeSet<String>) -> String {
 pub(super) fn step(
     rc: &ReplicationController,
     m: &Manifests,
+    index: &Index,
     observed: &Observed,
     ctx: &Context,
     used: &mut BTreeSet<String>,
@@ -100,7 +146,7 @@ pub(super) fn step(
     let object = format!("rc {}/{}", rc.meta.namespace, name);
     let owner = owner_of(name);
     let hash = record(rc, m, ctx.infra_image).template_hash;
-    let target = (rc.replicas as usize).saturating_sub(others(rc, m, observed, ctx));
+    let target = (rc.replicas as usize).saturating_sub(others(rc, index, observed, ctx));
     let mut out = Step::default();
     let mut keep: Vec<&ObservedPod> = Vec::new();
     for p in observed
@@ -109,9 +155,9 @@ pub(super) fn step(
         .filter(|p| p.namespace == rc.meta.namespace && p.owner.as_deref() == Some(&owner))
         // A pod declared on its own under the same name is that pod's now.
         .filter(|p| {
-            !m.pods
-                .iter()
-                .any(|d| d.meta.namespace == p.namespace && d.meta.name == p.name)
+            !index
+                .declared
+                .contains(&(p.namespace.as_str(), p.name.as_str()))
         })
     {
         if health::coarse(p) == Coarse::Failed {
