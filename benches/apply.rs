@@ -52,7 +52,14 @@ fn main() {
             b.push(time(|| {
                 run(
                     &berth,
-                    &["apply", "--project", &project, dir.to_str().unwrap()],
+                    &[
+                        "apply",
+                        "--parallel",
+                        &PARALLEL.to_string(),
+                        "--project",
+                        &project,
+                        dir.to_str().unwrap(),
+                    ],
                 )
             }));
             cleanup(&project);
@@ -75,7 +82,14 @@ fn main() {
     let project = "bench-noop";
     run(
         &berth,
-        &["apply", "--project", project, dir.to_str().unwrap()],
+        &[
+            "apply",
+            "--parallel",
+            &PARALLEL.to_string(),
+            "--project",
+            project,
+            dir.to_str().unwrap(),
+        ],
     );
     let mut b = Vec::new();
     let mut f = Vec::new();
@@ -83,7 +97,14 @@ fn main() {
         b.push(time(|| {
             run(
                 &berth,
-                &["apply", "--project", project, dir.to_str().unwrap()],
+                &[
+                    "apply",
+                    "--parallel",
+                    &PARALLEL.to_string(),
+                    "--project",
+                    project,
+                    dir.to_str().unwrap(),
+                ],
             )
         }));
         let started = Instant::now();
