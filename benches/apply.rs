@@ -276,23 +276,10 @@ async fn floor(engine: Arc<DockerEngine>, project: &str, n: usize) -> Duration {
 
 fn config(name: String, image: &str, labels: &BTreeMap<String, String>) -> ContainerConfig {
     ContainerConfig {
-        name,
-        image: image.to_string(),
         labels: labels.clone(),
-        entrypoint: None,
-        cmd: None,
-        env: Vec::new(),
-        working_dir: None,
-        network_mode: None,
-        network: None,
-        hostname: None,
-        ports: Vec::new(),
-        memory_bytes: None,
-        nano_cpus: None,
-        mounts: Vec::new(),
         restart: RestartMode::Always,
         stop_timeout: Some(0),
-        stop_signal: None,
+        ..ContainerConfig::new(name, image)
     }
 }
 

@@ -12,7 +12,7 @@ use futures_util::future::{BoxFuture, FutureExt};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
-use crate::engine::{Engine, RestartMode};
+use crate::engine::Engine;
 use crate::keys;
 use crate::plan::{Action, Plan};
 use crate::podmap::{self, Target};
@@ -271,23 +271,12 @@ async fn create_record<E: Engine>(
         labels.insert(keys::RC_CREATED.to_string(), created.to_string());
     }
     let config = crate::engine::ContainerConfig {
-        name: podmap::container_name(t.project, &c.namespace, &c.name, keys::RC_RECORD_NAME),
-        image: t.infra_image.to_string(),
         labels,
-        entrypoint: None,
-        cmd: None,
-        env: Vec::new(),
-        working_dir: None,
         network_mode: Some("none".to_string()),
-        network: None,
-        hostname: None,
-        ports: Vec::new(),
-        memory_bytes: None,
-        nano_cpus: None,
-        mounts: Vec::new(),
-        restart: RestartMode::No,
-        stop_timeout: None,
-        stop_signal: None,
+        ..crate::engine::ContainerConfig::new(
+            podmap::container_name(t.project, &c.namespace, &c.name, keys::RC_RECORD_NAME),
+            t.infra_image,
+        )
     };
     ctx.engine
         .create_container(&config)

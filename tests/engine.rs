@@ -10,7 +10,7 @@ use berth::engine::docker::Timeouts;
 use berth::engine::rootfs::{ensure_image, pause_changes, pause_rootfs_tar};
 use berth::engine::{
     ContainerConfig, ContainerDetails, ContainerState, DockerEngine, Engine, EngineError, Mount,
-    MountSource, RestartMode,
+    MountSource,
 };
 use common::{engine, ensure_test_image, Project, TEST_IMAGE, TEST_PAUSE_IMAGE};
 
@@ -21,23 +21,12 @@ fn labels(project: &Project) -> BTreeMap<String, String> {
 /// A busybox container of `project` running `script` under `sh -c`, with no network.
 fn shell(project: &Project, name: &str, script: &str) -> ContainerConfig {
     ContainerConfig {
-        name: format!("{}-{name}", project.name),
-        image: TEST_IMAGE.to_string(),
         labels: labels(project),
         entrypoint: Some(vec!["sh".into(), "-c".into()]),
         cmd: Some(vec![script.to_string()]),
-        env: Vec::new(),
-        working_dir: None,
         network_mode: Some("none".into()),
-        network: None,
-        hostname: None,
-        ports: Vec::new(),
-        memory_bytes: None,
-        nano_cpus: None,
-        mounts: Vec::new(),
-        restart: RestartMode::No,
         stop_timeout: Some(1),
-        stop_signal: None,
+        ..ContainerConfig::new(format!("{}-{name}", project.name), TEST_IMAGE)
     }
 }
 

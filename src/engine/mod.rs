@@ -165,6 +165,32 @@ pub struct ContainerConfig {
     pub stop_signal: Option<String>,
 }
 
+impl ContainerConfig {
+    /// A container of `image` named `name` with nothing else set: the
+    /// image's own entrypoint and command, no network, no limits, no restart.
+    pub fn new(name: impl Into<String>, image: impl Into<String>) -> ContainerConfig {
+        ContainerConfig {
+            name: name.into(),
+            image: image.into(),
+            labels: BTreeMap::new(),
+            entrypoint: None,
+            cmd: None,
+            env: Vec::new(),
+            working_dir: None,
+            network_mode: None,
+            network: None,
+            hostname: None,
+            ports: Vec::new(),
+            memory_bytes: None,
+            nano_cpus: None,
+            mounts: Vec::new(),
+            restart: RestartMode::No,
+            stop_timeout: None,
+            stop_signal: None,
+        }
+    }
+}
+
 /// A Docker event about a container (`die`, `oom`, `start`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineEvent {
