@@ -414,6 +414,9 @@ fn an_empty_directory_deletes_nothing_without_allow_empty() {
     applied(&project, &dir);
     let ids = container_ids(&project);
     dir.remove("pod.yaml");
+    let preview = diff(&project, &dir);
+    assert_exit(&preview, 1);
+    assert_says(&preview.stderr, "unless given --allow-empty");
     let refused = apply(&project, &dir);
     assert_exit(&refused, 2);
     assert_says(&refused.stderr, "--allow-empty");

@@ -33,6 +33,14 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], io: &mut Io<'_>) -> anyhow::R
     if !plan.is_empty() {
         report::diff_summary(io.out, counts.added, counts.changed, counts.removed)?;
     }
+    if converge::would_remove_everything(&loaded.manifests, &plan) {
+        writeln!(
+            io.err,
+            "note: the paths declare no objects: `berth apply` refuses to remove every pod of \
+             project {} unless given --allow-empty",
+            settings.project
+        )?;
+    }
     Ok(if plan.is_empty() {
         ExitStatus::Success
     } else {
