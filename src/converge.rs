@@ -9,13 +9,14 @@ mod delete;
 pub use delete::delete;
 
 use crate::apply::{self, Executed, PullEvent};
-use crate::desired::{self, Context, RemoveWhy};
+use crate::desired::{self, Context, Note, RemoveWhy};
 use crate::engine::{Engine, EngineError};
 use crate::manifest::Manifests;
 use crate::observe::{self, Depth, InspectCache};
 use crate::observed::Observed;
 use crate::plan::{self, Action, Plan};
 use crate::podmap::Target;
+use crate::schedule::LocalNode;
 
 pub const DEFAULT_INFRA_IMAGE: &str = "localhost/berth-pause:1";
 pub const DEFAULT_PARALLEL: usize = 8;
@@ -178,7 +179,33 @@ async fn observe_project<E: Engine>(
 fn plan_for(manifests: &Manifests, observed: &Observed, settings: &Settings) -> Plan {
     let ctx = settings.context();
     let desired = desired::expand(manifests, observed, &ctx);
-    plan::plan(&desired, observed, &ctx)
+    let mut plan = plan::plan(&desired, observed, &ctx);
+    unschedulable(&mut plan, &LocalNode::new(manifests, &settings.node));
+    plan
+}
+
+/// Drops the creations of pods that do not fit the node, each reported as
+/// an error instead: such a pod stays Pending (as the Kubernetes scheduler
+/// leaves it), and a running pod is never replaced by one that cannot run.
+fn unschedulable(plan: &mut Plan, node: &LocalNode) {
+    let mut errors = Vec::new();
+    plan.actions.retain(|action| {
+        let pod = match action {
+            Action::Create { pod } | Action::Recreate { pod, .. } => pod,
+            _ => return true,
+        };
+        match node.misfit(pod) {
+            None => true,
+            Some(why) => {
+                errors.push(Note {
+                    object: action.object(),
+                    message: format!("stays Pending (Unschedulable): {why}"),
+                });
+                false
+            }
+        }
+    });
+    plan.errors.extend(errors);
 }
 
 /// Observe and plan: what `berth diff` renders. Makes no mutating call.

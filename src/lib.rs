@@ -20,6 +20,7 @@ pub mod plan;
 pub mod podmap;
 pub mod quantity;
 pub mod report;
+pub mod schedule;
 pub mod status;
 pub mod timefmt;
 pub mod yaml;

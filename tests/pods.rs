@@ -451,3 +451,22 @@ fn a_missing_image_with_pull_policy_never_leaves_the_pod_pending() {
         project.containers()
     );
 }
+
+#[test]
+fn a_pod_whose_node_selector_matches_no_node_stays_pending_until_the_node_carries_the_label() {
+    let project = Project::new("select");
+    let dir = ManifestDir::new();
+    let pod = sleeper_pod("picky", 1).replace("spec:\n", "spec:\n  nodeSelector:\n    disk: ssd\n");
+    dir.write("pod.yaml", &pod);
+    let refused = apply(&project, &dir);
+    assert_exit(&refused, 1);
+    assert_says(&refused.stderr, "Unschedulable");
+    assert_says(&refused.stderr, "disk=ssd");
+    assert!(container_ids(&project).is_empty());
+    dir.write(
+        "node.yaml",
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: local\n  labels:\n    disk: ssd\n",
+    );
+    applied(&project, &dir);
+    assert_eq!(container_ids(&project).len(), 2);
+}

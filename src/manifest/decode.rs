@@ -95,7 +95,8 @@ impl<'f> Decoder<'f> {
     pub fn unsupported(&mut self, node: &Node, path: &str, message: impl Into<String>) {
         let message = message.into();
         if self.strict {
-            self.error(node, path, format!("{message} (refused under --strict)"));
+            let what = message.strip_suffix("; ignored").unwrap_or(&message);
+            self.error(node, path, format!("{what} (an error under --strict)"));
         } else {
             self.warning(node, path, message);
         }
