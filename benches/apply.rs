@@ -49,19 +49,7 @@ fn main() {
         let mut c = Vec::new();
         for round in 0..ROUNDS {
             let project = format!("bench-b{n}-{round}");
-            b.push(time(|| {
-                run(
-                    &berth,
-                    &[
-                        "apply",
-                        "--parallel",
-                        &PARALLEL.to_string(),
-                        "--project",
-                        &project,
-                        dir.to_str().unwrap(),
-                    ],
-                )
-            }));
+            b.push(time(|| berth_apply(&berth, &project, &dir)));
             cleanup(&project);
             let project = format!("bench-f{n}-{round}");
             f.push(rt.block_on(floor(engine.clone(), &project, n)));
@@ -80,33 +68,11 @@ fn main() {
     // No-op: 50 pods already there, apply again vs one list call.
     let dir = write_pods(work.path(), 50);
     let project = "bench-noop";
-    run(
-        &berth,
-        &[
-            "apply",
-            "--parallel",
-            &PARALLEL.to_string(),
-            "--project",
-            project,
-            dir.to_str().unwrap(),
-        ],
-    );
+    berth_apply(&berth, project, &dir);
     let mut b = Vec::new();
     let mut f = Vec::new();
     for _ in 0..ROUNDS * 2 {
-        b.push(time(|| {
-            run(
-                &berth,
-                &[
-                    "apply",
-                    "--parallel",
-                    &PARALLEL.to_string(),
-                    "--project",
-                    project,
-                    dir.to_str().unwrap(),
-                ],
-            )
-        }));
+        b.push(time(|| berth_apply(&berth, project, &dir)));
         let started = Instant::now();
         rt.block_on(engine.list_containers(&berth::keys::filter(Some(project))))
             .expect("list");
@@ -141,6 +107,16 @@ fn time(f: impl FnOnce()) -> Duration {
     let started = Instant::now();
     f();
     started.elapsed()
+}
+
+/// `berth apply` of `dir` in `project`, at the floor's parallelism.
+fn berth_apply(berth: &Path, project: &str, dir: &Path) {
+    let parallel = PARALLEL.to_string();
+    let dir = dir.to_str().expect("a UTF-8 temporary path");
+    run(
+        berth,
+        &["apply", "--parallel", &parallel, "--project", project, dir],
+    );
 }
 
 fn run(berth: &Path, args: &[&str]) {
