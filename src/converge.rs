@@ -176,6 +176,38 @@ async fn observe_project<E: Engine>(
         })
 }
 
+/// Reads the project's networks into `observed` (see `observe::add_networks`).
+async fn add_networks<E: Engine>(
+    engine: &E,
+    settings: &Settings,
+    observed: &mut Observed,
+) -> Result<(), ConvergeError> {
+    observe::add_networks(engine, Some(&settings.project), observed)
+        .await
+        .map_err(|source| ConvergeError::Observe {
+            endpoint: engine.endpoint(),
+            source,
+        })
+}
+
+/// Observes and plans; the networks are read only when the plan has
+/// actions, and the plan is then made again to include idle networks.
+async fn observe_and_plan<E: Engine>(
+    engine: &E,
+    manifests: &Manifests,
+    settings: &Settings,
+    cache: &mut InspectCache,
+    depth: Depth,
+) -> Result<(Observed, Plan), ConvergeError> {
+    let mut observed = observe_project(engine, settings, cache, depth).await?;
+    let mut plan = plan_for(manifests, &observed, settings);
+    if !plan.actions.is_empty() {
+        add_networks(engine, settings, &mut observed).await?;
+        plan = plan_for(manifests, &observed, settings);
+    }
+    Ok((observed, plan))
+}
+
 fn plan_for(manifests: &Manifests, observed: &Observed, settings: &Settings) -> Plan {
     let ctx = settings.context();
     let desired = desired::expand(manifests, observed, &ctx);
@@ -214,9 +246,9 @@ pub async fn plan<E: Engine>(
     manifests: &Manifests,
     settings: &Settings,
 ) -> Result<Plan, ConvergeError> {
-    let observed =
-        observe_project(engine, settings, &mut InspectCache::default(), Depth::Quick).await?;
-    Ok(plan_for(manifests, &observed, settings))
+    let mut cache = InspectCache::default();
+    let (_, plan) = observe_and_plan(engine, manifests, settings, &mut cache, Depth::Quick).await?;
+    Ok(plan)
 }
 
 /// Whether applying `plan` for `manifests` would remove every managed object
@@ -344,8 +376,7 @@ pub async fn apply_cached<E: Engine>(
     let mut last_wait = String::new();
     let (mut rounds, max) = (0, max_rounds(manifests));
     loop {
-        let observed = observe_project(engine, settings, cache, depth).await?;
-        let plan = plan_for(manifests, &observed, settings);
+        let (observed, plan) = observe_and_plan(engine, manifests, settings, cache, depth).await?;
         if rounds == 0 && depth == Depth::Quick {
             p.unchanged = plan.unchanged.iter().map(|k| format!("pod {k}")).collect();
             for object in &plan.kept {

@@ -46,18 +46,24 @@ pub async fn observe_with<E: Engine>(
     depth: Depth,
 ) -> Result<Observed, EngineError> {
     let filter = keys::filter(project);
-    let (summaries, networks) = futures_util::future::join(
-        engine.list_containers(&filter),
-        engine.list_networks(&filter),
-    )
-    .await;
-    let summaries = summaries?;
+    let summaries = engine.list_containers(&filter).await?;
     let details = inspect_where_needed(engine, &summaries, cache, depth).await?;
-    let mut observed = group(summaries, details);
-    let networks = networks?;
+    Ok(group(summaries, details))
+}
+
+/// Fills in `observed.networks`: berth's networks of `project`. Not part of
+/// `observe` because only a plan with something to do needs them (a network
+/// goes idle only when its last pod goes), so a converged project costs one
+/// list call.
+pub async fn add_networks<E: Engine>(
+    engine: &E,
+    project: Option<&str>,
+    observed: &mut Observed,
+) -> Result<(), EngineError> {
+    let networks = engine.list_networks(&keys::filter(project)).await?;
     observed.networks = networks.into_iter().map(|(name, _)| name).collect();
     observed.networks.sort();
-    Ok(observed)
+    Ok(())
 }
 
 fn needs_inspect(s: &ContainerSummary, depth: Depth) -> bool {
@@ -256,6 +262,6 @@ mod tests {
         );
         engine.clear_calls();
         observe(&engine, Some("p"), &mut cache).await.unwrap();
-        assert_eq!(engine.calls(), vec![Call::List, Call::ListNetworks]);
+        assert_eq!(engine.calls(), vec![Call::List]);
     }
 }

@@ -1,7 +1,7 @@
 //! `berth delete`: remove chosen pods and controllers of a project now,
 //! whatever the manifests say (a later apply recreates what they declare).
 
-use super::{changes, observe_project, ConvergeError, Outcome, Progress, Settings};
+use super::{add_networks, changes, observe_project, ConvergeError, Outcome, Progress, Settings};
 use crate::apply;
 use crate::desired::{owner_of, RemoveWhy};
 use crate::engine::Engine;
@@ -21,7 +21,7 @@ pub async fn delete<E: Engine>(
     progress: &mut (dyn FnMut(&super::Change) + Send),
 ) -> Result<Outcome, ConvergeError> {
     let mut cache = InspectCache::default();
-    let observed = observe_project(engine, settings, &mut cache, Depth::Quick).await?;
+    let mut observed = observe_project(engine, settings, &mut cache, Depth::Quick).await?;
     let controllers: Vec<&ObservedController> =
         observed.controllers.iter().filter(|c| pick_rc(c)).collect();
     let owned = |p: &ObservedPod| {
@@ -45,12 +45,6 @@ pub async fn delete<E: Engine>(
         plan.actions
             .push(Action::RemoveController { old: c.clone() });
     }
-    plan.remove_networks = observed
-        .networks
-        .iter()
-        .filter(|n| !kept.contains(*n))
-        .cloned()
-        .collect();
     let mut p = Progress {
         out: Outcome::default(),
         sink: progress,
@@ -59,6 +53,13 @@ pub async fn delete<E: Engine>(
     if plan.actions.is_empty() {
         return Ok(p.out);
     }
+    add_networks(engine, settings, &mut observed).await?;
+    plan.remove_networks = observed
+        .networks
+        .iter()
+        .filter(|n| !kept.contains(*n))
+        .cloned()
+        .collect();
     let target = settings.target();
     let executed = apply::execute(
         engine,

@@ -142,6 +142,25 @@ async fn second_apply_without_change_makes_no_mutating_call() {
 }
 
 #[tokio::test]
+async fn a_converged_project_costs_one_list_call() {
+    let engine = engine();
+    let m = pods(vec![pod("web"), pod("db")]);
+    run(&engine, &m, &settings("p")).await;
+    engine.clear_calls();
+    run(&engine, &m, &settings("p")).await;
+    assert_eq!(engine.calls(), [Call::List]);
+}
+
+#[tokio::test]
+async fn idle_networks_are_still_removed_once_the_last_pod_goes() {
+    let engine = engine();
+    run(&engine, &pods(vec![pod("web")]), &settings("p")).await;
+    assert_eq!(engine.networks().len(), 1);
+    run(&engine, &Manifests::default(), &settings("p")).await;
+    assert!(engine.networks().is_empty());
+}
+
+#[tokio::test]
 async fn plan_for_diff_makes_no_mutating_call() {
     let engine = engine();
     run(&engine, &pods(vec![pod("web")]), &settings("p")).await;
