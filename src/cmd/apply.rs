@@ -115,55 +115,25 @@ pub(crate) fn change_line(
     err: &mut dyn Write,
     change: &Change,
 ) -> io::Result<()> {
-    let with_detail = |text: String| {
-        if change.detail.is_empty() {
-            text
-        } else {
-            format!("{text} ({})", change.detail)
-        }
-    };
     let object = &change.object;
-    match change.verb {
-        Verb::Created => {
-            report::change_line(out, Mark::Added, &with_detail(format!("{object} created")))
-        }
-        Verb::Recreated => report::change_line(
-            out,
-            Mark::Changed,
-            &with_detail(format!("{object} recreated")),
-        ),
-        Verb::Updated => report::change_line(
-            out,
-            Mark::Changed,
-            &with_detail(format!("{object} updated")),
-        ),
-        Verb::Scaled => {
-            report::change_line(out, Mark::Changed, &with_detail(format!("{object} scaled")))
-        }
-        Verb::Repaired => report::change_line(
-            out,
-            Mark::Repaired,
-            &with_detail(format!("{object} repaired")),
-        ),
-        Verb::Removed => report::change_line(
-            out,
-            Mark::Removed,
-            &with_detail(format!("{object} removed")),
-        ),
-        Verb::Kept => report::change_line(out, Mark::Kept, &with_detail(format!("{object} kept"))),
-        Verb::Waiting => report::change_line(
-            out,
-            Mark::Waiting,
-            &with_detail(format!("{object} waiting")),
-        ),
-        Verb::Pulling => report::change_line(out, Mark::Waiting, &format!("{object} pulling")),
-        Verb::Pulled => report::change_line(out, Mark::Added, &format!("{object} pulled")),
-        // The pods that needed it say why, once each.
-        Verb::PullFailed => {
-            report::change_line(out, Mark::Failed, &format!("{object} pull failed"))
-        }
-        Verb::Warning => report::warning(err, &format!("{object}: {}", change.detail)),
-        Verb::Failed => report::error_message(err, &failure_text(object, &change.detail)),
+    let mark = match change.verb {
+        Verb::Warning => return report::warning(err, &format!("{object}: {}", change.detail)),
+        Verb::Failed => return report::error_message(err, &failure_text(object, &change.detail)),
+        Verb::Created | Verb::Pulled => Mark::Added,
+        Verb::Recreated | Verb::Updated | Verb::Scaled => Mark::Changed,
+        Verb::Repaired => Mark::Repaired,
+        Verb::Removed => Mark::Removed,
+        Verb::Kept => Mark::Kept,
+        Verb::Waiting | Verb::Pulling => Mark::Waiting,
+        Verb::PullFailed => Mark::Failed,
+    };
+    let text = format!("{object} {}", change.verb.as_str());
+    // Pull lines carry no detail: the pods that needed the image say why.
+    let pull = matches!(change.verb, Verb::Pulling | Verb::Pulled | Verb::PullFailed);
+    if change.detail.is_empty() || pull {
+        report::change_line(out, mark, &text)
+    } else {
+        report::change_line(out, mark, &format!("{text} ({})", change.detail))
     }
 }
 
