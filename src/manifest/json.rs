@@ -12,26 +12,45 @@ pub struct JsonScan {
     pub trailing_comma: Option<(usize, usize)>,
 }
 
+/// Whether the characters read so far stand inside a JSON string.
+#[derive(Default)]
+struct Strings {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// Takes `c` when it belongs to a string (its closing quote included);
+    /// `false` when `c` stands outside every string. The opening quote is
+    /// the caller's to see: it sets `inside`.
+    fn consume(&mut self, c: char) -> bool {
+        if !self.inside {
+            return false;
+        }
+        match (self.escaped, c) {
+            (true, _) => self.escaped = false,
+            (false, '\\') => self.escaped = true,
+            (false, '"') => self.inside = false,
+            _ => {}
+        }
+        true
+    }
+}
+
 pub fn scan(text: &str) -> JsonScan {
     let mut scan = JsonScan::default();
     let (mut line, mut column) = (1, 0);
-    let (mut in_string, mut escaped) = (false, false);
+    let mut strings = Strings::default();
     let mut comma: Option<(usize, usize)> = None;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         column += 1;
         if c == '\n' {
             (line, column) = (line + 1, 0);
-            in_string = false;
+            strings = Strings::default();
             continue;
         }
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
+        if strings.consume(c) {
             continue;
         }
         match (c, chars.peek()) {
@@ -45,7 +64,7 @@ pub fn scan(text: &str) -> JsonScan {
                 scan.trailing_comma = scan.trailing_comma.or(comma.take());
             }
             ('"', _) => {
-                in_string = true;
+                strings.inside = true;
                 comma = None;
             }
             _ => comma = None,
@@ -106,19 +125,13 @@ fn shift(node: &mut Node, lines: usize, columns: usize) {
 fn top_level_spans(text: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let (mut depth, mut start) = (0usize, 0usize);
-    let (mut in_string, mut escaped) = (false, false);
+    let mut strings = Strings::default();
     for (i, c) in text.char_indices() {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
+        if strings.consume(c) {
             continue;
         }
         match c {
-            '"' => in_string = true,
+            '"' => strings.inside = true,
             '{' | '[' => {
                 if depth == 0 {
                     start = i;
