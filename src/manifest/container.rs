@@ -234,15 +234,7 @@ fn container_port(d: &mut Decoder, item: &Node, path: &str) -> Option<ContainerP
         }
         Some(ip)
     });
-    let name = fields.get("name").and_then(|n| {
-        let p = join(path, "name");
-        // An empty name is no name, as in Kubernetes.
-        let name = d.string(n, &p).filter(|name| !name.is_empty())?;
-        if let Err(message) = names::port_name(&name) {
-            d.error(n, &p, format!("invalid port name {name:?}: {message}"));
-        }
-        Some(name)
-    });
+    let name = port_name(d, fields.get("name"), path, names::port_name);
     Some(ContainerPort {
         name,
         container_port: container_port? as u16,
@@ -250,6 +242,23 @@ fn container_port(d: &mut Decoder, item: &Node, path: &str) -> Option<ContainerP
         host_ip,
         protocol,
     })
+}
+
+/// A port's optional `name` checked by `rule` (an empty name is no name, as
+/// in Kubernetes).
+pub fn port_name(
+    d: &mut Decoder,
+    node: Option<&Node>,
+    path: &str,
+    rule: fn(&str) -> Result<(), String>,
+) -> Option<String> {
+    let node = node?;
+    let p = join(path, "name");
+    let name = d.string(node, &p).filter(|name| !name.is_empty())?;
+    if let Err(message) = rule(&name) {
+        d.error(node, &p, format!("invalid port name {name:?}: {message}"));
+    }
+    Some(name)
 }
 
 fn env(d: &mut Decoder, node: &Node, path: &str) -> Vec<EnvVar> {

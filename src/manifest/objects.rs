@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::container::protocol;
+use super::container::{port_name, protocol};
 use super::decode::{index, join, Decoder};
 use super::meta::{label_map, object_meta, template_meta, NameRule};
 use super::model::{
@@ -234,15 +234,7 @@ fn service_port(
     needs_name: bool,
 ) -> Option<ServicePort> {
     let fields = d.mapping(item, path, &SERVICE_PORT, &[])?;
-    let name = fields.get("name").and_then(|n| {
-        let p = join(path, "name");
-        // An empty name is no name, as in Kubernetes.
-        let name = d.string(n, &p).filter(|name| !name.is_empty())?;
-        if let Err(message) = names::dns1123_label(&name) {
-            d.error(n, &p, format!("invalid port name {name:?}: {message}"));
-        }
-        Some(name)
-    });
+    let name = port_name(d, fields.get("name"), path, names::dns1123_label);
     if name.is_none() && needs_name {
         d.required(item, &join(path, "name"));
     }
