@@ -246,35 +246,37 @@ pub(crate) fn test_pod(name: &str) -> DesiredPod {
     }
 }
 
+/// A controller `name` of `replicas` pods of `test_pod`'s spec, selecting
+/// and labelling them `app=<name>`.
+#[cfg(test)]
+pub(crate) fn test_rc(name: &str, replicas: u32) -> ReplicationController {
+    use crate::manifest::{ObjectMeta, PodTemplate};
+    let labels = Labels::from([("app".to_string(), name.to_string())]);
+    ReplicationController {
+        meta: ObjectMeta {
+            name: name.into(),
+            namespace: "default".into(),
+            ..Default::default()
+        },
+        replicas,
+        selector: labels.clone(),
+        template: PodTemplate {
+            labels,
+            annotations: Default::default(),
+            spec: test_pod("x").spec,
+        },
+        source: Source::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{ObjectMeta, PodTemplate};
-
-    pub(crate) fn rc(name: &str, replicas: u32) -> ReplicationController {
-        let pod = test_pod("x");
-        let labels = Labels::from([("app".to_string(), name.to_string())]);
-        ReplicationController {
-            meta: ObjectMeta {
-                name: name.into(),
-                namespace: "default".into(),
-                ..Default::default()
-            },
-            replicas,
-            selector: labels.clone(),
-            template: PodTemplate {
-                labels,
-                annotations: Default::default(),
-                spec: pod.spec,
-            },
-            source: Source::default(),
-        }
-    }
 
     #[test]
     fn offline_expansion_names_replicas_from_zero() {
         let m = Manifests {
-            controllers: vec![rc("web", 3)],
+            controllers: vec![test_rc("web", 3)],
             ..Default::default()
         };
         let names: Vec<String> = expand_offline(&m).into_iter().map(|p| p.name).collect();

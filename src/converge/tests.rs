@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use super::*;
-use crate::desired::test_pod;
+use crate::desired::{test_pod, test_rc};
 use crate::engine::fake::{Call, FakeEngine};
 use crate::engine::ContainerState;
 use crate::keys;
 use crate::manifest::{
-    Labels, ObjectMeta, Pod, PodTemplate, PullPolicy, ReplicationController, RestartPolicy, Source,
+    Labels, ObjectMeta, Pod, PullPolicy, ReplicationController, RestartPolicy, Source,
 };
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
@@ -31,22 +31,7 @@ fn pod(name: &str) -> Pod {
 }
 
 fn rc(name: &str, replicas: u32) -> ReplicationController {
-    let l = labels(&[("app", name)]);
-    ReplicationController {
-        meta: ObjectMeta {
-            name: name.into(),
-            namespace: "default".into(),
-            ..Default::default()
-        },
-        replicas,
-        selector: l.clone(),
-        template: PodTemplate {
-            labels: l,
-            annotations: Default::default(),
-            spec: test_pod("x").spec,
-        },
-        source: Source::default(),
-    }
+    test_rc(name, replicas)
 }
 
 fn pods(list: Vec<Pod>) -> Manifests {
