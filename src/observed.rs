@@ -1,10 +1,81 @@
 //! What Docker really runs, grouped into pods. Built by `observe`, read by the
-//! planner, the status code and the live queries.
+//! planner, the status code and the live queries. The container rows and
+//! inspect results the engine reports are berth's own data, kept here so the
+//! pure modules read them without naming the engine.
 
 use std::collections::BTreeMap;
 
-use crate::engine::{ContainerDetails, ContainerSummary};
 use crate::manifest::Labels;
+
+/// Docker's container states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContainerState {
+    Created,
+    Running,
+    Restarting,
+    Paused,
+    Exited,
+    Removing,
+    Dead,
+}
+
+impl ContainerState {
+    pub fn parse(s: &str) -> ContainerState {
+        match s {
+            "created" => ContainerState::Created,
+            "running" => ContainerState::Running,
+            "restarting" => ContainerState::Restarting,
+            "paused" => ContainerState::Paused,
+            "removing" => ContainerState::Removing,
+            "dead" => ContainerState::Dead,
+            _ => ContainerState::Exited,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerState::Created => "created",
+            ContainerState::Running => "running",
+            ContainerState::Restarting => "restarting",
+            ContainerState::Paused => "paused",
+            ContainerState::Exited => "exited",
+            ContainerState::Removing => "removing",
+            ContainerState::Dead => "dead",
+        }
+    }
+}
+
+/// One row of `GET /containers/json?all=1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerSummary {
+    pub id: String,
+    /// Without the leading `/`.
+    pub name: String,
+    pub image: String,
+    pub labels: BTreeMap<String, String>,
+    pub state: ContainerState,
+    /// Unix seconds.
+    pub created: i64,
+}
+
+/// What only `GET /containers/{id}/json` can tell.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContainerDetails {
+    pub id: String,
+    pub exit_code: i64,
+    pub oom_killed: bool,
+    pub restart_count: u64,
+    /// RFC 3339 as Docker reports it; `0001-01-01T00:00:00Z` when never.
+    pub started_at: String,
+    pub finished_at: String,
+    /// Docker's own error (e.g. a failed start).
+    pub error: String,
+    /// The IP on each network, by network name.
+    pub ips: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub running: bool,
+    pub restarting: bool,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedContainer {

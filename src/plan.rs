@@ -339,8 +339,7 @@ mod tests {
 
     use super::*;
     use crate::desired::test_pod;
-    use crate::engine::{ContainerDetails, ContainerState, ContainerSummary};
-    use crate::observed::ObservedContainer;
+    use crate::observed::{ContainerDetails, ContainerState, ContainerSummary, ObservedContainer};
 
     const CTX: Context = Context {
         project: "p",

@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use crate::engine::ContainerState;
-use crate::observed::{ObservedContainer, ObservedPod};
+use crate::observed::{ContainerState, ObservedContainer, ObservedPod};
 
 /// The coarse phase berth needs to order scale-downs and replace failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

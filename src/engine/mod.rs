@@ -2,7 +2,8 @@
 //! in-memory fake that records typed calls for planner tests.
 //!
 //! The types here are berth's own (not bollard's) so that the fake and the
-//! planner never see Docker's wire format.
+//! planner never see Docker's wire format; what the engine reports about
+//! containers lives in `observed` and is re-exported here.
 
 pub mod docker;
 pub mod fake;
@@ -12,6 +13,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
+pub use crate::observed::{ContainerDetails, ContainerState, ContainerSummary};
 pub use docker::DockerEngine;
 pub use fake::FakeEngine;
 
@@ -35,76 +37,6 @@ impl EngineError {
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
-
-/// Docker's container states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ContainerState {
-    Created,
-    Running,
-    Restarting,
-    Paused,
-    Exited,
-    Removing,
-    Dead,
-}
-
-impl ContainerState {
-    pub fn parse(s: &str) -> ContainerState {
-        match s {
-            "created" => ContainerState::Created,
-            "running" => ContainerState::Running,
-            "restarting" => ContainerState::Restarting,
-            "paused" => ContainerState::Paused,
-            "removing" => ContainerState::Removing,
-            "dead" => ContainerState::Dead,
-            _ => ContainerState::Exited,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContainerState::Created => "created",
-            ContainerState::Running => "running",
-            ContainerState::Restarting => "restarting",
-            ContainerState::Paused => "paused",
-            ContainerState::Exited => "exited",
-            ContainerState::Removing => "removing",
-            ContainerState::Dead => "dead",
-        }
-    }
-}
-
-/// One row of `GET /containers/json?all=1`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerSummary {
-    pub id: String,
-    /// Without the leading `/`.
-    pub name: String,
-    pub image: String,
-    pub labels: BTreeMap<String, String>,
-    pub state: ContainerState,
-    /// Unix seconds.
-    pub created: i64,
-}
-
-/// What only `GET /containers/{id}/json` can tell.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ContainerDetails {
-    pub id: String,
-    pub exit_code: i64,
-    pub oom_killed: bool,
-    pub restart_count: u64,
-    /// RFC 3339 as Docker reports it; `0001-01-01T00:00:00Z` when never.
-    pub started_at: String,
-    pub finished_at: String,
-    /// Docker's own error (e.g. a failed start).
-    pub error: String,
-    /// The IP on each network, by network name.
-    pub ips: BTreeMap<String, String>,
-    pub labels: BTreeMap<String, String>,
-    pub running: bool,
-    pub restarting: bool,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RestartMode {
