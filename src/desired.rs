@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
+use crate::fingerprint;
 use crate::manifest::{Labels, Manifests, Pod, PodSpec, ReplicationController, Service, Source};
 use crate::observed::Observed;
-use crate::podmap;
 
 /// A pod's identity within a project.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,7 +49,7 @@ impl DesiredPod {
 
     /// The spec hash: equal hashes, nothing to recreate.
     pub fn hash(&self, infra_image: &str) -> String {
-        podmap::spec_hash(
+        fingerprint::spec_hash(
             &self.spec,
             &self.labels,
             self.owner.as_deref(),

@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod converge;
 pub mod desired;
 pub mod engine;
+pub mod fingerprint;
 pub mod gitrev;
 pub mod keys;
 pub mod labels;

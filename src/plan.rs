@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::{health, Context, Desired, DesiredController, DesiredPod};
 pub use crate::desired::{Note, PodKey, RemoveWhy};
+use crate::fingerprint;
 use crate::keys;
 use crate::manifest::RestartPolicy;
 use crate::observed::{Observed, ObservedController, ObservedPod};
@@ -68,7 +69,10 @@ impl Action {
     pub fn texts(&self) -> (String, String) {
         let applied = |p: &ObservedPod| p.last_applied.clone().unwrap_or_default();
         match self {
-            Action::Create { pod } => (String::new(), podmap::last_applied(&pod.spec, &pod.labels)),
+            Action::Create { pod } => (
+                String::new(),
+                fingerprint::last_applied(&pod.spec, &pod.labels),
+            ),
             Action::Recreate {
                 why: RecreateWhy::SpecChanged { old_json, new_json },
                 ..
@@ -222,7 +226,7 @@ fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Acti
     let hash = pod.hash(ctx.infra_image);
     let rolling = pod.owner.is_some() && pod.owner == old.owner;
     if old.spec_hash.as_deref() != Some(hash.as_str()) && !rolling {
-        let new_json = podmap::last_applied(&pod.spec, &pod.labels);
+        let new_json = fingerprint::last_applied(&pod.spec, &pod.labels);
         let old_json = old.last_applied.clone().unwrap_or_default();
         let why = RecreateWhy::SpecChanged { old_json, new_json };
         return Some(Action::Recreate {

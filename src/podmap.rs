@@ -1,16 +1,15 @@
 //! Pure mapping of one desired pod to Docker objects: the infra container,
-//! one container per spec container, the pod's volumes, names, labels and
-//! the spec hash. No Docker calls; `apply` creates what this describes.
+//! one container per spec container, the pod's volumes, names and labels
+//! (the spec hash and last-applied spec come from `fingerprint`). No Docker
+//! calls; `apply` creates what this describes.
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
-use sha2::{Digest, Sha256};
-
 use crate::desired::DesiredPod;
 use crate::engine::{ContainerConfig, Mount, MountSource, PortBinding, RestartMode};
+use crate::fingerprint;
 use crate::keys;
-use crate::manifest::{Container, Labels, PodSpec, RestartPolicy, VolumeSource};
+use crate::manifest::{Container, PodSpec, RestartPolicy, VolumeSource};
 use crate::quantity;
 
 /// Where a pod lands: the project and node that scope its names and labels.
@@ -66,29 +65,6 @@ pub fn network_labels(project: &str, namespace: &str) -> BTreeMap<String, String
     ])
 }
 
-/// sha256 (first 16 hex digits) of the canonical JSON of what makes a pod.
-pub fn spec_hash(
-    spec: &PodSpec,
-    labels: &Labels,
-    owner: Option<&str>,
-    aliases: &[String],
-    infra_image: &str,
-) -> String {
-    let mut canonical =
-        json!({ "spec": spec, "labels": labels, "owner": owner, "infra": infra_image });
-    if !aliases.is_empty() {
-        canonical["aliases"] = json!(aliases);
-    }
-    let digest = Sha256::digest(canonical.to_string().as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
-
-/// The pod as kept on the infra container: Kubernetes-shaped JSON.
-pub fn last_applied(spec: &PodSpec, labels: &Labels) -> String {
-    let json = json!({ "metadata": { "labels": labels }, "spec": spec });
-    serde_json::to_string_pretty(&json).unwrap_or_default()
-}
-
 pub fn restart_mode(policy: RestartPolicy) -> RestartMode {
     match policy {
         RestartPolicy::Always => RestartMode::Always,
@@ -107,7 +83,7 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
     let mut infra_labels = with_container(&base, keys::INFRA_NAME);
     infra_labels.insert(
         keys::LAST_APPLIED.to_string(),
-        last_applied(&pod.spec, &pod.labels),
+        fingerprint::last_applied(&pod.spec, &pod.labels),
     );
     infra_labels.insert(keys::SOURCE.to_string(), pod.source.to_string());
     let infra = ContainerConfig {

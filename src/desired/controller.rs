@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::health::{self, Coarse};
 use super::{owner_of, selects, Context, DesiredController, DesiredPod, Note, PodKey, RemoveWhy};
+use crate::fingerprint;
 use crate::manifest::{Manifests, Pod, ReplicationController};
 use crate::observed::{Observed, ObservedPod};
-use crate::podmap;
 
 #[derive(Debug, Default)]
 pub(super) struct Step {
@@ -33,7 +33,7 @@ pub(super) fn record(
         replicas: rc.replicas,
         selector: rc.selector.clone(),
         template_hash: template_pod.hash(infra_image),
-        template_json: podmap::last_applied(&t.spec, &t.labels),
+        template_json: fingerprint::last_applied(&t.spec, &t.labels),
     }
 }
 
