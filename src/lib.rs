@@ -20,6 +20,8 @@ pub mod observe;
 pub mod observed;
 pub mod plan;
 pub mod podmap;
+#[cfg(test)]
+mod purity_tests;
 pub mod quantity;
 pub mod report;
 pub mod schedule;
