@@ -1,5 +1,5 @@
 //! The only place that prints: diagnostics, errors, aligned tables, unified
-//! diffs and change lines. Everything writes into a `&mut dyn Write`; colour
+//! diffs, change lines and plans (`plan.rs`). Everything writes into a `&mut dyn Write`; colour
 //! is written as ANSI styles and stripped by the caller's stream (anstream)
 //! when the output is not a terminal, so tests render into a buffer.
 
@@ -9,6 +9,10 @@ use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
 
 use crate::manifest::{Diagnostic, Severity};
+
+mod plan;
+
+pub use plan::{canonical, plan_text, render_plan, Counts};
 
 const RED: Style = AnsiColor::Red.on_default();
 const GREEN: Style = AnsiColor::Green.on_default();

@@ -5,11 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use crate::cli::GlobalArgs;
 use crate::manifest::Manifests;
-use crate::report::{self, Mark};
+use crate::report::{self, canonical, Counts, Mark};
 
 use super::objects::{declared_objects, ObjectKey};
 use super::{load_reported, ExitStatus, Io};
@@ -35,19 +33,6 @@ pub fn run_base(
     } else {
         ExitStatus::Failure
     })
-}
-
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
-    pub added: usize,
-    pub changed: usize,
-    pub removed: usize,
-}
-
-impl Counts {
-    pub fn is_empty(&self) -> bool {
-        self.added + self.changed + self.removed == 0
-    }
 }
 
 /// For every object added, changed or removed: a change line and the
@@ -91,11 +76,6 @@ fn qualified(key: &ObjectKey) -> String {
     } else {
         format!("{}/{}", key.namespace, key.name)
     }
-}
-
-/// The object as YAML, keys in their Kubernetes order.
-pub(crate) fn canonical(value: &Value) -> String {
-    serde_yaml::to_string(value).unwrap_or_else(|error| format!("# cannot render: {error}\n"))
 }
 
 #[cfg(test)]

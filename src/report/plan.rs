@@ -1,0 +1,174 @@
+//! A plan rendered instead of executed: one change line per action and, for
+//! a changed pod, the unified diff of its last applied spec against the
+//! desired one. `berth diff` writes it to the terminal; the watch page shows
+//! it as plain text.
+
+use std::io::{self, Write};
+
+use serde_json::Value;
+
+use super::{change_line, error_message, unified_diff, Mark};
+use crate::plan::{Action, Plan, RecreateWhy, RemoveWhy};
+
+/// How many objects a diff adds, changes and removes.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+}
+
+impl Counts {
+    pub fn is_empty(&self) -> bool {
+        self.added + self.changed + self.removed == 0
+    }
+}
+
+/// Renders every action of `plan` (and its notes); returns the counts.
+pub fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Counts> {
+    let mut counts = Counts::default();
+    for action in &plan.actions {
+        let object = action.object();
+        match action {
+            Action::Create { .. } | Action::CreateController { .. } => {
+                counts.added += 1;
+                change_line(out, Mark::Added, &object)?;
+            }
+            Action::Recreate {
+                why: RecreateWhy::SpecChanged { old_json, new_json },
+                ..
+            } => {
+                counts.changed += 1;
+                change_line(out, Mark::Changed, &format!("{object} (spec changed)"))?;
+                let path = object.replace(' ', "/");
+                unified_diff(
+                    out,
+                    &format!("a/{path}"),
+                    &format!("b/{path}"),
+                    &yaml(old_json),
+                    &yaml(new_json),
+                )?;
+            }
+            Action::Repair { message, .. } => {
+                counts.changed += 1;
+                change_line(
+                    out,
+                    Mark::Repaired,
+                    &format!("{object} (repair: {message})"),
+                )?;
+            }
+            Action::Retry {
+                reason, message, ..
+            } => {
+                counts.changed += 1;
+                change_line(
+                    out,
+                    Mark::Failed,
+                    &format!("{object} (waiting: {reason}: {message}; apply retries it)"),
+                )?;
+            }
+            Action::UpdateController { controller, old } => {
+                counts.changed += 1;
+                let what = if old.template_hash == controller.template_hash {
+                    format!("replicas {} → {}", old.replicas, controller.replicas)
+                } else {
+                    "template changed".to_string()
+                };
+                change_line(out, Mark::Changed, &format!("{object} ({what})"))?;
+            }
+            Action::Remove { why, .. } => {
+                counts.removed += 1;
+                change_line(
+                    out,
+                    Mark::Removed,
+                    &format!("{object} ({})", why_removed(*why)),
+                )?;
+            }
+            Action::RemoveController { .. } => {
+                counts.removed += 1;
+                change_line(
+                    out,
+                    Mark::Removed,
+                    &format!("{object} (no longer declared)"),
+                )?;
+            }
+        }
+    }
+    for network in &plan.remove_networks {
+        change_line(
+            out,
+            Mark::Removed,
+            &format!("network {network} (no pods left)"),
+        )?;
+    }
+    for note in &plan.waiting {
+        change_line(
+            out,
+            Mark::Waiting,
+            &format!("{} waiting ({})", note.object, note.message),
+        )?;
+    }
+    for note in &plan.errors {
+        error_message(err, &format!("{}: {}", note.object, note.message))?;
+    }
+    Ok(counts)
+}
+
+/// The pending diff of `plan` as plain text (colours stripped): the change
+/// lines, then the halted rollouts' errors, as `berth diff` shows them.
+pub fn plan_text(plan: &Plan) -> String {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    // Writing into memory cannot fail.
+    let _ = render_plan(plan, &mut out, &mut err);
+    out.extend(err);
+    anstream::adapter::strip_str(&String::from_utf8_lossy(&out)).to_string()
+}
+
+fn why_removed(why: RemoveWhy) -> &'static str {
+    match why {
+        RemoveWhy::NotDeclared => "no longer declared",
+        RemoveWhy::ScaledDown => "scaled down",
+        RemoveWhy::Replaced => "replaced by the new template",
+        RemoveWhy::Failed => "failed; its controller replaces it",
+    }
+}
+
+/// A JSON spec as YAML, so a diff shows one field per line.
+fn yaml(json: &str) -> String {
+    match serde_json::from_str::<Value>(json) {
+        Ok(value) => canonical(&value),
+        Err(_) => format!("{json}\n"),
+    }
+}
+
+/// The object as YAML, keys in their Kubernetes order.
+pub fn canonical(value: &Value) -> String {
+    serde_yaml::to_string(value).unwrap_or_else(|error| format!("# cannot render: {error}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Note;
+
+    #[test]
+    fn plan_text_is_empty_for_an_empty_plan() {
+        assert_eq!(plan_text(&Plan::default()), "");
+    }
+
+    #[test]
+    fn plan_text_has_the_change_lines_then_the_errors_without_colour() {
+        let plan = Plan {
+            remove_networks: vec!["berth_p_old".into()],
+            errors: vec![Note {
+                object: "rc default/web".into(),
+                message: "rollout halted".into(),
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            plan_text(&plan),
+            "- network berth_p_old (no pods left)\nerror: rc default/web: rollout halted\n"
+        );
+    }
+}
