@@ -241,17 +241,7 @@ impl DockerEngine {
         let collect = async {
             let mut events = Vec::new();
             while let Some(message) = stream.next().await {
-                let message = message?;
-                let actor = message.actor.unwrap_or_default();
-                let time_nanos = message
-                    .time_nano
-                    .unwrap_or(message.time.unwrap_or(0) * 1_000_000_000);
-                events.push(EngineEvent {
-                    action: message.action.unwrap_or_default(),
-                    container_id: actor.id.unwrap_or_default(),
-                    attributes: btree(actor.attributes),
-                    time_nanos,
-                });
+                events.push(event_of(message?));
             }
             Ok(events)
         };
@@ -342,6 +332,49 @@ impl super::Engine for DockerEngine {
         labels: &[(String, String)],
     ) -> Result<Vec<EngineEvent>> {
         self.events(since, until, labels).await
+    }
+
+    fn event_stream(
+        &self,
+        labels: &[(String, String)],
+        actions: &[&str],
+    ) -> futures_util::stream::BoxStream<'static, Result<EngineEvent>> {
+        let mut filters = label_filters(labels);
+        filters.insert("type".to_string(), vec!["container".to_string()]);
+        if !actions.is_empty() {
+            let actions = actions.iter().map(|a| a.to_string()).collect();
+            filters.insert("event".to_string(), actions);
+        }
+        let options = EventsOptions {
+            since: None,
+            until: None,
+            filters: Some(filters),
+        };
+        // bollard's timeout bounds only the answer's head, so the stream
+        // itself may stay open as long as the engine does.
+        let limit = self.timeouts.call;
+        self.docker
+            .events(Some(options))
+            .map(move |message| {
+                message
+                    .map(event_of)
+                    .map_err(|e| map_error("follow container events", "events", limit, e))
+            })
+            .boxed()
+    }
+}
+
+/// berth's event from Docker's message.
+fn event_of(message: bollard::models::EventMessage) -> EngineEvent {
+    let actor = message.actor.unwrap_or_default();
+    let time_nanos = message
+        .time_nano
+        .unwrap_or(message.time.unwrap_or(0) * 1_000_000_000);
+    EngineEvent {
+        action: message.action.unwrap_or_default(),
+        container_id: actor.id.unwrap_or_default(),
+        attributes: btree(actor.attributes),
+        time_nanos,
     }
 }
 

@@ -8,8 +8,12 @@ use std::sync::{Mutex, MutexGuard};
 mod engine;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures_util::stream::{self, BoxStream, StreamExt};
+use tokio::sync::mpsc;
+
 use super::{
-    ContainerConfig, ContainerDetails, ContainerState, ContainerSummary, EngineError, RestartMode,
+    ContainerConfig, ContainerDetails, ContainerState, ContainerSummary, EngineError, EngineEvent,
+    RestartMode,
 };
 
 /// One call made through the `Engine` trait.
@@ -75,6 +79,18 @@ struct State {
     names: BTreeMap<String, String>,
     /// Images whose containers crash-loop as soon as they start.
     crashing: BTreeSet<String>,
+    /// Open event streams.
+    subscribers: Vec<Subscriber>,
+    /// Every call fails with this connection error (the engine is down).
+    outage: Option<String>,
+}
+
+/// One open event stream: what it asked for and where it goes.
+#[derive(Debug)]
+struct Subscriber {
+    labels: Vec<(String, String)>,
+    actions: Vec<String>,
+    tx: mpsc::UnboundedSender<super::Result<EngineEvent>>,
 }
 
 /// The in-memory engine.
@@ -216,10 +232,16 @@ impl FakeEngine {
             c.exit_code = 137;
             c.state = ContainerState::Exited;
         });
+        if let Some(c) = self.container(name) {
+            self.emit_about(&c.id, &["die", "stop"]);
+        }
     }
 
     /// `docker rm -f` behind berth's back.
     pub fn remove_behind_back(&self, name: &str) {
+        if let Some(c) = self.container(name) {
+            self.emit_about(&c.id, &["die", "destroy"]);
+        }
         self.lock().containers.retain(|_, c| c.config.name != name);
     }
 
@@ -257,8 +279,98 @@ impl FakeEngine {
         id
     }
 
-    fn record(&self, call: Call) {
-        self.lock().calls.push(call);
+    /// Records the call; fails it when the engine is down.
+    fn begin(&self, call: Call) -> super::Result<()> {
+        let mut s = self.lock();
+        s.calls.push(call);
+        match &s.outage {
+            Some(message) => Err(EngineError::Connect {
+                endpoint: "fake://".to_string(),
+                message: message.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The engine goes down (every call fails, event streams end with an
+    /// error) or, with `None`, comes back.
+    pub fn set_outage(&self, message: Option<&str>) {
+        let mut s = self.lock();
+        s.outage = message.map(str::to_string);
+        if let Some(message) = message {
+            for sub in s.subscribers.drain(..) {
+                let _ = sub.tx.send(Err(EngineError::Connect {
+                    endpoint: "fake://".to_string(),
+                    message: message.to_string(),
+                }));
+            }
+        }
+    }
+
+    /// Whether the engine is down (`set_outage`).
+    pub fn is_down(&self) -> bool {
+        self.lock().outage.is_some()
+    }
+
+    /// Ends every open event stream, as a lost connection does.
+    pub fn drop_event_streams(&self) {
+        self.lock().subscribers.clear();
+    }
+
+    /// How many event streams are open.
+    pub fn event_streams(&self) -> usize {
+        self.lock().subscribers.len()
+    }
+
+    fn subscribe(
+        &self,
+        labels: &[(String, String)],
+        actions: &[&str],
+    ) -> BoxStream<'static, super::Result<EngineEvent>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut s = self.lock();
+        s.calls.push(Call::Events);
+        if let Some(message) = &s.outage {
+            let _ = tx.send(Err(EngineError::Connect {
+                endpoint: "fake://".to_string(),
+                message: message.clone(),
+            }));
+        } else {
+            s.subscribers.push(Subscriber {
+                labels: labels.to_vec(),
+                actions: actions.iter().map(|a| a.to_string()).collect(),
+                tx,
+            });
+        }
+        stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) }).boxed()
+    }
+
+    /// Sends `action` about `c` to the streams that asked for it.
+    fn emit(s: &mut State, action: &str, c: &FakeContainer) {
+        let event = EngineEvent {
+            action: action.to_string(),
+            container_id: c.id.clone(),
+            attributes: c.config.labels.clone(),
+            time_nanos: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos() as i64)
+                .unwrap_or(0),
+        };
+        s.subscribers.retain(|sub| {
+            let wanted = has_labels(&c.config.labels, &sub.labels)
+                && (sub.actions.is_empty() || sub.actions.iter().any(|a| a == action));
+            !wanted || sub.tx.send(Ok(event.clone())).is_ok()
+        });
+    }
+
+    /// Sends each of `actions` about the container `id`, if it exists.
+    fn emit_about(&self, id: &str, actions: &[&str]) {
+        let mut s = self.lock();
+        if let Some(c) = s.containers.get(id).cloned() {
+            for action in actions {
+                Self::emit(&mut s, action, &c);
+            }
+        }
     }
 }
 

@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
+use futures_util::stream::BoxStream;
+
 pub use crate::observed::{ContainerDetails, ContainerState, ContainerSummary};
 pub use docker::DockerEngine;
 pub use fake::FakeEngine;
@@ -220,4 +222,14 @@ pub trait Engine: Send + Sync {
         until: i64,
         labels: &[(String, String)],
     ) -> impl Future<Output = Result<Vec<EngineEvent>>> + Send;
+
+    /// Container events as they happen, from now on, filtered by labels
+    /// and by action (`die`, `start` …; empty: all). The stream has no end
+    /// of its own: it ends, or yields an error, when the connection to the
+    /// engine is lost, and the caller reconnects.
+    fn event_stream(
+        &self,
+        labels: &[(String, String)],
+        actions: &[&str],
+    ) -> BoxStream<'static, Result<EngineEvent>>;
 }

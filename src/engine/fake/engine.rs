@@ -17,7 +17,7 @@ impl Engine for FakeEngine {
     }
 
     async fn list_containers(&self, labels: &[(String, String)]) -> Result<Vec<ContainerSummary>> {
-        self.record(Call::List);
+        self.begin(Call::List)?;
         let s = self.lock();
         Ok(s.containers
             .values()
@@ -27,7 +27,7 @@ impl Engine for FakeEngine {
     }
 
     async fn inspect_container(&self, id: &str) -> Result<ContainerDetails> {
-        self.record(Call::Inspect { id: id.to_string() });
+        self.begin(Call::Inspect { id: id.to_string() })?;
         let s = self.lock();
         s.containers
             .get(id)
@@ -36,9 +36,9 @@ impl Engine for FakeEngine {
     }
 
     async fn create_container(&self, config: &ContainerConfig) -> Result<String> {
-        self.record(Call::Create {
+        self.begin(Call::Create {
             name: config.name.clone(),
-        });
+        })?;
         {
             let s = self.lock();
             if s.containers.values().any(|c| c.config.name == config.name) {
@@ -61,7 +61,7 @@ impl Engine for FakeEngine {
     }
 
     async fn start_container(&self, id: &str) -> Result<()> {
-        self.record(Call::Start { id: id.to_string() });
+        self.begin(Call::Start { id: id.to_string() })?;
         let mut s = self.lock();
         let joined = s
             .containers
@@ -90,11 +90,13 @@ impl Engine for FakeEngine {
             c.exit_code = 1;
             c.restart_count += 1;
         }
+        drop(s);
+        self.emit_about(id, &["start"]);
         Ok(())
     }
 
     async fn stop_container(&self, id: &str, _timeout: Option<Duration>) -> Result<()> {
-        self.record(Call::Stop { id: id.to_string() });
+        self.begin(Call::Stop { id: id.to_string() })?;
         let mut s = self.lock();
         let c = s
             .containers
@@ -103,12 +105,15 @@ impl Engine for FakeEngine {
         if c.state == ContainerState::Running || c.state == ContainerState::Restarting {
             c.state = ContainerState::Exited;
             c.exit_code = 137;
+            drop(s);
+            self.emit_about(id, &["die", "stop"]);
         }
         Ok(())
     }
 
     async fn remove_container(&self, id: &str) -> Result<()> {
-        self.record(Call::Remove { id: id.to_string() });
+        self.begin(Call::Remove { id: id.to_string() })?;
+        self.emit_about(id, &["destroy"]);
         self.lock().containers.remove(id);
         Ok(())
     }
@@ -117,7 +122,7 @@ impl Engine for FakeEngine {
         &self,
         labels: &[(String, String)],
     ) -> Result<Vec<(String, BTreeMap<String, String>)>> {
-        self.record(Call::ListNetworks);
+        self.begin(Call::ListNetworks)?;
         let s = self.lock();
         Ok(s.networks
             .iter()
@@ -127,9 +132,9 @@ impl Engine for FakeEngine {
     }
 
     async fn create_network(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
-        self.record(Call::CreateNetwork {
+        self.begin(Call::CreateNetwork {
             name: name.to_string(),
-        });
+        })?;
         let mut s = self.lock();
         if s.networks.contains_key(name) {
             return Err(EngineError::Api {
@@ -142,9 +147,9 @@ impl Engine for FakeEngine {
     }
 
     async fn remove_network(&self, name: &str) -> Result<()> {
-        self.record(Call::RemoveNetwork {
+        self.begin(Call::RemoveNetwork {
             name: name.to_string(),
-        });
+        })?;
         let mut s = self.lock();
         let in_use = s
             .containers
@@ -157,7 +162,7 @@ impl Engine for FakeEngine {
     }
 
     async fn list_volumes(&self, labels: &[(String, String)]) -> Result<Vec<String>> {
-        self.record(Call::ListVolumes);
+        self.begin(Call::ListVolumes)?;
         let s = self.lock();
         Ok(s.volumes
             .iter()
@@ -167,9 +172,9 @@ impl Engine for FakeEngine {
     }
 
     async fn create_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
-        self.record(Call::CreateVolume {
+        self.begin(Call::CreateVolume {
             name: name.to_string(),
-        });
+        })?;
         self.lock()
             .volumes
             .entry(name.to_string())
@@ -178,24 +183,24 @@ impl Engine for FakeEngine {
     }
 
     async fn remove_volume(&self, name: &str) -> Result<()> {
-        self.record(Call::RemoveVolume {
+        self.begin(Call::RemoveVolume {
             name: name.to_string(),
-        });
+        })?;
         self.lock().volumes.remove(name);
         Ok(())
     }
 
     async fn image_exists(&self, image: &str) -> Result<bool> {
-        self.record(Call::ImageExists {
+        self.begin(Call::ImageExists {
             image: image.to_string(),
-        });
+        })?;
         Ok(self.lock().images.contains(image))
     }
 
     async fn pull_image(&self, image: &str) -> Result<()> {
-        self.record(Call::Pull {
+        self.begin(Call::Pull {
             image: image.to_string(),
-        });
+        })?;
         let mut s = self.lock();
         if !s.registry.contains(image) {
             return Err(EngineError::Api {
@@ -213,9 +218,9 @@ impl Engine for FakeEngine {
         image: &str,
         _changes: &[String],
     ) -> Result<()> {
-        self.record(Call::Import {
+        self.begin(Call::Import {
             image: image.to_string(),
-        });
+        })?;
         self.lock().images.insert(image.to_string());
         Ok(())
     }
@@ -226,7 +231,15 @@ impl Engine for FakeEngine {
         _until: i64,
         _labels: &[(String, String)],
     ) -> Result<Vec<EngineEvent>> {
-        self.record(Call::Events);
+        self.begin(Call::Events)?;
         Ok(Vec::new())
+    }
+
+    fn event_stream(
+        &self,
+        labels: &[(String, String)],
+        actions: &[&str],
+    ) -> futures_util::stream::BoxStream<'static, Result<EngineEvent>> {
+        self.subscribe(labels, actions)
     }
 }

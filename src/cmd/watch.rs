@@ -1,0 +1,54 @@
+//! `berth watch PATH...`: starts the loop (`crate::watch`) with the command
+//! line's settings, until SIGINT or SIGTERM. Exit 0 when stopped, 2 when it
+//! cannot start (the project already watched, the address taken).
+
+use crate::cli::{GlobalArgs, WatchArgs};
+use crate::converge::Settings;
+use crate::engine::docker::default_endpoint;
+use crate::report;
+use crate::watch::{self, Options};
+
+use super::project::resolve_project;
+use super::{ExitStatus, Io};
+
+pub fn run(global: &GlobalArgs, args: &WatchArgs, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
+    let mut settings = Settings::new(&resolve_project(global.project.as_deref(), &args.paths)?);
+    settings.infra_image = global.infra_image.clone();
+    settings.prune = !args.no_prune;
+    settings.parallel = args.parallel;
+    let options = Options {
+        paths: args.paths.clone(),
+        settings: watch::loop_settings(settings),
+        strict: global.strict,
+        allow_empty: args.allow_empty,
+        listen: args.listen,
+        resync: args.resync,
+        debounce: args.debounce,
+        endpoint: default_endpoint(),
+    };
+    watch::log::init(args.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    match runtime.block_on(watch::run(options, stop_signal())) {
+        Ok(()) => Ok(ExitStatus::Success),
+        Err(error) => {
+            report::error_message(io.err, &error.to_string())?;
+            Ok(ExitStatus::Error)
+        }
+    }
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

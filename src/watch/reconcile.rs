@@ -1,0 +1,528 @@
+//! One reconcile of the loop, level-triggered: load the files afresh (keep
+//! the last good set when they are invalid or still being written), make
+//! sure the engine answers, converge through `converge::apply_cached`
+//! without waiting on rollouts, work out what is still pending, log every
+//! change, and publish the snapshot. Says when to look again.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::future::BoxFuture;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::converge::{self, Change, Outcome, Settings};
+use crate::engine::{Engine, EngineError};
+use crate::manifest::{self, LoadOptions, Manifests};
+use crate::observe::{self, InspectCache};
+use crate::observed::Observed;
+use crate::plan::{Action, Plan};
+use crate::snapshot::{
+    Metrics, PendingDiff, ReconcileReport, ReconcileResult, Snapshot, SyncState, Trigger,
+};
+
+use super::counted::{CallCounts, Counted};
+use super::follow::Followed;
+use super::log;
+use super::wake::Backoff;
+
+/// Connects to the engine (again).
+pub type Connector<E> = Box<dyn Fn() -> BoxFuture<'static, Result<Arc<E>, EngineError>> + Send>;
+
+/// What the loop needs to know to reconcile.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub paths: Vec<PathBuf>,
+    pub settings: Settings,
+    pub strict: bool,
+    pub allow_empty: bool,
+    /// How long a rollout waits between looks.
+    pub poll: Duration,
+    /// Retries of failed objects back off up to this.
+    pub retry_cap: Duration,
+}
+
+/// When to look again without a trigger.
+pub type Next = Option<Duration>;
+
+/// The reconciler: what persists between reconciles.
+pub struct Reconciler<E: Engine + 'static> {
+    pub config: Config,
+    connect: Connector<E>,
+    engine: Option<Arc<Counted<E>>>,
+    /// Hands the connected engine to the event follower.
+    engines: watch::Sender<Option<Arc<Counted<E>>>>,
+    counts: Arc<CallCounts>,
+    cache: InspectCache,
+    followed: Arc<Followed>,
+    epoch: u64,
+    engine_backoff: Backoff,
+    retry_backoff: Backoff,
+    snapshots: watch::Sender<Arc<Snapshot>>,
+    snapshot: Snapshot,
+    number: u64,
+}
+
+fn unix_now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// (length, modification time) of every manifest file: what a write changes.
+type Stamps = Vec<(PathBuf, u64, Option<SystemTime>)>;
+
+fn stamps(paths: &[PathBuf]) -> Stamps {
+    manifest::manifest_files(paths)
+        .into_iter()
+        .map(|p| {
+            let meta = std::fs::metadata(&p).ok();
+            let len = meta.as_ref().map_or(0, |m| m.len());
+            let modified = meta.and_then(|m| m.modified().ok());
+            (p, len, modified)
+        })
+        .collect()
+}
+
+/// What one load found.
+enum Load {
+    Valid(manifest::Loaded),
+    Invalid(manifest::Loaded),
+    /// Files changed while they were read: look again once they settle.
+    Unsettled,
+}
+
+fn load(config: &Config) -> Load {
+    let before = stamps(&config.paths);
+    let loaded = manifest::load(
+        &config.paths,
+        LoadOptions {
+            strict: config.strict,
+        },
+    );
+    if stamps(&config.paths) != before {
+        return Load::Unsettled;
+    }
+    if loaded.has_errors() {
+        Load::Invalid(loaded)
+    } else {
+        Load::Valid(loaded)
+    }
+}
+
+impl<E: Engine + 'static> Reconciler<E> {
+    pub fn new(
+        config: Config,
+        connect: Connector<E>,
+        engines: watch::Sender<Option<Arc<Counted<E>>>>,
+        followed: Arc<Followed>,
+        snapshots: watch::Sender<Arc<Snapshot>>,
+        first: Snapshot,
+    ) -> Reconciler<E> {
+        let retry_cap = config.retry_cap;
+        Reconciler {
+            config,
+            connect,
+            engine: None,
+            engines,
+            counts: Arc::new(CallCounts::default()),
+            cache: InspectCache::following_events(),
+            followed,
+            epoch: 0,
+            engine_backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(30)),
+            retry_backoff: Backoff::new(Duration::from_secs(1), retry_cap),
+            snapshots,
+            snapshot: first,
+            number: 0,
+        }
+    }
+
+    fn project(&self) -> &str {
+        &self.config.settings.project
+    }
+
+    /// One reconcile; publishes its snapshot and says when to look again.
+    pub async fn reconcile(&mut self, triggers: Vec<Trigger>) -> Next {
+        self.number += 1;
+        let started = Instant::now();
+        let started_at_ms = unix_now().as_millis() as i64;
+        let mut report = ReconcileReport {
+            number: self.number,
+            started_at_ms,
+            duration: Duration::ZERO,
+            triggers,
+            result: ReconcileResult::Converged,
+            changes: Vec::new(),
+            errors: Vec::new(),
+        };
+        let next = self.run(&mut report).await;
+        report.duration = started.elapsed();
+        self.snapshot.engine.retry_in = match self.snapshot.engine.reachable {
+            Some(false) => next,
+            _ => None,
+        };
+        self.finish(report);
+        next
+    }
+
+    async fn run(&mut self, report: &mut ReconcileReport) -> Next {
+        let valid = match load(&self.config) {
+            Load::Unsettled => {
+                tracing::debug!(
+                    project = self.project(),
+                    "files changed while read; looking again"
+                );
+                report.result = ReconcileResult::Invalid;
+                report
+                    .errors
+                    .push("the files changed while being read".to_string());
+                return Some(Duration::from_millis(100));
+            }
+            Load::Valid(loaded) => {
+                self.note_load(&loaded, true);
+                self.snapshot.manifests.last_good = Some(Arc::new(loaded.manifests));
+                true
+            }
+            Load::Invalid(loaded) => {
+                self.note_load(&loaded, false);
+                let errors = &self.snapshot.manifests.errors;
+                for e in errors {
+                    tracing::error!(project = self.project(), "{e}");
+                }
+                report.errors.extend(errors.iter().cloned());
+                false
+            }
+        };
+        self.snapshot.revision = self
+            .config
+            .paths
+            .iter()
+            .find_map(|p| crate::gitrev::read(p));
+        let Some(engine) = self.connected(report).await else {
+            return Some(self.engine_backoff.next_delay());
+        };
+        self.sync_cache();
+        let manifests = self.snapshot.manifests.last_good.clone();
+        let next = match manifests {
+            Some(m) => self.converge(&engine, &m, report).await,
+            None => self.observe_only(&engine, report).await,
+        };
+        if report.result == ReconcileResult::EngineError {
+            return Some(self.engine_backoff.next_delay());
+        }
+        self.engine_backoff.reset();
+        if !valid {
+            report.result = ReconcileResult::Invalid;
+            self.snapshot.sync = SyncState::OutOfSync(PendingDiff {
+                reasons: vec![format!(
+                    "the manifests are invalid ({}); {}",
+                    crate::report::plural(self.snapshot.manifests.errors.len(), "error"),
+                    if self.snapshot.manifests.last_good.is_some() {
+                        "the last valid set is still enforced"
+                    } else {
+                        "nothing is applied until they load"
+                    }
+                )],
+                ..PendingDiff::default()
+            });
+        }
+        next
+    }
+
+    fn note_load(&mut self, loaded: &manifest::Loaded, valid: bool) {
+        let state = &mut self.snapshot.manifests;
+        state.valid = valid;
+        state.errors = loaded.errors().map(ToString::to_string).collect();
+        state.warnings = loaded.warnings().map(ToString::to_string).collect();
+        state.loaded_at = Some(unix_now().as_secs() as i64);
+        state.files = loaded.files;
+    }
+
+    /// The engine, connecting when needed; `None` (and the report says so)
+    /// when it does not answer.
+    async fn connected(&mut self, report: &mut ReconcileReport) -> Option<Arc<Counted<E>>> {
+        if let Some(engine) = &self.engine {
+            return Some(engine.clone());
+        }
+        match (self.connect)().await {
+            Ok(inner) => {
+                let engine = Arc::new(Counted::new(inner, self.counts.clone()));
+                self.engine = Some(engine.clone());
+                let _ = self.engines.send(Some(engine.clone()));
+                Some(engine)
+            }
+            Err(e) => {
+                self.engine_down(&e.to_string(), report);
+                None
+            }
+        }
+    }
+
+    fn engine_down(&mut self, error: &str, report: &mut ReconcileReport) {
+        let status = &mut self.snapshot.engine;
+        if status.reachable != Some(false) {
+            status.since = unix_now().as_secs() as i64;
+        }
+        status.reachable = Some(false);
+        status.error = Some(error.to_string());
+        tracing::error!(project = %self.config.settings.project, "the Docker engine does not answer: {error}");
+        report.result = ReconcileResult::EngineError;
+        report.errors.push(error.to_string());
+    }
+
+    fn engine_up(&mut self, endpoint: String) {
+        let status = &mut self.snapshot.engine;
+        if status.reachable != Some(true) {
+            status.since = unix_now().as_secs() as i64;
+            if status.reachable == Some(false) {
+                tracing::info!(project = %self.config.settings.project, "the Docker engine answers again");
+            }
+        }
+        status.endpoint = endpoint;
+        status.reachable = Some(true);
+        status.error = None;
+        status.retry_in = None;
+    }
+
+    /// Forgets what Docker's events say changed; trusts nothing cached
+    /// across a lost event stream.
+    fn sync_cache(&mut self) {
+        let (up, epoch) = self.followed.state();
+        if epoch != self.epoch {
+            self.cache.set_following_events(false);
+            self.epoch = epoch;
+        }
+        self.cache.set_following_events(up);
+        for id in self.followed.take_changed() {
+            self.cache.forget(&id);
+        }
+    }
+
+    async fn observe_only(&mut self, engine: &Counted<E>, report: &mut ReconcileReport) -> Next {
+        let project = self.config.settings.project.clone();
+        match observe::observe_with(
+            engine,
+            Some(&project),
+            &mut self.cache,
+            self.config.settings.depth,
+        )
+        .await
+        {
+            Ok(observed) => {
+                self.engine_up(engine.endpoint());
+                self.snapshot.observed = Some(Arc::new(observed));
+                None
+            }
+            Err(e) => {
+                self.engine_down(&e.to_string(), report);
+                None
+            }
+        }
+    }
+
+    async fn converge(
+        &mut self,
+        engine: &Counted<E>,
+        manifests: &Manifests,
+        report: &mut ReconcileReport,
+    ) -> Next {
+        let settings = self.config.settings.clone();
+        if manifests.is_empty() && settings.prune && !self.config.allow_empty {
+            if let Some(next) = self.refuse_empty(engine, manifests, report).await {
+                return next;
+            }
+        }
+        let project = settings.project.clone();
+        let mut log_change = |c: &Change| log::change(&project, c);
+        let outcome = converge::apply_cached(
+            engine,
+            manifests,
+            &settings,
+            &mut self.cache,
+            &mut log_change,
+        )
+        .await;
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                let text = format!(
+                    "{e}: {}",
+                    std::error::Error::source(&e)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default()
+                );
+                self.engine_down(&text, report);
+                return None;
+            }
+        };
+        self.engine_up(engine.endpoint());
+        report.changes = outcome.changes.clone();
+        report.errors.extend(
+            outcome
+                .failures
+                .iter()
+                .map(|(object, message)| format!("{object}: {message}")),
+        );
+        self.after(engine, manifests, outcome, report).await
+    }
+
+    /// Sync state and the next look, from what `apply` did.
+    async fn after(
+        &mut self,
+        engine: &Counted<E>,
+        manifests: &Manifests,
+        outcome: Outcome,
+        report: &mut ReconcileReport,
+    ) -> Next {
+        let converged = outcome.failures.is_empty() && outcome.waiting.is_none();
+        if converged {
+            self.snapshot.observed = Some(Arc::new(outcome.observed));
+            self.snapshot.sync = SyncState::InSync;
+            self.retry_backoff.reset();
+            return None;
+        }
+        let mut reasons: Vec<String> = report.errors.clone();
+        let next = match &outcome.waiting {
+            Some(wait) if outcome.failures.is_empty() => {
+                report.result = ReconcileResult::Progressing;
+                reasons.push(format!("{}: {}", wait.object, wait.message));
+                self.config.poll
+            }
+            _ => {
+                report.result = ReconcileResult::Failed;
+                self.retry_backoff.next_delay()
+            }
+        };
+        // What is still to do, as `berth diff` would show it.
+        match converge::look(engine, manifests, &self.config.settings, &mut self.cache).await {
+            Ok((observed, plan)) => {
+                self.snapshot.observed = Some(Arc::new(observed));
+                self.snapshot.sync = pending(&plan, reasons);
+            }
+            Err(e) => {
+                self.snapshot.observed = Some(Arc::new(outcome.observed));
+                reasons.push(e.to_string());
+                self.snapshot.sync = SyncState::OutOfSync(PendingDiff {
+                    reasons,
+                    ..PendingDiff::default()
+                });
+            }
+        }
+        Some(next)
+    }
+
+    /// The manifests declare nothing: refuse to remove everything (the
+    /// empty-directory guard), unless there is nothing to remove.
+    async fn refuse_empty(
+        &mut self,
+        engine: &Counted<E>,
+        manifests: &Manifests,
+        report: &mut ReconcileReport,
+    ) -> Option<Next> {
+        let looked =
+            converge::look(engine, manifests, &self.config.settings, &mut self.cache).await;
+        let (observed, plan) = match looked {
+            Ok(found) => found,
+            Err(e) => {
+                self.engine_down(&e.to_string(), report);
+                return Some(None);
+            }
+        };
+        self.engine_up(engine.endpoint());
+        if !converge::would_remove_everything(manifests, &plan) {
+            return None;
+        }
+        let message = format!(
+            "the manifests declare no objects; refusing to remove every pod of project {} \
+             (start watch with --allow-empty to allow it)",
+            self.config.settings.project
+        );
+        tracing::error!(project = %self.config.settings.project, "{message}");
+        report.result = ReconcileResult::Refused;
+        report.errors.push(message.clone());
+        self.snapshot.observed = Some(Arc::new(observed));
+        self.snapshot.sync = pending(&plan, vec![message]);
+        Some(None)
+    }
+
+    /// Counts, logs and publishes the reconcile.
+    fn finish(&mut self, report: ReconcileReport) {
+        let metrics: &mut Metrics = &mut self.snapshot.metrics;
+        *metrics.reconciles.entry(report.result).or_default() += 1;
+        metrics.duration.observe(report.duration.as_secs_f64());
+        if report.result == ReconcileResult::Converged {
+            metrics.last_success = Some(unix_now().as_secs_f64());
+        }
+        metrics.docker_calls = self.counts.read();
+        let quiet = report.changes.is_empty() && report.errors.is_empty();
+        let ms = report.duration.as_millis() as u64;
+        let triggers: Vec<&str> = report.triggers.iter().map(|t| t.as_str()).collect();
+        let triggers = triggers.join(",");
+        if quiet {
+            tracing::debug!(
+                project = self.project(),
+                result = report.result.as_str(),
+                triggers,
+                ms,
+                "reconciled"
+            );
+        } else {
+            tracing::info!(
+                project = self.project(),
+                result = report.result.as_str(),
+                triggers,
+                ms,
+                changes = report.changes.len(),
+                "reconciled: {}",
+                report.result.as_str()
+            );
+        }
+        self.snapshot.last_reconcile = Some(report);
+        self.publish();
+    }
+
+    /// Publishes the current snapshot (also between reconciles, e.g. when
+    /// the engine is retried).
+    pub fn publish(&mut self) {
+        self.snapshot.generation += 1;
+        self.snapshot.taken_at = unix_now().as_secs() as i64;
+        self.snapshot.docker_events = Arc::new(self.followed.events());
+        let _ = self.snapshots.send(Arc::new(self.snapshot.clone()));
+    }
+
+    /// The latest snapshot.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// Observed state as of the last reconcile.
+    pub fn observed(&self) -> Option<&Observed> {
+        self.snapshot.observed.as_deref()
+    }
+}
+
+/// Out of sync with `plan` pending (or in sync when it is empty and
+/// nothing is wrong).
+fn pending(plan: &Plan, reasons: Vec<String>) -> SyncState {
+    if plan.is_empty() && reasons.is_empty() {
+        return SyncState::InSync;
+    }
+    let lines = plan
+        .actions
+        .iter()
+        .map(|a| {
+            let mark = match a {
+                Action::Create { .. } | Action::CreateController { .. } => "+",
+                Action::Remove { .. } | Action::RemoveController { .. } => "-",
+                _ => "~",
+            };
+            format!("{mark} {}", a.object())
+        })
+        .collect();
+    SyncState::OutOfSync(PendingDiff {
+        lines,
+        text: crate::report::plan_text(plan),
+        reasons,
+    })
+}
