@@ -12,7 +12,8 @@ use crate::apply::{self, Executed, PullEvent};
 use crate::desired::{self, Context, Note, RemoveWhy};
 use crate::engine::{Engine, EngineError};
 use crate::manifest::Manifests;
-use crate::observe::{self, Depth, InspectCache};
+pub use crate::observe::Depth;
+use crate::observe::{self, InspectCache};
 use crate::observed::Observed;
 use crate::plan::{self, Action, Plan};
 use crate::podmap::Target;
@@ -36,6 +37,14 @@ pub struct Settings {
     pub rollout_timeout: Duration,
     /// How long a new pod must run before a rollout removes an old one.
     pub min_ready: Duration,
+    /// Wait for rollouts (`apply`), or return as soon as only waiting is
+    /// left, with `Outcome::waiting` saying on what (`watch`, which looks
+    /// again shortly and stays free to follow new triggers meanwhile).
+    pub wait_for_rollouts: bool,
+    /// How closely to look at the start (`watch` inspects every container,
+    /// through a cache that follows Docker's events, for pod IPs and
+    /// restart counts).
+    pub depth: Depth,
 }
 
 impl Settings {
@@ -48,6 +57,8 @@ impl Settings {
             parallel: DEFAULT_PARALLEL,
             rollout_timeout: Duration::from_secs(120),
             min_ready: Duration::from_secs(2),
+            wait_for_rollouts: true,
+            depth: Depth::Quick,
         }
     }
 
@@ -160,6 +171,11 @@ pub struct Outcome {
     pub unchanged: usize,
     /// (object, message) for everything that failed.
     pub failures: Vec<(String, String)>,
+    /// What the last look at the engine saw: after every change when
+    /// converged, before the failing round's changes otherwise.
+    pub observed: Observed,
+    /// Without `wait_for_rollouts`: the rollout step still waiting.
+    pub waiting: Option<Note>,
 }
 
 async fn observe_project<E: Engine>(
@@ -249,6 +265,17 @@ pub async fn plan<E: Engine>(
     let mut cache = InspectCache::default();
     let (_, plan) = observe_and_plan(engine, manifests, settings, &mut cache, Depth::Quick).await?;
     Ok(plan)
+}
+
+/// Observe (at `settings.depth`, through `cache`) and plan: what is still
+/// to do, and what the engine runs. One list call when nothing is.
+pub async fn look<E: Engine>(
+    engine: &E,
+    manifests: &Manifests,
+    settings: &Settings,
+    cache: &mut InspectCache,
+) -> Result<(Observed, Plan), ConvergeError> {
+    observe_and_plan(engine, manifests, settings, cache, settings.depth).await
 }
 
 /// Whether applying `plan` for `manifests` would remove every managed object
@@ -372,12 +399,12 @@ pub async fn apply_cached<E: Engine>(
         sink: progress,
         unchanged: Vec::new(),
     };
-    let mut depth = Depth::Quick;
+    let mut depth = settings.depth;
     let mut last_wait = String::new();
-    let (mut rounds, max) = (0, max_rounds(manifests));
+    let (mut rounds, mut first, max) = (0, true, max_rounds(manifests));
     loop {
         let (observed, plan) = observe_and_plan(engine, manifests, settings, cache, depth).await?;
-        if rounds == 0 && depth == Depth::Quick {
+        if std::mem::take(&mut first) {
             p.unchanged = plan.unchanged.iter().map(|k| format!("pod {k}")).collect();
             for object in &plan.kept {
                 p.report(Change {
@@ -405,6 +432,7 @@ pub async fn apply_cached<E: Engine>(
             changes(&plan, &executed)
                 .into_iter()
                 .for_each(|c| p.report(c));
+            p.out.observed = observed;
             if !p.out.failures.is_empty() {
                 return Ok(p.finish());
             }
@@ -418,9 +446,14 @@ pub async fn apply_cached<E: Engine>(
             }
             continue;
         }
+        p.out.observed = observed;
         let Some(wait) = plan.waiting.first().filter(|_| plan.errors.is_empty()) else {
             return Ok(p.finish());
         };
+        if !settings.wait_for_rollouts {
+            p.out.waiting = Some(wait.clone());
+            return Ok(p.finish());
+        }
         if Instant::now() >= deadline {
             let detail = format!(
                 "rollout timed out after {:?}: {}",

@@ -22,10 +22,56 @@ pub enum Depth {
     Full,
 }
 
-/// Inspect results of exited containers, which never change, by id.
+/// Inspect results by container id, with the state the list showed when
+/// they were taken. Exited containers never change, so theirs are always
+/// kept. A running container's can change without the list showing it (a
+/// restart in between), so theirs are kept only by a cache that follows
+/// Docker's events (`following_events`), which `forget`s a container as
+/// soon as an event says it changed.
 #[derive(Debug, Default)]
 pub struct InspectCache {
-    exited: HashMap<String, ContainerDetails>,
+    entries: HashMap<String, (ContainerState, ContainerDetails)>,
+    follows_events: bool,
+}
+
+impl InspectCache {
+    /// A cache that keeps every container's inspect until `forget` (the
+    /// watch loop calls it for each Docker event about the container).
+    pub fn following_events() -> InspectCache {
+        InspectCache {
+            entries: HashMap::new(),
+            follows_events: true,
+        }
+    }
+
+    /// Drops what is known of container `id`.
+    pub fn forget(&mut self, id: &str) {
+        self.entries.remove(id);
+    }
+
+    /// Drops every running container's inspect and stops keeping them (the
+    /// event stream was lost: nothing would say they changed), or starts
+    /// keeping them again.
+    pub fn set_following_events(&mut self, follows: bool) {
+        if !follows {
+            self.entries
+                .retain(|_, (state, _)| *state == ContainerState::Exited);
+        }
+        self.follows_events = follows;
+    }
+
+    /// The kept inspect of `s`, when it is still good for the state listed.
+    fn get(&self, s: &ContainerSummary) -> Option<&ContainerDetails> {
+        let (state, details) = self.entries.get(&s.id)?;
+        (*state == s.state).then_some(details)
+    }
+
+    fn keep(&mut self, s: &ContainerSummary, details: &ContainerDetails) {
+        if s.state == ContainerState::Exited || self.follows_events {
+            self.entries
+                .insert(s.id.clone(), (s.state, details.clone()));
+        }
+    }
 }
 
 const INSPECT_CONCURRENCY: usize = 8;
@@ -80,11 +126,11 @@ async fn inspect_where_needed<E: Engine>(
     let mut found = HashMap::new();
     let mut wanted = Vec::new();
     for s in summaries.iter().filter(|s| needs_inspect(s, depth)) {
-        match cache.exited.get(&s.id) {
-            Some(d) if s.state == ContainerState::Exited => {
+        match cache.get(s) {
+            Some(d) => {
                 found.insert(s.id.clone(), d.clone());
             }
-            _ => wanted.push(s),
+            None => wanted.push(s),
         }
     }
     // Boxed one by one: a closure inside the stream's type would make this
@@ -100,9 +146,7 @@ async fn inspect_where_needed<E: Engine>(
     for (s, result) in results {
         match result {
             Ok(d) => {
-                if s.state == ContainerState::Exited {
-                    cache.exited.insert(s.id.clone(), d.clone());
-                }
+                cache.keep(s, &d);
                 found.insert(s.id.clone(), d);
             }
             // Removed between the list and the inspect: it is simply gone.
@@ -111,7 +155,7 @@ async fn inspect_where_needed<E: Engine>(
         }
     }
     let live: HashSet<&str> = summaries.iter().map(|s| s.id.as_str()).collect();
-    cache.exited.retain(|id, _| live.contains(id.as_str()));
+    cache.entries.retain(|id, _| live.contains(id.as_str()));
     Ok(found)
 }
 

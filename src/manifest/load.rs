@@ -59,6 +59,15 @@ pub fn load(paths: &[PathBuf], options: LoadOptions) -> Loaded {
     assemble(ordered, results, files.len())
 }
 
+/// The manifest files `load` would read under `paths`, in its order.
+pub fn manifest_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut walk = Walk::default();
+    for path in paths {
+        walk.visit(path, true);
+    }
+    walk.files
+}
+
 /// Load one file's text, named `path` in diagnostics (no file system access).
 pub fn load_text(path: &Path, text: &str, options: LoadOptions) -> Loaded {
     assemble(Vec::new(), vec![decode_text(path, text, options)], 1)

@@ -21,5 +21,5 @@ mod schema;
 mod tests;
 
 pub use diag::{Diagnostic, Severity};
-pub use load::{load, load_text, LoadOptions, Loaded};
+pub use load::{load, load_text, manifest_files, LoadOptions, Loaded};
 pub use model::*;
