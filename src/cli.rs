@@ -48,6 +48,9 @@ pub enum Command {
     Delete(DeleteArgs),
     /// List recent events of the project's pods.
     Events(EventsArgs),
+    /// Keep the engine converged to the manifests as files and containers
+    /// change, with a live page and a read-only Kubernetes API.
+    Watch(WatchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +191,36 @@ pub struct ApplyArgs {
     /// How long a rollout step may wait for a pod to run (e.g. 300s, 5m).
     #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = parse_duration)]
     pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Manifest files or directories (a git checkout, typically).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Where the page, the API, /healthz and /metrics listen (loopback
+    /// unless told otherwise; port 0 picks a free one).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+    pub listen: std::net::SocketAddr,
+    /// How often to look at everything even without a trigger.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub resync: Duration,
+    /// How quiet the files must be before they are read (after a save, a
+    /// git checkout).
+    #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration)]
+    pub debounce: Duration,
+    /// Log lines for people (text) or machines (json), on stderr.
+    #[arg(long, value_enum, default_value_t)]
+    pub log_format: crate::watch::LogFormat,
+    /// Keep pods that are no longer declared.
+    #[arg(long)]
+    pub no_prune: bool,
+    /// Allow an empty manifest set to remove every pod of the project.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// How many pods to converge at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = parse_parallel)]
+    pub parallel: usize,
 }
 
 #[derive(Debug, Args)]

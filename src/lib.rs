@@ -29,4 +29,5 @@ pub mod serve;
 pub mod snapshot;
 pub mod status;
 pub mod timefmt;
+pub mod watch;
 pub mod yaml;

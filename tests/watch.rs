@@ -109,7 +109,10 @@ fn a_broken_file_changes_nothing_and_fixing_it_converges() {
     let base = watch.base_url();
     let ids = container_ids(&project);
 
-    dir.write("web.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: 7\n");
+    dir.write(
+        "web.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: 7\n",
+    );
     assert!(
         wait_until(PATIENCE, || watch.log().contains("web.yaml:")),
         "the error was not logged:\n{}",
@@ -118,7 +121,11 @@ fn a_broken_file_changes_nothing_and_fixing_it_converges() {
     let (_, health) = http_get(&format!("{base}/healthz?verbose"));
     assert!(health.contains("web.yaml:6:"), "{health}");
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(container_ids(&project), ids, "nothing changed on the engine");
+    assert_eq!(
+        container_ids(&project),
+        ids,
+        "nothing changed on the engine"
+    );
 
     dir.write("web.yaml", &pod("web", "fixed"));
     assert!(
@@ -141,7 +148,11 @@ fn git(dir: &std::path::Path, args: &[&str]) -> String {
         .env("HOME", dir)
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -191,7 +202,11 @@ fn sigterm_ends_the_loop_quickly_and_leaves_the_pods_running() {
     let asked = Instant::now();
     let code = watch.terminate(Duration::from_secs(10));
     assert_eq!(code, Some(0), "exit code after SIGTERM:\n{}", watch.log());
-    assert!(asked.elapsed() < Duration::from_secs(5), "took {:?}", asked.elapsed());
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        asked.elapsed()
+    );
     assert_says(&watch.log(), "the containers keep running");
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(running_id(&web), Some(id), "the pod still runs");

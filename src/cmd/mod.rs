@@ -15,6 +15,7 @@ mod live;
 mod objects;
 mod project;
 mod validate;
+mod watch;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -75,6 +76,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
         Command::Describe(args) => describe::run(&global, &args, io),
         Command::Delete(args) => delete::run(&global, &args, io),
         Command::Events(args) => events::run(&global, &args.scope, args.output, io),
+        Command::Watch(args) => watch::run(&global, &args, io),
     }
 }
 

@@ -131,11 +131,13 @@ pub async fn follow<E: Engine + 'static>(
                 }
                 shared.epoch.fetch_add(1, Ordering::SeqCst);
                 shared.up.store(true, Ordering::SeqCst);
+                // Whatever happened before the stream opened (or while it
+                // was lost) is only seen by a look at everything.
                 connects += 1;
                 if connects > 1 {
                     tracing::info!(project = %project, "following Docker events again; looking at everything");
-                    wake.trigger(Trigger::Docker);
                 }
+                wake.trigger(Trigger::Docker);
                 while let Some(item) = stream.next().await {
                     match item {
                         Ok(event) => {

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use berth::engine::rootfs;
 
+pub mod watch;
+
 /// The image every test container runs: Debian's static busybox, imported.
 pub const TEST_IMAGE: &str = "localhost/berth-test-busybox:1";
 /// A pause infra image for tests (berth's own name may differ).
