@@ -1,11 +1,14 @@
-//! An engine that counts its calls by kind, for `/metrics`
-//! (`berth_docker_calls_total{kind}`): every call passes straight through.
+//! An engine that keeps a ledger of its calls: counts by kind, for
+//! `/metrics` (`berth_docker_calls_total{kind}`), and berth's own recent
+//! container changes, so that the Docker events they cause (a start, a
+//! removal) are known as echoes and do not wake the loop again. Every call
+//! passes straight through.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use futures_util::stream::BoxStream;
 
@@ -33,40 +36,89 @@ pub const KINDS: [&str; 16] = [
     "events",
 ];
 
-/// Calls made so far, by kind.
-#[derive(Debug, Default)]
-pub struct CallCounts([AtomicU64; KINDS.len()]);
+/// How long after berth's own change of a container an event about it is
+/// taken as the echo of that change.
+const ECHO_WINDOW: Duration = Duration::from_secs(2);
 
-impl CallCounts {
+/// The Docker event actions each of berth's own changes causes.
+fn echoes(kind: usize) -> &'static [&'static str] {
+    match kind {
+        2 => &["create"],
+        3 => &["start"],
+        4 => &["kill", "die", "stop"],
+        5 => &["kill", "die", "stop", "destroy"],
+        _ => &[],
+    }
+}
+
+/// Calls made so far, by kind, and berth's own recent container changes.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    counts: [AtomicU64; KINDS.len()],
+    /// (container id, call kind, until when its events are echoes).
+    own: Mutex<VecDeque<(String, usize, Instant)>>,
+}
+
+impl Ledger {
     fn add(&self, kind: usize) {
-        self.0[kind].fetch_add(1, Ordering::Relaxed);
+        self.counts[kind].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Notes a change berth makes (or just made) to container `id`.
+    fn own(&self, id: &str, kind: usize) {
+        let now = Instant::now();
+        let mut own = self.own.lock().unwrap_or_else(|e| e.into_inner());
+        while own.front().is_some_and(|(_, _, until)| *until < now) {
+            own.pop_front();
+        }
+        own.push_back((id.to_string(), kind, now + ECHO_WINDOW));
+    }
+
+    /// Whether Docker's `action` on container `id` is the echo of a change
+    /// berth made to it moments ago.
+    pub fn is_echo(&self, id: &str, action: &str) -> bool {
+        let now = Instant::now();
+        let own = self.own.lock().unwrap_or_else(|e| e.into_inner());
+        own.iter().any(|(owned, kind, until)| {
+            *until >= now && owned == id && echoes(*kind).contains(&action)
+        })
     }
 
     /// The counts by kind name (every kind, zeros included).
     pub fn read(&self) -> BTreeMap<&'static str, u64> {
         KINDS
             .iter()
-            .zip(&self.0)
+            .zip(&self.counts)
             .map(|(k, n)| (*k, n.load(Ordering::Relaxed)))
             .collect()
     }
 }
 
-/// `inner`, counting.
+/// `inner`, keeping the ledger.
 #[derive(Debug)]
 pub struct Counted<E> {
     inner: Arc<E>,
-    counts: Arc<CallCounts>,
+    ledger: Arc<Ledger>,
 }
 
 impl<E> Counted<E> {
-    pub fn new(inner: Arc<E>, counts: Arc<CallCounts>) -> Counted<E> {
-        Counted { inner, counts }
+    pub fn new(inner: Arc<E>, ledger: Arc<Ledger>) -> Counted<E> {
+        Counted { inner, ledger }
     }
 
     fn count<T>(&self, kind: usize, call: T) -> T {
-        self.counts.add(kind);
+        self.ledger.add(kind);
         call
+    }
+
+    /// Counts a change of container `id`, noted before it is asked for and
+    /// again when it is done (a stop may take its grace period).
+    async fn change<T>(&self, kind: usize, id: &str, call: impl Future<Output = T>) -> T {
+        self.ledger.add(kind);
+        self.ledger.own(id, kind);
+        let result = call.await;
+        self.ledger.own(id, kind);
+        result
     }
 }
 
@@ -90,23 +142,28 @@ impl<E: Engine> Engine for Counted<E> {
         &self,
         config: &ContainerConfig,
     ) -> impl Future<Output = Result<String>> + Send {
-        self.count(2, self.inner.create_container(config))
+        let call = self.count(2, self.inner.create_container(config));
+        let ledger = self.ledger.clone();
+        async move {
+            let created = call.await;
+            if let Ok(id) = &created {
+                ledger.own(id, 2);
+            }
+            created
+        }
     }
 
-    fn start_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send {
-        self.count(3, self.inner.start_container(id))
+    async fn start_container(&self, id: &str) -> Result<()> {
+        self.change(3, id, self.inner.start_container(id)).await
     }
 
-    fn stop_container(
-        &self,
-        id: &str,
-        timeout: Option<Duration>,
-    ) -> impl Future<Output = Result<()>> + Send {
-        self.count(4, self.inner.stop_container(id, timeout))
+    async fn stop_container(&self, id: &str, timeout: Option<Duration>) -> Result<()> {
+        self.change(4, id, self.inner.stop_container(id, timeout))
+            .await
     }
 
-    fn remove_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send {
-        self.count(5, self.inner.remove_container(id))
+    async fn remove_container(&self, id: &str) -> Result<()> {
+        self.change(5, id, self.inner.remove_container(id)).await
     }
 
     fn list_networks(
@@ -190,7 +247,7 @@ mod tests {
     #[tokio::test]
     async fn every_call_is_counted_by_kind_and_passed_through() {
         let fake = Arc::new(FakeEngine::new());
-        let counts = Arc::new(CallCounts::default());
+        let counts = Arc::new(Ledger::default());
         let engine = Counted::new(fake.clone(), counts.clone());
         engine.list_containers(&[]).await.unwrap();
         engine.list_containers(&[]).await.unwrap();
@@ -200,5 +257,25 @@ mod tests {
         assert_eq!(read["inspect_container"], 1);
         assert_eq!(read["create_container"], 0);
         assert_eq!(fake.calls().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn events_of_berths_own_changes_are_echoes_and_others_are_not() {
+        let fake = Arc::new(FakeEngine::new());
+        fake.add_image("img");
+        let ledger = Arc::new(Ledger::default());
+        let engine = Counted::new(fake.clone(), ledger.clone());
+        let id = engine
+            .create_container(&ContainerConfig::new("c", "img"))
+            .await
+            .unwrap();
+        engine.start_container(&id).await.unwrap();
+        assert!(ledger.is_echo(&id, "create"));
+        assert!(ledger.is_echo(&id, "start"));
+        // The container dying on its own is no echo of a start.
+        assert!(!ledger.is_echo(&id, "die"));
+        assert!(!ledger.is_echo("someone-elses", "start"));
+        engine.remove_container(&id).await.unwrap();
+        assert!(ledger.is_echo(&id, "destroy"));
     }
 }

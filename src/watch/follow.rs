@@ -17,6 +17,7 @@ use crate::engine::{Engine, EngineEvent};
 use crate::keys;
 use crate::snapshot::Trigger;
 
+use super::counted::Ledger;
 use super::wake::{Backoff, Wake};
 
 /// Actions berth keeps (what pod events are derived from).
@@ -100,14 +101,15 @@ fn now() -> i64 {
 
 /// Follows the events of `project` on the engine `engines` hands over
 /// (once connected), until the process ends. `drift` receives a notice per
-/// drift event (debounced into reconciles elsewhere); `wake` is rung after
-/// every reconnect.
+/// drift event that is no echo of berth's own changes (`ledger`), debounced
+/// into reconciles elsewhere; `wake` is rung after every (re)connect.
 pub async fn follow<E: Engine + 'static>(
     mut engines: watch::Receiver<Option<Arc<E>>>,
     project: String,
     shared: Arc<Followed>,
     drift: mpsc::Sender<()>,
     wake: Arc<Wake>,
+    ledger: Arc<Ledger>,
     backoff: Backoff,
 ) {
     let engine = loop {
@@ -142,7 +144,10 @@ pub async fn follow<E: Engine + 'static>(
                     match item {
                         Ok(event) => {
                             backoff.reset();
-                            let is_drift = DRIFT.contains(&event.action.as_str());
+                            // berth's own changes echo back as events:
+                            // only what someone else did is drift.
+                            let is_drift = DRIFT.contains(&event.action.as_str())
+                                && !ledger.is_echo(&event.container_id, &event.action);
                             shared.keep(event);
                             if is_drift {
                                 let _ = drift.try_send(());

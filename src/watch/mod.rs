@@ -29,7 +29,7 @@ use crate::engine::{DockerEngine, Engine};
 use crate::serve::{self, ServeState};
 use crate::snapshot::{EngineStatus, Snapshot, Trigger};
 
-pub use counted::{CallCounts, Counted};
+pub use counted::{Counted, Ledger};
 pub use follow::Followed;
 pub use lock::{LockError, ProjectLock};
 pub use log::LogFormat;
@@ -155,6 +155,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
     };
     let (engines, engine_rx) = watch::channel(None);
     let followed = Arc::new(Followed::default());
+    let ledger = Arc::new(Ledger::default());
     let (drift_tx, drift_rx) = mpsc::channel(1);
     let follower = tokio::spawn(follow::follow(
         engine_rx,
@@ -162,6 +163,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
         followed.clone(),
         drift_tx,
         wake.clone(),
+        ledger.clone(),
         follow::reconnect_backoff(),
     ));
     let docker_task = tokio::spawn(debounce(
@@ -171,7 +173,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
         wake.clone(),
         Trigger::Docker,
     ));
-    let reconciler = Reconciler::new(config, connect, engines, followed, snapshots, first);
+    let reconciler = Reconciler::new(config, connect, engines, followed, ledger, snapshots, first);
 
     wake.trigger(Trigger::Start);
     let mut rewatch = move || {

@@ -22,7 +22,7 @@ use crate::snapshot::{
     Metrics, PendingDiff, ReconcileReport, ReconcileResult, Snapshot, SyncState, Trigger,
 };
 
-use super::counted::{CallCounts, Counted};
+use super::counted::{Counted, Ledger};
 use super::follow::Followed;
 use super::log;
 use super::wake::Backoff;
@@ -53,7 +53,7 @@ pub struct Reconciler<E: Engine + 'static> {
     engine: Option<Arc<Counted<E>>>,
     /// Hands the connected engine to the event follower.
     engines: watch::Sender<Option<Arc<Counted<E>>>>,
-    counts: Arc<CallCounts>,
+    ledger: Arc<Ledger>,
     cache: InspectCache,
     followed: Arc<Followed>,
     epoch: u64,
@@ -117,6 +117,7 @@ impl<E: Engine + 'static> Reconciler<E> {
         connect: Connector<E>,
         engines: watch::Sender<Option<Arc<Counted<E>>>>,
         followed: Arc<Followed>,
+        ledger: Arc<Ledger>,
         snapshots: watch::Sender<Arc<Snapshot>>,
         first: Snapshot,
     ) -> Reconciler<E> {
@@ -126,7 +127,7 @@ impl<E: Engine + 'static> Reconciler<E> {
             connect,
             engine: None,
             engines,
-            counts: Arc::new(CallCounts::default()),
+            ledger,
             cache: InspectCache::following_events(),
             followed,
             epoch: 0,
@@ -247,7 +248,7 @@ impl<E: Engine + 'static> Reconciler<E> {
         }
         match (self.connect)().await {
             Ok(inner) => {
-                let engine = Arc::new(Counted::new(inner, self.counts.clone()));
+                let engine = Arc::new(Counted::new(inner, self.ledger.clone()));
                 self.engine = Some(engine.clone());
                 let _ = self.engines.send(Some(engine.clone()));
                 Some(engine)
@@ -454,7 +455,7 @@ impl<E: Engine + 'static> Reconciler<E> {
         if report.result == ReconcileResult::Converged {
             metrics.last_success = Some(unix_now().as_secs_f64());
         }
-        metrics.docker_calls = self.counts.read();
+        metrics.docker_calls = self.ledger.read();
         let quiet = report.changes.is_empty() && report.errors.is_empty();
         let ms = report.duration.as_millis() as u64;
         let triggers: Vec<&str> = report.triggers.iter().map(|t| t.as_str()).collect();

@@ -60,6 +60,7 @@ fn start(dir: &Path, fake: Arc<FakeEngine>, allow_empty: bool) -> Harness {
     let (snap_tx, snapshots) = watch::channel(Arc::new(Snapshot::default()));
     let (engines, engine_rx) = watch::channel(None);
     let followed = Arc::new(Followed::default());
+    let ledger = Arc::new(Ledger::default());
     let (drift_tx, drift_rx) = mpsc::channel(1);
     tokio::spawn(follow::follow(
         engine_rx,
@@ -67,6 +68,7 @@ fn start(dir: &Path, fake: Arc<FakeEngine>, allow_empty: bool) -> Harness {
         followed.clone(),
         drift_tx,
         wake.clone(),
+        ledger.clone(),
         follow::reconnect_backoff(),
     ));
     tokio::spawn(debounce(
@@ -81,6 +83,7 @@ fn start(dir: &Path, fake: Arc<FakeEngine>, allow_empty: bool) -> Harness {
         connect,
         engines,
         followed,
+        ledger,
         snap_tx,
         Snapshot::default(),
     );
