@@ -12,6 +12,7 @@ pub mod desired;
 pub mod engine;
 pub mod gitrev;
 pub mod keys;
+pub mod kube;
 pub mod labels;
 pub mod manifest;
 pub mod names;

@@ -12,7 +12,6 @@ mod get;
 mod get_live;
 mod listing;
 mod live;
-mod objects;
 mod project;
 mod validate;
 
@@ -24,6 +23,9 @@ use crate::manifest::{self, LoadOptions, Loaded};
 use crate::report;
 
 pub use project::{default_project, resolve_project, sanitize_project};
+
+/// The declared objects' JSON, shared with the API (`diff --base` compares it).
+use crate::kube::objects;
 
 /// How a command ended, mapped by `main` to the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
