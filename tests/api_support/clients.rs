@@ -248,13 +248,17 @@ pub fn check_kubectl_all_kinds(url: &str, expect: &Expect) {
     ] {
         assert!(out.contains(header), "{header}: {out}");
     }
+    let listed = |object: String| {
+        out.lines().any(|line| {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            cells.len() > 2 && cells[0] == expect.namespace && cells[1] == object
+        })
+    };
     for rc in &expect.controllers {
-        let line = format!("{}   replicationcontroller/{rc}", expect.namespace);
-        assert!(out.contains(&line), "{line}: {out}");
+        assert!(listed(format!("replicationcontroller/{rc}")), "{rc}: {out}");
     }
     for svc in &expect.services {
-        let line = format!("{}   service/{svc}", expect.namespace);
-        assert!(out.contains(&line), "{line}: {out}");
+        assert!(listed(format!("service/{svc}")), "{svc}: {out}");
     }
 }
 
