@@ -371,6 +371,49 @@ async fn a_table_watch_sends_one_row_tables_and_ends_at_its_timeout() {
 }
 
 #[tokio::test]
+async fn a_watcher_that_allows_bookmarks_learns_versions_that_brought_it_nothing() {
+    let served = start(two_pods(1)).await;
+    let path = "/api/v1/namespaces/prod/pods?watch=true&resourceVersion=1&allowWatchBookmarks=true";
+    let mut watch = Watch::open(&served.addr, path, None).await;
+    let mut next = two_pods(2);
+    next.observed = Some(Arc::new(Observed {
+        pods: vec![
+            pod("default", "web", "web", "10.1.0.7"),
+            pod("prod", "db", "db", "10.1.0.3"),
+        ],
+        ..Default::default()
+    }));
+    served.publish.send(Arc::new(next)).unwrap();
+    let bookmark = watch.next(WAIT).await.unwrap();
+    assert_eq!(bookmark["type"], "BOOKMARK");
+    assert_eq!(bookmark["object"]["kind"], "Pod");
+    assert_eq!(bookmark["object"]["metadata"]["resourceVersion"], "2");
+}
+
+#[tokio::test]
+async fn watches_end_when_the_loop_stops_publishing() {
+    let served = start(two_pods(1)).await;
+    let mut watch = Watch::open(
+        &served.addr,
+        "/api/v1/pods?watch=true&resourceVersion=1",
+        None,
+    )
+    .await;
+    let api_support::Served { addr, publish, .. } = served;
+    drop(publish);
+    assert!(watch.next(WAIT).await.is_none(), "the stream ended");
+    let health = get(&addr, "/healthz?verbose").await;
+    assert_eq!(health.status, 500);
+    assert!(
+        health
+            .body
+            .contains("[-]loop failed: the reconcile loop stopped publishing"),
+        "{}",
+        health.body
+    );
+}
+
+#[tokio::test]
 async fn a_watch_from_a_forgotten_version_has_expired() {
     let served = start(two_pods(10)).await;
     get(&served.addr, "/api/v1/pods").await;

@@ -2,7 +2,8 @@
 //! real engine, a snapshot built from what the engine runs (as the watch
 //! loop builds it), served in-process; then the official Python client and
 //! kubectl (`get -l`, `-o wide`, several kinds with `-A`, `describe`, and
-//! `get -w` seeing a pod appear after the next snapshot).
+//! `get -w` seeing a pod appear after the next snapshot). Set
+//! `BERTH_SHOW_CLIENTS=1` to see what kubectl printed.
 
 mod api_support;
 mod common;
@@ -12,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api_support::clients::{
-    check_kubectl_all_kinds, check_kubectl_describe, check_kubectl_get_by_label,
-    check_kubectl_wide, check_python_client, Expect, KubectlWatch,
+    check_kubectl_all_kinds, check_kubectl_describe, check_kubectl_events_endpoints_and_all,
+    check_kubectl_get_by_label, check_kubectl_wide, check_python_client, Expect, KubectlWatch,
 };
 use berth::engine::Engine;
 use berth::manifest::{self, LoadOptions};
@@ -141,6 +142,7 @@ fn kubernetes_clients_read_berths_api() {
     check_kubectl_wide(&url, "default", &expect.pods);
     check_kubectl_all_kinds(&url, &expect);
     check_kubectl_describe(&url, "default", "web");
+    check_kubectl_events_endpoints_and_all(&url, &expect);
 
     let mut watch = KubectlWatch::start(&url, "default");
     assert!(

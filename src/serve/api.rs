@@ -110,6 +110,7 @@ pub(super) struct ListQuery {
     watch: Option<String>,
     resource_version: Option<String>,
     timeout_seconds: Option<u64>,
+    allow_watch_bookmarks: Option<String>,
     include_object: Option<String>,
 }
 
@@ -234,6 +235,8 @@ async fn list(
             include,
             since,
             timeout: query.timeout_seconds,
+            bookmarks: format == Format::Json
+                && matches!(query.allow_watch_bookmarks.as_deref(), Some("true" | "1")),
         };
         return watch::stream(state, request);
     }

@@ -118,6 +118,9 @@ fn kubectl_ok(url: &str, args: &[&str]) -> String {
         "kubectl {args:?} failed:\n{}\n{}",
         out.stdout, out.stderr
     );
+    if std::env::var_os("BERTH_SHOW_CLIENTS").is_some() {
+        eprintln!("$ kubectl {}\n{}{}", args.join(" "), out.stdout, out.stderr);
+    }
     out.stdout
 }
 
@@ -275,6 +278,55 @@ pub fn check_kubectl_describe(url: &str, namespace: &str, pod: &str) {
         "the pod's events are listed: {out}"
     );
     assert!(!out.contains("<none>\n\nEvents:  <none>"), "{out}");
+}
+
+/// `kubectl get events`, `get endpoints` and `get all`: the pod's events,
+/// the service's ready addresses, and every kind of the `all` category.
+pub fn check_kubectl_events_endpoints_and_all(url: &str, expect: &Expect) {
+    let ns = expect.namespace.as_str();
+    let events = kubectl_ok(url, &["get", "events", "-n", ns]);
+    let header: Vec<&str> = events
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
+        "{events}"
+    );
+    for pod in &expect.pods {
+        assert!(events.contains(&format!("pod/{pod}")), "{pod}: {events}");
+    }
+    let endpoints = kubectl_ok(url, &["get", "endpoints", "-n", ns]);
+    for service in &expect.services {
+        let line = endpoints
+            .lines()
+            .find(|l| l.starts_with(&format!("{service} ")));
+        let line = line.unwrap_or_else(|| panic!("{service}: {endpoints}"));
+        let address = line.split_whitespace().nth(1).unwrap_or("");
+        assert!(
+            address.contains(':'),
+            "{service} has addresses: {endpoints}"
+        );
+    }
+    let all = kubectl_ok(url, &["get", "all", "-n", ns]);
+    for pod in &expect.pods {
+        assert!(all.contains(&format!("pod/{pod} ")), "{pod}: {all}");
+    }
+    for rc in &expect.controllers {
+        assert!(
+            all.contains(&format!("replicationcontroller/{rc} ")),
+            "{rc}: {all}"
+        );
+    }
+    for service in &expect.services {
+        assert!(
+            all.contains(&format!("service/{service} ")),
+            "{service}: {all}"
+        );
+    }
 }
 
 /// `kubectl get pods -w` running in the background, its lines collected.

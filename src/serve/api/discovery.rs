@@ -47,6 +47,7 @@ pub fn resource_list() -> Value {
                 "kind": r.kind(),
                 "verbs": ["get", "list", "watch"],
                 "shortNames": r.short_names(),
+                "categories": r.categories(),
             })
         })
         .collect();

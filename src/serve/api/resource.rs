@@ -78,6 +78,16 @@ impl ApiResource {
         }
     }
 
+    /// The discovery categories: `kubectl get all` lists the `all` ones.
+    pub fn categories(self) -> &'static [&'static str] {
+        match self {
+            ApiResource::Pods | ApiResource::ReplicationControllers | ApiResource::Services => {
+                &["all"]
+            }
+            _ => &[],
+        }
+    }
+
     /// Nodes and namespaces are cluster-scoped.
     pub fn namespaced(self) -> bool {
         !matches!(self, ApiResource::Nodes | ApiResource::Namespaces)

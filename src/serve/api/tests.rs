@@ -320,6 +320,7 @@ fn request(labels: Option<&str>) -> WatchRequest {
         include: IncludeObject::Metadata,
         since: Some(1),
         timeout: None,
+        bookmarks: false,
     }
 }
 

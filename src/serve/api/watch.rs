@@ -40,6 +40,10 @@ pub struct WatchRequest {
     /// for every current object.
     pub since: Option<u64>,
     pub timeout: Option<u64>,
+    /// `allowWatchBookmarks`: after a snapshot that brought this watcher
+    /// nothing, a BOOKMARK carries the new version, so that it can resume
+    /// from there rather than from a version the history may forget.
+    pub bookmarks: bool,
 }
 
 struct Watcher {
@@ -112,7 +116,13 @@ async fn next(mut watcher: Watcher) -> Option<(Result<Bytes, Infallible>, Watche
             Ok(changes) => {
                 let lines = changes.iter().filter_map(|c| event(&watcher.request, c));
                 watcher.pending.extend(lines);
+                let advanced = store.generation() != watcher.rv;
                 watcher.rv = store.generation();
+                if watcher.pending.is_empty() && advanced && watcher.request.bookmarks {
+                    watcher
+                        .pending
+                        .push_back(bookmark(&watcher.request, watcher.rv));
+                }
             }
             Err(expired) => {
                 let status = ApiError::expired(expired.requested, expired.oldest).to_json();
@@ -165,6 +175,17 @@ fn line(kind: &str, request: &WatchRequest, object: Value) -> Bytes {
         }
     };
     raw_line(kind, object)
+}
+
+/// A BOOKMARK: an object of the watched kind with only its version (tables
+/// get none: kubectl does not ask for bookmarks).
+fn bookmark(request: &WatchRequest, rv: u64) -> Bytes {
+    let object = json!({
+        "kind": request.resource.kind(),
+        "apiVersion": "v1",
+        "metadata": { "resourceVersion": rv.to_string() },
+    });
+    raw_line("BOOKMARK", object)
 }
 
 fn raw_line(kind: &str, object: Value) -> Bytes {
