@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::resource::ApiResource;
+use super::store::Expired;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -58,13 +59,20 @@ impl ApiError {
         )
     }
 
-    /// A watch resumed from a version older than the history keeps.
-    pub fn expired(requested: u64, oldest: u64) -> ApiError {
-        ApiError::new(
-            410,
-            "Expired",
-            format!("too old resource version: {requested} ({oldest})"),
-        )
+    /// A watch resumed from a version older than the history keeps, or
+    /// newer than any (from an earlier `watch`).
+    pub fn expired(expired: Expired) -> ApiError {
+        let Expired {
+            requested,
+            oldest,
+            current,
+        } = expired;
+        let message = if requested < oldest {
+            format!("too old resource version: {requested} ({oldest})")
+        } else {
+            format!("too large resource version: {requested}, current: {current}")
+        };
+        ApiError::new(410, "Expired", message)
     }
 
     /// The `Status` object.

@@ -74,7 +74,10 @@ pub struct Change {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expired {
     pub requested: u64,
+    /// The oldest version a watch may resume from.
     pub oldest: u64,
+    /// The newest version.
+    pub current: u64,
 }
 
 type Key = (String, String);
@@ -213,12 +216,16 @@ impl Store {
             .cloned()
     }
 
-    /// The changes of `resource` after version `since`, oldest first.
+    /// The changes of `resource` after version `since`, oldest first. A
+    /// version the history no longer covers has expired, and so has one
+    /// from the future (a version of an earlier `watch`): the client lists
+    /// again.
     pub fn changes_since(&self, resource: ApiResource, since: u64) -> Result<Vec<Change>, Expired> {
-        if since < self.oldest {
+        if since < self.oldest || since > self.generation {
             return Err(Expired {
                 requested: since,
                 oldest: self.oldest,
+                current: self.generation,
             });
         }
         Ok(self

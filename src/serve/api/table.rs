@@ -193,78 +193,88 @@ fn map_text(value: &Value) -> String {
 
 /// The row of one object: the cells of every column, in order.
 pub fn cells(resource: ApiResource, object: &Value, now: i64) -> Vec<Value> {
-    let created = since(&object["metadata"]["creationTimestamp"], now);
-    let name = json!(object["metadata"]["name"]);
+    let created = json!(since(&object["metadata"]["creationTimestamp"], now));
+    let name = object["metadata"]["name"].clone();
     match resource {
         ApiResource::Pods => super::table_pod::pod_cells(object, now),
-        ApiResource::ReplicationControllers => {
-            let containers = object["spec"]["template"]["spec"]["containers"].as_array();
-            let join = |key: &str| {
-                containers
-                    .into_iter()
-                    .flatten()
-                    .map(|c| text(&c[key]))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
-            vec![
-                name,
-                json!(object["spec"]["replicas"].as_u64().unwrap_or(0)),
-                json!(object["status"]["replicas"].as_u64().unwrap_or(0)),
-                json!(object["status"]["readyReplicas"].as_u64().unwrap_or(0)),
-                json!(created),
-                json!(join("name")),
-                json!(join("image")),
-                json!(map_text(&object["spec"]["selector"])),
-            ]
-        }
-        ApiResource::Services => {
-            let spec = &object["spec"];
-            let ports: Vec<String> = spec["ports"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|p| {
-                    let protocol = p["protocol"].as_str().unwrap_or("TCP");
-                    match p["nodePort"].as_u64() {
-                        Some(node_port) => format!("{}:{node_port}/{protocol}", p["port"]),
-                        None => format!("{}/{protocol}", p["port"]),
-                    }
-                })
-                .collect();
-            vec![
-                name,
-                json!(spec["type"].as_str().unwrap_or("ClusterIP")),
-                json!(or_none(text(&spec["clusterIP"]).to_string())),
-                json!("<none>"),
-                json!(or_none(ports.join(","))),
-                json!(created),
-                json!(map_text(&spec["selector"])),
-            ]
-        }
-        ApiResource::Endpoints => vec![name, json!(endpoints_text(object)), json!(created)],
-        ApiResource::Nodes => {
-            let info = &object["status"]["nodeInfo"];
-            let known = |v: &Value| {
-                let t = text(v);
-                if t.is_empty() { "<unknown>" } else { t }.to_string()
-            };
-            vec![
-                name,
-                json!(node_status(object)),
-                json!("<none>"),
-                json!(created),
-                json!(text(&info["kubeletVersion"])),
-                json!("<none>"),
-                json!("<none>"),
-                json!(known(&info["osImage"])),
-                json!(known(&info["kernelVersion"])),
-                json!(known(&info["containerRuntimeVersion"])),
-            ]
-        }
+        ApiResource::ReplicationControllers => rc_cells(object, name, created),
+        ApiResource::Services => service_cells(object, name, created),
+        ApiResource::Endpoints => vec![name, json!(endpoints_text(object)), created],
+        ApiResource::Nodes => node_cells(object, name, created),
         ApiResource::Events => event_cells(object, now),
-        ApiResource::Namespaces => vec![name, object["status"]["phase"].clone(), json!(created)],
+        ApiResource::Namespaces => vec![name, object["status"]["phase"].clone(), created],
     }
+}
+
+/// NAME, DESIRED, CURRENT, READY, AGE, CONTAINERS, IMAGES, SELECTOR.
+fn rc_cells(rc: &Value, name: Value, created: Value) -> Vec<Value> {
+    let containers = rc["spec"]["template"]["spec"]["containers"].as_array();
+    let join = |key: &str| {
+        containers
+            .into_iter()
+            .flatten()
+            .map(|c| text(&c[key]))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    vec![
+        name,
+        json!(rc["spec"]["replicas"].as_u64().unwrap_or(0)),
+        json!(rc["status"]["replicas"].as_u64().unwrap_or(0)),
+        json!(rc["status"]["readyReplicas"].as_u64().unwrap_or(0)),
+        created,
+        json!(join("name")),
+        json!(join("image")),
+        json!(map_text(&rc["spec"]["selector"])),
+    ]
+}
+
+/// NAME, TYPE, CLUSTER-IP, EXTERNAL-IP, PORT(S), AGE, SELECTOR.
+fn service_cells(service: &Value, name: Value, created: Value) -> Vec<Value> {
+    let spec = &service["spec"];
+    let ports: Vec<String> = spec["ports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let protocol = p["protocol"].as_str().unwrap_or("TCP");
+            match p["nodePort"].as_u64() {
+                Some(node_port) => format!("{}:{node_port}/{protocol}", p["port"]),
+                None => format!("{}/{protocol}", p["port"]),
+            }
+        })
+        .collect();
+    vec![
+        name,
+        json!(spec["type"].as_str().unwrap_or("ClusterIP")),
+        json!(or_none(text(&spec["clusterIP"]).to_string())),
+        json!("<none>"),
+        json!(or_none(ports.join(","))),
+        created,
+        json!(map_text(&spec["selector"])),
+    ]
+}
+
+/// NAME, STATUS, ROLES, AGE, VERSION, INTERNAL-IP, EXTERNAL-IP, OS-IMAGE,
+/// KERNEL-VERSION, CONTAINER-RUNTIME.
+fn node_cells(node: &Value, name: Value, created: Value) -> Vec<Value> {
+    let info = &node["status"]["nodeInfo"];
+    let known = |v: &Value| {
+        let t = text(v);
+        json!(if t.is_empty() { "<unknown>" } else { t })
+    };
+    vec![
+        name,
+        json!(node_status(node)),
+        json!("<none>"),
+        created,
+        json!(text(&info["kubeletVersion"])),
+        json!("<none>"),
+        json!("<none>"),
+        known(&info["osImage"]),
+        known(&info["kernelVersion"]),
+        known(&info["containerRuntimeVersion"]),
+    ]
 }
 
 fn node_status(node: &Value) -> &'static str {

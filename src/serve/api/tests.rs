@@ -153,6 +153,14 @@ fn a_version_older_than_the_history_has_expired() {
 }
 
 #[test]
+fn a_version_from_the_future_has_expired_too() {
+    let mut store = Store::default();
+    store.sync(&snapshot(5, vec![]));
+    assert!(store.changes_since(ApiResource::Pods, 5).is_ok());
+    assert!(store.changes_since(ApiResource::Pods, 500).is_err());
+}
+
+#[test]
 fn endpoints_list_the_ready_pods_the_service_selects() {
     let mut store = Store::default();
     let starting = {

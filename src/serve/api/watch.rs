@@ -76,7 +76,7 @@ pub fn stream(state: ApiState, request: WatchRequest) -> Result<Response, ApiErr
             Some(since) => {
                 let changes = store
                     .changes_since(request.resource, since)
-                    .map_err(|e| ApiError::expired(e.requested, e.oldest))?;
+                    .map_err(ApiError::expired)?;
                 pending.extend(changes.iter().filter_map(|c| event(&request, c)));
             }
         }
@@ -125,7 +125,7 @@ async fn next(mut watcher: Watcher) -> Option<(Result<Bytes, Infallible>, Watche
                 }
             }
             Err(expired) => {
-                let status = ApiError::expired(expired.requested, expired.oldest).to_json();
+                let status = ApiError::expired(expired).to_json();
                 watcher.pending.push_back(raw_line("ERROR", status));
                 watcher.done = true;
             }
