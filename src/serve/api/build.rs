@@ -38,7 +38,7 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
         now,
     ));
     let services: Vec<Value> = manifests
-        .map(|m| m.services.iter().map(objects::service_json).collect())
+        .map(|m| m.services.iter().map(served_service).collect())
         .unwrap_or_default();
     out.insert(ApiResource::Endpoints, endpoints(&services, &pods));
     out.insert(ApiResource::Pods, pods);
@@ -54,6 +54,18 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
     if snapshot.engine.reachable != Some(true) {
         nodes.iter_mut().for_each(not_ready);
     }
+    for declared in manifests.iter().flat_map(|m| m.nodes.iter()) {
+        let name = declared.meta.name.as_str();
+        let Some(node) = nodes.iter_mut().find(|n| n["metadata"]["name"] == name) else {
+            continue;
+        };
+        let capacity = objects::node_json(declared)["status"]["capacity"].clone();
+        node["status"]["capacity"] = capacity.clone();
+        node["status"]["allocatable"] = capacity;
+        if name != "local" && !observed.pods.iter().any(|p| p.node == name) {
+            not_contacted(node);
+        }
+    }
     out.insert(ApiResource::Nodes, nodes);
     let events = pod_events(observed, &snapshot.docker_events, None);
     out.insert(ApiResource::Events, events.iter().map(event_json).collect());
@@ -68,10 +80,33 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
     out
 }
 
+/// A declared Service with the defaults the API server would fill in. A
+/// berth service has no virtual IP: its name resolves to the pods' own
+/// addresses, which is what Kubernetes calls a headless service
+/// (`clusterIP: None`).
+fn served_service(service: &crate::manifest::Service) -> Value {
+    let mut value = objects::service_json(service);
+    if let Some(spec) = value["spec"].as_object_mut() {
+        spec.entry("type").or_insert(json!("ClusterIP"));
+        spec.entry("clusterIP").or_insert(json!("None"));
+        spec.entry("clusterIPs").or_insert(json!(["None"]));
+        spec.entry("sessionAffinity").or_insert(json!("None"));
+    }
+    value
+}
+
 /// A node whose engine does not answer is not Ready.
 fn not_ready(node: &mut Value) {
     node["status"]["conditions"] =
         json!([{ "type": "Ready", "status": "False", "reason": "EngineUnreachable" }]);
+}
+
+/// A declared node no pod runs on: the snapshot says nothing of its engine.
+fn not_contacted(node: &mut Value) {
+    node["status"]["conditions"] = json!([{
+        "type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown",
+        "message": "berth has no report of this node's engine",
+    }]);
 }
 
 /// `default` and every namespace an object lives in.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::http::{header, HeaderMap, HeaderValue};
 use serde_json::{json, Value};
 
-use crate::manifest::{Manifests, Protocol, Service, ServicePort};
+use crate::manifest::{Manifests, Node, Protocol, Service, ServicePort};
 use crate::observed::{Observed, ObservedController, ObservedPod};
 use crate::snapshot::Snapshot;
 use crate::status::fixtures::{container, pod, T0};
@@ -161,6 +161,33 @@ fn a_version_from_the_future_has_expired_too() {
 }
 
 #[test]
+fn declared_nodes_carry_their_capacity_and_no_readiness_berth_cannot_know() {
+    let mut snap = snapshot(1, vec![web_pod("web", "web")]);
+    let edge = Node {
+        meta: crate::kube::objects::fixtures::meta("", "edge", &[]),
+        capacity: [("cpu".to_string(), "2".to_string())].into(),
+        docker_host: None,
+        source: Default::default(),
+    };
+    snap.manifests.last_good = Some(Arc::new(Manifests {
+        nodes: vec![edge],
+        ..Default::default()
+    }));
+    let mut store = Store::default();
+    store.sync(&snap);
+    let edge = store.get(ApiResource::Nodes, "", "edge").unwrap().json();
+    assert_eq!(edge["status"]["capacity"]["cpu"], "2");
+    assert_eq!(edge["status"]["conditions"][0]["status"], "Unknown");
+    let cells = table::cells(ApiResource::Nodes, &edge, T0 + 60);
+    assert_eq!(cells[1], "NotReady");
+    let local = store.get(ApiResource::Nodes, "", "local").unwrap().json();
+    assert_eq!(
+        table::cells(ApiResource::Nodes, &local, T0 + 60)[1],
+        "Ready"
+    );
+}
+
+#[test]
 fn endpoints_list_the_ready_pods_the_service_selects() {
     let mut store = Store::default();
     let starting = {
@@ -195,6 +222,20 @@ fn endpoints_list_the_ready_pods_the_service_selects() {
     );
     let cells = table::cells(ApiResource::Endpoints, &endpoints, T0 + 60);
     assert_eq!(cells[1], "172.18.0.5:8080");
+    let service = store
+        .get(ApiResource::Services, "default", "web")
+        .unwrap()
+        .json();
+    let cells = table::cells(ApiResource::Services, &service, T0 + 60);
+    assert_eq!(
+        cells[1..5],
+        [
+            json!("ClusterIP"),
+            json!("None"),
+            json!("<none>"),
+            json!("80/TCP")
+        ]
+    );
 }
 
 #[test]
