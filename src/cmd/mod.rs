@@ -24,7 +24,7 @@ use crate::report;
 
 pub use project::{default_project, resolve_project, sanitize_project};
 
-/// The declared objects' JSON, shared with the API (`diff --base` compares it).
+// The declared objects' JSON now lives in `kube`; `diff --base` compares it.
 use crate::kube::objects;
 
 /// How a command ended, mapped by `main` to the process exit code.

@@ -39,7 +39,7 @@ pub fn router(state: ServeState) -> Router {
         .with_state(state.clone())
         .merge(api::routes(state.clone()))
         .merge(health::routes(state.clone()))
-        .merge(metrics::routes(state.clone()))
+        .merge(metrics::routes(state))
         .fallback(api::fallback)
 }
 
