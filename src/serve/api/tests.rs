@@ -88,19 +88,25 @@ fn every_object_carries_a_uid_a_creation_time_and_its_version() {
 #[test]
 fn an_unchanged_object_keeps_its_version_across_snapshots() {
     let mut store = Store::default();
-    store.sync(&snapshot(1, vec![web_pod("web", "web")]));
+    let mut first = snapshot(1, vec![web_pod("web", "web")]);
+    first.docker_events = Arc::new(vec![crate::status::fixtures::die("web-app", "app", 1, 0)]);
+    store.sync(&first);
     let mut later = snapshot(2, vec![web_pod("web", "web")]);
-    later.taken_at += 600;
+    later.docker_events = first.docker_events.clone();
+    later.taken_at += 3600;
     store.sync(&later);
     assert_eq!(store.generation(), 2);
     assert_eq!(
         store.get(ApiResource::Pods, "default", "web").unwrap().rv,
         1
     );
-    assert!(store
-        .changes_since(ApiResource::Pods, 1)
-        .unwrap()
-        .is_empty());
+    for resource in ApiResource::ALL {
+        let changes = store.changes_since(resource, 1).unwrap();
+        assert!(
+            changes.is_empty(),
+            "{resource:?} changed with the clock alone"
+        );
+    }
 }
 
 #[test]
