@@ -300,4 +300,8 @@ fn json_response(body: &Value) -> Response {
 }
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod table_tests;
+#[cfg(test)]
 mod tests;
