@@ -13,6 +13,7 @@ pub mod engine;
 pub mod fingerprint;
 pub mod gitrev;
 pub mod keys;
+pub mod kube;
 pub mod labels;
 pub mod manifest;
 pub mod names;

@@ -1,14 +1,16 @@
-//! `berth events` (and `berth get events`): the events of the project's
-//! pods, derived from their containers and Docker's events of the last
-//! hour, as kubectl lists them.
+//! `berth events` (and `berth get events`): reads the project's pods and
+//! Docker's events of the last hour from the engine and prints the events
+//! `kube::events` derives from them, as kubectl lists them.
 
 use crate::cli::{GlobalArgs, OutputFormat, Scope};
 use crate::engine::{Engine, EngineEvent};
 use crate::keys;
+use crate::kube::events::{event_cells, event_json, pod_events, PodEvent};
+use crate::kube::objects;
 use crate::observe::{self, Depth, InspectCache};
 use crate::observed::ObservedPod;
 use crate::report::{self, Table};
-use crate::status::{self, Event};
+use crate::status::Event;
 use crate::timefmt::age;
 
 use super::live::{block_on, connect, now};
@@ -32,20 +34,12 @@ pub fn run(
             observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full)
                 .await?;
         let docker_events = docker_events(&engine, keys::filter(project), now).await?;
-        let pods = observed
-            .pods
-            .iter()
-            .filter(|p| namespace.is_none_or(|ns| ns == p.namespace));
-        let mut events: Vec<Event> = pods
-            .flat_map(|pod| status::all_pod_events(pod, &docker_events))
-            .collect();
-        events.sort_by_key(|e| (e.last_seen, e.first_seen));
-        anyhow::Ok(events)
+        anyhow::Ok(pod_events(&observed, &docker_events, namespace))
     })??;
     match output {
         OutputFormat::Json | OutputFormat::Yaml => {
-            let items = events.iter().map(Event::to_k8s_json).collect();
-            let list = super::objects::list(items);
+            let items = events.iter().map(event_json).collect();
+            let list = objects::list(items);
             if output == OutputFormat::Json {
                 report::json(io.out, &list)?;
             } else {
@@ -58,7 +52,9 @@ pub fn run(
                 .map(|e| {
                     format!(
                         "event/{}",
-                        e.to_k8s_json()["metadata"]["name"].as_str().unwrap_or("")
+                        e.event.to_k8s_json()["metadata"]["name"]
+                            .as_str()
+                            .unwrap_or("")
                     )
                 })
                 .collect();
@@ -100,25 +96,19 @@ pub(crate) fn pod_filter(pod: &ObservedPod) -> Vec<(String, String)> {
 }
 
 /// `kubectl get events`: LAST SEEN TYPE REASON OBJECT MESSAGE.
-fn events_table(events: &[Event], with_namespace: bool, now: i64) -> Table {
+fn events_table(events: &[PodEvent], with_namespace: bool, now: i64) -> Table {
     let mut headers = vec![];
     if with_namespace {
         headers.push("NAMESPACE");
     }
     headers.extend(["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
     let mut table = Table::new(headers);
-    for event in events {
+    for PodEvent { event, .. } in events {
         let mut row = vec![];
         if with_namespace {
             row.push(event.namespace.clone());
         }
-        row.extend([
-            age(Some(event.last_seen), now),
-            event.kind.as_str().to_string(),
-            event.reason.clone(),
-            event.object.clone(),
-            event.message.clone(),
-        ]);
+        row.extend(event_cells(event, now));
         table.row(row);
     }
     table
@@ -184,6 +174,10 @@ mod tests {
             "Started container app",
             990,
         );
+        let event = PodEvent {
+            project: "shop".into(),
+            event,
+        };
         let mut out = Vec::new();
         events_table(&[event], false, 1_000)
             .write(&mut out)

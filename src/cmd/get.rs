@@ -10,10 +10,10 @@ use crate::labels::Selector;
 use crate::manifest::{Labels, Manifests};
 use crate::report;
 
-use super::listing::{
-    join, labels_text, none_if_empty, print_listing, with_labels_column, Listed, Listing,
-};
-use super::objects::{self, DeclaredPod};
+use crate::kube::objects::{self, DeclaredPod};
+use crate::kube::{join, labels_text, none_if_empty, with_labels_column, Listed, Listing};
+
+use super::listing::print_listing;
 use super::{load_reported, ExitStatus, Io};
 
 pub fn run(global: &GlobalArgs, args: &GetArgs, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
@@ -187,9 +187,9 @@ fn declared_pod_row(declared: &DeclaredPod) -> Listed {
 
 #[cfg(test)]
 mod tests {
-    use super::super::objects::fixtures::*;
     use super::*;
     use crate::cli::OutputFormat;
+    use crate::kube::objects::fixtures::*;
     use serde_json::Value;
 
     fn render(

@@ -12,7 +12,6 @@ mod get;
 mod get_live;
 mod listing;
 mod live;
-mod objects;
 mod project;
 mod validate;
 mod watch;
@@ -25,6 +24,9 @@ use crate::manifest::{self, LoadOptions, Loaded};
 use crate::report;
 
 pub use project::{default_project, resolve_project, sanitize_project};
+
+// The declared objects' JSON now lives in `kube`; `diff --base` compares it.
+use crate::kube::objects;
 
 /// How a command ended, mapped by `main` to the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

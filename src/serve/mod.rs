@@ -2,6 +2,10 @@
 //! and metrics, all read-only and all answered from the latest `Snapshot`
 //! (never from Docker). Binds to loopback unless told otherwise.
 
+mod api;
+mod health;
+mod metrics;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -28,9 +32,15 @@ impl ServeState {
     }
 }
 
-/// Every route.
+/// Every route. Unknown paths answer a Kubernetes `Status` (404, or 405
+/// for writes under `/api`).
 pub fn router(state: ServeState) -> Router {
-    Router::new().with_state(state)
+    Router::new()
+        .with_state(state.clone())
+        .merge(api::routes(state.clone()))
+        .merge(health::routes(state.clone()))
+        .merge(metrics::routes(state))
+        .fallback(api::fallback)
 }
 
 /// Serves `router(state)` on `listener` until `shutdown` completes.

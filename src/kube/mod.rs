@@ -1,0 +1,13 @@
+//! Kubernetes-shaped objects and listings, built once for both readers:
+//! `berth get` (which prints them) and the HTTP API (which serves them).
+//! Plain data from manifests and observations; no Docker calls, no printing.
+
+pub mod events;
+pub mod listing;
+pub mod live;
+pub mod objects;
+mod uid;
+
+pub use listing::{join, labels_text, none_if_empty, with_labels_column, Listed, Listing};
+pub use live::{applied_spec, node_listing, pod_json, pod_listing, rc_listing, status_of};
+pub use uid::uid;

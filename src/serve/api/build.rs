@@ -1,0 +1,255 @@
+//! A snapshot's objects, resource by resource, in exactly the shape
+//! `berth get -o json` prints (`kube::`): pods, controllers and events from
+//! what the engine runs, services from the last good manifests, endpoints
+//! from both, nodes and the namespaces in use. Nothing here depends on the
+//! clock alone, so an unchanged engine yields unchanged objects.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+
+use crate::kube::events::{event_json, pod_events};
+use crate::kube::{node_listing, objects, pod_listing, rc_listing, uid};
+use crate::labels::Selector;
+use crate::manifest::Labels;
+use crate::observed::Observed;
+use crate::snapshot::Snapshot;
+use crate::timefmt::format_rfc3339;
+
+use super::resource::ApiResource;
+
+/// Every object of `snapshot`, by resource, each with `metadata.uid` and
+/// `metadata.creationTimestamp`.
+pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
+    let empty = Observed::default();
+    let observed = snapshot.observed.as_deref().unwrap_or(&empty);
+    let manifests = snapshot.manifests.last_good.as_deref();
+    let all = Selector::default();
+    let now = snapshot.taken_at;
+    let items = |listing: crate::kube::Listing| -> Vec<Value> {
+        listing.items.into_iter().map(|item| item.json).collect()
+    };
+    let mut out = BTreeMap::new();
+    let pods = items(pod_listing(
+        observed,
+        &snapshot.docker_events,
+        None,
+        &all,
+        now,
+    ));
+    let services: Vec<Value> = manifests
+        .map(|m| m.services.iter().map(served_service).collect())
+        .unwrap_or_default();
+    out.insert(ApiResource::Endpoints, endpoints(&services, &pods));
+    out.insert(ApiResource::Pods, pods);
+    out.insert(ApiResource::Services, services);
+    out.insert(
+        ApiResource::ReplicationControllers,
+        items(rc_listing(observed, None, &all, now)),
+    );
+    let declared: Vec<&str> = manifests
+        .map(|m| m.nodes.iter().map(|n| n.meta.name.as_str()).collect())
+        .unwrap_or_default();
+    let mut nodes = items(node_listing(observed, &declared, &all));
+    if snapshot.engine.reachable != Some(true) {
+        nodes.iter_mut().for_each(not_ready);
+    }
+    for declared in manifests.iter().flat_map(|m| m.nodes.iter()) {
+        let name = declared.meta.name.as_str();
+        let Some(node) = nodes.iter_mut().find(|n| n["metadata"]["name"] == name) else {
+            continue;
+        };
+        let capacity = objects::node_json(declared)["status"]["capacity"].clone();
+        node["status"]["capacity"] = capacity.clone();
+        node["status"]["allocatable"] = capacity;
+        if name != "local" && !observed.pods.iter().any(|p| p.node == name) {
+            not_contacted(node);
+        }
+    }
+    out.insert(ApiResource::Nodes, nodes);
+    let events = pod_events(observed, &snapshot.docker_events, None);
+    out.insert(ApiResource::Events, events.iter().map(event_json).collect());
+    let namespaces = namespaces(&out);
+    out.insert(ApiResource::Namespaces, namespaces);
+    let created = format_rfc3339(snapshot.started_at);
+    for (resource, values) in &mut out {
+        for value in values {
+            complete_metadata(value, *resource, &snapshot.project, &created);
+        }
+    }
+    out
+}
+
+/// A declared Service with the defaults the API server would fill in. A
+/// berth service has no virtual IP: its name resolves to the pods' own
+/// addresses, which is what Kubernetes calls a headless service
+/// (`clusterIP: None`).
+fn served_service(service: &crate::manifest::Service) -> Value {
+    let mut value = objects::service_json(service);
+    if let Some(spec) = value["spec"].as_object_mut() {
+        spec.entry("type").or_insert(json!("ClusterIP"));
+        spec.entry("clusterIP").or_insert(json!("None"));
+        spec.entry("clusterIPs").or_insert(json!(["None"]));
+        spec.entry("sessionAffinity").or_insert(json!("None"));
+    }
+    value
+}
+
+/// A node whose engine does not answer is not Ready.
+fn not_ready(node: &mut Value) {
+    node["status"]["conditions"] =
+        json!([{ "type": "Ready", "status": "False", "reason": "EngineUnreachable" }]);
+}
+
+/// A declared node no pod runs on: the snapshot says nothing of its engine.
+fn not_contacted(node: &mut Value) {
+    node["status"]["conditions"] = json!([{
+        "type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown",
+        "message": "berth has no report of this node's engine",
+    }]);
+}
+
+/// `default` and every namespace an object lives in.
+fn namespaces(objects: &BTreeMap<ApiResource, Vec<Value>>) -> Vec<Value> {
+    let mut names: BTreeSet<String> = BTreeSet::from(["default".to_string()]);
+    for value in objects.values().flatten() {
+        if let Some(ns) = value["metadata"]["namespace"].as_str() {
+            names.insert(ns.to_string());
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            json!({
+                "apiVersion": "v1", "kind": "Namespace",
+                "metadata": { "name": name },
+                "spec": { "finalizers": ["kubernetes"] },
+                "status": { "phase": "Active" },
+            })
+        })
+        .collect()
+}
+
+/// Adds the uid and creation time an object lacks (declared objects and
+/// namespaces have neither; they are as old as this `watch`).
+fn complete_metadata(value: &mut Value, resource: ApiResource, project: &str, created: &str) {
+    let Some(meta) = value["metadata"].as_object_mut() else {
+        return;
+    };
+    let text = |key: &str| meta.get(key).and_then(Value::as_str).unwrap_or_default();
+    let object_uid = uid(project, resource.kind(), text("namespace"), text("name"));
+    meta.entry("uid").or_insert(json!(object_uid));
+    meta.entry("creationTimestamp").or_insert(json!(created));
+}
+
+fn labels_of(value: &Value) -> Labels {
+    value
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The labels of an object (`metadata.labels`).
+pub fn object_labels(value: &Value) -> Labels {
+    labels_of(&value["metadata"]["labels"])
+}
+
+/// One `Endpoints` per service: the pods its selector picks in its
+/// namespace, Ready ones under `addresses`, the others under
+/// `notReadyAddresses`, with the service's target ports.
+fn endpoints(services: &[Value], pods: &[Value]) -> Vec<Value> {
+    services
+        .iter()
+        .map(|service| {
+            let namespace = &service["metadata"]["namespace"];
+            let selector = labels_of(&service["spec"]["selector"]);
+            let selector = Selector::from_map(&selector);
+            let picked = pods.iter().filter(|pod| {
+                !selector.is_empty()
+                    && &pod["metadata"]["namespace"] == namespace
+                    && pod["status"]["podIP"].is_string()
+                    && selector.matches(&object_labels(pod))
+            });
+            let (ready, not_ready): (Vec<&Value>, Vec<&Value>) = picked.partition(|p| is_ready(p));
+            let ports = endpoint_ports(service);
+            let mut subset = serde_json::Map::new();
+            if !ready.is_empty() {
+                subset.insert("addresses".into(), addresses(&ready));
+            }
+            if !not_ready.is_empty() {
+                subset.insert("notReadyAddresses".into(), addresses(&not_ready));
+            }
+            let subsets = if subset.is_empty() {
+                json!([])
+            } else {
+                subset.insert("ports".into(), json!(ports));
+                json!([subset])
+            };
+            let mut meta = serde_json::Map::new();
+            meta.insert("name".into(), service["metadata"]["name"].clone());
+            meta.insert("namespace".into(), namespace.clone());
+            if let Some(labels) = service["metadata"].get("labels") {
+                meta.insert("labels".into(), labels.clone());
+            }
+            json!({ "apiVersion": "v1", "kind": "Endpoints", "metadata": meta, "subsets": subsets })
+        })
+        .collect()
+}
+
+/// The pod's `Ready` condition holds.
+pub fn is_ready(pod: &Value) -> bool {
+    pod["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Ready" && c["status"] == "True")
+}
+
+fn addresses(pods: &[&Value]) -> Value {
+    pods.iter()
+        .map(|pod| {
+            json!({
+                "ip": pod["status"]["podIP"],
+                "nodeName": pod["spec"]["nodeName"],
+                "targetRef": {
+                    "kind": "Pod",
+                    "namespace": pod["metadata"]["namespace"],
+                    "name": pod["metadata"]["name"],
+                    "uid": pod["metadata"]["uid"],
+                },
+            })
+        })
+        .collect()
+}
+
+/// The service's ports as endpoint ports: the target port when it is a
+/// number (a named one is resolved per pod by Kubernetes; berth keeps the
+/// service port then).
+fn endpoint_ports(service: &Value) -> Vec<Value> {
+    let ports = service["spec"]["ports"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    ports
+        .iter()
+        .map(|port| {
+            let target = match &port["targetPort"] {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.parse::<u64>().ok(),
+                _ => None,
+            };
+            let mut out = json!({
+                "port": target.or(port["port"].as_u64()).unwrap_or_default(),
+                "protocol": port["protocol"].as_str().unwrap_or("TCP"),
+            });
+            if let Some(name) = port["name"].as_str() {
+                out["name"] = json!(name);
+            }
+            out
+        })
+        .collect()
+}
