@@ -45,9 +45,19 @@ impl FileWatch {
     /// Starts watching `roots`; change notices go to `tx` (never blocking:
     /// when the channel is full a notice is already pending).
     pub fn start(roots: &[PathBuf], tx: mpsc::Sender<()>) -> Result<FileWatch, WatchError> {
+        let roots: Vec<PathBuf> = roots
+            .iter()
+            .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
+            .collect();
+        let inside = roots.clone();
         let handler = move |event: notify::Result<notify::Event>| {
             let relevant = match &event {
-                Ok(event) => is_change(&event.kind),
+                // The parents are watched only for the roots themselves
+                // (a checkout swapped by rename), not for their siblings.
+                Ok(event) => {
+                    is_change(&event.kind)
+                        && (event.need_rescan() || event.paths.iter().any(|p| concerns(&inside, p)))
+                }
                 // A lost event (queue overflow) could be anything.
                 Err(_) => true,
             };
@@ -65,10 +75,10 @@ impl FileWatch {
         })?;
         let mut watch = FileWatch {
             watcher,
-            roots: roots.to_vec(),
+            roots: roots.clone(),
             watched: BTreeMap::new(),
         };
-        for root in roots {
+        for root in &roots {
             if let Some(parent) = parent_of(root) {
                 watch
                     .watcher
@@ -111,6 +121,26 @@ impl FileWatch {
     }
 }
 
+/// Whether a change at `path` can matter: it is a root or inside one, and
+/// not in a hidden file or directory (an editor's swap file), which the
+/// loader skips. `.git` counts: a commit changes the revision the page
+/// shows.
+fn concerns(roots: &[PathBuf], path: &Path) -> bool {
+    roots.iter().any(|root| match path.strip_prefix(root) {
+        Ok(relative) => {
+            let mut parts = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy());
+            match parts.next() {
+                Some(first) if first == ".git" => true,
+                Some(first) => !first.starts_with('.') && parts.all(|p| !p.starts_with('.')),
+                None => true,
+            }
+        }
+        Err(_) => false,
+    })
+}
+
 /// The directory holding `path` (`.` for a bare relative name).
 fn parent_of(path: &Path) -> Option<PathBuf> {
     let absolute = std::path::absolute(path).ok()?;
@@ -146,6 +176,19 @@ mod tests {
         assert!(is_change(&EventKind::Modify(ModifyKind::Any)));
     }
 
+    #[test]
+    fn changes_matter_inside_the_roots_but_not_in_hidden_files_except_git() {
+        let roots = vec![PathBuf::from("/srv/m")];
+        assert!(concerns(&roots, Path::new("/srv/m")));
+        assert!(concerns(&roots, Path::new("/srv/m/web.yaml")));
+        assert!(concerns(&roots, Path::new("/srv/m/apps/web.yaml")));
+        assert!(concerns(&roots, Path::new("/srv/m/.git/HEAD")));
+        assert!(!concerns(&roots, Path::new("/srv/m/.web.yaml.swp")));
+        assert!(!concerns(&roots, Path::new("/srv/m/apps/.cache/x")));
+        assert!(!concerns(&roots, Path::new("/srv/other.yaml")));
+        assert!(!concerns(&roots, Path::new("/srv/m2/web.yaml")));
+    }
+
     #[tokio::test]
     async fn reading_the_files_makes_no_notice_and_writing_one_does() {
         let dir = tempfile::tempdir().unwrap();
@@ -154,6 +197,10 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(16);
         let _watch = FileWatch::start(&[dir.path().to_path_buf()], tx).unwrap();
         std::fs::read_to_string(&file).unwrap();
+        assert_eq!(notices(&mut rx).await, 0);
+        // The parent is watched for the root itself, not for its siblings.
+        let sibling = tempfile::NamedTempFile::new_in(dir.path().parent().unwrap()).unwrap();
+        std::fs::write(sibling.path(), "x").unwrap();
         assert_eq!(notices(&mut rx).await, 0);
         std::fs::write(&file, "a: 2\n").unwrap();
         assert!(notices(&mut rx).await > 0);
