@@ -11,6 +11,8 @@ use tokio::sync::watch;
 
 use crate::snapshot::Snapshot;
 
+mod page;
+
 /// What every handler reads: the latest snapshot, replaced by the loop.
 #[derive(Clone)]
 pub struct ServeState {
@@ -30,7 +32,7 @@ impl ServeState {
 
 /// Every route.
 pub fn router(state: ServeState) -> Router {
-    Router::new().with_state(state)
+    Router::new().merge(page::routes()).with_state(state)
 }
 
 /// Serves `router(state)` on `listener` until `shutdown` completes.
