@@ -236,7 +236,7 @@ fn the_page_shows_the_engines_pods_in_a_real_browser() {
     let snapshot = runtime.block_on(snapshot_of(&project, dir.path()));
     assert_eq!(snapshot.observed.as_ref().unwrap().pods.len(), 4);
     assert_eq!(snapshot.revision.as_ref().unwrap().dirty, Some(false));
-    let (_sender, receiver) = tokio::sync::watch::channel(Arc::new(snapshot));
+    let (sender, receiver) = tokio::sync::watch::channel(Arc::new(snapshot));
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
@@ -268,6 +268,18 @@ fn the_page_shows_the_engines_pods_in_a_real_browser() {
     let desktop = screenshot(&url, "1280,1600", "watch-page.png");
     let phone = screenshot(&url, "390,1200", "watch-page-phone.png");
     eprintln!("screenshots: {} {}", desktop.display(), phone.display());
+
+    // With the sender gone every stream sends the current section once and
+    // ends, so the browser's network goes idle and virtual time can run:
+    // the page's script must have swapped a streamed section in.
+    drop(sender);
+    let dom = chromium(&["--dump-dom", "--virtual-time-budget=3000"], &url);
+    assert!(
+        dom.contains(r#"data-shown="1""#),
+        "no streamed section shown: {dom}"
+    );
+    assert_eq!(dom.matches(r#"id="main""#).count(), 1);
+    assert!(dom.contains(r#"<td class="name">api-0"#));
 
     let _ = stop.send(());
     runtime

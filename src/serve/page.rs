@@ -4,8 +4,10 @@
 //! on every new snapshot and every few seconds (so relative times stay
 //! true); the page swaps it in.
 
+mod changes;
 mod html;
 mod render;
+mod summary;
 mod tables;
 #[cfg(test)]
 mod tests;

@@ -46,6 +46,16 @@ pub(super) fn when(at: i64, now: i64) -> String {
     )
 }
 
+/// The time since `at`, with `since <UTC time>` as the tooltip.
+pub(super) fn elapsed(at: i64, now: i64) -> String {
+    format!(
+        r#"<time datetime="{}" title="since {}">{}</time>"#,
+        format_rfc3339(at),
+        utc(at),
+        human_duration(now - at)
+    )
+}
+
 /// The colour class of a pod's STATUS column (or phase): `running`,
 /// `pending`, `failed` or `succeeded`.
 pub(super) fn status_class(status: &str) -> &'static str {
@@ -116,4 +126,15 @@ pub(super) fn td(html: impl AsRef<str>) -> String {
 /// A `<td class=…>` holding text, escaped.
 pub(super) fn td_text(class: &str, text: &str) -> String {
     format!(r#"<td class="{class}">{}</td>"#, esc(text))
+}
+
+/// `120 ms`, `1.5 s`, `4s`.
+pub(super) fn short_duration(d: std::time::Duration) -> String {
+    if d < std::time::Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else if d < std::time::Duration::from_secs(10) {
+        format!("{:.1} s", d.as_secs_f64())
+    } else {
+        crate::timefmt::human_duration(d.as_secs() as i64)
+    }
 }

@@ -17,6 +17,7 @@
     open.forEach(function (id) { var d = id && fresh.querySelector("#" + id); if (d) d.open = true; });
     old.replaceWith(fresh);
     document.title = fresh.getAttribute("data-title");
+    document.body.setAttribute("data-shown", e.lastEventId);
     show(true);
   });
 })();

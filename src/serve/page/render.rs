@@ -1,13 +1,11 @@
-//! The page as HTML: the document shell and its live main section — the top
-//! bar, the alerts (engine unreachable, invalid manifests), the summary
-//! cards, the pending diff, the last reconcile and the object tables.
+//! The page as HTML: the document shell (title, inline style and script)
+//! and its live main section, put together in reading order; the top bar
+//! and the footer.
 
-use std::time::Duration;
+use crate::snapshot::{Snapshot, SyncState};
 
-use crate::snapshot::{ReconcileReport, ReconcileResult, Snapshot, SyncState};
-
-use super::html::{ago, esc, section, utc, when};
-use super::tables;
+use super::html::{esc, section, when};
+use super::{changes, summary, tables};
 
 const STYLE: &str = include_str!("style.css");
 const SCRIPT: &str = include_str!("live.js");
@@ -48,7 +46,6 @@ pub(crate) fn main(snapshot: &Snapshot, now: i64) -> String {
             tables::controllers(snapshot, observed, now),
             tables::services(snapshot, manifests, Some(observed)),
             tables::nodes(snapshot, manifests, Some(observed)),
-            tables::events(snapshot, observed, now),
         ]
         .concat(),
         None => [
@@ -63,23 +60,25 @@ pub(crate) fn main(snapshot: &Snapshot, now: i64) -> String {
         ]
         .concat(),
     };
+    let reconcile = snapshot.last_reconcile.as_ref();
     format!(
-        r#"<div id="main" data-title="{}">{}<div class="wrap">{}{}{}{}{objects}{}</div></div>"#,
+        r#"<div id="main" data-title="{}">{}<div class="wrap">{}{}{}{objects}{}{}{}</div></div>"#,
         esc(&title(snapshot)),
         top_bar(snapshot),
-        alerts(snapshot, now),
-        cards(snapshot, now),
-        pending(&snapshot.sync),
-        snapshot
-            .last_reconcile
-            .as_ref()
-            .map(|r| reconcile(r, now))
+        summary::alerts(snapshot, now),
+        summary::cards(snapshot, now),
+        changes::pending(&snapshot.sync),
+        reconcile
+            .map(|r| changes::reconcile(r, now))
+            .unwrap_or_default(),
+        observed
+            .map(|o| tables::events(snapshot, o, now))
             .unwrap_or_default(),
         footer(snapshot, now),
     )
 }
 
-fn sync_pill(sync: &SyncState) -> &'static str {
+pub(super) fn sync_pill(sync: &SyncState) -> &'static str {
     match sync {
         SyncState::InSync => r#"<span class="pill big ok">✓ In sync</span>"#,
         SyncState::OutOfSync(_) => r#"<span class="pill big warn">● Out of sync</span>"#,
@@ -107,303 +106,6 @@ fn top_bar(snapshot: &Snapshot) -> String {
         r#"<header class="top"><div class="wrap bar"><div class="brand"><span class="logo">berth</span><span class="project">{}</span></div><div class="badges">{revision}{}</div></div></header>"#,
         esc(&snapshot.project),
         sync_pill(&snapshot.sync),
-    )
-}
-
-/// The banners that must not be missed: the engine does not answer, the
-/// manifests do not load; warnings folded.
-fn alerts(snapshot: &Snapshot, now: i64) -> String {
-    let mut out = String::new();
-    let engine = &snapshot.engine;
-    match engine.reachable {
-        Some(false) => {
-            let retry = engine
-                .retry_in
-                .map(|d| format!(" Retrying in {}.", short_duration(d)))
-                .unwrap_or_default();
-            out.push_str(&format!(
-                r#"<div class="banner bad" id="engine-down"><strong>Docker engine unreachable</strong> at <code>{}</code> since {}.{retry} Nothing is being reconciled; what is shown below is as last observed.{}</div>"#,
-                esc(&engine.endpoint),
-                when(engine.since, now),
-                engine
-                    .error
-                    .as_deref()
-                    .map(|e| format!(r#"<pre class="error">{}</pre>"#, esc(e)))
-                    .unwrap_or_default(),
-            ));
-        }
-        None => out.push_str(&format!(
-            r#"<div class="banner info">Connecting to the Docker engine at <code>{}</code>…</div>"#,
-            esc(&engine.endpoint)
-        )),
-        Some(true) => {}
-    }
-    let manifests = &snapshot.manifests;
-    if !manifests.valid && !manifests.errors.is_empty() {
-        let enforced = if manifests.last_good.is_some() {
-            "Nothing changes on the engine until they are fixed: the last good set is still enforced."
-        } else {
-            "No valid set has loaded yet, so nothing is enforced."
-        };
-        out.push_str(&format!(
-            r#"<div class="banner bad" id="manifest-errors"><strong>Manifests invalid: {}.</strong> {enforced}<ul class="diag">{}</ul></div>"#,
-            crate::report::plural(manifests.errors.len(), "error"),
-            diagnostic_items(&manifests.errors),
-        ));
-    }
-    if !manifests.warnings.is_empty() {
-        out.push_str(&format!(
-            r#"<details class="banner warn" id="manifest-warnings"><summary>{}</summary><ul class="diag">{}</ul></details>"#,
-            crate::report::plural(manifests.warnings.len(), "warning"),
-            diagnostic_items(&manifests.warnings),
-        ));
-    }
-    out
-}
-
-/// `file:line:col: path: message`, the location set apart.
-fn diagnostic_items(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|line| match split_location(line) {
-            Some((location, rest)) => format!(
-                r#"<li><span class="loc">{}</span> {}</li>"#,
-                esc(location),
-                esc(rest)
-            ),
-            None => format!("<li>{}</li>", esc(line)),
-        })
-        .collect()
-}
-
-/// `("a.yaml:3:5:", "spec: bad")` from `a.yaml:3:5: spec: bad`.
-fn split_location(line: &str) -> Option<(&str, &str)> {
-    let end = line.find(": ")?;
-    let location = &line[..end];
-    let numbered = location
-        .rsplit(':')
-        .take(2)
-        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
-    numbered.then(|| (&line[..end + 1], &line[end + 2..]))
-}
-
-/// `120 ms`, `1.5 s`, `4s`.
-fn short_duration(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else if d < Duration::from_secs(10) {
-        format!("{:.1} s", d.as_secs_f64())
-    } else {
-        crate::timefmt::human_duration(d.as_secs() as i64)
-    }
-}
-
-fn result_class(result: ReconcileResult) -> &'static str {
-    match result {
-        ReconcileResult::Converged => "ok",
-        ReconcileResult::Progressing => "info",
-        ReconcileResult::Refused => "warn",
-        ReconcileResult::Failed | ReconcileResult::Invalid | ReconcileResult::EngineError => "bad",
-    }
-}
-
-fn card(label: &str, value: &str, sub: &str) -> String {
-    format!(
-        r#"<div class="card"><div class="label">{}</div><div class="value">{value}</div><div class="sub">{sub}</div></div>"#,
-        esc(label)
-    )
-}
-
-/// Sync, engine, last reconcile, revision and pods at a glance.
-fn cards(snapshot: &Snapshot, now: i64) -> String {
-    let sync_sub = match &snapshot.sync {
-        SyncState::InSync => "the engine matches the manifests".to_string(),
-        SyncState::OutOfSync(diff) => {
-            format!(
-                "{} pending",
-                crate::report::plural(diff.lines.len(), "change")
-            )
-        }
-        SyncState::Unknown => "waiting for the first reconcile".to_string(),
-    };
-    let engine_value = match snapshot.engine.reachable {
-        Some(true) => r#"<span class="pill big ok">Reachable</span>"#,
-        Some(false) => r#"<span class="pill big bad">Unreachable</span>"#,
-        None => r#"<span class="pill big muted-pill">Connecting</span>"#,
-    };
-    let (reconcile_value, reconcile_sub) = match &snapshot.last_reconcile {
-        Some(r) => (
-            format!(
-                r#"<span class="pill big {}">{}</span> <span class="muted">#{}</span>"#,
-                result_class(r.result),
-                r.result.as_str().replace('_', " "),
-                r.number
-            ),
-            format!(
-                "{} · took {}",
-                when(r.started_at_ms.div_euclid(1000), now),
-                short_duration(r.duration)
-            ),
-        ),
-        None => ("—".to_string(), "none yet".to_string()),
-    };
-    let (revision_value, revision_sub) = match &snapshot.revision {
-        Some(rev) => (
-            format!(r#"<code>{}</code>"#, esc(rev.short())),
-            match rev.dirty {
-                Some(true) => format!(
-                    r#"{} · <span class="warn-text">uncommitted changes</span>"#,
-                    esc(rev.branch.as_deref().unwrap_or("detached HEAD"))
-                ),
-                Some(false) => format!(
-                    "{} · clean",
-                    esc(rev.branch.as_deref().unwrap_or("detached HEAD"))
-                ),
-                None => esc(rev.branch.as_deref().unwrap_or("detached HEAD")),
-            },
-        ),
-        None => ("—".to_string(), "not a git checkout".to_string()),
-    };
-    [
-        r#"<div class="cards">"#.to_string(),
-        card("Sync", sync_pill(&snapshot.sync), &esc(&sync_sub)),
-        card("Engine", engine_value, &esc(&snapshot.engine.endpoint)),
-        card("Last reconcile", &reconcile_value, &reconcile_sub),
-        card("Revision", &revision_value, &revision_sub),
-        pods_card(snapshot, now),
-        "</div>".to_string(),
-    ]
-    .concat()
-}
-
-fn pods_card(snapshot: &Snapshot, now: i64) -> String {
-    let Some(observed) = snapshot.observed.as_deref() else {
-        return card("Pods", "—", "not observed yet");
-    };
-    let statuses: Vec<_> = observed
-        .pods
-        .iter()
-        .map(|p| crate::status::pod_status(p, crate::status::restart_policy_of(p), now))
-        .collect();
-    let ready = statuses.iter().filter(|s| s.is_ready()).count();
-    let failed = statuses
-        .iter()
-        .filter(|s| super::html::status_class(&s.status_column()) == "failed")
-        .count();
-    let sub = if failed > 0 {
-        format!(r#"<span class="bad-text">{failed} failing</span>"#)
-    } else if ready == statuses.len() {
-        "all ready".to_string()
-    } else {
-        format!("{} not ready", statuses.len() - ready)
-    };
-    let value = format!(
-        r#"<span class="big-num">{ready}<span class="muted">/{}</span></span>"#,
-        statuses.len()
-    );
-    card("Pods ready", &value, &sub)
-}
-
-/// The pending diff, as `berth diff` shows it, coloured like a code review.
-fn pending(sync: &SyncState) -> String {
-    let SyncState::OutOfSync(diff) = sync else {
-        return String::new();
-    };
-    let reasons: String = diff
-        .reasons
-        .iter()
-        .map(|r| format!("<li>{}</li>", esc(r)))
-        .collect();
-    let reasons = if reasons.is_empty() {
-        String::new()
-    } else {
-        format!(r#"<ul class="reasons">{reasons}</ul>"#)
-    };
-    let text = if diff.text.trim().is_empty() {
-        diff.lines.join("\n")
-    } else {
-        diff.text.clone()
-    };
-    let lines: String = text
-        .lines()
-        .map(|line| format!(r#"<span class="{}">{}</span>"#, diff_class(line), esc(line)))
-        .collect();
-    let body = format!(r#"{reasons}<pre class="diff">{lines}</pre>"#);
-    section("pending", "Pending changes", Some(diff.lines.len()), &body)
-}
-
-/// The colour of one line of `berth diff` output.
-pub(super) fn diff_class(line: &str) -> &'static str {
-    if line.starts_with("+++ ") || line.starts_with("--- ") {
-        "d-file"
-    } else if line.starts_with("@@") {
-        "d-hunk"
-    } else if line.starts_with('+') {
-        "d-add"
-    } else if line.starts_with('-') {
-        "d-del"
-    } else if line.starts_with('~') {
-        "d-mod"
-    } else if line.starts_with('!') || line.starts_with("x ") {
-        "d-bad"
-    } else {
-        "d-ctx"
-    }
-}
-
-/// The last reconcile: when, how long, why, how it ended, what it changed.
-fn reconcile(report: &ReconcileReport, now: i64) -> String {
-    let started = report.started_at_ms.div_euclid(1000);
-    let triggers: Vec<&str> = report.triggers.iter().map(|t| t.as_str()).collect();
-    let meta = format!(
-        r#"<p class="meta"><span class="pill {}">{}</span> {} <span class="muted">({})</span> · took {} · triggered by {}</p>"#,
-        result_class(report.result),
-        report.result.as_str().replace('_', " "),
-        ago(started, now),
-        utc(started),
-        short_duration(report.duration),
-        esc(&triggers.join(", ")),
-    );
-    let changes: String = report
-        .changes
-        .iter()
-        .map(|c| {
-            let symbol = c.verb.symbol();
-            let detail = if c.detail.is_empty() {
-                String::new()
-            } else {
-                format!(r#" <span class="muted">{}</span>"#, esc(&c.detail))
-            };
-            format!(
-                r#"<li><span class="sym {}">{}</span> <span class="verb">{}</span> <code>{}</code>{detail}</li>"#,
-                diff_class(symbol),
-                esc(symbol),
-                esc(c.verb.as_str()),
-                esc(&c.object),
-            )
-        })
-        .collect();
-    let changes = if changes.is_empty() {
-        r#"<p class="empty">Nothing changed.</p>"#.to_string()
-    } else {
-        format!(r#"<ul class="changes">{changes}</ul>"#)
-    };
-    let errors: String = report
-        .errors
-        .iter()
-        .map(|e| format!("<li>{}</li>", esc(e)))
-        .collect();
-    let errors = if errors.is_empty() {
-        String::new()
-    } else {
-        format!(r#"<ul class="errors">{errors}</ul>"#)
-    };
-    let title = format!("Last reconcile #{}", report.number);
-    section(
-        "reconcile",
-        &title,
-        None,
-        &format!("{meta}{errors}{changes}"),
     )
 }
 

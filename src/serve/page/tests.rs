@@ -296,7 +296,7 @@ fn an_unreachable_engine_is_a_banner_with_its_error_and_retry() {
     let banner = &html[html.find(r#"id="engine-down""#).expect("a banner")..];
     assert!(banner.contains("Docker engine unreachable"));
     assert!(
-        banner.contains("65s ago") && banner.contains("Retrying in 4.0 s"),
+        banner.contains("for <time") && banner.contains(">65s</time>. Retrying in 4.0 s."),
         "{banner}"
     );
     assert!(banner.contains("connection refused &lt;socket&gt;"));
@@ -420,4 +420,21 @@ fn an_event_with_an_unknown_container_does_not_break_the_page() {
     let stray: EngineEvent = docker_event("oom", "zz", "<ghost>", 105);
     snap.docker_events = Arc::new(vec![stray]);
     assert!(main(&snap, NOW).contains("</footer>"));
+}
+
+#[test]
+fn a_long_reconcile_lists_its_first_changes_and_counts_the_rest() {
+    let mut snap = snapshot();
+    let report = snap.last_reconcile.as_mut().unwrap();
+    report.changes = (0..45)
+        .map(|i| Change {
+            verb: Verb::Created,
+            object: format!("pod default/web-{i}"),
+            detail: String::new(),
+        })
+        .collect();
+    let html = main(&snap, NOW);
+    assert!(html.contains("pod default/web-39<"));
+    assert!(!html.contains("pod default/web-40<"));
+    assert!(html.contains("… and 5 more"));
 }
