@@ -31,7 +31,7 @@ use crate::snapshot::Snapshot;
 use render::{document, main};
 
 /// How often the stream re-sends the main section without a new snapshot.
-const REFRESH: Duration = Duration::from_secs(10);
+const REFRESH: Duration = Duration::from_secs(5);
 /// How long a browser waits before reconnecting a broken stream.
 const RECONNECT: Duration = Duration::from_secs(2);
 

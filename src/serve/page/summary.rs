@@ -17,7 +17,7 @@ pub(super) fn alerts(snapshot: &Snapshot, now: i64) -> String {
         Some(false) => {
             let retry = engine
                 .retry_in
-                .map(|d| format!(" Retrying in {}.", short_duration(d)))
+                .map(|d| retry_text(snapshot.taken_at, d, now))
                 .unwrap_or_default();
             out.push_str(&format!(
                 r#"<div class="banner bad" id="engine-down"><strong>Docker engine unreachable</strong> at <code>{}</code> for {}.{retry} Nothing is being reconciled; what is shown below is as last observed.{}</div>"#,
@@ -57,6 +57,15 @@ pub(super) fn alerts(snapshot: &Snapshot, now: i64) -> String {
         ));
     }
     out
+}
+
+/// ` Retrying in 4s.` — counted down from when the snapshot was taken.
+fn retry_text(taken_at: i64, retry_in: std::time::Duration, now: i64) -> String {
+    let due = taken_at + retry_in.as_secs_f64().ceil() as i64;
+    match due - now {
+        left if left > 0 => format!(" Retrying in {}.", crate::timefmt::human_duration(left)),
+        _ => " Retrying now.".to_string(),
+    }
 }
 
 /// `file:line:col: path: message`, the location set apart.

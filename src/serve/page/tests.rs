@@ -296,12 +296,14 @@ fn an_unreachable_engine_is_a_banner_with_its_error_and_retry() {
     let banner = &html[html.find(r#"id="engine-down""#).expect("a banner")..];
     assert!(banner.contains("Docker engine unreachable"));
     assert!(
-        banner.contains("for <time") && banner.contains(">65s</time>. Retrying in 4.0 s."),
+        banner.contains("for <time") && banner.contains(">65s</time>. Retrying in 4s."),
         "{banner}"
     );
     assert!(banner.contains("connection refused &lt;socket&gt;"));
     assert!(html.contains(r#"<span class="pill big bad">Unreachable</span>"#));
     assert_eq!(title(&snap), "berth · shop · engine unreachable");
+    assert!(main(&snap, NOW + 3).contains("Retrying in 1s."));
+    assert!(main(&snap, NOW + 9).contains("Retrying now."));
 }
 
 #[test]
