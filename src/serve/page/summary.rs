@@ -118,49 +118,48 @@ pub(super) fn cards(snapshot: &Snapshot, now: i64) -> String {
         Some(false) => r#"<span class="pill big bad">Unreachable</span>"#,
         None => r#"<span class="pill big muted-pill">Connecting</span>"#,
     };
-    let (reconcile_value, reconcile_sub) = match &snapshot.last_reconcile {
-        Some(r) => (
-            format!(
-                r#"<span class="pill big {}">{}</span> <span class="muted">#{}</span>"#,
-                result_class(r.result),
-                r.result.as_str().replace('_', " "),
-                r.number
-            ),
-            format!(
-                "{} · took {}",
-                when(r.started_at_ms.div_euclid(1000), now),
-                short_duration(r.duration)
-            ),
-        ),
-        None => ("—".to_string(), "none yet".to_string()),
-    };
-    let (revision_value, revision_sub) = match &snapshot.revision {
-        Some(rev) => (
-            format!(r#"<code>{}</code>"#, esc(rev.short())),
-            match rev.dirty {
-                Some(true) => format!(
-                    r#"{} · <span class="warn-text">uncommitted changes</span>"#,
-                    esc(rev.branch.as_deref().unwrap_or("detached HEAD"))
-                ),
-                Some(false) => format!(
-                    "{} · clean",
-                    esc(rev.branch.as_deref().unwrap_or("detached HEAD"))
-                ),
-                None => esc(rev.branch.as_deref().unwrap_or("detached HEAD")),
-            },
-        ),
-        None => ("—".to_string(), "not a git checkout".to_string()),
-    };
     [
         r#"<div class="cards">"#.to_string(),
         card("Sync", sync_pill(&snapshot.sync), &esc(&sync_sub)),
         card("Engine", engine_value, &esc(&snapshot.engine.endpoint)),
-        card("Last reconcile", &reconcile_value, &reconcile_sub),
-        card("Revision", &revision_value, &revision_sub),
+        reconcile_card(snapshot, now),
+        revision_card(snapshot),
         pods_card(snapshot, now),
         "</div>".to_string(),
     ]
     .concat()
+}
+
+fn reconcile_card(snapshot: &Snapshot, now: i64) -> String {
+    let Some(report) = &snapshot.last_reconcile else {
+        return card("Last reconcile", "—", "none yet");
+    };
+    let value = format!(
+        r#"<span class="pill big {}">{}</span> <span class="muted">#{}</span>"#,
+        result_class(report.result),
+        report.result.as_str().replace('_', " "),
+        report.number
+    );
+    let sub = format!(
+        "{} · took {}",
+        when(report.started_at_ms.div_euclid(1000), now),
+        short_duration(report.duration)
+    );
+    card("Last reconcile", &value, &sub)
+}
+
+fn revision_card(snapshot: &Snapshot) -> String {
+    let Some(revision) = &snapshot.revision else {
+        return card("Revision", "—", "not a git checkout");
+    };
+    let branch = esc(revision.branch.as_deref().unwrap_or("detached HEAD"));
+    let sub = match revision.dirty {
+        Some(true) => format!(r#"{branch} · <span class="warn-text">uncommitted changes</span>"#),
+        Some(false) => format!("{branch} · clean"),
+        None => branch,
+    };
+    let value = format!(r#"<code>{}</code>"#, esc(revision.short()));
+    card("Revision", &value, &sub)
 }
 
 fn pods_card(snapshot: &Snapshot, now: i64) -> String {
