@@ -162,9 +162,9 @@ async fn snapshot_of(project: &Project, dir: &Path) -> Snapshot {
     }
 }
 
-/// Waits (up to 10 minutes) for Chromium, which may still be installing.
+/// Waits (up to 5 minutes) for Chromium, which may still be installing.
 fn wait_for_chromium() {
-    let found = wait_until(Duration::from_secs(600), || Path::new(CHROMIUM).exists());
+    let found = wait_until(Duration::from_secs(300), || Path::new(CHROMIUM).exists());
     assert!(found, "{CHROMIUM} is missing (apt-get install chromium)");
 }
 

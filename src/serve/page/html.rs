@@ -6,7 +6,7 @@ use crate::manifest::Labels;
 use crate::timefmt::{format_rfc3339, human_duration};
 
 /// `text` with `& < > " '` escaped, safe in element content and in quoted
-/// attribute values.
+/// attribute values; carriage returns dropped.
 pub(super) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -16,6 +16,9 @@ pub(super) fn esc(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // A carriage return means nothing in HTML and would split a
+            // streamed event's data line.
+            '\r' => {}
             c => out.push(c),
         }
     }

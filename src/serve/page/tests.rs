@@ -440,3 +440,11 @@ fn a_long_reconcile_lists_its_first_changes_and_counts_the_rest() {
     assert!(!html.contains("pod default/web-40<"));
     assert!(html.contains("… and 5 more"));
 }
+
+#[test]
+fn escaping_covers_markup_quotes_and_carriage_returns() {
+    assert_eq!(
+        super::html::esc("<a href=\"x\" title='y'>&</a>\r\n"),
+        "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;\n"
+    );
+}
