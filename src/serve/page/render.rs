@@ -61,13 +61,14 @@ pub(crate) fn main(snapshot: &Snapshot, now: i64) -> String {
         .concat(),
     };
     let reconcile = snapshot.last_reconcile.as_ref();
-    format!(
-        r#"<div id="main" data-title="{}">{}<div class="wrap">{}{}{}{objects}{}{}{}</div></div>"#,
-        esc(&title(snapshot)),
+    [
+        format!(r#"<div id="main" data-title="{}">"#, esc(&title(snapshot))),
         top_bar(snapshot),
+        r#"<div class="wrap">"#.to_string(),
         summary::alerts(snapshot, now),
         summary::cards(snapshot, now),
         changes::pending(&snapshot.sync),
+        objects,
         reconcile
             .map(|r| changes::reconcile(r, now))
             .unwrap_or_default(),
@@ -75,7 +76,9 @@ pub(crate) fn main(snapshot: &Snapshot, now: i64) -> String {
             .map(|o| tables::events(snapshot, o, now))
             .unwrap_or_default(),
         footer(snapshot, now),
-    )
+        "</div></div>".to_string(),
+    ]
+    .concat()
 }
 
 pub(super) fn sync_pill(sync: &SyncState) -> &'static str {
