@@ -282,9 +282,10 @@ pub(super) fn recent_events(snapshot: &Snapshot, observed: &Observed) -> Vec<Eve
         .iter()
         .flat_map(|pod| status::all_pod_events(pod, &snapshot.docker_events))
         .collect();
-    events.sort_by(|a, b| {
-        (b.last_seen, &a.namespace, &a.object).cmp(&(a.last_seen, &b.namespace, &b.object))
-    });
+    // Each pod's events come oldest first: reversed, a stable sort by time
+    // keeps the later of two events of one second first too.
+    events.reverse();
+    events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
     events.truncate(EVENT_LIMIT);
     events
 }
