@@ -5,6 +5,7 @@
 mod api;
 mod health;
 mod metrics;
+mod page;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -36,7 +37,7 @@ impl ServeState {
 /// for writes under `/api`).
 pub fn router(state: ServeState) -> Router {
     Router::new()
-        .with_state(state.clone())
+        .merge(page::routes().with_state(state.clone()))
         .merge(api::routes(state.clone()))
         .merge(health::routes(state.clone()))
         .merge(metrics::routes(state))
