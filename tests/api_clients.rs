@@ -1,25 +1,19 @@
-//! Real Kubernetes clients read berth's API: a small project applied on the
-//! real engine, a snapshot built from what the engine runs (as the watch
-//! loop builds it), served in-process; then the official Python client and
-//! kubectl (`get -l`, `-o wide`, several kinds with `-A`, `describe`, and
-//! `get -w` seeing a pod appear after the next snapshot). Set
-//! `BERTH_SHOW_CLIENTS=1` to see what kubectl printed.
+//! Real Kubernetes clients read berth's API through `berth watch`: a small
+//! project converged by the loop on the real engine, then the official
+//! Python client and kubectl (`get -l`, `-o wide`, several kinds with
+//! `-A`, `describe`, and `get -w` seeing a pod appear when its file is
+//! written). Set `BERTH_SHOW_CLIENTS=1` to see what kubectl printed.
 
 mod api_support;
 mod common;
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use api_support::clients::{
     check_kubectl_all_kinds, check_kubectl_describe, check_kubectl_events_endpoints_and_all,
     check_kubectl_get_by_label, check_kubectl_wide, check_python_client, Expect, KubectlWatch,
 };
-use berth::engine::Engine;
-use berth::manifest::{self, LoadOptions};
-use berth::observe::{observe_with, Depth, InspectCache};
-use berth::snapshot::{EngineStatus, ManifestState, Snapshot};
+use common::watch::{http_get, Watcher};
 use common::*;
 
 fn sleeper(name: &str, app: &str) -> String {
@@ -62,55 +56,6 @@ spec:
   - port: 8080
 ";
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// What the watch loop would publish now: the project as the engine runs
-/// it (fully inspected), its Docker events and the manifests.
-async fn snapshot_of(project: &str, dir: &Path, generation: u64) -> Snapshot {
-    let engine = engine().await;
-    let observed = observe_with(
-        &engine,
-        Some(project),
-        &mut InspectCache::default(),
-        Depth::Full,
-    )
-    .await
-    .expect("observe the project");
-    let now = unix_now();
-    let labels = berth::keys::filter(Some(project));
-    let events = engine
-        .container_events(now - 3600, now + 1, &labels)
-        .await
-        .expect("read Docker's events");
-    let loaded = manifest::load(&[dir.to_path_buf()], LoadOptions { strict: false });
-    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    Snapshot {
-        generation,
-        taken_at: now,
-        project: project.to_string(),
-        started_at: now - 60,
-        engine: EngineStatus {
-            endpoint: "unix:///var/run/docker.sock".into(),
-            reachable: Some(true),
-            ..Default::default()
-        },
-        manifests: ManifestState {
-            valid: true,
-            files: loaded.files,
-            last_good: Some(Arc::new(loaded.manifests)),
-            ..Default::default()
-        },
-        observed: Some(Arc::new(observed)),
-        docker_events: Arc::new(events),
-        ..Default::default()
-    }
-}
-
 #[test]
 fn kubernetes_clients_read_berths_api() {
     let project = Project::new("api-clients");
@@ -118,17 +63,27 @@ fn kubernetes_clients_read_berths_api() {
     dir.write("web.yaml", &sleeper("web", "web"));
     dir.write("cache.yaml", &CACHE_RC.replace("IMAGE", TEST_IMAGE));
     dir.write("svc.yaml", WEB_SERVICE);
-    let applied = apply(&project, &dir);
-    assert!(applied.success(), "{}\n{}", applied.stdout, applied.stderr);
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let first = runtime.block_on(snapshot_of(&project.name, dir.path(), 1));
-    let served = runtime.block_on(api_support::start(first));
-    let url = served.url();
+    let watch = Watcher::start(&project, dir.path(), &[]);
+    let url = watch.base_url();
+    let running = |pod: &str| {
+        let name = container_name(&project, pod, "main");
+        try_docker(&["inspect", "--format", "{{.State.Running}}", &name]).is_ok_and(|r| r == "true")
+    };
+    assert!(
+        wait_until(Duration::from_secs(60), || running("web")
+            && running("cache-0")),
+        "the loop did not converge:\n{}",
+        watch.log()
+    );
+    // Ready once the loop has looked again after the pods started.
+    assert!(
+        wait_until(Duration::from_secs(30), || http_get(&format!(
+            "{url}/readyz"
+        ))
+        .0 == 200),
+        "never ready:\n{}",
+        watch.log()
+    );
 
     let expect = Expect {
         namespace: "default".into(),
@@ -144,22 +99,17 @@ fn kubernetes_clients_read_berths_api() {
     check_kubectl_describe(&url, "default", "web");
     check_kubectl_events_endpoints_and_all(&url, &expect);
 
-    let mut watch = KubectlWatch::start(&url, "default");
+    let mut kubectl = KubectlWatch::start(&url, "default");
     assert!(
-        watch.wait_for(&["web", "Running"], Duration::from_secs(20)),
+        kubectl.wait_for(&["web", "Running"], Duration::from_secs(20)),
         "kubectl get -w listed: {:?}",
-        watch.seen()
+        kubectl.seen()
     );
     dir.write("late.yaml", &sleeper("late", "late"));
-    let applied = apply(&project, &dir);
-    assert!(applied.success(), "{}\n{}", applied.stdout, applied.stderr);
-    let next = runtime.block_on(snapshot_of(&project.name, dir.path(), 2));
-    served.publish.send(Arc::new(next)).unwrap();
     assert!(
-        watch.wait_for(&["late", "Running"], Duration::from_secs(20)),
-        "kubectl get -w never showed the new pod: {:?}",
-        watch.seen()
+        kubectl.wait_for(&["late", "Running"], Duration::from_secs(60)),
+        "kubectl get -w never showed the new pod: {:?}\n{}",
+        kubectl.seen(),
+        watch.log()
     );
-    drop(watch);
-    drop(served);
 }

@@ -2,7 +2,10 @@
 //! `post-receive` hook (`examples/git/post-receive`) checks the pushed
 //! branch out into the watched directory. After every push the directory
 //! holds exactly the pushed commit and reads, for the watch page, as that
-//! commit and clean.
+//! commit and clean; `berth watch` on it converges to each pushed commit
+//! and its page shows the commit.
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -196,4 +199,65 @@ fn pushes_to_other_branches_leave_the_watched_directory_alone() {
     let (other, _) = setup.push("feature", &[("rc.yaml", Some(RC))]);
     assert_ne!(first, other);
     assert_deployed(&setup, &first);
+}
+
+/// A pod of one `sleep` container on the test image, its env set to `v`.
+fn sleeper(name: &str, v: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  terminationGracePeriodSeconds: 0\n  \
+         containers:\n  - name: app\n    image: {image}\n    imagePullPolicy: Never\n    \
+         command: [sleep, \"3600\"]\n    env: [{{name: V, value: \"{v}\"}}]\n",
+        image = common::TEST_IMAGE
+    )
+}
+
+#[test]
+fn berth_watch_converges_to_each_pushed_commit_and_its_page_shows_it() {
+    use common::watch::{http_get, Watcher};
+    use common::{container_name, try_docker, wait_until, Project};
+    use std::time::Duration;
+
+    let project = Project::new("git-push");
+    let setup = GitPush::new();
+    let (first, _) = setup.push("main", &[("web.yaml", Some(&sleeper("web", "one")))]);
+    let watch = Watcher::start(&project, &setup.watched, &[]);
+    let web = container_name(&project, "web", "app");
+    let api = container_name(&project, "api", "app");
+    let env_of = |name: &str| {
+        try_docker(&[
+            "inspect",
+            "--format",
+            "{{.State.Running}} {{json .Config.Env}}",
+            name,
+        ])
+        .unwrap_or_default()
+    };
+    let page_shows = |commit: &str| {
+        http_get(&format!("{}/", watch.base_url()))
+            .1
+            .contains(&commit[..12])
+    };
+    assert!(
+        wait_until(Duration::from_secs(60), || env_of(&web).starts_with("true")
+            && env_of(&web).contains("V=one")
+            && page_shows(&first)),
+        "the first commit did not converge:\n{}",
+        watch.log()
+    );
+
+    let (second, _) = setup.push(
+        "main",
+        &[
+            ("web.yaml", Some(&sleeper("web", "two"))),
+            ("api.yaml", Some(&sleeper("api", "two"))),
+        ],
+    );
+    assert!(
+        wait_until(Duration::from_secs(60), || env_of(&web).contains("V=two")
+            && env_of(&web).starts_with("true")
+            && env_of(&api).starts_with("true")
+            && page_shows(&second)),
+        "the second commit did not converge:\n{}",
+        watch.log()
+    );
 }
