@@ -310,6 +310,25 @@ impl Change {
         }
     }
 
+    /// The change in words, as `apply` prints it after its mark:
+    /// `pod default/web created (by ReplicationController/web)`, and for a
+    /// pod whose image is missing `pod default/x stays Pending
+    /// (ErrImagePull): …`.
+    pub fn text(&self) -> String {
+        let object = &self.object;
+        if self.verb == Verb::Failed {
+            return failure_text(object, &self.detail);
+        }
+        let text = format!("{object} {}", self.verb.as_str());
+        // Pull lines carry no detail: the pods that needed the image say why.
+        let pull = matches!(self.verb, Verb::Pulling | Verb::Pulled | Verb::PullFailed);
+        if self.detail.is_empty() || pull {
+            text
+        } else {
+            format!("{text} ({})", self.detail)
+        }
+    }
+
     /// `image <ref>` pulling, pulled, or pull failed (with why).
     fn pull(event: PullEvent<'_>) -> Change {
         let (verb, image, detail) = match event {
@@ -489,11 +508,7 @@ fn changes(plan: &Plan, executed: &Executed) -> Vec<Change> {
             });
         }
         let change = match &o.result {
-            Err(e) => Change {
-                verb: Verb::Failed,
-                object,
-                detail: e.clone(),
-            },
+            Err(e) => Change::failed(&object, e.clone()),
             Ok(()) => {
                 let (verb, detail) = describe(action);
                 Change {
@@ -548,6 +563,26 @@ fn describe(action: &Action) -> (Verb, String) {
         }
         Action::UpdateController { .. } => (Verb::Updated, "template changed".to_string()),
         Action::RemoveController { .. } => (Verb::Removed, "not declared".to_string()),
+    }
+}
+
+/// `pod default/x stays Pending (ErrImageNeverPull): …` for image
+/// problems, else `object: detail`.
+fn failure_text(object: &str, detail: &str) -> String {
+    let detail = detail
+        .strip_prefix(&format!("{object}: "))
+        .unwrap_or(detail);
+    let reason = ["ErrImageNeverPull", "ErrImagePull"]
+        .into_iter()
+        .find(|r| detail.contains(r));
+    match reason {
+        Some(reason) if object.starts_with("pod ") => {
+            let detail = detail
+                .strip_prefix(&format!("{reason}: "))
+                .unwrap_or(detail);
+            format!("{object} stays Pending ({reason}): {detail}")
+        }
+        _ => format!("{object}: {detail}"),
     }
 }
 

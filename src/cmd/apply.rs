@@ -115,10 +115,11 @@ pub(crate) fn change_line(
     err: &mut dyn Write,
     change: &Change,
 ) -> io::Result<()> {
-    let object = &change.object;
     let mark = match change.verb {
-        Verb::Warning => return report::warning(err, &format!("{object}: {}", change.detail)),
-        Verb::Failed => return report::error_message(err, &failure_text(object, &change.detail)),
+        Verb::Warning => {
+            return report::warning(err, &format!("{}: {}", change.object, change.detail))
+        }
+        Verb::Failed => return report::error_message(err, &change.text()),
         Verb::Created | Verb::Pulled => Mark::Added,
         Verb::Recreated | Verb::Updated | Verb::Scaled => Mark::Changed,
         Verb::Repaired => Mark::Repaired,
@@ -127,34 +128,7 @@ pub(crate) fn change_line(
         Verb::Waiting | Verb::Pulling => Mark::Waiting,
         Verb::PullFailed => Mark::Failed,
     };
-    let text = format!("{object} {}", change.verb.as_str());
-    // Pull lines carry no detail: the pods that needed the image say why.
-    let pull = matches!(change.verb, Verb::Pulling | Verb::Pulled | Verb::PullFailed);
-    if change.detail.is_empty() || pull {
-        report::change_line(out, mark, &text)
-    } else {
-        report::change_line(out, mark, &format!("{text} ({})", change.detail))
-    }
-}
-
-/// `pod default/x stays Pending (ErrImageNeverPull): …` for image problems,
-/// else `object: detail`.
-fn failure_text(object: &str, detail: &str) -> String {
-    let detail = detail
-        .strip_prefix(&format!("{object}: "))
-        .unwrap_or(detail);
-    let reason = ["ErrImageNeverPull", "ErrImagePull"]
-        .into_iter()
-        .find(|r| detail.contains(r));
-    match reason {
-        Some(reason) if object.starts_with("pod ") => {
-            let detail = detail
-                .strip_prefix(&format!("{reason}: "))
-                .unwrap_or(detail);
-            format!("{object} stays Pending ({reason}): {detail}")
-        }
-        _ => format!("{object}: {detail}"),
-    }
+    report::change_line(out, mark, &change.text())
 }
 
 /// The summary line, then the pods that could not be converged (exit 1).

@@ -46,29 +46,28 @@ pub fn split_object(object: &str) -> (&str, Option<&str>, &str) {
     }
 }
 
-/// One line for one change.
+/// One line for one change, worded as `apply` prints it.
 pub fn change(project: &str, change: &Change) {
     let (kind, namespace, name) = split_object(&change.object);
-    let text = if change.detail.is_empty() {
-        format!("{} {}", change.object, change.verb.as_str())
-    } else {
-        format!(
-            "{} {} ({})",
-            change.object,
-            change.verb.as_str(),
-            change.detail
-        )
-    };
-    let namespace = namespace.unwrap_or("");
-    let pod = if kind == "pod" { name } else { "" };
+    let pod = (kind == "pod").then_some(name);
+    let text = change.text();
+    let object = change.object.as_str();
     match change.verb {
         Verb::Failed | Verb::PullFailed => {
-            tracing::error!(project, namespace, pod, object = %change.object, "{text}")
+            tracing::error!(project, namespace, pod, object, "{text}")
         }
-        Verb::Warning => tracing::warn!(project, namespace, pod, object = %change.object, "{text}"),
-        _ => {
-            tracing::info!(project, namespace, pod, object = %change.object, verb = change.verb.as_str(), "{text}")
+        Verb::Warning => {
+            tracing::warn!(
+                project,
+                namespace,
+                pod,
+                object,
+                "{}: {}",
+                object,
+                change.detail
+            )
         }
+        _ => tracing::info!(project, namespace, pod, object, "{text}"),
     }
 }
 

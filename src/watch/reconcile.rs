@@ -215,18 +215,22 @@ impl<E: Engine + 'static> Reconciler<E> {
         self.engine_backoff.reset();
         if !valid {
             report.result = ReconcileResult::Invalid;
-            self.snapshot.sync = SyncState::OutOfSync(PendingDiff {
-                reasons: vec![format!(
-                    "the manifests are invalid ({}); {}",
-                    crate::report::plural(self.snapshot.manifests.errors.len(), "error"),
-                    if self.snapshot.manifests.last_good.is_some() {
-                        "the last valid set is still enforced"
-                    } else {
-                        "nothing is applied until they load"
-                    }
-                )],
-                ..PendingDiff::default()
-            });
+            let reason = format!(
+                "the manifests are invalid ({}); {}",
+                crate::report::plural(self.snapshot.manifests.errors.len(), "error"),
+                if self.snapshot.manifests.last_good.is_some() {
+                    "the last valid set is still enforced"
+                } else {
+                    "nothing is applied until they load"
+                }
+            );
+            // What the last valid set still has pending stays shown.
+            let mut pending = match std::mem::take(&mut self.snapshot.sync) {
+                SyncState::OutOfSync(pending) => pending,
+                _ => PendingDiff::default(),
+            };
+            pending.reasons.insert(0, reason);
+            self.snapshot.sync = SyncState::OutOfSync(pending);
         }
         next
     }
@@ -361,9 +365,10 @@ impl<E: Engine + 'static> Reconciler<E> {
         report.changes = outcome.changes.clone();
         report.errors.extend(
             outcome
-                .failures
+                .changes
                 .iter()
-                .map(|(object, message)| format!("{object}: {message}")),
+                .filter(|c| c.verb == converge::Verb::Failed)
+                .map(Change::text),
         );
         self.after(engine, manifests, outcome, report).await
     }
@@ -383,7 +388,12 @@ impl<E: Engine + 'static> Reconciler<E> {
             self.retry_backoff.reset();
             return None;
         }
-        let mut reasons: Vec<String> = report.errors.clone();
+        let mut reasons: Vec<String> = outcome
+            .changes
+            .iter()
+            .filter(|c| c.verb == converge::Verb::Failed)
+            .map(Change::text)
+            .collect();
         let next = match &outcome.waiting {
             Some(wait) if outcome.failures.is_empty() => {
                 report.result = ReconcileResult::Progressing;

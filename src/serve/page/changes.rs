@@ -83,10 +83,15 @@ pub(super) fn reconcile(report: &ReconcileReport, now: i64) -> String {
         .take(CHANGE_LIMIT)
         .map(|c| {
             let symbol = c.verb.symbol();
-            let detail = if c.detail.is_empty() {
+            // A failure's detail names the object again: say it once.
+            let detail = c
+                .detail
+                .strip_prefix(&format!("{}: ", c.object))
+                .unwrap_or(&c.detail);
+            let detail = if detail.is_empty() {
                 String::new()
             } else {
-                format!(r#" <span class="muted">{}</span>"#, esc(&c.detail))
+                format!(r#" <span class="muted">{}</span>"#, esc(detail))
             };
             format!(
                 r#"<li><span class="sym {}">{}</span> <span class="verb">{}</span> <code>{}</code>{detail}</li>"#,
