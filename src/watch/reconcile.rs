@@ -12,20 +12,22 @@ use futures_util::future::BoxFuture;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::converge::{self, Change, Outcome, Settings};
+use crate::converge::Settings;
 use crate::engine::{Engine, EngineError};
-use crate::manifest::{self, LoadOptions, Manifests};
+use crate::manifest;
 use crate::observe::{self, InspectCache};
-use crate::observed::Observed;
-use crate::plan::{Action, Plan};
 use crate::snapshot::{
     Metrics, PendingDiff, ReconcileReport, ReconcileResult, Snapshot, SyncState, Trigger,
 };
 
 use super::counted::{Counted, Ledger};
 use super::follow::Followed;
-use super::log;
 use super::wake::Backoff;
+
+mod settled;
+mod outcome;
+
+use settled::{load, Load};
 
 /// Connects to the engine (again).
 pub type Connector<E> = Box<dyn Fn() -> BoxFuture<'static, Result<Arc<E>, EngineError>> + Send>;
@@ -68,47 +70,6 @@ fn unix_now() -> Duration {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
-}
-
-/// (length, modification time) of every manifest file: what a write changes.
-type Stamps = Vec<(PathBuf, u64, Option<SystemTime>)>;
-
-fn stamps(paths: &[PathBuf]) -> Stamps {
-    manifest::manifest_files(paths)
-        .into_iter()
-        .map(|p| {
-            let meta = std::fs::metadata(&p).ok();
-            let len = meta.as_ref().map_or(0, |m| m.len());
-            let modified = meta.and_then(|m| m.modified().ok());
-            (p, len, modified)
-        })
-        .collect()
-}
-
-/// What one load found.
-enum Load {
-    Valid(manifest::Loaded),
-    Invalid(manifest::Loaded),
-    /// Files changed while they were read: look again once they settle.
-    Unsettled,
-}
-
-fn load(config: &Config) -> Load {
-    let before = stamps(&config.paths);
-    let loaded = manifest::load(
-        &config.paths,
-        LoadOptions {
-            strict: config.strict,
-        },
-    );
-    if stamps(&config.paths) != before {
-        return Load::Unsettled;
-    }
-    if loaded.has_errors() {
-        Load::Invalid(loaded)
-    } else {
-        Load::Valid(loaded)
-    }
 }
 
 impl<E: Engine + 'static> Reconciler<E> {
@@ -326,137 +287,6 @@ impl<E: Engine + 'static> Reconciler<E> {
         }
     }
 
-    async fn converge(
-        &mut self,
-        engine: &Counted<E>,
-        manifests: &Manifests,
-        report: &mut ReconcileReport,
-    ) -> Next {
-        let settings = self.config.settings.clone();
-        if manifests.is_empty() && settings.prune && !self.config.allow_empty {
-            if let Some(next) = self.refuse_empty(engine, manifests, report).await {
-                return next;
-            }
-        }
-        let project = settings.project.clone();
-        let mut log_change = |c: &Change| log::change(&project, c);
-        let outcome = converge::apply_cached(
-            engine,
-            manifests,
-            &settings,
-            &mut self.cache,
-            &mut log_change,
-        )
-        .await;
-        let outcome = match outcome {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                let text = format!(
-                    "{e}: {}",
-                    std::error::Error::source(&e)
-                        .map(|s| s.to_string())
-                        .unwrap_or_default()
-                );
-                self.engine_down(&text, report);
-                return None;
-            }
-        };
-        self.engine_up(engine.endpoint());
-        report.changes = outcome.changes.clone();
-        report.errors.extend(
-            outcome
-                .changes
-                .iter()
-                .filter(|c| c.verb == converge::Verb::Failed)
-                .map(Change::text),
-        );
-        self.after(engine, manifests, outcome, report).await
-    }
-
-    /// Sync state and the next look, from what `apply` did.
-    async fn after(
-        &mut self,
-        engine: &Counted<E>,
-        manifests: &Manifests,
-        outcome: Outcome,
-        report: &mut ReconcileReport,
-    ) -> Next {
-        let converged = outcome.failures.is_empty() && outcome.waiting.is_none();
-        if converged {
-            self.snapshot.observed = Some(Arc::new(outcome.observed));
-            self.snapshot.sync = SyncState::InSync;
-            self.retry_backoff.reset();
-            return None;
-        }
-        let mut reasons: Vec<String> = outcome
-            .changes
-            .iter()
-            .filter(|c| c.verb == converge::Verb::Failed)
-            .map(Change::text)
-            .collect();
-        let next = match &outcome.waiting {
-            Some(wait) if outcome.failures.is_empty() => {
-                report.result = ReconcileResult::Progressing;
-                reasons.push(format!("{}: {}", wait.object, wait.message));
-                self.config.poll
-            }
-            _ => {
-                report.result = ReconcileResult::Failed;
-                self.retry_backoff.next_delay()
-            }
-        };
-        // What is still to do, as `berth diff` would show it.
-        match converge::look(engine, manifests, &self.config.settings, &mut self.cache).await {
-            Ok((observed, plan)) => {
-                self.snapshot.observed = Some(Arc::new(observed));
-                self.snapshot.sync = pending(&plan, reasons);
-            }
-            Err(e) => {
-                self.snapshot.observed = Some(Arc::new(outcome.observed));
-                reasons.push(e.to_string());
-                self.snapshot.sync = SyncState::OutOfSync(PendingDiff {
-                    reasons,
-                    ..PendingDiff::default()
-                });
-            }
-        }
-        Some(next)
-    }
-
-    /// The manifests declare nothing: refuse to remove everything (the
-    /// empty-directory guard), unless there is nothing to remove.
-    async fn refuse_empty(
-        &mut self,
-        engine: &Counted<E>,
-        manifests: &Manifests,
-        report: &mut ReconcileReport,
-    ) -> Option<Next> {
-        let looked =
-            converge::look(engine, manifests, &self.config.settings, &mut self.cache).await;
-        let (observed, plan) = match looked {
-            Ok(found) => found,
-            Err(e) => {
-                self.engine_down(&e.to_string(), report);
-                return Some(None);
-            }
-        };
-        self.engine_up(engine.endpoint());
-        if !converge::would_remove_everything(manifests, &plan) {
-            return None;
-        }
-        let message = format!(
-            "the manifests declare no objects; refusing to remove every pod of project {} \
-             (start watch with --allow-empty to allow it)",
-            self.config.settings.project
-        );
-        tracing::error!(project = %self.config.settings.project, "{message}");
-        report.result = ReconcileResult::Refused;
-        report.errors.push(message.clone());
-        self.snapshot.observed = Some(Arc::new(observed));
-        self.snapshot.sync = pending(&plan, vec![message]);
-        Some(None)
-    }
-
     /// Counts, logs and publishes the reconcile.
     fn finish(&mut self, report: ReconcileReport) {
         let metrics: &mut Metrics = &mut self.snapshot.metrics;
@@ -501,39 +331,4 @@ impl<E: Engine + 'static> Reconciler<E> {
         self.snapshot.docker_events = Arc::new(self.followed.events());
         let _ = self.snapshots.send(Arc::new(self.snapshot.clone()));
     }
-
-    /// The latest snapshot.
-    pub fn snapshot(&self) -> &Snapshot {
-        &self.snapshot
-    }
-
-    /// Observed state as of the last reconcile.
-    pub fn observed(&self) -> Option<&Observed> {
-        self.snapshot.observed.as_deref()
-    }
-}
-
-/// Out of sync with `plan` pending (or in sync when it is empty and
-/// nothing is wrong).
-fn pending(plan: &Plan, reasons: Vec<String>) -> SyncState {
-    if plan.is_empty() && reasons.is_empty() {
-        return SyncState::InSync;
-    }
-    let lines = plan
-        .actions
-        .iter()
-        .map(|a| {
-            let mark = match a {
-                Action::Create { .. } | Action::CreateController { .. } => "+",
-                Action::Remove { .. } | Action::RemoveController { .. } => "-",
-                _ => "~",
-            };
-            format!("{mark} {}", a.object())
-        })
-        .collect();
-    SyncState::OutOfSync(PendingDiff {
-        lines,
-        text: crate::report::plan_text(plan),
-        reasons,
-    })
 }

@@ -1,0 +1,173 @@
+//! After the files loaded: converge the engine to them (the empty-set guard
+//! first), then work out the sync state — in sync, or what `berth diff`
+//! would still show and why — and when to look again.
+
+use std::sync::Arc;
+
+use crate::converge::{self, Change, Outcome};
+use crate::engine::Engine;
+use crate::manifest::Manifests;
+use crate::plan::{Action, Plan};
+use crate::snapshot::{PendingDiff, ReconcileReport, ReconcileResult, SyncState};
+
+use super::super::counted::Counted;
+use super::super::log;
+use super::{Next, Reconciler};
+
+impl<E: Engine + 'static> Reconciler<E> {
+    pub(super) async fn converge(
+        &mut self,
+        engine: &Counted<E>,
+        manifests: &Manifests,
+        report: &mut ReconcileReport,
+    ) -> Next {
+        let settings = self.config.settings.clone();
+        if manifests.is_empty() && settings.prune && !self.config.allow_empty {
+            if let Some(next) = self.refuse_empty(engine, manifests, report).await {
+                return next;
+            }
+        }
+        let project = settings.project.clone();
+        let mut log_change = |c: &Change| log::change(&project, c);
+        let outcome = converge::apply_cached(
+            engine,
+            manifests,
+            &settings,
+            &mut self.cache,
+            &mut log_change,
+        )
+        .await;
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                let text = format!(
+                    "{e}: {}",
+                    std::error::Error::source(&e)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default()
+                );
+                self.engine_down(&text, report);
+                return None;
+            }
+        };
+        self.engine_up(engine.endpoint());
+        report.changes = outcome.changes.clone();
+        report.errors.extend(
+            outcome
+                .changes
+                .iter()
+                .filter(|c| c.verb == converge::Verb::Failed)
+                .map(Change::text),
+        );
+        self.after(engine, manifests, outcome, report).await
+    }
+
+    /// Sync state and the next look, from what `apply` did.
+    async fn after(
+        &mut self,
+        engine: &Counted<E>,
+        manifests: &Manifests,
+        outcome: Outcome,
+        report: &mut ReconcileReport,
+    ) -> Next {
+        let converged = outcome.failures.is_empty() && outcome.waiting.is_none();
+        if converged {
+            self.snapshot.observed = Some(Arc::new(outcome.observed));
+            self.snapshot.sync = SyncState::InSync;
+            self.retry_backoff.reset();
+            return None;
+        }
+        let mut reasons: Vec<String> = outcome
+            .changes
+            .iter()
+            .filter(|c| c.verb == converge::Verb::Failed)
+            .map(Change::text)
+            .collect();
+        let next = match &outcome.waiting {
+            Some(wait) if outcome.failures.is_empty() => {
+                report.result = ReconcileResult::Progressing;
+                reasons.push(format!("{}: {}", wait.object, wait.message));
+                self.config.poll
+            }
+            _ => {
+                report.result = ReconcileResult::Failed;
+                self.retry_backoff.next_delay()
+            }
+        };
+        // What is still to do, as `berth diff` would show it.
+        match converge::look(engine, manifests, &self.config.settings, &mut self.cache).await {
+            Ok((observed, plan)) => {
+                self.snapshot.observed = Some(Arc::new(observed));
+                self.snapshot.sync = pending(&plan, reasons);
+            }
+            Err(e) => {
+                self.snapshot.observed = Some(Arc::new(outcome.observed));
+                reasons.push(e.to_string());
+                self.snapshot.sync = SyncState::OutOfSync(PendingDiff {
+                    reasons,
+                    ..PendingDiff::default()
+                });
+            }
+        }
+        Some(next)
+    }
+
+    /// The manifests declare nothing: refuse to remove everything (the
+    /// empty-directory guard), unless there is nothing to remove.
+    async fn refuse_empty(
+        &mut self,
+        engine: &Counted<E>,
+        manifests: &Manifests,
+        report: &mut ReconcileReport,
+    ) -> Option<Next> {
+        let looked =
+            converge::look(engine, manifests, &self.config.settings, &mut self.cache).await;
+        let (observed, plan) = match looked {
+            Ok(found) => found,
+            Err(e) => {
+                self.engine_down(&e.to_string(), report);
+                return Some(None);
+            }
+        };
+        self.engine_up(engine.endpoint());
+        if !converge::would_remove_everything(manifests, &plan) {
+            return None;
+        }
+        let message = format!(
+            "the manifests declare no objects; refusing to remove every pod of project {} \
+             (start watch with --allow-empty to allow it)",
+            self.config.settings.project
+        );
+        tracing::error!(project = %self.config.settings.project, "{message}");
+        report.result = ReconcileResult::Refused;
+        report.errors.push(message.clone());
+        self.snapshot.observed = Some(Arc::new(observed));
+        self.snapshot.sync = pending(&plan, vec![message]);
+        Some(None)
+    }
+}
+
+/// Out of sync with `plan` pending (or in sync when it is empty and
+/// nothing is wrong).
+fn pending(plan: &Plan, reasons: Vec<String>) -> SyncState {
+    if plan.is_empty() && reasons.is_empty() {
+        return SyncState::InSync;
+    }
+    let lines = plan
+        .actions
+        .iter()
+        .map(|a| {
+            let mark = match a {
+                Action::Create { .. } | Action::CreateController { .. } => "+",
+                Action::Remove { .. } | Action::RemoveController { .. } => "-",
+                _ => "~",
+            };
+            format!("{mark} {}", a.object())
+        })
+        .collect();
+    SyncState::OutOfSync(PendingDiff {
+        lines,
+        text: crate::report::plan_text(plan),
+        reasons,
+    })
+}
