@@ -179,6 +179,16 @@ pub struct ApplyArgs {
     /// Manifest files or directories.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub converge: ConvergeArgs,
+    /// How long a rollout step may wait for a pod to run (e.g. 300s, 5m).
+    #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+/// How `apply` and `watch` converge.
+#[derive(Debug, Clone, Args)]
+pub struct ConvergeArgs {
     /// Keep pods that are no longer declared.
     #[arg(long)]
     pub no_prune: bool,
@@ -188,9 +198,6 @@ pub struct ApplyArgs {
     /// How many pods to converge at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = parse_parallel)]
     pub parallel: usize,
-    /// How long a rollout step may wait for a pod to run (e.g. 300s, 5m).
-    #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = parse_duration)]
-    pub timeout: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -212,15 +219,8 @@ pub struct WatchArgs {
     /// Log lines for people (text) or machines (json), on stderr.
     #[arg(long, value_enum, default_value_t)]
     pub log_format: crate::watch::LogFormat,
-    /// Keep pods that are no longer declared.
-    #[arg(long)]
-    pub no_prune: bool,
-    /// Allow an empty manifest set to remove every pod of the project.
-    #[arg(long)]
-    pub allow_empty: bool,
-    /// How many pods to converge at once.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = parse_parallel)]
-    pub parallel: usize,
+    #[command(flatten)]
+    pub converge: ConvergeArgs,
 }
 
 #[derive(Debug, Args)]

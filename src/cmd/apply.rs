@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use crate::cli::{ApplyArgs, GlobalArgs};
+use crate::cli::{ApplyArgs, ConvergeArgs, GlobalArgs};
 use crate::converge::{self, Change, Outcome, Settings, Verb};
 use crate::engine::DockerEngine;
 use crate::manifest::Manifests;
@@ -23,7 +23,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, io: &mut Io<'_>) -> anyhow::Re
     let settings = settings(global, args, &args.paths)?;
     block_on(async {
         let engine = connect().await?;
-        if loaded.manifests.is_empty() && settings.prune && !args.allow_empty {
+        if loaded.manifests.is_empty() && settings.prune && !args.converge.allow_empty {
             if let Some(status) =
                 empty_guard(&engine, &loaded.manifests, &settings, args, io).await?
             {
@@ -44,16 +44,27 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, io: &mut Io<'_>) -> anyhow::Re
     })?
 }
 
-pub(crate) fn settings(
+fn settings(
     global: &GlobalArgs,
     args: &ApplyArgs,
+    paths: &[std::path::PathBuf],
+) -> anyhow::Result<Settings> {
+    let mut settings = converge_settings(global, &args.converge, paths)?;
+    settings.rollout_timeout = args.timeout;
+    Ok(settings)
+}
+
+/// The settings `apply` and `watch` share: project, infra image, pruning,
+/// parallelism.
+pub(crate) fn converge_settings(
+    global: &GlobalArgs,
+    args: &ConvergeArgs,
     paths: &[std::path::PathBuf],
 ) -> anyhow::Result<Settings> {
     let mut settings = Settings::new(&resolve_project(global.project.as_deref(), paths)?);
     settings.infra_image = global.infra_image.clone();
     settings.prune = !args.no_prune;
     settings.parallel = args.parallel.max(1);
-    settings.rollout_timeout = args.timeout;
     Ok(settings)
 }
 

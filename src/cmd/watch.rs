@@ -3,24 +3,20 @@
 //! cannot start (the project already watched, the address taken).
 
 use crate::cli::{GlobalArgs, WatchArgs};
-use crate::converge::Settings;
 use crate::engine::docker::default_endpoint;
 use crate::report;
 use crate::watch::{self, Options};
 
-use super::project::resolve_project;
+use super::apply::converge_settings;
 use super::{ExitStatus, Io};
 
 pub fn run(global: &GlobalArgs, args: &WatchArgs, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
-    let mut settings = Settings::new(&resolve_project(global.project.as_deref(), &args.paths)?);
-    settings.infra_image = global.infra_image.clone();
-    settings.prune = !args.no_prune;
-    settings.parallel = args.parallel;
+    let settings = converge_settings(global, &args.converge, &args.paths)?;
     let options = Options {
         paths: args.paths.clone(),
         settings: watch::loop_settings(settings),
         strict: global.strict,
-        allow_empty: args.allow_empty,
+        allow_empty: args.converge.allow_empty,
         listen: args.listen,
         resync: args.resync,
         debounce: args.debounce,

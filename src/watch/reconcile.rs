@@ -24,8 +24,8 @@ use super::counted::{Counted, Ledger};
 use super::follow::Followed;
 use super::wake::Backoff;
 
-mod settled;
 mod outcome;
+mod settled;
 
 use settled::{load, Load};
 
