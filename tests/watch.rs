@@ -72,7 +72,7 @@ fn a_removed_files_pod_goes_and_docker_rm_is_repaired_within_about_a_second() {
     let dir = ManifestDir::new();
     dir.write("web.yaml", &pod("web", "one"));
     dir.write("api.yaml", &pod("api", "one"));
-    let watch = Watcher::start(&project, dir.path(), &[]);
+    let watch = Watcher::start(&project, dir.path(), &["--log-format", "json"]);
     let web = container_name(&project, "web", "app");
     let api = container_name(&project, "api", "app");
     wait_running(&web);
@@ -88,6 +88,17 @@ fn a_removed_files_pod_goes_and_docker_rm_is_repaired_within_about_a_second() {
     let took = removed.elapsed();
     assert!(took < Duration::from_secs(5), "repair took {took:?}");
     eprintln!("docker rm -f to running again: {took:?}");
+    // The repair is one JSON line carrying the project, namespace and pod.
+    let log = watch.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("repaired"))
+        .unwrap_or_else(|| panic!("no repair logged:\n{log}"));
+    let line: serde_json::Value = serde_json::from_str(line).expect("a JSON log line");
+    assert_eq!(line["project"], project.name.as_str());
+    assert_eq!(line["namespace"], "default");
+    assert_eq!(line["pod"], "api");
+    assert_eq!(line["level"], "INFO");
 
     dir.remove("api.yaml");
     assert!(

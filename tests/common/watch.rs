@@ -52,7 +52,9 @@ impl Watcher {
             let log = self.log();
             if let Some(at) = log.find("are at http://") {
                 let rest = &log[at + "are at ".len()..];
-                let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
+                let end = rest
+                    .find(|c: char| c.is_whitespace() || c == '"')
+                    .unwrap_or(rest.len());
                 return rest[..end].trim_end_matches('/').to_string();
             }
             assert!(
