@@ -105,7 +105,16 @@ impl<E: Engine + 'static> Reconciler<E> {
     }
 
     /// One reconcile; publishes its snapshot and says when to look again.
+    /// Files that change while they are read make no reconcile: the loop
+    /// looks again once they settle.
     pub async fn reconcile(&mut self, triggers: Vec<Trigger>) -> Next {
+        let Some(loaded) = load(&self.config) else {
+            tracing::debug!(
+                project = self.project(),
+                "files changed while read; looking again"
+            );
+            return Some(Duration::from_millis(100));
+        };
         self.number += 1;
         let started = Instant::now();
         let started_at_ms = unix_now().as_millis() as i64;
@@ -118,7 +127,7 @@ impl<E: Engine + 'static> Reconciler<E> {
             changes: Vec::new(),
             errors: Vec::new(),
         };
-        let next = self.run(&mut report).await;
+        let next = self.run(loaded, &mut report).await;
         report.duration = started.elapsed();
         self.snapshot.engine.retry_in = match self.snapshot.engine.reachable {
             Some(false) => next,
@@ -128,29 +137,22 @@ impl<E: Engine + 'static> Reconciler<E> {
         next
     }
 
-    async fn run(&mut self, report: &mut ReconcileReport) -> Next {
-        let valid = match load(&self.config) {
-            Load::Unsettled => {
-                tracing::debug!(
-                    project = self.project(),
-                    "files changed while read; looking again"
-                );
-                report.result = ReconcileResult::Invalid;
-                report
-                    .errors
-                    .push("the files changed while being read".to_string());
-                return Some(Duration::from_millis(100));
-            }
+    async fn run(&mut self, loaded: Load, report: &mut ReconcileReport) -> Next {
+        let valid = match loaded {
             Load::Valid(loaded) => {
                 self.note_load(&loaded, true);
                 self.snapshot.manifests.last_good = Some(Arc::new(loaded.manifests));
                 true
             }
             Load::Invalid(loaded) => {
+                let before = std::mem::take(&mut self.snapshot.manifests.errors);
                 self.note_load(&loaded, false);
                 let errors = &self.snapshot.manifests.errors;
-                for e in errors {
-                    tracing::error!(project = self.project(), "{e}");
+                // Said once, not at every look while they stay the same.
+                if *errors != before {
+                    for e in errors {
+                        tracing::error!(project = self.project(), "{e}");
+                    }
                 }
                 report.errors.extend(errors.iter().cloned());
                 false

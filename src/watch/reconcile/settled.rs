@@ -28,11 +28,11 @@ fn stamps(paths: &[PathBuf]) -> Stamps {
 pub(super) enum Load {
     Valid(manifest::Loaded),
     Invalid(manifest::Loaded),
-    /// Files changed while they were read: look again once they settle.
-    Unsettled,
 }
 
-pub(super) fn load(config: &Config) -> Load {
+/// Loads the manifests; `None` when a file changed while they were read
+/// (look again once they settle).
+pub(super) fn load(config: &Config) -> Option<Load> {
     let before = stamps(&config.paths);
     let loaded = manifest::load(
         &config.paths,
@@ -41,11 +41,11 @@ pub(super) fn load(config: &Config) -> Load {
         },
     );
     if stamps(&config.paths) != before {
-        return Load::Unsettled;
+        return None;
     }
-    if loaded.has_errors() {
+    Some(if loaded.has_errors() {
         Load::Invalid(loaded)
     } else {
         Load::Valid(loaded)
-    }
+    })
 }
