@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use berth::engine::rootfs;
 
+pub mod engine2;
 pub mod watch;
 
 /// The image every test container runs: Debian's static busybox, imported.

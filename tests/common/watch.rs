@@ -18,6 +18,17 @@ pub struct Watcher {
 impl Watcher {
     /// `berth --project P watch PATH --listen 127.0.0.1:0 --resync 30s EXTRA…`.
     pub fn start(project: &Project, path: &Path, extra: &[&str]) -> Watcher {
+        Watcher::start_with_env(project, path, extra, &[])
+    }
+
+    /// Same, with extra environment variables (`DOCKER_HOST` to watch
+    /// another engine).
+    pub fn start_with_env(
+        project: &Project,
+        path: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Watcher {
         ensure_test_image();
         let logdir = tempfile::tempdir().expect("a temporary directory");
         let log = logdir.path().join("watch.log");
@@ -28,6 +39,7 @@ impl Watcher {
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(file)
