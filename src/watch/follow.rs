@@ -40,6 +40,9 @@ pub struct Followed {
     /// Grows with every (re)connect: a reconciler that saw another epoch
     /// must not trust what it cached before (events may have been missed).
     epoch: AtomicU64,
+    /// Rung when the engine answers again, so a reconnect waiting out its
+    /// backoff tries at once.
+    engine_back: tokio::sync::Notify,
 }
 
 impl Followed {
@@ -51,6 +54,11 @@ impl Followed {
     /// The containers an event was seen about since the last call.
     pub fn take_changed(&self) -> Vec<String> {
         std::mem::take(&mut *lock(&self.changed))
+    }
+
+    /// The engine answers again after an outage: reconnect now.
+    pub fn engine_answered(&self) {
+        self.engine_back.notify_one();
     }
 
     /// (stream open, epoch).
@@ -167,7 +175,10 @@ pub async fn follow<E: Engine + 'static>(
         shared.up.store(false, Ordering::SeqCst);
         let delay = backoff.next_delay();
         tracing::debug!(project = %project, ?delay, "reconnecting to Docker's event stream");
-        tokio::time::sleep(delay).await;
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shared.engine_back.notified() => {}
+        }
     }
 }
 

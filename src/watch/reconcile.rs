@@ -245,6 +245,7 @@ impl<E: Engine + 'static> Reconciler<E> {
             status.since = unix_now().as_secs() as i64;
             if status.reachable == Some(false) {
                 tracing::info!(project = %self.config.settings.project, "the Docker engine answers again");
+                self.followed.engine_answered();
             }
         }
         status.endpoint = endpoint;
