@@ -460,8 +460,11 @@ fn a_pod_whose_node_selector_matches_no_node_stays_pending_until_the_node_carrie
     dir.write("pod.yaml", &pod);
     let refused = apply(&project, &dir);
     assert_exit(&refused, 1);
-    assert_says(&refused.stderr, "Unschedulable");
-    assert_says(&refused.stderr, "disk=ssd");
+    assert_says(
+        &refused.stderr,
+        "stays Pending (Unschedulable): 0/1 nodes are available: \
+         1 node(s) didn't match Pod's node affinity/selector.",
+    );
     assert!(container_ids(&project).is_empty());
     dir.write(
         "node.yaml",
