@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 mod delete;
+mod place;
 
 pub use delete::delete;
 
@@ -17,7 +18,6 @@ use crate::observe::{self, InspectCache};
 use crate::observed::Observed;
 use crate::plan::{self, Action, Plan};
 use crate::podmap::Target;
-use crate::schedule::LocalNode;
 
 pub const DEFAULT_INFRA_IMAGE: &str = "localhost/berth-pause:1";
 pub const DEFAULT_PARALLEL: usize = 8;
@@ -216,10 +216,12 @@ async fn observe_and_plan<E: Engine>(
     depth: Depth,
 ) -> Result<(Observed, Plan), ConvergeError> {
     let mut observed = observe_project(engine, settings, cache, depth).await?;
-    let mut plan = plan_for(manifests, &observed, settings);
+    let mut capacity = None;
+    let mut plan =
+        place::scheduled_plan(engine, manifests, &observed, settings, &mut capacity).await?;
     if !plan.actions.is_empty() {
         add_networks(engine, settings, &mut observed).await?;
-        plan = plan_for(manifests, &observed, settings);
+        plan = place::scheduled_plan(engine, manifests, &observed, settings, &mut capacity).await?;
     }
     Ok((observed, plan))
 }
@@ -227,33 +229,7 @@ async fn observe_and_plan<E: Engine>(
 fn plan_for(manifests: &Manifests, observed: &Observed, settings: &Settings) -> Plan {
     let ctx = settings.context();
     let desired = desired::expand(manifests, observed, &ctx);
-    let mut plan = plan::plan(&desired, observed, &ctx);
-    unschedulable(&mut plan, &LocalNode::new(manifests, &settings.node));
-    plan
-}
-
-/// Drops the creations of pods that do not fit the node, each reported as
-/// an error instead: such a pod stays Pending (as the Kubernetes scheduler
-/// leaves it), and a running pod is never replaced by one that cannot run.
-fn unschedulable(plan: &mut Plan, node: &LocalNode) {
-    let mut errors = Vec::new();
-    plan.actions.retain(|action| {
-        let pod = match action {
-            Action::Create { pod } | Action::Recreate { pod, .. } => pod,
-            _ => return true,
-        };
-        match node.misfit(pod) {
-            None => true,
-            Some(why) => {
-                errors.push(Note {
-                    object: action.object(),
-                    message: format!("stays Pending (Unschedulable): {why}"),
-                });
-                false
-            }
-        }
-    });
-    plan.errors.extend(errors);
+    plan::plan(&desired, observed, &ctx)
 }
 
 /// Observe and plan: what `berth diff` renders. Makes no mutating call.

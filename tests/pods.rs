@@ -460,8 +460,11 @@ fn a_pod_whose_node_selector_matches_no_node_stays_pending_until_the_node_carrie
     dir.write("pod.yaml", &pod);
     let refused = apply(&project, &dir);
     assert_exit(&refused, 1);
-    assert_says(&refused.stderr, "Unschedulable");
-    assert_says(&refused.stderr, "disk=ssd");
+    assert_says(
+        &refused.stderr,
+        "stays Pending (Unschedulable): 0/1 nodes are available: \
+         1 node(s) didn't match Pod's node affinity/selector.",
+    );
     assert!(container_ids(&project).is_empty());
     dir.write(
         "node.yaml",
@@ -469,4 +472,41 @@ fn a_pod_whose_node_selector_matches_no_node_stays_pending_until_the_node_carrie
     );
     applied(&project, &dir);
     assert_eq!(container_ids(&project).len(), 2);
+}
+
+#[test]
+fn a_pod_requesting_more_cpu_than_the_machine_has_stays_pending_and_one_that_fits_runs() {
+    let project = Project::new("capacity");
+    let dir = ManifestDir::new();
+    let requesting = |name: &str, cpu: &str| {
+        sleeper_pod(name, 1).replace(
+            "    imagePullPolicy: Never\n",
+            &format!("    imagePullPolicy: Never\n    resources:\n      requests:\n        cpu: \"{cpu}\"\n"),
+        )
+    };
+    dir.write("greedy.yaml", &requesting("greedy", "512"));
+    dir.write("modest.yaml", &requesting("modest", "100m"));
+    let refused = apply(&project, &dir);
+    assert_exit(&refused, 1);
+    let why = "stays Pending (Unschedulable): 0/1 nodes are available: 1 Insufficient cpu.";
+    let line = refused.stderr.lines().find(|l| l.contains(why));
+    assert!(
+        line.is_some_and(|l| l.contains("pod default/greedy")),
+        "no {why:?} about pod default/greedy in:\n{}",
+        refused.stderr
+    );
+    assert_eq!(
+        project.containers(),
+        [
+            container_name(&project, "modest", "POD"),
+            container_name(&project, "modest", "c0"),
+        ]
+    );
+    wait_for_pod(
+        &project,
+        "modest",
+        Duration::from_secs(20),
+        "Running",
+        |pod| pod["status"]["phase"] == "Running",
+    );
 }

@@ -649,3 +649,6 @@ mod image_tests;
 
 #[path = "guard_tests.rs"]
 mod guard_tests;
+
+#[path = "schedule_tests.rs"]
+mod schedule_tests;

@@ -254,6 +254,14 @@ impl super::Engine for DockerEngine {
         self.endpoint.clone()
     }
 
+    async fn info(&self) -> Result<super::EngineInfo> {
+        let request = self.docker.info();
+        let info = self
+            .call("read engine info", "info", self.timeouts.call, request)
+            .await?;
+        Ok(engine_info(info))
+    }
+
     async fn list_containers(
         &self,
         labels: &[(String, String)],
@@ -364,6 +372,21 @@ impl super::Engine for DockerEngine {
     }
 }
 
+/// berth's engine info from Docker's; what Docker leaves out is 0 or empty.
+fn engine_info(info: bollard::models::SystemInfo) -> super::EngineInfo {
+    super::EngineInfo {
+        cpus: info.ncpu.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+        memory_bytes: info.mem_total.unwrap_or(0),
+        name: info.name.unwrap_or_default(),
+        server_version: info.server_version.unwrap_or_default(),
+        storage_driver: info.driver.unwrap_or_default(),
+        os: info.operating_system.unwrap_or_default(),
+        os_type: info.os_type.unwrap_or_default(),
+        architecture: info.architecture.unwrap_or_default(),
+        kernel_version: info.kernel_version.unwrap_or_default(),
+    }
+}
+
 /// berth's event from Docker's message.
 fn event_of(message: bollard::models::EventMessage) -> EngineEvent {
     let actor = message.actor.unwrap_or_default();
@@ -386,6 +409,21 @@ mod tests {
     fn timestamps_use_docker_seconds_dot_nanos_form() {
         assert_eq!(timestamp(1_700_000_000_000_000_123), "1700000000.000000123");
         assert_eq!(timestamp(0), "0.000000000");
+    }
+
+    #[test]
+    fn engine_info_takes_cpus_and_memory_from_ncpu_and_mem_total() {
+        let info = engine_info(bollard::models::SystemInfo {
+            ncpu: Some(8),
+            mem_total: Some(16 << 30),
+            server_version: Some("20.10.24".into()),
+            driver: Some("fuse-overlayfs".into()),
+            ..Default::default()
+        });
+        assert_eq!((info.cpus, info.memory_bytes), (8, 16 << 30));
+        assert_eq!(info.server_version, "20.10.24");
+        assert_eq!(info.storage_driver, "fuse-overlayfs");
+        assert_eq!(engine_info(Default::default()).cpus, 0);
     }
 
     #[test]

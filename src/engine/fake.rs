@@ -13,12 +13,13 @@ use tokio::sync::mpsc;
 
 use super::{
     ContainerConfig, ContainerDetails, ContainerState, ContainerSummary, EngineError, EngineEvent,
-    RestartMode,
+    EngineInfo, RestartMode,
 };
 
 /// One call made through the `Engine` trait.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
+    Info,
     List,
     Inspect { id: String },
     Create { name: String },
@@ -42,7 +43,8 @@ impl Call {
     pub fn is_mutating(&self) -> bool {
         !matches!(
             self,
-            Call::List
+            Call::Info
+                | Call::List
                 | Call::Inspect { .. }
                 | Call::ListNetworks
                 | Call::ListVolumes
@@ -83,6 +85,8 @@ struct State {
     subscribers: Vec<Subscriber>,
     /// Every call fails with this connection error (the engine is down).
     outage: Option<String>,
+    /// What `info` reports; `None`: `FakeEngine::default_info`.
+    info: Option<EngineInfo>,
 }
 
 /// One open event stream: what it asked for and where it goes.
@@ -124,6 +128,34 @@ impl FakeEngine {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What `info` reports until `set_info`: 4 cpus, 8 GiB.
+    pub fn default_info() -> EngineInfo {
+        EngineInfo {
+            cpus: 4,
+            memory_bytes: 8 << 30,
+            name: "fake".to_string(),
+            server_version: "20.10.24".to_string(),
+            storage_driver: "overlay2".to_string(),
+            os: "Fake OS".to_string(),
+            os_type: "linux".to_string(),
+            architecture: "x86_64".to_string(),
+            kernel_version: "6.1.0".to_string(),
+        }
+    }
+
+    /// Sets what `info` reports (the machine's cpus and memory …).
+    pub fn set_info(&self, info: EngineInfo) {
+        self.lock().info = Some(info);
+    }
+
+    /// What `info` reports.
+    pub(crate) fn info_now(&self) -> EngineInfo {
+        self.lock()
+            .info
+            .clone()
+            .unwrap_or_else(FakeEngine::default_info)
     }
 
     /// Every call so far, in order.

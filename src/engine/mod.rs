@@ -136,11 +136,36 @@ pub struct EngineEvent {
     pub time_nanos: i64,
 }
 
+/// What the engine reports of itself and its machine (`docker info`): what
+/// a node needs to know of the engine behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineInfo {
+    /// Logical CPUs (`NCPU`).
+    pub cpus: u32,
+    /// Total memory in bytes (`MemTotal`).
+    pub memory_bytes: i64,
+    /// The machine's host name (`Name`).
+    pub name: String,
+    /// Docker's version, e.g. `20.10.24`.
+    pub server_version: String,
+    pub storage_driver: String,
+    /// The operating system, e.g. `Ubuntu 22.04.4 LTS`.
+    pub os: String,
+    /// `linux` or `windows`.
+    pub os_type: String,
+    /// As Docker spells it, e.g. `x86_64`.
+    pub architecture: String,
+    pub kernel_version: String,
+}
+
 /// The Docker engine, seen through the calls berth needs. Every call has a
 /// timeout in the real implementation: a wedged engine is an error, not a hang.
 pub trait Engine: Send + Sync {
     /// A short description of the endpoint, for messages.
     fn endpoint(&self) -> String;
+
+    /// The engine and its machine: cpus, memory, versions.
+    fn info(&self) -> impl Future<Output = Result<EngineInfo>> + Send;
 
     /// All containers (running or not) carrying every `key=value` in `labels`.
     fn list_containers(

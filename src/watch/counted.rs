@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 use futures_util::stream::BoxStream;
 
 use crate::engine::{
-    ContainerConfig, ContainerDetails, ContainerSummary, Engine, EngineEvent, Result,
+    ContainerConfig, ContainerDetails, ContainerSummary, Engine, EngineEvent, EngineInfo, Result,
 };
 
 /// The kinds counted, in the order of the counters.
-pub const KINDS: [&str; 16] = [
+pub const KINDS: [&str; 17] = [
     "list_containers",
     "inspect_container",
     "create_container",
@@ -34,6 +34,7 @@ pub const KINDS: [&str; 16] = [
     "pull_image",
     "import_image",
     "events",
+    "info",
 ];
 
 /// How long after berth's own change of a container an event about it is
@@ -125,6 +126,10 @@ impl<E> Counted<E> {
 impl<E: Engine> Engine for Counted<E> {
     fn endpoint(&self) -> String {
         self.inner.endpoint()
+    }
+
+    fn info(&self) -> impl Future<Output = Result<EngineInfo>> + Send {
+        self.count(16, self.inner.info())
     }
 
     fn list_containers(
@@ -252,11 +257,13 @@ mod tests {
         engine.list_containers(&[]).await.unwrap();
         engine.list_containers(&[]).await.unwrap();
         assert!(engine.inspect_container("nope").await.is_err());
+        engine.info().await.unwrap();
         let read = counts.read();
         assert_eq!(read["list_containers"], 2);
         assert_eq!(read["inspect_container"], 1);
         assert_eq!(read["create_container"], 0);
-        assert_eq!(fake.calls().len(), 3);
+        assert_eq!(read["info"], 1);
+        assert_eq!(fake.calls().len(), 4);
     }
 
     #[tokio::test]

@@ -8,12 +8,17 @@ use std::time::Duration;
 use super::{has_labels, not_found, Call, FakeContainer, FakeEngine};
 use crate::engine::{
     ContainerConfig, ContainerDetails, ContainerState, ContainerSummary, Engine, EngineError,
-    EngineEvent, Result,
+    EngineEvent, EngineInfo, Result,
 };
 
 impl Engine for FakeEngine {
     fn endpoint(&self) -> String {
         "fake://".to_string()
+    }
+
+    async fn info(&self) -> Result<EngineInfo> {
+        self.begin(Call::Info)?;
+        Ok(self.info_now())
     }
 
     async fn list_containers(&self, labels: &[(String, String)]) -> Result<Vec<ContainerSummary>> {
