@@ -205,9 +205,10 @@ pub struct WatchArgs {
     /// Manifest files or directories (a git checkout, typically).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Where the page, the API, /healthz and /metrics listen (loopback
-    /// unless told otherwise; port 0 picks a free one).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+    /// Where the page, the API, /healthz and /metrics listen: IP:PORT,
+    /// localhost:PORT or :PORT (both loopback); a wider address only when
+    /// given; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878", value_parser = parse_listen)]
     pub listen: std::net::SocketAddr,
     /// How often to look at everything even without a trigger.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
@@ -281,6 +282,25 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
+/// `--listen`: `IP:PORT`, `[IPv6]:PORT`, or `localhost:PORT` and `:PORT`,
+/// which both mean loopback (never every interface by omission).
+pub fn parse_listen(text: &str) -> Result<std::net::SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let port = text
+        .strip_prefix("localhost:")
+        .or_else(|| text.strip_prefix(':'))
+        .and_then(|p| p.parse::<u16>().ok());
+    match port {
+        Some(port) => Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port))),
+        None => Err(format!(
+            "invalid address {text:?}: expected e.g. 127.0.0.1:7878, localhost:7878, :7878 or 0.0.0.0:7878"
+        )),
+    }
+}
+
 /// `--parallel`: a whole number of at least 1.
 pub fn parse_parallel(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
@@ -294,6 +314,18 @@ pub fn parse_parallel(text: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listen_addresses_default_to_loopback_when_no_host_is_given() {
+        let at = |text: &str| parse_listen(text).map(|a| a.to_string());
+        assert_eq!(at("127.0.0.1:7878").as_deref(), Ok("127.0.0.1:7878"));
+        assert_eq!(at(":7878").as_deref(), Ok("127.0.0.1:7878"));
+        assert_eq!(at("localhost:9000").as_deref(), Ok("127.0.0.1:9000"));
+        assert_eq!(at("0.0.0.0:7878").as_deref(), Ok("0.0.0.0:7878"));
+        assert_eq!(at("[::1]:7878").as_deref(), Ok("[::1]:7878"));
+        assert!(parse_listen("7878").is_err());
+        assert!(parse_listen("example:7878").is_err());
+    }
 
     #[test]
     fn parallel_is_at_least_one() {

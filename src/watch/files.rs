@@ -207,6 +207,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_single_file_saved_by_rename_stays_watched() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("web.yaml");
+        std::fs::write(&file, "a: 1\n").unwrap();
+        let (tx, mut rx) = mpsc::channel(16);
+        let mut watch = FileWatch::start(std::slice::from_ref(&file), tx).unwrap();
+        // An editor's save: a new file renamed over the old one.
+        let staged = dir.path().join(".web.yaml.tmp");
+        std::fs::write(&staged, "a: 2\n").unwrap();
+        std::fs::rename(&staged, &file).unwrap();
+        assert!(notices(&mut rx).await > 0, "the save is seen");
+        assert!(watch.ensure_watched(), "the new file is watched");
+        std::fs::write(&file, "a: 3\n").unwrap();
+        assert!(
+            notices(&mut rx).await > 0,
+            "a write to the new file is seen"
+        );
+    }
+
+    #[tokio::test]
     async fn a_directory_removed_and_created_again_is_watched_again() {
         let top = tempfile::tempdir().unwrap();
         let root = top.path().join("manifests");
