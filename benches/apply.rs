@@ -11,10 +11,13 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use berth::engine::{rootfs, ContainerConfig, DockerEngine, Engine, RestartMode};
+use berth::engine::{ContainerConfig, DockerEngine, Engine, RestartMode};
 
-const IMAGE: &str = "localhost/berth-bench-busybox:1";
-const PAUSE: &str = "localhost/berth-pause:1";
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{cleanup, prepare_images, IMAGE, PAUSE};
+
 const PARALLEL: usize = 8;
 const ROUNDS: usize = 3;
 
@@ -128,29 +131,6 @@ fn run(berth: &Path, args: &[&str]) {
     );
 }
 
-async fn prepare_images(engine: &DockerEngine) {
-    let busybox = rootfs::find_busybox().expect("busybox-static is not installed");
-    let changes = vec![r#"CMD ["sh"]"#.to_string()];
-    if !engine.image_exists(IMAGE).await.expect("image inspect") {
-        let tar = rootfs::busybox_rootfs_tar(&busybox).expect("busybox rootfs");
-        engine
-            .import_image(tar, IMAGE, &changes)
-            .await
-            .expect("import busybox");
-    }
-    if !engine.image_exists(PAUSE).await.expect("image inspect") {
-        let tar = rootfs::pause_rootfs_tar().expect("pause rootfs");
-        let changes: Vec<String> = rootfs::PAUSE_CHANGES
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        engine
-            .import_image(tar, PAUSE, &changes)
-            .await
-            .expect("import pause");
-    }
-}
-
 fn write_pods(root: &Path, n: usize) -> PathBuf {
     let dir = root.join(format!("pods{n}"));
     std::fs::create_dir_all(&dir).unwrap();
@@ -256,42 +236,5 @@ fn config(name: String, image: &str, labels: &BTreeMap<String, String>) -> Conta
         restart: RestartMode::Always,
         stop_timeout: Some(0),
         ..ContainerConfig::new(name, image)
-    }
-}
-
-/// Removes a project's containers (a few at a time: Docker 20.10 can
-/// deadlock under mass concurrent removal on one network), then its network.
-fn cleanup(project: &str) {
-    let filter = format!("label=io.berth.project={project}");
-    let ids = Command::new("docker")
-        .args(["ps", "-aq", "--filter", &filter])
-        .output()
-        .unwrap();
-    let ids: Vec<String> = String::from_utf8_lossy(&ids.stdout)
-        .split_whitespace()
-        .map(String::from)
-        .collect();
-    for chunk in ids.chunks(3) {
-        let _ = Command::new("docker")
-            .arg("rm")
-            .arg("-f")
-            .args(chunk)
-            .output();
-    }
-    let nets = Command::new("docker")
-        .args(["network", "ls", "-q", "--filter", &filter])
-        .output()
-        .unwrap();
-    for net in String::from_utf8_lossy(&nets.stdout).split_whitespace() {
-        let _ = Command::new("docker").args(["network", "rm", net]).output();
-    }
-    let vols = Command::new("docker")
-        .args(["volume", "ls", "-q", "--filter", &filter])
-        .output()
-        .unwrap();
-    for vol in String::from_utf8_lossy(&vols.stdout).split_whitespace() {
-        let _ = Command::new("docker")
-            .args(["volume", "rm", "-f", vol])
-            .output();
     }
 }

@@ -18,22 +18,23 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use berth::engine::{rootfs, ContainerConfig, DockerEngine, Engine, EngineEvent, RestartMode};
+use berth::engine::{ContainerConfig, DockerEngine, Engine, EngineEvent, RestartMode};
 use berth::keys;
 use futures_util::StreamExt;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "watch/daemon.rs"]
 mod daemon;
 #[path = "watch/wire.rs"]
 mod wire;
 
+use common::{prepare_images, IMAGE, PAUSE};
 use daemon::{logged_reconciles, run, Cleanup, Daemon};
 use wire::Wire;
 
-const IMAGE: &str = "localhost/berth-bench-busybox:1";
-const PAUSE: &str = "localhost/berth-pause:1";
 const EDIT: &str = "bench-watch-edit";
 const FLOOR: &str = "bench-watch-floor";
 const IDLE: &str = "bench-watch-idle";
@@ -565,29 +566,6 @@ fn http_get(url: &str) -> (u16, String) {
         .split_once("\r\n\r\n")
         .map_or(String::new(), |(_, b)| b.to_string());
     (status, body)
-}
-
-async fn prepare_images(engine: &DockerEngine) {
-    let busybox = rootfs::find_busybox().expect("busybox-static is not installed");
-    if !engine.image_exists(IMAGE).await.expect("image inspect") {
-        let tar = rootfs::busybox_rootfs_tar(&busybox).expect("busybox rootfs");
-        let changes = vec![r#"CMD ["sh"]"#.to_string()];
-        engine
-            .import_image(tar, IMAGE, &changes)
-            .await
-            .expect("import busybox");
-    }
-    if !engine.image_exists(PAUSE).await.expect("image inspect") {
-        let tar = rootfs::pause_rootfs_tar().expect("pause rootfs");
-        let changes: Vec<String> = rootfs::PAUSE_CHANGES
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        engine
-            .import_image(tar, PAUSE, &changes)
-            .await
-            .expect("import pause");
-    }
 }
 
 fn write_pods(root: &Path, n: usize) -> PathBuf {

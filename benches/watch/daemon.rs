@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{shell, PATIENCE};
+use super::common::cleanup;
+use super::PATIENCE;
 
 /// A running `berth watch`, stopped with SIGTERM (then SIGKILL) when dropped.
 pub(crate) struct Daemon {
@@ -157,26 +158,5 @@ impl Cleanup {
 impl Drop for Cleanup {
     fn drop(&mut self) {
         cleanup(self.0);
-    }
-}
-
-/// A few at a time: Docker 20.10 can deadlock under mass concurrent
-/// removal on one network.
-pub(crate) fn cleanup(project: &str) {
-    let filter = format!("label=io.berth.project={project}");
-    let steps: [(&[&str], &[&str]); 3] = [
-        (&["ps", "-aq"], &["rm", "-f", "-v"]),
-        (&["volume", "ls", "-q"], &["volume", "rm", "-f"]),
-        (&["network", "ls", "-q"], &["network", "rm"]),
-    ];
-    for (list, remove) in steps {
-        let ids = shell(
-            "docker",
-            &[list, &["--filter", filter.as_str()][..]].concat(),
-        );
-        let ids: Vec<&str> = ids.split_whitespace().collect();
-        for chunk in ids.chunks(4) {
-            let _ = Command::new("docker").args(remove).args(chunk).output();
-        }
     }
 }
