@@ -346,7 +346,7 @@ fn fit_error(nodes: usize, reasons: &BTreeMap<&str, usize>) -> String {
 }
 
 /// Kubernetes' spelling of the architecture (`amd64`, `arm64`).
-fn go_arch() -> &'static str {
+pub(crate) fn go_arch() -> &'static str {
     match std::env::consts::ARCH {
         "x86_64" => "amd64",
         "aarch64" => "arm64",

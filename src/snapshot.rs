@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::converge::Change;
-use crate::engine::EngineEvent;
+use crate::engine::{EngineEvent, EngineInfo};
 use crate::gitrev::Revision;
 use crate::manifest::Manifests;
 use crate::observed::Observed;
@@ -58,6 +58,9 @@ pub struct EngineStatus {
     pub since: i64,
     /// When unreachable: how long until the next attempt.
     pub retry_in: Option<Duration>,
+    /// What the engine said of itself and its machine (`docker info`),
+    /// read when berth connects: the capacity and system of node `local`.
+    pub info: Option<EngineInfo>,
 }
 
 /// The manifest set: the last one that loaded without errors (the one being

@@ -98,6 +98,23 @@ fn kubernetes_clients_read_berths_api() {
     check_kubectl_all_kinds(&url, &expect);
     check_kubectl_describe(&url, "default", "web");
     check_kubectl_events_endpoints_and_all(&url, &expect);
+    // Node `local` is the engine: its capacity and system come from
+    // `docker info`, so `describe node` shows what its pods take of it.
+    let node = api_support::clients::kubectl(&url, &["describe", "node", "local"]);
+    assert!(node.ok, "{}", node.stderr);
+    let cpus = std::thread::available_parallelism().unwrap().get();
+    for needle in [
+        "Container Runtime Version:  docker://".to_string(),
+        format!("cpu:     {cpus}"),
+        "Allocated resources:".to_string(),
+        "default                     web".to_string(),
+    ] {
+        assert!(
+            node.stdout.contains(&needle),
+            "no {needle:?} in:\n{}",
+            node.stdout
+        );
+    }
 
     let mut kubectl = KubectlWatch::start(&url, "default");
     assert!(

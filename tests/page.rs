@@ -136,6 +136,7 @@ async fn snapshot_of(project: &Project, dir: &Path) -> Snapshot {
             error: None,
             since: now - 5,
             retry_in: None,
+            info: Some(engine.info().await.expect("docker info")),
         },
         manifests: ManifestState {
             valid: true,

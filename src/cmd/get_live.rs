@@ -3,6 +3,7 @@
 //! column.
 
 use crate::cli::{GetArgs, GlobalArgs, Resource};
+use crate::engine::Engine;
 use crate::keys;
 use crate::kube::{node_listing, pod_listing, rc_listing, with_labels_column, Listing};
 use crate::labels::Selector;
@@ -34,11 +35,17 @@ pub fn run(
         args.resource,
         Resource::ReplicationControllers | Resource::Nodes
     );
-    let (observed, docker_events) = block_on(async {
+    let (observed, docker_events, info) = block_on(async {
         let engine = connect().await?;
         let observed =
             observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full)
                 .await?;
+        // Node `local`'s capacity and system (a read; a failure here only
+        // loses them).
+        let info = match args.resource {
+            Resource::Nodes => engine.info().await.ok(),
+            _ => None,
+        };
         // The exit codes of restarted containers' previous runs (a read; a
         // failure here only loses `lastState`).
         let events = if wants_pods {
@@ -48,12 +55,12 @@ pub fn run(
         } else {
             Vec::new()
         };
-        anyhow::Ok((observed, events))
+        anyhow::Ok((observed, events, info))
     })??;
     let namespace = args.scope.namespace();
     let listing = match args.resource {
         Resource::ReplicationControllers => rc_listing(&observed, namespace, selector, now),
-        Resource::Nodes => node_listing(&observed, &[], selector),
+        Resource::Nodes => node_listing(&observed, &[], selector, info.as_ref()),
         _ => pod_listing(&observed, &docker_events, namespace, selector, now),
     };
     let listing = Listing {

@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::cli::Resource;
-use crate::engine::EngineEvent;
+use crate::engine::{EngineEvent, EngineInfo};
 use crate::labels::Selector;
 use crate::manifest::Labels;
 use crate::observed::{Observed, ObservedPod};
@@ -217,7 +217,12 @@ pub fn rc_listing(
 
 /// The engine berth talks to is the node `local` (plus any node named on
 /// pods or in `declared`, the Node manifests), Ready since it answered.
-pub fn node_listing(observed: &Observed, declared: &[&str], selector: &Selector) -> Listing {
+pub fn node_listing(
+    observed: &Observed,
+    declared: &[&str],
+    selector: &Selector,
+    local: Option<&EngineInfo>,
+) -> Listing {
     let mut names: Vec<&str> = observed.pods.iter().map(|p| p.node.as_str()).collect();
     names.extend(declared);
     names.push("local");
@@ -236,7 +241,7 @@ pub fn node_listing(observed: &Observed, declared: &[&str], selector: &Selector)
                 name: name.to_string(),
                 cells: vec!["Ready".into(), pods.to_string()],
                 wide: vec![labels_text(&labels(name))],
-                json: node_json(name, &labels(name)),
+                json: node_json(name, &labels(name), local.filter(|_| name == "local")),
             }
         })
         .collect();
@@ -251,28 +256,40 @@ pub fn node_listing(observed: &Observed, declared: &[&str], selector: &Selector)
 }
 
 /// A Kubernetes `Node`. `nodeInfo` carries every field Kubernetes requires;
-/// what berth does not know (kernel, OS image) is empty, as kubectl shows
-/// `<unknown>` for it.
-fn node_json(name: &str, labels: &Labels) -> Value {
+/// for the node whose engine berth asked (`info`), its capacity (cpus and
+/// memory; `allocatable` equals it), host name, OS, kernel and Docker
+/// version, else empty, as kubectl shows `<unknown>` for it.
+fn node_json(name: &str, labels: &Labels, info: Option<&EngineInfo>) -> Value {
+    let text = |f: fn(&EngineInfo) -> &str| info.map(f).unwrap_or_default().to_string();
+    let mut status = json!({
+        "conditions": [{ "type": "Ready", "status": "True", "reason": "EngineAnswers" }],
+        "nodeInfo": {
+            "architecture": crate::schedule::go_arch(),
+            "operatingSystem": info.map_or(std::env::consts::OS, |i| i.os_type.as_str()),
+            "kubeletVersion": concat!("berth-v", env!("CARGO_PKG_VERSION")),
+            "kubeProxyVersion": "",
+            "containerRuntimeVersion": info.map_or("docker".to_string(), |i| format!("docker://{}", i.server_version)),
+            "kernelVersion": text(|i| &i.kernel_version),
+            "osImage": text(|i| &i.os),
+            "bootID": "",
+            "machineID": "",
+            "systemUUID": "",
+        },
+    });
+    if let Some(info) = info {
+        let capacity = json!({
+            "cpu": info.cpus.to_string(),
+            "memory": format!("{}Ki", info.memory_bytes / 1024),
+        });
+        status["capacity"] = capacity.clone();
+        status["allocatable"] = capacity;
+        status["addresses"] = json!([{ "type": "Hostname", "address": info.name }]);
+    }
     json!({
         "apiVersion": "v1", "kind": "Node",
         "metadata": { "name": name, "uid": uid("", "Node", "", name), "labels": labels },
         "spec": {},
-        "status": {
-            "conditions": [{ "type": "Ready", "status": "True", "reason": "EngineAnswers" }],
-            "nodeInfo": {
-                "architecture": std::env::consts::ARCH,
-                "operatingSystem": std::env::consts::OS,
-                "kubeletVersion": concat!("berth-v", env!("CARGO_PKG_VERSION")),
-                "kubeProxyVersion": "",
-                "containerRuntimeVersion": "docker",
-                "kernelVersion": "",
-                "osImage": "",
-                "bootID": "",
-                "machineID": "",
-                "systemUUID": "",
-            },
-        },
+        "status": status,
     })
 }
 
@@ -375,5 +392,36 @@ mod tests {
         assert_eq!(value["status"]["phase"], "Running");
         assert_eq!(value["status"]["podIP"], "10.1.0.5");
         assert_eq!(value["status"]["containerStatuses"][1]["restartCount"], 2);
+    }
+
+    #[test]
+    fn node_local_carries_the_engines_capacity_and_system() {
+        let info = EngineInfo {
+            cpus: 4,
+            memory_bytes: 8 << 30,
+            name: "host1".into(),
+            server_version: "20.10.24".into(),
+            storage_driver: "overlay2".into(),
+            os: "Debian GNU/Linux 12 (bookworm)".into(),
+            os_type: "linux".into(),
+            architecture: "x86_64".into(),
+            kernel_version: "6.1.0".into(),
+        };
+        let listing = node_listing(&Observed::default(), &[], &Selector::default(), Some(&info));
+        let node = &listing.items[0].json;
+        assert_eq!(node["metadata"]["name"], "local");
+        assert_eq!(node["status"]["capacity"]["cpu"], "4");
+        assert_eq!(node["status"]["allocatable"]["memory"], "8388608Ki");
+        assert_eq!(
+            node["status"]["nodeInfo"]["containerRuntimeVersion"],
+            "docker://20.10.24"
+        );
+        assert_eq!(
+            node["status"]["nodeInfo"]["osImage"],
+            "Debian GNU/Linux 12 (bookworm)"
+        );
+        assert_eq!(node["status"]["addresses"][0]["address"], "host1");
+        let unknown = node_listing(&Observed::default(), &[], &Selector::default(), None);
+        assert!(unknown.items[0].json["status"]["capacity"].is_null());
     }
 }

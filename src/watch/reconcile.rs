@@ -167,6 +167,7 @@ impl<E: Engine + 'static> Reconciler<E> {
             return Some(self.engine_backoff.next_delay());
         };
         self.sync_cache();
+        self.read_info(&engine).await;
         let manifests = self.snapshot.manifests.last_good.clone();
         let next = match manifests {
             Some(m) => self.converge(&engine, &m, report).await,
@@ -234,9 +235,23 @@ impl<E: Engine + 'static> Reconciler<E> {
         }
         status.reachable = Some(false);
         status.error = Some(error.to_string());
+        // The engine may come back another (upgraded, resized) one.
+        status.info = None;
         tracing::error!(project = %self.config.settings.project, "the Docker engine does not answer: {error}");
         report.result = ReconcileResult::EngineError;
         report.errors.push(error.to_string());
+    }
+
+    /// Reads `docker info` for node `local` when berth has none yet (at
+    /// connect, and again after an outage): one call, not one per look.
+    async fn read_info(&mut self, engine: &Counted<E>) {
+        if self.snapshot.engine.info.is_some() {
+            return;
+        }
+        match engine.info().await {
+            Ok(info) => self.snapshot.engine.info = Some(info),
+            Err(e) => tracing::debug!(project = self.project(), "docker info: {e}"),
+        }
     }
 
     fn engine_up(&mut self, endpoint: String) {

@@ -50,9 +50,28 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
     let declared: Vec<&str> = manifests
         .map(|m| m.nodes.iter().map(|n| n.meta.name.as_str()).collect())
         .unwrap_or_default();
-    let mut nodes = items(node_listing(observed, &declared, &all));
+    let mut nodes = items(node_listing(
+        observed,
+        &declared,
+        &all,
+        snapshot.engine.info.as_ref(),
+    ));
     if snapshot.engine.reachable != Some(true) {
         nodes.iter_mut().for_each(not_ready);
+    }
+    // The engine's last change of state is the condition's transition (and
+    // last heartbeat: a clock-only field would change every object).
+    if snapshot.engine.since > 0 {
+        let since = json!(crate::timefmt::format_rfc3339(snapshot.engine.since));
+        for condition in nodes
+            .iter_mut()
+            .filter_map(|n| n["status"]["conditions"].as_array_mut())
+            .flatten()
+            .filter(|c| c["reason"] == "EngineAnswers" || c["reason"] == "EngineUnreachable")
+        {
+            condition["lastTransitionTime"] = since.clone();
+            condition["lastHeartbeatTime"] = since.clone();
+        }
     }
     for declared in manifests.iter().flat_map(|m| m.nodes.iter()) {
         let name = declared.meta.name.as_str();

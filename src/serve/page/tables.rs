@@ -254,6 +254,20 @@ pub(super) fn nodes(
                 Labels::from([("kubernetes.io/hostname".to_string(), name.to_string())])
             });
             let count = pods.iter().filter(|p| p.node == name).count();
+            let capacity = match (&snapshot.engine.info, manifest) {
+                (_, Some(node)) if !node.capacity.is_empty() => node
+                    .capacity
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                (Some(info), _) if on_engine => format!(
+                    "{} cpu, {:.1} GiB",
+                    info.cpus,
+                    info.memory_bytes as f64 / (1u64 << 30) as f64
+                ),
+                _ => String::new(),
+            };
             let pill = match status {
                 "Ready" => r#"<span class="pill phase-running">Ready</span>"#.to_string(),
                 "NotReady" => r#"<span class="pill phase-failed">NotReady</span>"#.to_string(),
@@ -263,6 +277,7 @@ pub(super) fn nodes(
                 format!(r#"<tr><td class="name">{}</td>"#, esc(name)),
                 td(pill),
                 td_text("mono", &endpoint),
+                td_text("", &capacity),
                 td_text("num", &count.to_string()),
                 td(label_chips(&labels)),
                 "</tr>".to_string(),
@@ -270,7 +285,7 @@ pub(super) fn nodes(
             .concat()
         })
         .collect();
-    let headers = ["Name", "Status", "Endpoint", "Pods", "Labels"];
+    let headers = ["Name", "Status", "Endpoint", "Capacity", "Pods", "Labels"];
     let body = table(&headers, &rows, "No nodes.");
     section("nodes", "Nodes", Some(rows.len()), &body)
 }

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use super::render::{document, main, title};
 use crate::converge::{Change, Verb};
-use crate::engine::EngineEvent;
+use crate::engine::{EngineEvent, EngineInfo};
 use crate::gitrev::Revision;
 use crate::manifest::{load_text, LoadOptions, Manifests};
 use crate::observed::{Observed, ObservedController, ObservedPod};
@@ -129,6 +129,17 @@ fn snapshot() -> Snapshot {
             error: None,
             since: T0,
             retry_in: None,
+            info: Some(EngineInfo {
+                cpus: 2,
+                memory_bytes: 8 << 30,
+                name: "host1".into(),
+                server_version: "20.10.24".into(),
+                storage_driver: "overlay2".into(),
+                os: "Debian GNU/Linux 12 (bookworm)".into(),
+                os_type: "linux".into(),
+                architecture: "x86_64".into(),
+                kernel_version: "6.1.0".into(),
+            }),
         },
         manifests: ManifestState {
             valid: true,
@@ -232,6 +243,10 @@ fn services_and_nodes_come_from_the_enforced_manifests() {
     let nodes = &html[html.find(r#"id="nodes""#).unwrap()..];
     assert!(row(nodes, "local").contains("phase-running\">Ready"));
     assert!(row(nodes, "local").contains("unix:///var/run/docker.sock"));
+    assert!(
+        row(nodes, "local").contains("2 cpu, 8.0 GiB"),
+        "the engine's capacity"
+    );
     let edge = row(nodes, "edge");
     assert!(
         edge.contains("Pending") && edge.contains("zone=a"),
