@@ -396,17 +396,7 @@ mod tests {
 
     #[test]
     fn node_local_carries_the_engines_capacity_and_system() {
-        let info = EngineInfo {
-            cpus: 4,
-            memory_bytes: 8 << 30,
-            name: "host1".into(),
-            server_version: "20.10.24".into(),
-            storage_driver: "overlay2".into(),
-            os: "Debian GNU/Linux 12 (bookworm)".into(),
-            os_type: "linux".into(),
-            architecture: "x86_64".into(),
-            kernel_version: "6.1.0".into(),
-        };
+        let info = crate::engine::FakeEngine::default_info();
         let listing = node_listing(&Observed::default(), &[], &Selector::default(), Some(&info));
         let node = &listing.items[0].json;
         assert_eq!(node["metadata"]["name"], "local");
@@ -416,11 +406,8 @@ mod tests {
             node["status"]["nodeInfo"]["containerRuntimeVersion"],
             "docker://20.10.24"
         );
-        assert_eq!(
-            node["status"]["nodeInfo"]["osImage"],
-            "Debian GNU/Linux 12 (bookworm)"
-        );
-        assert_eq!(node["status"]["addresses"][0]["address"], "host1");
+        assert_eq!(node["status"]["nodeInfo"]["osImage"], "Fake OS");
+        assert_eq!(node["status"]["addresses"][0]["address"], "fake");
         let unknown = node_listing(&Observed::default(), &[], &Selector::default(), None);
         assert!(unknown.items[0].json["status"]["capacity"].is_null());
     }

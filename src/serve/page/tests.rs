@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use super::render::{document, main, title};
 use crate::converge::{Change, Verb};
-use crate::engine::{EngineEvent, EngineInfo};
+use crate::engine::{EngineEvent, EngineInfo, FakeEngine};
 use crate::gitrev::Revision;
 use crate::manifest::{load_text, LoadOptions, Manifests};
 use crate::observed::{Observed, ObservedController, ObservedPod};
@@ -131,14 +131,7 @@ fn snapshot() -> Snapshot {
             retry_in: None,
             info: Some(EngineInfo {
                 cpus: 2,
-                memory_bytes: 8 << 30,
-                name: "host1".into(),
-                server_version: "20.10.24".into(),
-                storage_driver: "overlay2".into(),
-                os: "Debian GNU/Linux 12 (bookworm)".into(),
-                os_type: "linux".into(),
-                architecture: "x86_64".into(),
-                kernel_version: "6.1.0".into(),
+                ..FakeEngine::default_info()
             }),
         },
         manifests: ManifestState {
