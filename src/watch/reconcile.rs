@@ -341,9 +341,8 @@ impl<E: Engine + 'static> Reconciler<E> {
         self.publish();
     }
 
-    /// Publishes the current snapshot (also between reconciles, e.g. when
-    /// the engine is retried).
-    pub fn publish(&mut self) {
+    /// Publishes the current snapshot, with the recent Docker events.
+    fn publish(&mut self) {
         self.snapshot.generation += 1;
         self.snapshot.taken_at = unix_now().as_secs() as i64;
         self.snapshot.docker_events = Arc::new(self.followed.events());

@@ -199,16 +199,21 @@ print(json.dumps({
     assert!(got["events"].as_u64().unwrap() > 0, "{got}");
 }
 
-/// `kubectl get pods -l SELECTOR` shows exactly `want`, with kubectl's
-/// columns.
-pub fn check_kubectl_get_by_label(url: &str, namespace: &str, selector: &str, want: &[&str]) {
-    let out = kubectl_ok(url, &["get", "pods", "-n", namespace, "-l", selector]);
-    let header: Vec<&str> = out
+/// The words of a table's first line (kubectl's column headers).
+fn header_words(table: &str) -> Vec<&str> {
+    table
         .lines()
         .next()
         .unwrap_or("")
         .split_whitespace()
-        .collect();
+        .collect()
+}
+
+/// `kubectl get pods -l SELECTOR` shows exactly `want`, with kubectl's
+/// columns.
+pub fn check_kubectl_get_by_label(url: &str, namespace: &str, selector: &str, want: &[&str]) {
+    let out = kubectl_ok(url, &["get", "pods", "-n", namespace, "-l", selector]);
+    let header = header_words(&out);
     assert_eq!(
         header,
         ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
@@ -285,12 +290,7 @@ pub fn check_kubectl_describe(url: &str, namespace: &str, pod: &str) {
 pub fn check_kubectl_events_endpoints_and_all(url: &str, expect: &Expect) {
     let ns = expect.namespace.as_str();
     let events = kubectl_ok(url, &["get", "events", "-n", ns]);
-    let header: Vec<&str> = events
-        .lines()
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
+    let header = header_words(&events);
     assert_eq!(
         header,
         ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
