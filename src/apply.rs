@@ -17,7 +17,7 @@ use crate::keys;
 use crate::plan::{Action, Plan};
 use crate::podmap::{self, Target};
 
-pub use images::{ImageProblem, ImageStatus, OnPull, PullEvent};
+pub use images::{ensure_infra, ImageProblem, ImageStatus, OnPull, PullEvent};
 
 /// Concurrent pod removals at most (see the module comment).
 pub const MAX_REMOVALS: usize = 3;

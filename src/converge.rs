@@ -2,12 +2,15 @@
 //! shows) and `apply` (plan → execute → re-plan until converged, rollouts
 //! step by step), reporting each change as it happens.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 mod delete;
 mod place;
+mod pool;
 
 pub use delete::delete;
+pub use pool::{Looked, Member, Pool};
 
 use crate::apply::{self, Executed, PullEvent};
 use crate::desired::{self, Context, Note, RemoveWhy};
@@ -18,6 +21,7 @@ use crate::observe::{self, InspectCache};
 use crate::observed::Observed;
 use crate::plan::{self, Action, Plan};
 use crate::podmap::Target;
+use crate::schedule::Resources;
 
 pub const DEFAULT_INFRA_IMAGE: &str = "localhost/berth-pause:1";
 pub const DEFAULT_PARALLEL: usize = 8;
@@ -160,6 +164,8 @@ pub struct Change {
     /// `pod default/web`, `rc default/web`, `network berth_p_default`.
     pub object: String,
     pub detail: String,
+    /// The node it happened on, when nodes are declared (empty otherwise).
+    pub node: String,
 }
 
 /// What `apply` did.
@@ -176,6 +182,8 @@ pub struct Outcome {
     pub observed: Observed,
     /// Without `wait_for_rollouts`: the rollout step still waiting.
     pub waiting: Option<Note>,
+    /// Nodes whose engine failed the last look, with why.
+    pub node_failures: BTreeMap<String, String>,
 }
 
 async fn observe_project<E: Engine>(
@@ -206,30 +214,89 @@ async fn add_networks<E: Engine>(
         })
 }
 
-/// Observes and plans; the networks are read only when the plan has
-/// actions, and the plan is then made again to include idle networks.
+/// One look at the pool and what to do about it.
+#[derive(Debug)]
+pub struct Planned {
+    pub looked: Looked,
+    /// The whole project's plan, each pod action bound to its node: what
+    /// `diff` shows and `apply` reports.
+    pub plan: Plan,
+    /// Each reachable node's share, as it is executed there (with its own
+    /// controller records and idle networks).
+    pub node_plans: BTreeMap<String, Plan>,
+}
+
+impl Planned {
+    /// Nothing to execute anywhere.
+    fn is_converged(&self) -> bool {
+        self.plan.is_empty() && self.node_plans.values().all(Plan::is_empty)
+    }
+}
+
+/// Observes every reachable node and plans; each node's networks are read
+/// only when its share of the plan has actions, so a converged project
+/// costs one list call per node.
 async fn observe_and_plan<E: Engine>(
-    engine: &E,
+    pool: &Pool<'_, E>,
     manifests: &Manifests,
     settings: &Settings,
     cache: &mut InspectCache,
     depth: Depth,
-) -> Result<(Observed, Plan), ConvergeError> {
-    let mut observed = observe_project(engine, settings, cache, depth).await?;
-    let mut capacity = None;
-    let mut plan =
-        place::scheduled_plan(engine, manifests, &observed, settings, &mut capacity).await?;
-    if !plan.actions.is_empty() {
-        add_networks(engine, settings, &mut observed).await?;
-        plan = place::scheduled_plan(engine, manifests, &observed, settings, &mut capacity).await?;
+    capacity: &mut BTreeMap<String, Resources>,
+) -> Result<Planned, ConvergeError> {
+    let mut looked = pool::look(pool, settings, cache, depth).await?;
+    let ctx = settings.context();
+    let desired = desired::expand(manifests, &looked.merged, &ctx);
+    let mut plan = plan::plan(&desired, &looked.merged, &ctx);
+    place::place(pool, &looked, &mut plan, capacity).await?;
+    pool::fit_to_nodes(&mut plan, pool, &looked);
+    let mut node_plans = pool::split(&plan, &desired, pool, &looked, &ctx);
+    let mut idle = BTreeSet::new();
+    for (name, node_plan) in node_plans.iter_mut() {
+        if node_plan.actions.is_empty() {
+            continue;
+        }
+        let engine = pool
+            .members
+            .iter()
+            .find(|m| &m.status.spec.name == name)
+            .and_then(|m| m.engine);
+        let (Some(engine), Some(observed)) = (engine, looked.per_node.get_mut(name)) else {
+            continue;
+        };
+        add_networks(engine, settings, observed).await?;
+        node_plan.remove_networks = pool::idle_networks(observed, node_plan, &settings.project);
+        idle.extend(node_plan.remove_networks.iter().cloned());
     }
-    Ok((observed, plan))
+    plan.remove_networks = idle.into_iter().collect();
+    Ok(Planned {
+        looked,
+        plan,
+        node_plans,
+    })
 }
 
-fn plan_for(manifests: &Manifests, observed: &Observed, settings: &Settings) -> Plan {
-    let ctx = settings.context();
-    let desired = desired::expand(manifests, observed, &ctx);
-    plan::plan(&desired, observed, &ctx)
+/// The pool of the one engine `engine` as node `settings.node`, with the
+/// labels and capacity of a Node manifest of that name.
+pub fn single<'a, E: Engine>(
+    engine: &'a E,
+    manifests: &Manifests,
+    settings: &Settings,
+) -> Pool<'a, E> {
+    let mut pool = Pool::single(engine, &settings.node);
+    if let Some(m) = pool.members.first_mut() {
+        if let Some(node) = manifests
+            .nodes
+            .iter()
+            .find(|n| n.meta.name == settings.node)
+        {
+            m.status.spec.labels = node.meta.labels.clone();
+        }
+        let (cpu, memory) = crate::schedule::declared_capacity(manifests, &settings.node);
+        m.status.spec.cpu_milli = cpu;
+        m.status.spec.memory_bytes = memory;
+    }
+    pool
 }
 
 /// Observe and plan: what `berth diff` renders. Makes no mutating call.
@@ -238,20 +305,46 @@ pub async fn plan<E: Engine>(
     manifests: &Manifests,
     settings: &Settings,
 ) -> Result<Plan, ConvergeError> {
+    let pool = single(engine, manifests, settings);
+    plan_pool(&pool, manifests, settings).await
+}
+
+/// `plan` over a pool of nodes.
+pub async fn plan_pool<E: Engine>(
+    pool: &Pool<'_, E>,
+    manifests: &Manifests,
+    settings: &Settings,
+) -> Result<Plan, ConvergeError> {
     let mut cache = InspectCache::default();
-    let (_, plan) = observe_and_plan(engine, manifests, settings, &mut cache, Depth::Quick).await?;
-    Ok(plan)
+    let planned = observe_and_plan(
+        pool,
+        manifests,
+        settings,
+        &mut cache,
+        Depth::Quick,
+        &mut BTreeMap::new(),
+    )
+    .await?;
+    Ok(planned.plan)
 }
 
 /// Observe (at `settings.depth`, through `cache`) and plan: what is still
-/// to do, and what the engine runs. One list call when nothing is.
+/// to do, and what the engines run. One list call per node when nothing is.
 pub async fn look<E: Engine>(
-    engine: &E,
+    pool: &Pool<'_, E>,
     manifests: &Manifests,
     settings: &Settings,
     cache: &mut InspectCache,
-) -> Result<(Observed, Plan), ConvergeError> {
-    observe_and_plan(engine, manifests, settings, cache, settings.depth).await
+) -> Result<Planned, ConvergeError> {
+    observe_and_plan(
+        pool,
+        manifests,
+        settings,
+        cache,
+        settings.depth,
+        &mut BTreeMap::new(),
+    )
+    .await
 }
 
 /// Whether applying `plan` for `manifests` would remove every managed object
@@ -283,6 +376,7 @@ impl Change {
             verb: Verb::Failed,
             object: object.to_string(),
             detail,
+            node: String::new(),
         }
     }
 
@@ -293,9 +387,16 @@ impl Change {
     pub fn text(&self) -> String {
         let object = &self.object;
         if self.verb == Verb::Failed {
-            return failure_text(object, &self.detail);
+            let text = failure_text(object, &self.detail);
+            return match self.node.as_str() {
+                "" => text,
+                node => text.replacen(object.as_str(), &format!("{object} on {node}"), 1),
+            };
         }
-        let text = format!("{object} {}", self.verb.as_str());
+        let text = match self.node.as_str() {
+            "" => format!("{object} {}", self.verb.as_str()),
+            node => format!("{object} {} on {node}", self.verb.as_str()),
+        };
         // Pull lines carry no detail: the pods that needed the image say why.
         let pull = matches!(self.verb, Verb::Pulling | Verb::Pulled | Verb::PullFailed);
         if self.detail.is_empty() || pull {
@@ -316,6 +417,7 @@ impl Change {
             verb,
             object: format!("image {image}"),
             detail: detail.to_string(),
+            node: String::new(),
         }
     }
 }
@@ -388,46 +490,125 @@ pub async fn apply_cached<E: Engine>(
     cache: &mut InspectCache,
     progress: &mut (dyn FnMut(&Change) + Send),
 ) -> Result<Outcome, ConvergeError> {
+    let mut pool = single(engine, manifests, settings);
+    apply_pool(&mut pool, manifests, settings, cache, progress).await
+}
+
+/// Converges a pool of nodes. The node controller's bookkeeping happens
+/// here too: node records follow the members' statuses, and a stale node
+/// whose pods are all gone is cleaned (its status in `pool` says so).
+pub async fn apply_pool<E: Engine>(
+    pool: &mut Pool<'_, E>,
+    manifests: &Manifests,
+    settings: &Settings,
+    cache: &mut InspectCache,
+    progress: &mut (dyn FnMut(&Change) + Send),
+) -> Result<Outcome, ConvergeError> {
     let deadline = Instant::now() + settings.rollout_timeout;
     let mut p = Progress {
         out: Outcome::default(),
         sink: progress,
         unchanged: Vec::new(),
     };
+    let show_nodes = pool.is_declared();
     let mut depth = settings.depth;
     let mut last_wait = String::new();
+    let mut capacity = BTreeMap::new();
     let (mut rounds, mut first, max) = (0, true, max_rounds(manifests));
     loop {
-        let (observed, plan) = observe_and_plan(engine, manifests, settings, cache, depth).await?;
+        let planned =
+            observe_and_plan(pool, manifests, settings, cache, depth, &mut capacity).await?;
+        p.out.node_failures = planned.looked.failed.clone();
         if std::mem::take(&mut first) {
-            p.unchanged = plan.unchanged.iter().map(|k| format!("pod {k}")).collect();
-            for object in &plan.kept {
+            p.unchanged = planned
+                .plan
+                .unchanged
+                .iter()
+                .map(|k| format!("pod {k}"))
+                .collect();
+            for object in &planned.plan.kept {
                 p.report(Change {
                     verb: Verb::Kept,
                     object: object.clone(),
                     detail: "not declared; --no-prune".to_string(),
+                    node: String::new(),
                 });
             }
         }
-        for e in &plan.errors {
+        for e in &planned.plan.errors {
             p.report(Change::failed(&e.object, e.message.clone()));
         }
-        if !plan.is_empty() {
+        let records = nodes_bookkeeping(pool, &planned.looked, settings).await;
+        for change in records {
+            p.report(change);
+        }
+        let converged = planned.is_converged();
+        let Planned {
+            looked,
+            plan,
+            node_plans,
+        } = planned;
+        if !converged {
             rounds += 1;
-            let target = settings.target();
-            let executed = apply::execute(
-                engine,
-                &target,
-                &plan,
-                &observed.networks,
-                settings.parallel,
-                &mut |pull| p.report(Change::pull(pull)),
-            )
-            .await;
-            changes(&plan, &executed)
-                .into_iter()
-                .for_each(|c| p.report(c));
-            p.out.observed = observed;
+            let pulls = std::sync::Mutex::new(Vec::new());
+            let runs = node_plans
+                .iter()
+                .filter(|(_, np)| !np.is_empty())
+                .filter_map(|(name, np)| {
+                    let engine = pool
+                        .members
+                        .iter()
+                        .find(|m| &m.status.spec.name == name)?
+                        .engine?;
+                    let networks = looked
+                        .per_node
+                        .get(name)
+                        .map(|o| o.networks.clone())
+                        .unwrap_or_default();
+                    let pulls = &pulls;
+                    Some(async move {
+                        let target = Target {
+                            project: &settings.project,
+                            node: name,
+                            infra_image: &settings.infra_image,
+                        };
+                        let executed = apply::execute(
+                            engine,
+                            &target,
+                            np,
+                            &networks,
+                            settings.parallel,
+                            &mut |pull| {
+                                if let Ok(mut pulls) = pulls.lock() {
+                                    pulls.push(Change::pull(pull));
+                                }
+                            },
+                        )
+                        .await;
+                        (name, np, executed)
+                    })
+                })
+                .collect::<Vec<_>>();
+            let done = futures_util::future::join_all(runs).await;
+            for change in pulls.into_inner().unwrap_or_default() {
+                p.report(change);
+            }
+            let mut seen_records = BTreeSet::new();
+            for (name, np, executed) in &done {
+                for mut c in changes(np, executed) {
+                    // A controller's record is kept on every node: say once
+                    // what happened to the controller.
+                    if c.object.starts_with("rc ") && c.verb != Verb::Failed {
+                        if !seen_records.insert((c.object.clone(), c.verb.as_str())) {
+                            continue;
+                        }
+                    } else if show_nodes {
+                        c.node = (*name).clone();
+                    }
+                    p.report(c);
+                }
+            }
+            p.out.observed = looked.merged;
             if !p.out.failures.is_empty() {
                 return Ok(p.finish());
             }
@@ -441,7 +622,7 @@ pub async fn apply_cached<E: Engine>(
             }
             continue;
         }
-        p.out.observed = observed;
+        p.out.observed = looked.merged;
         let Some(wait) = plan.waiting.first().filter(|_| plan.errors.is_empty()) else {
             return Ok(p.finish());
         };
@@ -463,11 +644,87 @@ pub async fn apply_cached<E: Engine>(
                 verb: Verb::Waiting,
                 object: wait.object.clone(),
                 detail: wait.message.clone(),
+                node: String::new(),
             });
         }
         depth = Depth::Full;
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// The node controller's share of a round: a stale node with no pods left
+/// is clean again (and takes pods from the next round on), and every
+/// reachable engine's node records are brought to what the statuses say.
+async fn nodes_bookkeeping<E: Engine>(
+    pool: &mut Pool<'_, E>,
+    looked: &Looked,
+    settings: &Settings,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    for m in pool.members.iter_mut() {
+        let name = &m.status.spec.name;
+        let Some(observed) = looked.per_node.get(name) else {
+            continue;
+        };
+        if m.status.lost_at.is_some() && observed.pods.is_empty() {
+            m.status.lost_at = None;
+            m.status.stale = false;
+            m.last_seen.clear();
+            out.push(Change {
+                verb: Verb::Updated,
+                object: format!("node {name}"),
+                detail: "back after being lost; what it ran is removed, it takes pods again"
+                    .to_string(),
+                node: String::new(),
+            });
+        }
+    }
+    for (holder, remove, create) in pool::record_changes(pool, looked) {
+        let Some(engine) = pool
+            .members
+            .iter()
+            .find(|m| m.status.spec.name == holder)
+            .and_then(|m| m.engine)
+        else {
+            continue;
+        };
+        let mut failed = None;
+        if !create.is_empty() {
+            if let Err(e) = apply::ensure_infra(engine, &settings.infra_image).await {
+                failed = Some(e);
+            }
+        }
+        for id in &remove {
+            if let Err(e) = engine.remove_container(id).await {
+                if !e.is_not_found() {
+                    failed = Some(e.to_string());
+                }
+            }
+        }
+        for record in &create {
+            if failed.is_some() {
+                break;
+            }
+            let config = crate::nodes::record_config(
+                &settings.project,
+                &holder,
+                record,
+                &settings.infra_image,
+            );
+            if let Err(e) = engine.create_container(&config).await {
+                failed = Some(e.to_string());
+            }
+        }
+        if let Some(e) = failed {
+            out.push(Change {
+                verb: Verb::Warning,
+                object: format!("node {holder}"),
+                detail: format!("cannot keep the node records: {e}"),
+                node: String::new(),
+            });
+        }
+    }
+    out
 }
 
 /// The changes an executed plan made, in plan order.
@@ -481,6 +738,7 @@ fn changes(plan: &Plan, executed: &Executed) -> Vec<Change> {
                 verb: Verb::Warning,
                 object: object.clone(),
                 detail: w.clone(),
+                node: String::new(),
             });
         }
         let change = match &o.result {
@@ -491,6 +749,7 @@ fn changes(plan: &Plan, executed: &Executed) -> Vec<Change> {
                     verb,
                     object,
                     detail,
+                    node: String::new(),
                 }
             }
         };
@@ -501,6 +760,7 @@ fn changes(plan: &Plan, executed: &Executed) -> Vec<Change> {
             verb: Verb::Failed,
             object: "network".to_string(),
             detail: e.clone(),
+            node: String::new(),
         });
     }
     for n in &plan.remove_networks {
@@ -509,6 +769,7 @@ fn changes(plan: &Plan, executed: &Executed) -> Vec<Change> {
                 verb: Verb::Removed,
                 object: format!("network {n}"),
                 detail: "no pods left".to_string(),
+                node: String::new(),
             });
         }
     }
@@ -568,6 +829,7 @@ fn remove_detail(why: RemoveWhy) -> &'static str {
         RemoveWhy::ScaledDown => "scaled down",
         RemoveWhy::Replaced => "replaced by the new template",
         RemoveWhy::Failed => "failed; replaced",
+        RemoveWhy::NodeLost => "stale: its node was lost",
     }
 }
 

@@ -37,6 +37,9 @@ pub struct DesiredPod {
     /// Names of the services selecting the pod: extra DNS names of its IP.
     pub aliases: Vec<String>,
     pub source: Source,
+    /// The node the pod is bound to: empty until the scheduler (or the
+    /// node of the pod it replaces in place) decides.
+    pub node: String,
 }
 
 impl DesiredPod {
@@ -67,6 +70,7 @@ impl DesiredPod {
             owner: None,
             aliases: aliases(services, &pod.meta.namespace, &pod.meta.labels),
             source: pod.source.clone(),
+            node: String::new(),
         }
     }
 
@@ -79,6 +83,7 @@ impl DesiredPod {
             owner: Some(owner_of(&rc.meta.name)),
             aliases: aliases(services, &rc.meta.namespace, &rc.template.labels),
             source: rc.source.clone(),
+            node: String::new(),
         }
     }
 }
@@ -122,6 +127,9 @@ pub enum RemoveWhy {
     Replaced,
     /// It failed and its controller replaces it.
     Failed,
+    /// Its node was lost and is back: what it left there is stale (the
+    /// pod was Failed, or replaced on another node).
+    NodeLost,
 }
 
 /// Something about an object, for the user: why a rollout waits or stopped.
@@ -243,6 +251,7 @@ pub(crate) fn test_pod(name: &str) -> DesiredPod {
         owner: None,
         aliases: Vec::new(),
         source: Source::default(),
+        node: String::new(),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod kube;
 pub mod labels;
 pub mod manifest;
 pub mod names;
+pub mod nodes;
 pub mod observe;
 pub mod observed;
 pub mod plan;

@@ -60,6 +60,19 @@ impl InspectCache {
         self.follows_events = follows;
     }
 
+    /// A copy, for one of several engines listed at once.
+    pub fn fork(&self) -> InspectCache {
+        InspectCache {
+            entries: self.entries.clone(),
+            follows_events: self.follows_events,
+        }
+    }
+
+    /// Takes in what a fork learned.
+    pub fn absorb(&mut self, other: InspectCache) {
+        self.entries.extend(other.entries);
+    }
+
     /// The kept inspect of `s`, when it is still good for the state listed.
     fn get(&self, s: &ContainerSummary) -> Option<&ContainerDetails> {
         let (state, details) = self.entries.get(&s.id)?;
@@ -166,6 +179,7 @@ fn group(
 ) -> Observed {
     let mut pods: BTreeMap<(String, String, String), ObservedPod> = BTreeMap::new();
     let mut controllers = Vec::new();
+    let node_records = crate::nodes::node_records(&summaries);
     for s in summaries {
         let l = &s.labels;
         let get = |k: &str| l.get(k).cloned().unwrap_or_default();
@@ -189,6 +203,7 @@ fn group(
                 last_applied: None,
                 infra: None,
                 containers: BTreeMap::new(),
+                node_problem: None,
             });
         let container = container.clone();
         let is_infra = container == keys::INFRA_NAME;
@@ -215,6 +230,7 @@ fn group(
         pods: pods.into_values().collect(),
         controllers,
         networks: Vec::new(),
+        node_records,
     }
 }
 
@@ -239,6 +255,7 @@ fn controller(s: &ContainerSummary) -> ObservedController {
         template_json: s.labels.get(keys::LAST_APPLIED).cloned(),
         container_id: s.id.clone(),
         created: get(keys::RC_CREATED).parse().unwrap_or(s.created),
+        node: get(keys::NODE),
     }
 }
 

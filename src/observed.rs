@@ -109,6 +109,21 @@ pub struct ObservedPod {
     pub infra: Option<ObservedContainer>,
     /// By container name (as in the pod spec).
     pub containers: BTreeMap<String, ObservedContainer>,
+    /// What is wrong with its node, if anything: the pod was seen last on
+    /// an engine that does not answer now, or its node was lost.
+    pub node_problem: Option<NodeProblem>,
+}
+
+/// Why a pod's containers cannot be seen as they are now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeProblem {
+    /// Its node's engine does not answer (within the grace period): the pod
+    /// is shown as last seen, with status Unknown, and left alone.
+    Unreachable,
+    /// Its node was lost (unreachable past the grace period, or back since
+    /// and not yet cleaned): the pod is Failed, and a controller's pod is
+    /// replaced on another node.
+    Lost,
 }
 
 impl ObservedPod {
@@ -137,6 +152,8 @@ pub struct ObservedController {
     pub container_id: String,
     /// Unix seconds.
     pub created: i64,
+    /// The node whose engine holds this record.
+    pub node: String,
 }
 
 /// Everything berth manages in one project on one engine.
@@ -146,4 +163,6 @@ pub struct Observed {
     pub controllers: Vec<ObservedController>,
     /// Names of berth's networks of the project.
     pub networks: Vec<String>,
+    /// The node controller's records (see `nodes::NodeRecord`).
+    pub node_records: Vec<crate::nodes::NodeRecord>,
 }

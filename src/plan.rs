@@ -87,6 +87,20 @@ impl Action {
         }
     }
 
+    /// The node the action runs on: a new pod's once scheduled, an existing
+    /// pod's own; none for a controller (its record is kept on every node).
+    pub fn node(&self) -> Option<&str> {
+        let node = match self {
+            Action::Create { pod } => pod.node.as_str(),
+            Action::Recreate { old, .. }
+            | Action::Repair { old, .. }
+            | Action::Retry { old, .. }
+            | Action::Remove { pod: old, .. } => old.node.as_str(),
+            _ => "",
+        };
+        (!node.is_empty()).then_some(node)
+    }
+
     /// `pod ns/name` or `rc ns/name`.
     pub fn object(&self) -> String {
         match self {
@@ -295,7 +309,9 @@ pub fn repair_reason(pod: &DesiredPod, old: &ObservedPod) -> Option<(String, Str
     None
 }
 
-fn controller_actions(desired: &Desired, observed: &Observed, ctx: &Context, out: &mut Plan) {
+/// The controller record actions that take `observed`'s records (one
+/// engine's, or all of them) to `desired`'s controllers.
+pub fn controller_actions(desired: &Desired, observed: &Observed, ctx: &Context, out: &mut Plan) {
     let live: BTreeMap<(&str, &str), &ObservedController> = observed
         .controllers
         .iter()
@@ -385,6 +401,7 @@ mod tests {
             last_applied: None,
             infra: Some(container(ContainerState::Running, 0)),
             containers: app.into_iter().map(|c| ("app".to_string(), c)).collect(),
+            node_problem: None,
         }
     }
 

@@ -198,6 +198,7 @@ mod tests {
             verb,
             object: object.into(),
             detail: detail.into(),
+            node: String::new(),
         };
         change_line(&mut out, &mut err, &change).unwrap();
         let text =

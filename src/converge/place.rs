@@ -1,47 +1,100 @@
-//! Scheduling a plan's new pods on the local node (`crate::schedule` does
-//! the deciding): the node's capacity from a Node manifest named like it,
-//! else from the engine's info, read only when a pod to create requests
-//! cpu or memory; the pods that stay count toward its allocation.
+//! Scheduling a plan's new pods on the pool's nodes (`crate::schedule`
+//! does the deciding): each node's labels, readiness and capacity (from its
+//! Node manifest, else its engine's info, read only when a pod to place
+//! requests cpu or memory and the probe did not bring it); the pods that
+//! stay count toward their node's allocation.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::{plan_for, ConvergeError, Settings};
+use super::pool::{Looked, Pool};
+use super::ConvergeError;
 use crate::desired::health::{self, Coarse};
 use crate::desired::Note;
 use crate::engine::Engine;
-use crate::manifest::{Manifests, PodSpec};
+use crate::manifest::PodSpec;
 use crate::observed::Observed;
 use crate::plan::{Action, Plan};
 use crate::schedule::{self, Placement, Resources, SchedNode, ToPlace};
 
-/// The plan, its pods scheduled on the local node. The engine's cpus and
-/// memory are read (once, into `capacity`) only when the plan creates a pod
-/// that requests any and no Node manifest gives the node's capacity: a
-/// converged project still costs one list call.
-pub(super) async fn scheduled_plan<E: Engine>(
-    engine: &E,
-    manifests: &Manifests,
-    observed: &Observed,
-    settings: &Settings,
-    capacity: &mut Option<Resources>,
-) -> Result<Plan, ConvergeError> {
-    let mut plan = plan_for(manifests, observed, settings);
-    if capacity.is_none() && needs_capacity(&plan, manifests, &settings.node) {
-        let info = engine
-            .info()
-            .await
-            .map_err(|source| ConvergeError::Observe {
-                endpoint: engine.endpoint(),
-                source,
-            })?;
-        *capacity = Some(Resources {
-            cpu_milli: i64::from(info.cpus) * 1000,
-            memory_bytes: info.memory_bytes,
+/// Binds every pod `plan` creates to a node, and drops (as errors) those no
+/// node takes: such a pod stays Pending, as the kube-scheduler leaves it,
+/// and a running pod is never replaced by one that cannot run. `capacity`
+/// keeps what engines said of their machines across rounds.
+pub(super) async fn place<E: Engine>(
+    pool: &Pool<'_, E>,
+    looked: &Looked,
+    plan: &mut Plan,
+    capacity: &mut BTreeMap<String, Resources>,
+) -> Result<(), ConvergeError> {
+    let placing = to_place(plan);
+    if placing.is_empty() {
+        return Ok(());
+    }
+    let requests = placing
+        .iter()
+        .any(|p| !schedule::requests_of(p.spec).is_zero());
+    let mut nodes = Vec::new();
+    for m in &pool.members {
+        let name = &m.status.spec.name;
+        let answering = looked.per_node.contains_key(name);
+        let mut known = m.status.capacity().or(capacity.get(name).copied());
+        if known.is_none() && requests && answering {
+            if let Some(engine) = m.engine {
+                let info = engine
+                    .info()
+                    .await
+                    .map_err(|source| ConvergeError::Observe {
+                        endpoint: engine.endpoint(),
+                        source,
+                    })?;
+                let read = Resources {
+                    cpu_milli: i64::from(info.cpus) * 1000,
+                    memory_bytes: info.memory_bytes,
+                };
+                let read = Resources {
+                    cpu_milli: m.status.spec.cpu_milli.unwrap_or(read.cpu_milli),
+                    memory_bytes: m.status.spec.memory_bytes.unwrap_or(read.memory_bytes),
+                };
+                capacity.insert(name.clone(), read);
+                known = Some(read);
+            }
+        }
+        nodes.push(SchedNode {
+            name: name.clone(),
+            labels: m.status.labels(),
+            ready: answering && m.status.is_ready(),
+            capacity: known,
         });
     }
-    let node = SchedNode::local(manifests, &settings.node, *capacity);
-    unschedulable(&mut plan, observed, &node);
-    Ok(plan)
+    let bound = bound_pods(plan, &looked.merged);
+    let bound: Vec<(&str, &PodSpec)> = bound.iter().map(|(n, s)| (n.as_str(), s)).collect();
+    let placements = schedule::schedule(&placing, &nodes, &bound);
+    drop(placing);
+    let mut placements = placements.into_iter();
+    let mut errors = Vec::new();
+    plan.actions.retain_mut(|action| {
+        if !matches!(action, Action::Create { .. } | Action::Recreate { .. }) {
+            return true;
+        }
+        match placements.next() {
+            Some(Placement::Unschedulable(why)) => {
+                errors.push(Note {
+                    object: action.object(),
+                    message: format!("stays Pending (Unschedulable): {why}"),
+                });
+                false
+            }
+            Some(Placement::Bound(node)) => {
+                if let Action::Create { pod } | Action::Recreate { pod, .. } = action {
+                    pod.node = node;
+                }
+                true
+            }
+            None => true,
+        }
+    });
+    plan.errors.extend(errors);
+    Ok(())
 }
 
 /// The pods `plan` creates or recreates: where they may go.
@@ -57,17 +110,6 @@ fn to_place(plan: &Plan) -> Vec<ToPlace<'_>> {
             _ => None,
         })
         .collect()
-}
-
-/// Whether scheduling `plan` needs the node's capacity from its engine: a
-/// pod it places requests cpu or memory (limits standing in), and the Node
-/// manifest of that name does not declare both.
-fn needs_capacity(plan: &Plan, manifests: &Manifests, node: &str) -> bool {
-    let (cpu, memory) = schedule::declared_capacity(manifests, node);
-    (cpu.is_none() || memory.is_none())
-        && to_place(plan)
-            .iter()
-            .any(|p| !schedule::requests_of(p.spec).is_zero())
 }
 
 /// The pods that will still hold their node once `plan` has run, with the
@@ -97,35 +139,4 @@ fn bound_pods(plan: &Plan, observed: &Observed) -> Vec<(String, PodSpec)> {
             Some((p.node.clone(), spec))
         })
         .collect()
-}
-
-/// Drops the creations of pods that no node takes, each reported as an
-/// error instead: such a pod stays Pending (as the Kubernetes scheduler
-/// leaves it), and a running pod is never replaced by one that cannot run.
-fn unschedulable(plan: &mut Plan, observed: &Observed, node: &SchedNode) {
-    let placing = to_place(plan);
-    if placing.is_empty() {
-        return;
-    }
-    let bound = bound_pods(plan, observed);
-    let bound: Vec<(&str, &PodSpec)> = bound.iter().map(|(n, s)| (n.as_str(), s)).collect();
-    let mut placements =
-        schedule::schedule(&placing, std::slice::from_ref(node), &bound).into_iter();
-    let mut errors = Vec::new();
-    plan.actions.retain(|action| {
-        if !matches!(action, Action::Create { .. } | Action::Recreate { .. }) {
-            return true;
-        }
-        match placements.next() {
-            Some(Placement::Unschedulable(why)) => {
-                errors.push(Note {
-                    object: action.object(),
-                    message: format!("stays Pending (Unschedulable): {why}"),
-                });
-                false
-            }
-            _ => true,
-        }
-    });
-    plan.errors.extend(errors);
 }

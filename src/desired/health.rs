@@ -39,6 +39,9 @@ fn restarts(c: &ObservedContainer) -> u64 {
 }
 
 pub fn coarse(pod: &ObservedPod) -> Coarse {
+    if pod.node_problem == Some(crate::observed::NodeProblem::Lost) {
+        return Coarse::Failed;
+    }
     let members = pod.containers.values();
     let missing_or_created = pod.infra.is_none()
         || pod.containers.is_empty()
@@ -59,7 +62,8 @@ pub fn coarse(pod: &ObservedPod) -> Coarse {
 /// Every container running, none restarted, for at least `min_ready`. Only
 /// a pod inspected in full can be ready: a crash loop hides between restarts.
 pub fn is_ready(pod: &ObservedPod, now: i64, min_ready: Duration) -> bool {
-    pod.infra.is_some()
+    pod.node_problem.is_none()
+        && pod.infra.is_some()
         && !pod.containers.is_empty()
         && pod.all_containers().all(|c| {
             c.summary.state == ContainerState::Running

@@ -342,6 +342,7 @@ mod tests {
                 ("side".to_string(), container("s", "side", true, 2)),
             ]
             .into(),
+            node_problem: None,
         }
     }
 

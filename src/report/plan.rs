@@ -130,6 +130,7 @@ fn why_removed(why: RemoveWhy) -> &'static str {
         RemoveWhy::ScaledDown => "scaled down",
         RemoveWhy::Replaced => "replaced by the new template",
         RemoveWhy::Failed => "failed; its controller replaces it",
+        RemoveWhy::NodeLost => "left on a node that was lost",
     }
 }
 

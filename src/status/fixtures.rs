@@ -34,6 +34,7 @@ pub fn pod(name: &str) -> PodBuilder {
         last_applied: None,
         infra: Some(infra),
         containers: BTreeMap::new(),
+        node_problem: None,
     })
 }
 

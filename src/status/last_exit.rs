@@ -102,6 +102,7 @@ mod tests {
             last_applied: None,
             infra: None,
             containers,
+            node_problem: None,
         }
     }
 

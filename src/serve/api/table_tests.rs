@@ -111,8 +111,7 @@ fn every_table_row_has_one_cell_per_column() {
                 .to_string(),
         ),
         container_id: "rc".into(),
-        created: T0,
-    });
+        created: T0, node: String::new(), });
     snap.observed = Some(Arc::new(observed));
     snap.docker_events = Arc::new(vec![crate::status::fixtures::docker_event(
         "start", "web-app", "app", 1,

@@ -84,8 +84,10 @@ fn observed() -> Observed {
             template_json: None,
             container_id: "rc".into(),
             created: T0,
+            node: String::new(),
         }],
         networks: Vec::new(),
+        node_records: Vec::new(),
     }
 }
 
@@ -165,11 +167,13 @@ fn snapshot() -> Snapshot {
                     verb: Verb::Created,
                     object: "pod default/web-2".into(),
                     detail: String::new(),
+                    node: String::new(),
                 },
                 Change {
                     verb: Verb::Failed,
                     object: "pod default/broken".into(),
                     detail: "exit code 1".into(),
+                    node: String::new(),
                 },
             ],
             errors: vec!["pod default/broken: image <none> & gone".into()],
@@ -441,6 +445,7 @@ fn a_long_reconcile_lists_its_first_changes_and_counts_the_rest() {
             verb: Verb::Created,
             object: format!("pod default/web-{i}"),
             detail: String::new(),
+            node: String::new(),
         })
         .collect();
     let html = main(&snap, NOW);

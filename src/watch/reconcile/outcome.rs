@@ -95,10 +95,11 @@ impl<E: Engine + 'static> Reconciler<E> {
             }
         };
         // What is still to do, as `berth diff` would show it.
-        match converge::look(engine, manifests, &self.config.settings, &mut self.cache).await {
-            Ok((observed, plan)) => {
-                self.snapshot.observed = Some(Arc::new(observed));
-                self.snapshot.sync = pending(&plan, reasons);
+        let pool = converge::single(engine, manifests, &self.config.settings);
+        match converge::look(&pool, manifests, &self.config.settings, &mut self.cache).await {
+            Ok(planned) => {
+                self.snapshot.observed = Some(Arc::new(planned.looked.merged));
+                self.snapshot.sync = pending(&planned.plan, reasons);
             }
             Err(e) => {
                 self.snapshot.observed = Some(Arc::new(outcome.observed));
@@ -120,10 +121,10 @@ impl<E: Engine + 'static> Reconciler<E> {
         manifests: &Manifests,
         report: &mut ReconcileReport,
     ) -> Option<Next> {
-        let looked =
-            converge::look(engine, manifests, &self.config.settings, &mut self.cache).await;
+        let pool = converge::single(engine, manifests, &self.config.settings);
+        let looked = converge::look(&pool, manifests, &self.config.settings, &mut self.cache).await;
         let (observed, plan) = match looked {
-            Ok(found) => found,
+            Ok(planned) => (planned.looked.merged, planned.plan),
             Err(e) => {
                 self.engine_down(&e.to_string(), report);
                 return Some(None);

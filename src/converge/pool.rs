@@ -1,0 +1,473 @@
+//! Converging a pool of nodes: one list call per reachable engine, all at
+//! once; one plan for the whole project (controllers count their pods on
+//! every node); then each node's share of it run on that node's engine, all
+//! nodes at once. What the node controller knows decides what may happen
+//! where: an unreachable node's pods are left as last seen, a lost node's
+//! pods are Failed (a controller replaces them elsewhere), and a lost node
+//! that is back has what it left removed before it takes pods again.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::future::join_all;
+
+use super::{ConvergeError, Settings};
+use crate::desired::{Desired, Note, RemoveWhy};
+use crate::engine::Engine;
+use crate::nodes::{NodeRecord, NodeSpec, NodeStatus, Probe};
+use crate::observe::{self, Depth, InspectCache};
+use crate::observed::{NodeProblem, Observed, ObservedPod};
+use crate::plan::{self, Action, Plan};
+
+/// One node of the pool.
+#[derive(Debug)]
+pub struct Member<'a, E> {
+    pub status: NodeStatus,
+    /// Its engine, when connected.
+    pub engine: Option<&'a E>,
+    /// The pods last seen on it (a long-running loop remembers them), shown
+    /// and counted while the engine does not answer.
+    pub last_seen: Vec<ObservedPod>,
+}
+
+/// The nodes a project runs on.
+#[derive(Debug)]
+pub struct Pool<'a, E> {
+    pub members: Vec<Member<'a, E>>,
+}
+
+impl<'a, E: Engine> Pool<'a, E> {
+    /// The implicit node `name` on `engine`, taken as Ready without a probe
+    /// (its capacity is read only when a pod needs it).
+    pub fn single(engine: &'a E, name: &str) -> Pool<'a, E> {
+        let spec = NodeSpec {
+            name: name.to_string(),
+            endpoint: Some(engine.endpoint()),
+            cert_path: None,
+            labels: Default::default(),
+            cpu_milli: None,
+            memory_bytes: None,
+            declared: false,
+        };
+        let status = crate::nodes::advance(
+            None,
+            &spec,
+            Probe::Off,
+            now(),
+            std::time::Duration::ZERO,
+            None,
+        );
+        Pool {
+            members: vec![Member {
+                status,
+                engine: Some(engine),
+                last_seen: Vec::new(),
+            }],
+        }
+    }
+
+    /// Whether nodes were declared (manifests or `--machines`): actions
+    /// then name their node, and the node controller keeps its records.
+    pub fn is_declared(&self) -> bool {
+        self.members.iter().any(|m| m.status.spec.declared)
+    }
+
+    /// The members berth can act on now: connected and answering.
+    fn reachable(&self) -> impl Iterator<Item = &Member<'a, E>> {
+        self.members
+            .iter()
+            .filter(|m| m.engine.is_some() && m.status.is_reachable())
+    }
+}
+
+pub(super) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// What one look at the pool found.
+#[derive(Debug, Default)]
+pub struct Looked {
+    /// Every node's pods (each with the node it was found on), the
+    /// controllers' records (one per controller), the node records.
+    pub merged: Observed,
+    /// What each reachable engine holds.
+    pub per_node: BTreeMap<String, Observed>,
+    /// Nodes whose engine failed the list call this time, with why.
+    pub failed: BTreeMap<String, String>,
+}
+
+/// Lists every reachable node's containers, all at once. A single node
+/// that fails is an error (nothing can be known); one node of several that
+/// fails is reported in `failed` and its pods are taken as last seen.
+pub(super) async fn look<E: Engine>(
+    pool: &Pool<'_, E>,
+    settings: &Settings,
+    cache: &mut InspectCache,
+    depth: Depth,
+) -> Result<Looked, ConvergeError> {
+    let members: Vec<&Member<'_, E>> = pool.reachable().collect();
+    // Each list runs with its own copy of the cache; the copies are merged
+    // back after (container ids are unique across engines).
+    let mut caches: Vec<InspectCache> = members.iter().map(|_| cache.fork()).collect();
+    let lists = join_all(members.iter().zip(caches.iter_mut()).map(|(m, cache)| {
+        let engine = m.engine.expect("reachable members have an engine");
+        async move {
+            observe::observe_with(engine, Some(&settings.project), cache, depth)
+                .await
+                .map_err(|source| ConvergeError::Observe {
+                    endpoint: engine.endpoint(),
+                    source,
+                })
+        }
+    }))
+    .await;
+    for part in caches {
+        cache.absorb(part);
+    }
+    let mut out = Looked::default();
+    for (m, result) in members.iter().zip(lists) {
+        let name = m.status.spec.name.clone();
+        match result {
+            Ok(mut observed) => {
+                for p in &mut observed.pods {
+                    p.node = name.clone();
+                }
+                for c in &mut observed.controllers {
+                    c.node = name.clone();
+                }
+                out.per_node.insert(name, observed);
+            }
+            Err(e) if pool.members.len() == 1 => return Err(e),
+            Err(ConvergeError::Observe { source, .. }) => {
+                out.failed.insert(name, source.to_string());
+            }
+        }
+    }
+    out.merged = merge(pool, &out);
+    Ok(out)
+}
+
+/// The whole project as one `Observed`.
+fn merge<E>(pool: &Pool<'_, E>, looked: &Looked) -> Observed {
+    let mut merged = Observed::default();
+    for observed in looked.per_node.values() {
+        merged
+            .node_records
+            .extend(observed.node_records.iter().cloned());
+    }
+    let mut seen_controllers = BTreeSet::new();
+    for m in &pool.members {
+        let name = &m.status.spec.name;
+        match looked.per_node.get(name) {
+            Some(observed) => {
+                let stale = m.status.lost_at.is_some();
+                for p in &observed.pods {
+                    let mut p = p.clone();
+                    if stale {
+                        p.node_problem = Some(NodeProblem::Lost);
+                    }
+                    merged.pods.push(p);
+                }
+                for c in &observed.controllers {
+                    if seen_controllers.insert((c.namespace.clone(), c.name.clone())) {
+                        merged.controllers.push(c.clone());
+                    }
+                }
+            }
+            None => {
+                let problem = if m.status.lost_at.is_some() {
+                    NodeProblem::Lost
+                } else {
+                    NodeProblem::Unreachable
+                };
+                let mut known: BTreeSet<(String, String)> = BTreeSet::new();
+                for p in &m.last_seen {
+                    let mut p = p.clone();
+                    p.node = name.clone();
+                    p.node_problem = Some(problem);
+                    known.insert(p.key());
+                    merged.pods.push(p);
+                }
+                // After a restart nothing is remembered: a lost node's
+                // record still names the pods it ran.
+                if problem == NodeProblem::Lost {
+                    for key in lost_pods(&merged.node_records, name) {
+                        if known.insert(key.clone()) {
+                            merged.pods.push(placeholder(name, key));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    merged.controllers.sort_by(|a, b| {
+        (&a.project, &a.namespace, &a.name).cmp(&(&b.project, &b.namespace, &b.name))
+    });
+    merged
+}
+
+/// `(namespace, name)` of the pods the records say lost node `node` ran.
+fn lost_pods(records: &[NodeRecord], node: &str) -> BTreeSet<(String, String)> {
+    records
+        .iter()
+        .filter(|r| r.node == node && r.lost_at.is_some())
+        .flat_map(|r| r.lost_pods.iter())
+        .filter_map(|k| k.split_once('/'))
+        .map(|(ns, name)| (ns.to_string(), name.to_string()))
+        .collect()
+}
+
+/// A pod known only by name, on lost node `node`.
+fn placeholder(node: &str, (namespace, name): (String, String)) -> ObservedPod {
+    ObservedPod {
+        project: String::new(),
+        namespace,
+        name,
+        node: node.to_string(),
+        owner: None,
+        spec_hash: None,
+        labels: Default::default(),
+        last_applied: None,
+        infra: None,
+        containers: Default::default(),
+        node_problem: Some(NodeProblem::Lost),
+    }
+}
+
+/// Makes the plan fit the nodes:
+/// - every pod left on a stale node (lost, now back) is removed, and
+///   nothing else happens to it;
+/// - no action touches a node berth cannot reach: what it would do waits,
+///   with why;
+/// - while an unreachable node's pods are unknown (nothing remembered),
+///   no pod is created anywhere, since it may run there already.
+pub(super) fn fit_to_nodes<E>(plan: &mut Plan, pool: &Pool<'_, E>, looked: &Looked) {
+    let now = now();
+    let status = |node: &str| pool.members.iter().find(|m| m.status.spec.name == node);
+    let reachable = |node: &str| looked.per_node.contains_key(node);
+    let mut errors = Vec::new();
+    let stale: BTreeSet<&str> = pool
+        .members
+        .iter()
+        .filter(|m| m.status.lost_at.is_some() && reachable(&m.status.spec.name))
+        .map(|m| m.status.spec.name.as_str())
+        .collect();
+    // Stale nodes: remove everything, whatever else was planned for it.
+    plan.actions
+        .retain(|a| !a.node().is_some_and(|n| stale.contains(n)));
+    for p in &looked.merged.pods {
+        if stale.contains(p.node.as_str()) {
+            plan.actions.push(Action::Remove {
+                pod: p.clone(),
+                why: RemoveWhy::NodeLost,
+            });
+            plan.unchanged
+                .retain(|k| (k.namespace.as_str(), k.name.as_str()) != (&p.namespace, &p.name));
+        }
+    }
+    let unknown: Vec<&str> = pool
+        .members
+        .iter()
+        .filter(|m| {
+            let name = m.status.spec.name.as_str();
+            m.status.spec.endpoint.is_some()
+                && !reachable(name)
+                && m.status.lost_at.is_none()
+                && m.last_seen.is_empty()
+        })
+        .map(|m| m.status.spec.name.as_str())
+        .collect();
+    plan.actions.retain(|a| {
+        let Some(node) = a.node() else {
+            return true;
+        };
+        if reachable(node) {
+            if let (Action::Create { .. }, Some(first)) = (a, unknown.first()) {
+                errors.push(Note {
+                    object: a.object(),
+                    message: format!(
+                        "waits: node {first} does not answer and may run this pod already; \
+                         it is created once the node answers or is lost"
+                    ),
+                });
+                return false;
+            }
+            return true;
+        }
+        let m = status(node);
+        let lost = m.is_some_and(|m| m.status.lost_at.is_some());
+        let since = m
+            .and_then(|m| m.status.unreachable_since)
+            .map(|t| format!(" for {}s", now - t))
+            .unwrap_or_default();
+        let message = match a {
+            Action::Remove {
+                why: RemoveWhy::Failed,
+                ..
+            } if lost => return false,
+            _ if lost => format!(
+                "stays Failed (NodeLost): node {node} was lost; a pod is not moved, \
+                 it comes back when its node does"
+            ),
+            _ => format!("left as last seen: node {node} does not answer{since}"),
+        };
+        errors.push(Note {
+            object: a.object(),
+            message,
+        });
+        false
+    });
+    // A lost node's pods that nothing plans for (a standalone pod shows
+    // as Failed): say why they do not run.
+    for p in &looked.merged.pods {
+        let lost = p.node_problem == Some(NodeProblem::Lost) && !stale.contains(p.node.as_str());
+        let object = format!("pod {}/{}", p.namespace, p.name);
+        if lost && p.owner.is_none() && !errors.iter().any(|e| e.object == object) {
+            errors.push(Note {
+                object,
+                message: format!(
+                    "stays Failed (NodeLost): node {} was lost; a pod is not moved, \
+                     it comes back when its node does",
+                    p.node
+                ),
+            });
+        }
+    }
+    plan.unchanged.retain(|k| {
+        let object = format!("pod {}/{}", k.namespace, k.name);
+        !errors.iter().any(|e| e.object == object)
+    });
+    plan.actions.sort_by_key(Action::object);
+    plan.errors.extend(errors);
+}
+
+/// Each reachable node's share of `plan`: the pod actions bound to it, and
+/// its own controller records brought to `desired`'s controllers.
+pub(super) fn split<E>(
+    plan: &Plan,
+    desired: &Desired,
+    pool: &Pool<'_, E>,
+    looked: &Looked,
+    ctx: &crate::desired::Context,
+) -> BTreeMap<String, Plan> {
+    let mut out = BTreeMap::new();
+    for m in &pool.members {
+        let name = &m.status.spec.name;
+        let Some(observed) = looked.per_node.get(name) else {
+            continue;
+        };
+        let mut node_plan = Plan::default();
+        node_plan.actions = plan
+            .actions
+            .iter()
+            .filter(|a| a.node() == Some(name.as_str()))
+            .cloned()
+            .collect();
+        let mut records = Plan::default();
+        plan::controller_actions(desired, observed, ctx, &mut records);
+        node_plan.actions.extend(records.actions);
+        out.insert(name.clone(), node_plan);
+    }
+    out
+}
+
+/// The networks of `observed` (one node's, read) that no pod on that node
+/// needs once `node_plan` has run.
+pub(super) fn idle_networks(observed: &Observed, node_plan: &Plan, project: &str) -> Vec<String> {
+    let leaving: BTreeSet<(&str, &str)> = node_plan
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Remove { pod, .. } => Some((pod.namespace.as_str(), pod.name.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut needed: BTreeSet<String> = observed
+        .pods
+        .iter()
+        .filter(|p| !leaving.contains(&(p.namespace.as_str(), p.name.as_str())))
+        .map(|p| crate::podmap::network_name(project, &p.namespace))
+        .collect();
+    for a in &node_plan.actions {
+        if let Action::Create { pod } = a {
+            needed.insert(crate::podmap::network_name(project, &pod.namespace));
+        }
+    }
+    observed
+        .networks
+        .iter()
+        .filter(|n| !needed.contains(*n))
+        .cloned()
+        .collect()
+}
+
+/// The node records each reachable engine should hold (one per declared
+/// node: its endpoint, and when it was lost with the pods it ran), against
+/// what each holds: (holder, records to remove by container id, records to
+/// create). Nothing when no node is declared.
+pub(super) fn record_changes<E: Engine>(
+    pool: &Pool<'_, E>,
+    looked: &Looked,
+) -> Vec<(String, Vec<String>, Vec<NodeRecord>)> {
+    if !pool.is_declared() {
+        return Vec::new();
+    }
+    let wanted: Vec<NodeRecord> = pool
+        .members
+        .iter()
+        .map(|m| {
+            let s = &m.status;
+            let lost_pods = if s.lost_at.is_some() {
+                let mut names: BTreeSet<String> = m
+                    .last_seen
+                    .iter()
+                    .map(|p| format!("{}/{}", p.namespace, p.name))
+                    .collect();
+                names.extend(
+                    lost_pods(&looked.merged.node_records, &s.spec.name)
+                        .into_iter()
+                        .map(|(ns, n)| format!("{ns}/{n}")),
+                );
+                names.into_iter().collect()
+            } else {
+                Vec::new()
+            };
+            NodeRecord {
+                node: s.spec.name.clone(),
+                endpoint: s.spec.endpoint.clone(),
+                cert_path: s.spec.cert_path.as_ref().map(|p| p.display().to_string()),
+                lost_at: s.lost_at,
+                lost_pods,
+                holder: String::new(),
+                container_id: String::new(),
+            }
+        })
+        .collect();
+    let mut out = Vec::new();
+    for m in &pool.members {
+        let holder = &m.status.spec.name;
+        if m.status.lost_at.is_some() && !m.status.stale {
+            continue;
+        }
+        let Some(observed) = looked.per_node.get(holder) else {
+            continue;
+        };
+        let held = &observed.node_records;
+        let remove: Vec<String> = held
+            .iter()
+            .filter(|r| !wanted.iter().any(|w| w.same_content(r)))
+            .map(|r| r.container_id.clone())
+            .collect();
+        let create: Vec<NodeRecord> = wanted
+            .iter()
+            .filter(|w| !held.iter().any(|r| w.same_content(r)))
+            .cloned()
+            .collect();
+        if !remove.is_empty() || !create.is_empty() {
+            out.push((holder.clone(), remove, create));
+        }
+    }
+    out
+}
