@@ -358,13 +358,15 @@ pub(super) fn split<E>(
         let Some(observed) = looked.per_node.get(name) else {
             continue;
         };
-        let mut node_plan = Plan::default();
-        node_plan.actions = plan
-            .actions
-            .iter()
-            .filter(|a| a.node() == Some(name.as_str()))
-            .cloned()
-            .collect();
+        let mut node_plan = Plan {
+            actions: plan
+                .actions
+                .iter()
+                .filter(|a| a.node() == Some(name.as_str()))
+                .cloned()
+                .collect(),
+            ..Plan::default()
+        };
         let mut records = Plan::default();
         plan::controller_actions(desired, observed, ctx, &mut records);
         node_plan.actions.extend(records.actions);
