@@ -55,6 +55,7 @@ fn pod(namespace: &str, name: &str, app: &str, ip: &str) -> ObservedPod {
         last_applied: Some(spec.to_string()),
         infra: Some(running(&format!("{name}-infra"), Some(ip))),
         containers: [("app".to_string(), running(&format!("{name}-app"), None))].into(),
+        node_problem: None,
     }
 }
 
