@@ -122,6 +122,7 @@ async fn snapshot_of(project: &Project, dir: &Path) -> Snapshot {
             verb: Verb::Created,
             object: format!("pod {}/{}", pod.namespace, pod.name),
             detail: String::new(),
+            node: String::new(),
         })
         .collect();
     Snapshot {
