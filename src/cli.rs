@@ -30,6 +30,33 @@ pub struct GlobalArgs {
     /// The image of every pod's infra container.
     #[arg(long, global = true, value_name = "IMAGE", default_value = DEFAULT_INFRA_IMAGE)]
     pub infra_image: String,
+    /// Docker engines that are nodes, each named after its host
+    /// (`unix:///path`, `tcp://host:port`), beside the Node manifests.
+    #[arg(long, global = true, value_name = "ENDPOINT,...", value_delimiter = ',')]
+    pub machines: Vec<String>,
+    /// Probe the nodes' engines (`--sync-nodes=false` takes nodes as declared).
+    #[arg(long, global = true, value_name = "BOOL", default_value_t = true,
+          num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub sync_nodes: bool,
+    /// How long a node's engine may not answer before the node is lost: its
+    /// pods are Failed and its controllers' pods recreated on other nodes.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "40s", value_parser = parse_duration)]
+    pub node_grace_period: Duration,
+    /// How often `watch` probes the nodes.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub node_sync_period: Duration,
+}
+
+impl GlobalArgs {
+    /// The node controller's options.
+    pub fn node_options(&self) -> crate::nodes::NodeOptions {
+        crate::nodes::NodeOptions {
+            machines: self.machines.clone(),
+            sync: self.sync_nodes,
+            grace: self.node_grace_period,
+            sync_period: self.node_sync_period,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,6 +25,8 @@ use crate::schedule::Resources;
 
 pub const DEFAULT_INFRA_IMAGE: &str = "localhost/berth-pause:1";
 pub const DEFAULT_PARALLEL: usize = 8;
+/// Kubernetes' node monitor grace period.
+pub const DEFAULT_NODE_GRACE: Duration = Duration::from_secs(40);
 
 /// How to converge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +51,8 @@ pub struct Settings {
     /// through a cache that follows Docker's events, for pod IPs and
     /// restart counts).
     pub depth: Depth,
+    /// How long a node's engine may be unreachable before the node is lost.
+    pub node_grace: Duration,
 }
 
 impl Settings {
@@ -63,6 +67,7 @@ impl Settings {
             min_ready: Duration::from_secs(2),
             wait_for_rollouts: true,
             depth: Depth::Quick,
+            node_grace: DEFAULT_NODE_GRACE,
         }
     }
 
@@ -237,7 +242,7 @@ impl Planned {
 /// only when its share of the plan has actions, so a converged project
 /// costs one list call per node.
 async fn observe_and_plan<E: Engine>(
-    pool: &Pool<'_, E>,
+    pool: &mut Pool<'_, E>,
     manifests: &Manifests,
     settings: &Settings,
     cache: &mut InspectCache,
@@ -305,13 +310,13 @@ pub async fn plan<E: Engine>(
     manifests: &Manifests,
     settings: &Settings,
 ) -> Result<Plan, ConvergeError> {
-    let pool = single(engine, manifests, settings);
-    plan_pool(&pool, manifests, settings).await
+    let mut pool = single(engine, manifests, settings);
+    plan_pool(&mut pool, manifests, settings).await
 }
 
 /// `plan` over a pool of nodes.
 pub async fn plan_pool<E: Engine>(
-    pool: &Pool<'_, E>,
+    pool: &mut Pool<'_, E>,
     manifests: &Manifests,
     settings: &Settings,
 ) -> Result<Plan, ConvergeError> {
@@ -331,7 +336,7 @@ pub async fn plan_pool<E: Engine>(
 /// Observe (at `settings.depth`, through `cache`) and plan: what is still
 /// to do, and what the engines run. One list call per node when nothing is.
 pub async fn look<E: Engine>(
-    pool: &Pool<'_, E>,
+    pool: &mut Pool<'_, E>,
     manifests: &Manifests,
     settings: &Settings,
     cache: &mut InspectCache,

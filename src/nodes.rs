@@ -11,13 +11,15 @@
 //! endpoints of the nodes the project used) lives on the engines, in record
 //! containers (`records`), as everything else berth knows does.
 
+mod connect;
 mod records;
 mod spec;
 mod status;
 
+pub use connect::{connect_all, connect_node, probe, Connected, NodeOptions, PROBE_TIMEOUT};
 pub use records::{node_records, record_config, NodeRecord};
 pub use spec::{declared, machine_name, NodeSpec, CERT_PATH_ANNOTATION};
-pub use status::{advance, CondStatus, Condition, NodePhase, NodeStatus, Probe};
+pub use status::{advance, recall, CondStatus, Condition, NodePhase, NodeStatus, Probe};
 
 #[cfg(test)]
 mod tests;

@@ -7,11 +7,10 @@ use std::io::{self, Write};
 
 use crate::cli::{ApplyArgs, ConvergeArgs, GlobalArgs};
 use crate::converge::{self, Change, Outcome, Settings, Verb};
-use crate::engine::DockerEngine;
 use crate::manifest::Manifests;
 use crate::report::{self, Mark};
 
-use super::live::{block_on, connect};
+use super::live::{block_on, connect_nodes};
 use super::project::resolve_project;
 use super::{load_reported, ExitStatus, Io};
 
@@ -22,10 +21,10 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, io: &mut Io<'_>) -> anyhow::Re
     };
     let settings = settings(global, args, &args.paths)?;
     block_on(async {
-        let engine = connect().await?;
+        let nodes = connect_nodes(global, &loaded.manifests, &settings).await?;
         if loaded.manifests.is_empty() && settings.prune && !args.converge.allow_empty {
             if let Some(status) =
-                empty_guard(&engine, &loaded.manifests, &settings, args, io).await?
+                empty_guard(&nodes, &loaded.manifests, &settings, args, io).await?
             {
                 return Ok(status);
             }
@@ -35,8 +34,15 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, io: &mut Io<'_>) -> anyhow::Re
             err: &mut *io.err,
             failed: None,
         };
-        let outcome =
-            converge::apply(&engine, &loaded.manifests, &settings, &mut |c| sink.show(c)).await?;
+        let mut pool = nodes.pool();
+        let outcome = converge::apply_pool(
+            &mut pool,
+            &loaded.manifests,
+            &settings,
+            &mut Default::default(),
+            &mut |c| sink.show(c),
+        )
+        .await?;
         if let Some(error) = sink.failed {
             return Err(error.into());
         }
@@ -65,19 +71,20 @@ pub(crate) fn converge_settings(
     settings.infra_image = global.infra_image.clone();
     settings.prune = !args.no_prune;
     settings.parallel = args.parallel.max(1);
+    settings.node_grace = global.node_grace_period;
     Ok(settings)
 }
 
 /// Refuses to remove every pod of the project because the paths yielded no
 /// object at all; `None` when there is nothing to protect.
 async fn empty_guard(
-    engine: &DockerEngine,
+    nodes: &crate::nodes::Connected,
     manifests: &Manifests,
     settings: &Settings,
     args: &ApplyArgs,
     io: &mut Io<'_>,
 ) -> anyhow::Result<Option<ExitStatus>> {
-    let plan = converge::plan(engine, manifests, settings).await?;
+    let plan = converge::plan_pool(&mut nodes.pool(), manifests, settings).await?;
     if !converge::would_remove_everything(manifests, &plan) {
         return Ok(None);
     }

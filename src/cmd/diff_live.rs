@@ -8,7 +8,7 @@ use crate::cli::GlobalArgs;
 use crate::converge::{self, Settings};
 use crate::report;
 
-use super::live::{block_on, connect};
+use super::live::{block_on, connect_nodes};
 use super::project::resolve_project;
 use super::{load_reported, ExitStatus, Io};
 
@@ -18,9 +18,11 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], io: &mut Io<'_>) -> anyhow::R
     };
     let mut settings = Settings::new(&resolve_project(global.project.as_deref(), paths)?);
     settings.infra_image = global.infra_image.clone();
+    settings.node_grace = global.node_grace_period;
     let plan = block_on(async {
-        let engine = connect().await?;
-        anyhow::Ok(converge::plan(&engine, &loaded.manifests, &settings).await?)
+        let nodes = connect_nodes(global, &loaded.manifests, &settings).await?;
+        let mut pool = nodes.pool();
+        anyhow::Ok(converge::plan_pool(&mut pool, &loaded.manifests, &settings).await?)
     })??;
     let counts = report::render_plan(&plan, io.out, io.err)?;
     // In sync: nothing on stdout, as `kubectl diff`.

@@ -24,6 +24,34 @@ pub(crate) async fn connect() -> anyhow::Result<DockerEngine> {
     )
 }
 
+/// The project's nodes, connected and probed once: the declared ones (Node
+/// manifests, `--machines`), each reported rather than failing the command
+/// when it does not answer; else the implicit `local`, which must answer.
+pub(crate) async fn connect_nodes(
+    global: &crate::cli::GlobalArgs,
+    manifests: &crate::manifest::Manifests,
+    settings: &crate::converge::Settings,
+) -> anyhow::Result<crate::nodes::Connected> {
+    let options = global.node_options();
+    let specs = crate::nodes::declared(
+        manifests,
+        &options.machines,
+        &crate::engine::docker::default_endpoint(),
+    );
+    if specs.iter().any(|s| s.declared) {
+        let members = crate::nodes::connect_all(&specs, &options, &[], now()).await;
+        return Ok(crate::nodes::Connected { members });
+    }
+    let engine = connect().await?;
+    let status = {
+        let pool = crate::converge::single(&engine, manifests, settings);
+        pool.members[0].status.clone()
+    };
+    Ok(crate::nodes::Connected {
+        members: vec![(Some(engine), status)],
+    })
+}
+
 /// Unix seconds now.
 pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()

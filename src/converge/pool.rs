@@ -54,7 +54,6 @@ impl<'a, E: Engine> Pool<'a, E> {
             Probe::Off,
             now(),
             std::time::Duration::ZERO,
-            None,
         );
         Pool {
             members: vec![Member {
@@ -102,12 +101,13 @@ pub struct Looked {
 /// that fails is an error (nothing can be known); one node of several that
 /// fails is reported in `failed` and its pods are taken as last seen.
 pub(super) async fn look<E: Engine>(
-    pool: &Pool<'_, E>,
+    pool: &mut Pool<'_, E>,
     settings: &Settings,
     cache: &mut InspectCache,
     depth: Depth,
 ) -> Result<Looked, ConvergeError> {
     let members: Vec<&Member<'_, E>> = pool.reachable().collect();
+    let single = pool.members.len() == 1;
     // Each list runs with its own copy of the cache; the copies are merged
     // back after (container ids are unique across engines).
     let mut caches: Vec<InspectCache> = members.iter().map(|_| cache.fork()).collect();
@@ -139,11 +139,31 @@ pub(super) async fn look<E: Engine>(
                 }
                 out.per_node.insert(name, observed);
             }
-            Err(e) if pool.members.len() == 1 => return Err(e),
+            Err(e) if single => return Err(e),
             Err(ConvergeError::Observe { source, .. }) => {
                 out.failed.insert(name, source.to_string());
             }
         }
+    }
+    // What the records say, and what failed now, goes into the statuses.
+    let now = now();
+    let records: Vec<NodeRecord> = out
+        .per_node
+        .values()
+        .flat_map(|o| o.node_records.iter().cloned())
+        .collect();
+    for m in pool.members.iter_mut() {
+        let name = &m.status.spec.name;
+        if let Some(why) = out.failed.get(name) {
+            m.status = crate::nodes::advance(
+                Some(&m.status),
+                &m.status.spec.clone(),
+                Probe::Unreachable(why.clone()),
+                now,
+                settings.node_grace,
+            );
+        }
+        crate::nodes::recall(&mut m.status, &records, now, settings.node_grace);
     }
     out.merged = merge(pool, &out);
     Ok(out)
@@ -190,13 +210,11 @@ fn merge<E>(pool: &Pool<'_, E>, looked: &Looked) -> Observed {
                     known.insert(p.key());
                     merged.pods.push(p);
                 }
-                // After a restart nothing is remembered: a lost node's
-                // record still names the pods it ran.
-                if problem == NodeProblem::Lost {
-                    for key in lost_pods(&merged.node_records, name) {
-                        if known.insert(key.clone()) {
-                            merged.pods.push(placeholder(name, key));
-                        }
+                // Nothing remembered (a restart, or one command after
+                // another): the node records name the pods it ran.
+                for (key, owner) in recorded_pods(&merged.node_records, name).unwrap_or_default() {
+                    if known.insert(key.clone()) {
+                        merged.pods.push(placeholder(name, key, owner, problem));
                     }
                 }
             }
@@ -208,31 +226,61 @@ fn merge<E>(pool: &Pool<'_, E>, looked: &Looked) -> Observed {
     merged
 }
 
-/// `(namespace, name)` of the pods the records say lost node `node` ran.
-fn lost_pods(records: &[NodeRecord], node: &str) -> BTreeSet<(String, String)> {
-    records
+/// The pods the node records say `node` ran when last seen, with their
+/// owners; `None` when no record has seen it.
+fn recorded_pods(
+    records: &[NodeRecord],
+    node: &str,
+) -> Option<BTreeMap<(String, String), Option<String>>> {
+    let lists: Vec<&Vec<String>> = records
         .iter()
-        .filter(|r| r.node == node && r.lost_at.is_some())
-        .flat_map(|r| r.lost_pods.iter())
-        .filter_map(|k| k.split_once('/'))
-        .map(|(ns, name)| (ns.to_string(), name.to_string()))
-        .collect()
+        .filter(|r| r.node == node)
+        .filter_map(|r| r.pods.as_ref())
+        .collect();
+    if lists.is_empty() {
+        return None;
+    }
+    let mut out = BTreeMap::new();
+    for entry in lists.into_iter().flatten() {
+        let (key, owner) = match entry.split_once('|') {
+            Some((key, owner)) => (key, Some(owner.to_string())),
+            None => (entry.as_str(), None),
+        };
+        if let Some((ns, name)) = key.split_once('/') {
+            out.insert((ns.to_string(), name.to_string()), owner);
+        }
+    }
+    Some(out)
 }
 
-/// A pod known only by name, on lost node `node`.
-fn placeholder(node: &str, (namespace, name): (String, String)) -> ObservedPod {
+/// The record entry of a pod: `namespace/name`, `|owner` for a
+/// controller's.
+fn pod_entry(p: &ObservedPod) -> String {
+    match &p.owner {
+        Some(owner) => format!("{}/{}|{owner}", p.namespace, p.name),
+        None => format!("{}/{}", p.namespace, p.name),
+    }
+}
+
+/// A pod known only from the node records, on node `node`.
+fn placeholder(
+    node: &str,
+    (namespace, name): (String, String),
+    owner: Option<String>,
+    problem: NodeProblem,
+) -> ObservedPod {
     ObservedPod {
         project: String::new(),
         namespace,
         name,
         node: node.to_string(),
-        owner: None,
+        owner,
         spec_hash: None,
         labels: Default::default(),
         last_applied: None,
         infra: None,
         containers: Default::default(),
-        node_problem: Some(NodeProblem::Lost),
+        node_problem: Some(problem),
     }
 }
 
@@ -276,6 +324,7 @@ pub(super) fn fit_to_nodes<E>(plan: &mut Plan, pool: &Pool<'_, E>, looked: &Look
                 && !reachable(name)
                 && m.status.lost_at.is_none()
                 && m.last_seen.is_empty()
+                && recorded_pods(&looked.merged.node_records, name).is_none()
         })
         .map(|m| m.status.spec.name.as_str())
         .collect();
@@ -421,27 +470,32 @@ pub(super) fn record_changes<E: Engine>(
         .iter()
         .map(|m| {
             let s = &m.status;
-            let lost_pods = if s.lost_at.is_some() {
-                let mut names: BTreeSet<String> = m
-                    .last_seen
-                    .iter()
-                    .map(|p| format!("{}/{}", p.namespace, p.name))
-                    .collect();
-                names.extend(
-                    lost_pods(&looked.merged.node_records, &s.spec.name)
+            let pods: Option<Vec<String>> = match looked.per_node.get(&s.spec.name) {
+                Some(observed) => Some(observed.pods.iter().map(pod_entry).collect()),
+                None if !m.last_seen.is_empty() => {
+                    Some(m.last_seen.iter().map(pod_entry).collect())
+                }
+                None => recorded_pods(&looked.merged.node_records, &s.spec.name).map(|known| {
+                    known
                         .into_iter()
-                        .map(|(ns, n)| format!("{ns}/{n}")),
-                );
-                names.into_iter().collect()
-            } else {
-                Vec::new()
+                        .map(|((ns, name), owner)| match owner {
+                            Some(owner) => format!("{ns}/{name}|{owner}"),
+                            None => format!("{ns}/{name}"),
+                        })
+                        .collect()
+                }),
             };
+            let pods = pods.map(|mut p| {
+                p.sort();
+                p
+            });
             NodeRecord {
                 node: s.spec.name.clone(),
                 endpoint: s.spec.endpoint.clone(),
                 cert_path: s.spec.cert_path.as_ref().map(|p| p.display().to_string()),
+                unreachable_since: s.unreachable_since,
                 lost_at: s.lost_at,
-                lost_pods,
+                pods,
                 holder: String::new(),
                 container_id: String::new(),
             }

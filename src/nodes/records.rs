@@ -17,7 +17,8 @@ const NAME: &str = "io.berth.node-record.name";
 const ENDPOINT: &str = "io.berth.node-record.endpoint";
 const CERT_PATH: &str = "io.berth.node-record.cert-path";
 const LOST_AT: &str = "io.berth.node-record.lost-at";
-const LOST_PODS: &str = "io.berth.node-record.lost-pods";
+const UNREACHABLE_SINCE: &str = "io.berth.node-record.unreachable-since";
+const PODS: &str = "io.berth.node-record.pods";
 
 /// One node record as found on (or meant for) an engine.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -26,10 +27,13 @@ pub struct NodeRecord {
     pub node: String,
     pub endpoint: Option<String>,
     pub cert_path: Option<String>,
+    /// Since when its engine has not answered (unix seconds).
+    pub unreachable_since: Option<i64>,
     /// When the node was declared lost (unix seconds).
     pub lost_at: Option<i64>,
-    /// `namespace/name` of the pods the lost node ran when it was lost.
-    pub lost_pods: Vec<String>,
+    /// The pods the node ran when last seen: `namespace/name`, followed by
+    /// `|owner` for a controller's pod. `None`: never seen.
+    pub pods: Option<Vec<String>>,
     /// The node whose engine holds the record (empty in a desired record).
     pub holder: String,
     /// The record container's id (empty in a desired record).
@@ -43,14 +47,16 @@ impl NodeRecord {
             &self.node,
             &self.endpoint,
             &self.cert_path,
+            self.unreachable_since,
             self.lost_at,
-            &self.lost_pods,
+            &self.pods,
         ) == (
             &other.node,
             &other.endpoint,
             &other.cert_path,
+            other.unreachable_since,
             other.lost_at,
-            &other.lost_pods,
+            &other.pods,
         )
     }
 
@@ -65,10 +71,14 @@ impl NodeRecord {
             node: get(NAME)?,
             endpoint: get(ENDPOINT),
             cert_path: get(CERT_PATH),
+            unreachable_since: get(UNREACHABLE_SINCE).and_then(|t| t.parse().ok()),
             lost_at: get(LOST_AT).and_then(|t| t.parse().ok()),
-            lost_pods: get(LOST_PODS)
-                .map(|p| p.split(',').map(str::to_string).collect())
-                .unwrap_or_default(),
+            pods: l.get(PODS).map(|p| {
+                p.split(',')
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            }),
             holder: get(keys::NODE).unwrap_or_default(),
             container_id: s.id.clone(),
         })
@@ -103,13 +113,15 @@ pub fn record_config(
     let optional = [
         (ENDPOINT, record.endpoint.clone()),
         (CERT_PATH, record.cert_path.clone()),
-        (LOST_AT, record.lost_at.map(|t| t.to_string())),
         (
-            LOST_PODS,
-            Some(record.lost_pods.join(",")).filter(|p| !p.is_empty()),
+            UNREACHABLE_SINCE,
+            record.unreachable_since.map(|t| t.to_string()),
         ),
+        (LOST_AT, record.lost_at.map(|t| t.to_string())),
+        (PODS, record.pods.as_ref().map(|p| p.join(","))),
     ];
     for (key, value) in optional {
+        // An empty pod list is a list: it says the node runs nothing.
         if let Some(value) = value {
             labels.insert(key.to_string(), value);
         }

@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use super::NodeSpec;
+use super::{NodeRecord, NodeSpec};
 use crate::engine::EngineInfo;
 use crate::manifest::Labels;
 use crate::schedule::Resources;
@@ -233,17 +233,16 @@ fn go_arch(arch: &str) -> String {
 }
 
 /// The node's status after `probe` at `now` (unix seconds). `prev` is what
-/// the controller knew before (none after a restart); `lost_at` is what the
-/// engines' node records say (a restart forgets nothing that matters).
+/// the controller knew before (none after a restart: `recall` then adds
+/// what the engines' node records say).
 pub fn advance(
     prev: Option<&NodeStatus>,
     spec: &NodeSpec,
     probe: Probe,
     now: i64,
     grace: Duration,
-    lost_at: Option<i64>,
 ) -> NodeStatus {
-    let was_lost = lost_at.or(prev.and_then(|p| p.lost_at));
+    let was_lost = prev.and_then(|p| p.lost_at);
     let reached_before = prev.is_some_and(|p| p.phase == NodePhase::Running);
     let (reachable, ready) = (prev.map(|p| &p.reachable), prev.map(|p| &p.ready));
     let info = prev.and_then(|p| p.info.clone());
@@ -333,4 +332,41 @@ pub fn advance(
         }
     }
     out
+}
+
+/// Adds what the node records on the engines say of `status`'s node: since
+/// when it has been unreachable (the earliest any engine recorded) and
+/// whether it was lost. So a berth that restarts, or one `apply` after
+/// another, keeps counting the grace period from the first failure.
+pub fn recall(status: &mut NodeStatus, records: &[NodeRecord], now: i64, grace: Duration) {
+    let about = || records.iter().filter(|r| r.node == status.spec.name);
+    let lost_at = about().filter_map(|r| r.lost_at).min();
+    let since = about().filter_map(|r| r.unreachable_since).min();
+    if status.lost_at.is_none() {
+        status.lost_at = lost_at;
+    }
+    if status.is_reachable() {
+        status.stale = status.lost_at.is_some();
+        return;
+    }
+    if status.spec.endpoint.is_none() || status.phase == NodePhase::Terminated {
+        return;
+    }
+    let since = match (status.unreachable_since, since) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(now),
+    };
+    status.unreachable_since = Some(since);
+    let down = now.saturating_sub(since).max(0);
+    if status.lost_at.is_none() && Duration::from_secs(down as u64) > grace {
+        status.lost_at = Some(now);
+    }
+    if status.lost_at.is_some() && status.ready.reason != "NodeLost" {
+        let why = format!(
+            "engine unreachable for {down}s, longer than the grace period ({}s): {}",
+            grace.as_secs(),
+            status.reachable.message
+        );
+        status.ready = Condition::next(Some(&status.ready), CondStatus::Unknown, "NodeLost", &why, now);
+    }
 }

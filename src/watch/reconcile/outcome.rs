@@ -95,8 +95,8 @@ impl<E: Engine + 'static> Reconciler<E> {
             }
         };
         // What is still to do, as `berth diff` would show it.
-        let pool = converge::single(engine, manifests, &self.config.settings);
-        match converge::look(&pool, manifests, &self.config.settings, &mut self.cache).await {
+        let mut pool = converge::single(engine, manifests, &self.config.settings);
+        match converge::look(&mut pool, manifests, &self.config.settings, &mut self.cache).await {
             Ok(planned) => {
                 self.snapshot.observed = Some(Arc::new(planned.looked.merged));
                 self.snapshot.sync = pending(&planned.plan, reasons);
@@ -121,8 +121,8 @@ impl<E: Engine + 'static> Reconciler<E> {
         manifests: &Manifests,
         report: &mut ReconcileReport,
     ) -> Option<Next> {
-        let pool = converge::single(engine, manifests, &self.config.settings);
-        let looked = converge::look(&pool, manifests, &self.config.settings, &mut self.cache).await;
+        let mut pool = converge::single(engine, manifests, &self.config.settings);
+        let looked = converge::look(&mut pool, manifests, &self.config.settings, &mut self.cache).await;
         let (observed, plan) = match looked {
             Ok(planned) => (planned.looked.merged, planned.plan),
             Err(e) => {
