@@ -95,10 +95,11 @@ fn open(transport: &Transport, timeout_secs: u64) -> std::result::Result<Docker,
 }
 
 /// Why the first request failed, in words that point at the fix: a TLS
-/// failure says so (and which directory's certificates were used), a plain
+/// failure says so, and which side refused which file (our CA refused the
+/// engine's certificate, or the engine refused our `cert.pem`); a plain
 /// request to a TLS port says to give certificates.
 fn connect_failure(endpoint: &Endpoint, error: &DockerError) -> String {
-    let causes = with_causes(error);
+    let causes = with_causes(error).trim().to_string();
     match &endpoint.transport {
         Transport::Tls { files, .. } if endpoint::is_tls_failure(&causes) => {
             let which = if causes.contains("invalid peer certificate") {
