@@ -117,6 +117,14 @@ async fn a_tls_engine_answers_with_its_certificates_and_refuses_the_wrong_ones()
     assert!(message.contains("TLS handshake failed"), "{message}");
     assert!(message.contains("certificate"), "{message}");
 
+    // A closed port is not a certificate problem, and is not called one.
+    let closed = tcp.replacen(":2376", ":2375", 1);
+    let (result, took) = timed_connect(&closed, Some(&certs)).await;
+    let message = connect_message(result, "a closed port");
+    eprintln!("closed port refused in {took:?}: {message}");
+    assert!(!message.contains("TLS"), "{message}");
+    assert!(message.contains("refused"), "{message}");
+
     // No certificates at all on the TLS port: plain HTTP is refused, and
     // the message says the engine wants TLS.
     let (result, took) = timed_connect(&tcp, None).await;

@@ -24,10 +24,11 @@ pub struct CertFiles {
 }
 
 impl CertFiles {
-    /// `ca.pem`, `cert.pem` and `key.pem` in `dir`, each checked to be a
-    /// readable file now: bollard only reads the key during the handshake
-    /// and, failing, sends no client certificate, so a missing key would
-    /// otherwise surface as the server's terse "bad certificate".
+    /// `ca.pem`, `cert.pem` and `key.pem` in `dir`, each checked now to be
+    /// a readable file holding what its name says (PEM certificates, a PEM
+    /// private key): bollard only reads the key during the handshake and,
+    /// failing, sends no client certificate, so a missing or mangled key
+    /// would otherwise surface as the engine's terse "bad certificate".
     pub fn in_dir(dir: &Path) -> Result<CertFiles, String> {
         if !dir.is_dir() {
             return Err(format!(
@@ -40,16 +41,30 @@ impl CertFiles {
             cert: dir.join("cert.pem"),
             key: dir.join("key.pem"),
         };
-        for (path, what) in [
-            (&files.ca, "the CA certificate"),
-            (&files.cert, "the client certificate"),
-            (&files.key, "the client key"),
+        for (path, what, marker) in [
+            (&files.ca, "the CA certificate", "CERTIFICATE-----"),
+            (&files.cert, "the client certificate", "CERTIFICATE-----"),
+            (&files.key, "the client key", "PRIVATE KEY-----"),
         ] {
-            if let Err(error) = std::fs::File::open(path) {
-                return Err(format!("{what} {} cannot be read: {error}", path.display()));
+            if path.is_dir() {
+                return Err(format!("{what} {} is a directory", path.display()));
             }
-            if !path.is_file() {
-                return Err(format!("{what} {} is not a file", path.display()));
+            let text = std::fs::read(path)
+                .map_err(|error| format!("{what} {} cannot be read: {error}", path.display()))?;
+            let begin = format!("-----BEGIN {marker}");
+            let begin_rsa_or_ec = |kind: &str| format!("-----BEGIN {kind} {marker}");
+            let text = String::from_utf8_lossy(&text);
+            let found = text.contains(&begin)
+                || (marker.starts_with("PRIVATE")
+                    && ["RSA", "EC"]
+                        .iter()
+                        .any(|k| text.contains(&begin_rsa_or_ec(k))));
+            if !found {
+                return Err(format!(
+                    "{what} {} holds no PEM `{}` block",
+                    path.display(),
+                    begin.trim_start_matches('-').trim_end_matches('-')
+                ));
             }
         }
         Ok(files)
@@ -219,10 +234,19 @@ pub fn is_plain_http_to_tls_port(message: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// What a PEM file of `name` starts with (the bodies are not read here).
+    fn pem(name: &str) -> &'static str {
+        if name == "key.pem" {
+            "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n"
+        } else {
+            "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"
+        }
+    }
+
     fn cert_dir(files: &[&str]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("a temporary directory");
         for name in files {
-            std::fs::write(dir.path().join(name), "pem").expect("write a pem file");
+            std::fs::write(dir.path().join(name), pem(name)).expect("write a pem file");
         }
         dir
     }
@@ -298,6 +322,19 @@ mod tests {
             );
             assert!(error.contains("cannot be read"), "{error}");
         }
+        let dir = cert_dir(&["ca.pem", "cert.pem"]);
+        std::fs::write(dir.path().join("key.pem"), pem("cert.pem")).expect("write key.pem");
+        let error = Endpoint::parse("tcp://h:1", Some(dir.path())).expect_err("no key in key.pem");
+        assert!(
+            error.contains("key.pem holds no PEM `BEGIN PRIVATE KEY` block"),
+            "{error}"
+        );
+        std::fs::write(
+            dir.path().join("key.pem"),
+            "-----BEGIN EC PRIVATE KEY-----\n",
+        )
+        .expect("write key.pem");
+        assert!(Endpoint::parse("tcp://h:1", Some(dir.path())).is_ok());
         let error = Endpoint::parse("tcp://h:1", Some(Path::new("/nonexistent/certs")))
             .expect_err("no directory");
         assert!(
