@@ -153,8 +153,9 @@ impl DockerEngine {
     /// `https://` needs `cert_dir`. `cert_dir` is a `DOCKER_CERT_PATH`-style
     /// directory: the server's certificate must chain to its `ca.pem` (or to
     /// a CA the system trusts: bollard adds those), and `cert.pem`/`key.pem`
-    /// are shown to an engine started with `--tlsverify`. Every failure,
-    /// a refused certificate included, is `EngineError::Connect`.
+    /// are shown to an engine started with `--tlsverify`. No answer within
+    /// `timeouts.call` is `EngineError::Timeout`; every other failure, a
+    /// refused certificate included, is `EngineError::Connect`.
     pub async fn connect_endpoint(
         endpoint: &str,
         cert_dir: Option<&Path>,
