@@ -2,21 +2,24 @@
 //! every call bounded by a timeout so that a wedged engine is an error.
 
 mod create;
+mod endpoint;
 mod images;
 mod objects;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bollard::errors::Error as DockerError;
 use bollard::query_parameters::EventsOptions;
-use bollard::Docker;
+use bollard::{Docker, API_DEFAULT_VERSION};
 use futures_util::StreamExt;
 
 use super::{EngineError, EngineEvent, Result};
 
 use create::container_body;
+use endpoint::{Endpoint, Transport};
 
 /// Where a client looks when `DOCKER_HOST` is not set.
 pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
@@ -55,32 +58,122 @@ pub fn default_endpoint() -> String {
     }
 }
 
+/// The certificate directory the docker CLI would use for `endpoint`
+/// given this process's environment (`DOCKER_TLS_VERIFY`,
+/// `DOCKER_CERT_PATH`, `HOME`); `None`: no TLS.
+pub fn default_cert_dir(endpoint: &str) -> Option<PathBuf> {
+    let var = |name: &str| std::env::var(name).ok();
+    endpoint::env_cert_dir(
+        endpoint,
+        var("DOCKER_TLS_VERIFY").as_deref(),
+        var("DOCKER_CERT_PATH").as_deref(),
+        var("HOME").as_deref(),
+    )
+}
+
+/// A bollard client for `transport`. Not `Docker::connect_with_host`: with
+/// the `ssl` feature it reads `DOCKER_TLS_VERIFY` itself, and berth decides
+/// about TLS in one place. The pinned version is only a ceiling: the
+/// caller negotiates right after.
+fn open(transport: &Transport, timeout_secs: u64) -> std::result::Result<Docker, DockerError> {
+    match transport {
+        Transport::Unix(path) => {
+            Docker::connect_with_unix(&path.to_string_lossy(), timeout_secs, API_DEFAULT_VERSION)
+        }
+        Transport::Http(address) => {
+            Docker::connect_with_http(address, timeout_secs, API_DEFAULT_VERSION)
+        }
+        Transport::Tls { address, files } => Docker::connect_with_ssl(
+            address,
+            &files.key,
+            &files.cert,
+            &files.ca,
+            timeout_secs,
+            API_DEFAULT_VERSION,
+        ),
+    }
+}
+
+/// Why the first request failed, in words that point at the fix: a TLS
+/// failure says so, and which side refused which file (our CA refused the
+/// engine's certificate, or the engine refused our `cert.pem`); a plain
+/// request to a TLS port says to give certificates.
+fn connect_failure(endpoint: &Endpoint, error: &DockerError) -> String {
+    let causes = with_causes(error).trim().to_string();
+    match &endpoint.transport {
+        Transport::Tls { files, .. } if endpoint::is_tls_failure(&causes) => {
+            let which = if causes.contains("invalid peer certificate") {
+                format!(
+                    "the engine's certificate does not verify against {}",
+                    files.ca.display()
+                )
+            } else if causes.contains("alert") {
+                format!(
+                    "the engine refused our certificate {}",
+                    files.cert.display()
+                )
+            } else {
+                "no TLS session could be set up".to_string()
+            };
+            format!("TLS handshake failed: {which}: {causes}")
+        }
+        Transport::Http(_) if endpoint::is_plain_http_to_tls_port(&causes) => format!(
+            "the engine speaks TLS on this port: give a certificate directory \
+             (DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH with ca.pem, cert.pem, key.pem): {causes}"
+        ),
+        _ => causes,
+    }
+}
+
 impl DockerEngine {
-    /// Connects to `DOCKER_HOST` or the local socket with the default timeouts.
+    /// Connects to `DOCKER_HOST` or the local socket with the default
+    /// timeouts, over TLS when the environment asks for it as it would the
+    /// docker CLI (`DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH`).
     pub async fn connect() -> Result<DockerEngine> {
-        Self::connect_with(&default_endpoint(), Timeouts::default()).await
+        Self::connect_to(&default_endpoint()).await
     }
 
-    /// Connects to `unix:///path`, a bare socket path, or `tcp://host:port`.
+    /// Connects to `unix:///path`, a bare socket path, `tcp://host:port` or
+    /// `https://host:port`; like `docker -H`, a TCP endpoint uses TLS when
+    /// `DOCKER_TLS_VERIFY` is set (certificates from `DOCKER_CERT_PATH`).
     pub async fn connect_to(endpoint: &str) -> Result<DockerEngine> {
-        Self::connect_with(endpoint, Timeouts::default()).await
+        let certs = default_cert_dir(endpoint);
+        Self::connect_endpoint(endpoint, certs.as_deref(), Timeouts::default()).await
     }
 
-    /// Connects and negotiates the API version (so API 1.41, Docker 20.10,
-    /// works), within `timeouts.call`.
+    /// Connects without TLS (plain TCP or a socket) and negotiates the API
+    /// version (so API 1.41, Docker 20.10, works), within `timeouts.call`.
     pub async fn connect_with(endpoint: &str, timeouts: Timeouts) -> Result<DockerEngine> {
-        let url = if endpoint.starts_with('/') {
-            format!("unix://{endpoint}")
-        } else {
-            endpoint.to_string()
-        };
+        Self::connect_endpoint(endpoint, None, timeouts).await
+    }
+
+    /// Connects to `endpoint` and negotiates the API version within
+    /// `timeouts.call`: `unix:///path` or `/path` is a socket; `tcp://` or
+    /// `http://` is plain HTTP without `cert_dir` and TLS with it;
+    /// `https://` needs `cert_dir`. `cert_dir` is a `DOCKER_CERT_PATH`-style
+    /// directory: the server's certificate must chain to its `ca.pem` (or to
+    /// a CA the system trusts: bollard adds those), and `cert.pem`/`key.pem`
+    /// are shown to an engine started with `--tlsverify`. No answer within
+    /// `timeouts.call` is `EngineError::Timeout`; every other failure, a
+    /// refused certificate included, is `EngineError::Connect`.
+    pub async fn connect_endpoint(
+        endpoint: &str,
+        cert_dir: Option<&Path>,
+        timeouts: Timeouts,
+    ) -> Result<DockerEngine> {
+        let parsed =
+            Endpoint::parse(endpoint, cert_dir).map_err(|message| EngineError::Connect {
+                endpoint: endpoint.trim().to_string(),
+                message,
+            })?;
+        let url = parsed.url.clone();
         let connect_error = |message: String| EngineError::Connect {
             endpoint: url.clone(),
             message,
         };
         // bollard's own timeout stays above ours so that ours speaks first.
         let slack = timeouts.call.max(timeouts.image) + Duration::from_secs(5);
-        let docker = Docker::connect_with_host(&url)
+        let docker = open(&parsed.transport, slack.as_secs())
             .map_err(|e| connect_error(with_causes(&e)))?
             .with_timeout(slack);
         let docker = match tokio::time::timeout(timeouts.call, docker.negotiate_version()).await {
@@ -90,7 +183,7 @@ impl DockerEngine {
                     timeouts.call,
                 ))
             }
-            Ok(Err(e)) => return Err(connect_error(with_causes(&e))),
+            Ok(Err(e)) => return Err(connect_error(connect_failure(&parsed, &e))),
             Ok(Ok(docker)) => docker,
         };
         Ok(DockerEngine {
