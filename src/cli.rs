@@ -32,7 +32,12 @@ pub struct GlobalArgs {
     pub infra_image: String,
     /// Docker engines that are nodes, each named after its host
     /// (`unix:///path`, `tcp://host:port`), beside the Node manifests.
-    #[arg(long, global = true, value_name = "ENDPOINT,...", value_delimiter = ',')]
+    #[arg(
+        long,
+        global = true,
+        value_name = "ENDPOINT,...",
+        value_delimiter = ','
+    )]
     pub machines: Vec<String>,
     /// Probe the nodes' engines (`--sync-nodes=false` takes nodes as declared).
     #[arg(long, global = true, value_name = "BOOL", default_value_t = true,

@@ -43,6 +43,9 @@ pub struct Snapshot {
     /// The manifest directory's git commit, when it is a checkout.
     pub revision: Option<Revision>,
     pub metrics: Metrics,
+    /// What the node controller knows of each node (empty until the loop
+    /// first probed them; the implicit `local` alone when none is declared).
+    pub nodes: Vec<crate::nodes::NodeStatus>,
 }
 
 /// Whether the engine answers.

@@ -126,6 +126,7 @@ async fn snapshot_of(project: &Project, dir: &Path) -> Snapshot {
         })
         .collect();
     Snapshot {
+        nodes: Vec::new(),
         generation: 1,
         taken_at: now,
         project: project.name.clone(),

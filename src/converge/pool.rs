@@ -48,13 +48,8 @@ impl<'a, E: Engine> Pool<'a, E> {
             memory_bytes: None,
             declared: false,
         };
-        let status = crate::nodes::advance(
-            None,
-            &spec,
-            Probe::Off,
-            now(),
-            std::time::Duration::ZERO,
-        );
+        let status =
+            crate::nodes::advance(None, &spec, Probe::Off, now(), std::time::Duration::ZERO);
         Pool {
             members: vec![Member {
                 status,

@@ -50,7 +50,7 @@ pub async fn connect_node(spec: &NodeSpec) -> Result<DockerEngine, EngineError> 
         call: PROBE_TIMEOUT.max(Duration::from_secs(30)),
         ..Timeouts::default()
     };
-    let connect = DockerEngine::connect_with(endpoint, timeouts);
+    let connect = DockerEngine::connect_endpoint(endpoint, spec.cert_path.as_deref(), timeouts);
     match tokio::time::timeout(PROBE_TIMEOUT, connect).await {
         Ok(result) => result,
         Err(_) => Err(EngineError::Timeout {
@@ -65,10 +65,7 @@ pub async fn connect_node(spec: &NodeSpec) -> Result<DockerEngine, EngineError> 
 /// engine (not ready).
 pub async fn probe<E: Engine>(engine: &E) -> Probe {
     match tokio::time::timeout(PROBE_TIMEOUT, engine.info()).await {
-        Err(_) => Probe::Unreachable(format!(
-            "info timed out after {}s",
-            PROBE_TIMEOUT.as_secs()
-        )),
+        Err(_) => Probe::Unreachable(format!("info timed out after {}s", PROBE_TIMEOUT.as_secs())),
         Ok(Ok(info)) => Probe::Answered(info),
         Ok(Err(e @ (EngineError::Connect { .. } | EngineError::Timeout { .. }))) => {
             Probe::Unreachable(e.to_string())

@@ -367,6 +367,12 @@ pub fn recall(status: &mut NodeStatus, records: &[NodeRecord], now: i64, grace: 
             grace.as_secs(),
             status.reachable.message
         );
-        status.ready = Condition::next(Some(&status.ready), CondStatus::Unknown, "NodeLost", &why, now);
+        status.ready = Condition::next(
+            Some(&status.ready),
+            CondStatus::Unknown,
+            "NodeLost",
+            &why,
+            now,
+        );
     }
 }

@@ -120,6 +120,7 @@ const DIFF_TEXT: &str = "~ pod default/web-1 (spec changed)
 
 fn snapshot() -> Snapshot {
     Snapshot {
+        nodes: Vec::new(),
         generation: 4,
         taken_at: NOW,
         project: "shop".into(),

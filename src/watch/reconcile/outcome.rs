@@ -122,7 +122,8 @@ impl<E: Engine + 'static> Reconciler<E> {
         report: &mut ReconcileReport,
     ) -> Option<Next> {
         let mut pool = converge::single(engine, manifests, &self.config.settings);
-        let looked = converge::look(&mut pool, manifests, &self.config.settings, &mut self.cache).await;
+        let looked =
+            converge::look(&mut pool, manifests, &self.config.settings, &mut self.cache).await;
         let (observed, plan) = match looked {
             Ok(planned) => (planned.looked.merged, planned.plan),
             Err(e) => {
