@@ -515,7 +515,7 @@ pub async fn apply_pool<E: Engine>(
         sink: progress,
         unchanged: Vec::new(),
     };
-    let show_nodes = pool.is_declared();
+    let show_nodes = pool.is_multi();
     let mut depth = settings.depth;
     let mut last_wait = String::new();
     let mut capacity = BTreeMap::new();

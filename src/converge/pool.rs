@@ -59,10 +59,10 @@ impl<'a, E: Engine> Pool<'a, E> {
         }
     }
 
-    /// Whether nodes were declared (manifests or `--machines`): actions
-    /// then name their node, and the node controller keeps its records.
-    pub fn is_declared(&self) -> bool {
-        self.members.iter().any(|m| m.status.spec.declared)
+    /// Whether there are several nodes: actions then name their node, and
+    /// the node controller keeps its records on the engines.
+    pub fn is_multi(&self) -> bool {
+        self.members.len() > 1
     }
 
     /// The members berth can act on now: connected and answering.
@@ -457,7 +457,7 @@ pub(super) fn record_changes<E: Engine>(
     pool: &Pool<'_, E>,
     looked: &Looked,
 ) -> Vec<(String, Vec<String>, Vec<NodeRecord>)> {
-    if !pool.is_declared() {
+    if !pool.is_multi() {
         return Vec::new();
     }
     let wanted: Vec<NodeRecord> = pool
