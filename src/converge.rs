@@ -657,33 +657,24 @@ pub async fn apply_pool<E: Engine>(
     }
 }
 
-/// The node controller's share of a round: a stale node with no pods left
-/// is clean again (and takes pods from the next round on), and every
-/// reachable engine's node records are brought to what the statuses say.
+/// The node controller's share of a round: it says which lost nodes came
+/// back clean, and brings every reachable engine's node records to what
+/// the statuses say.
 async fn nodes_bookkeeping<E: Engine>(
-    pool: &mut Pool<'_, E>,
+    pool: &Pool<'_, E>,
     looked: &Looked,
     settings: &Settings,
 ) -> Vec<Change> {
-    let mut out = Vec::new();
-    for m in pool.members.iter_mut() {
-        let name = &m.status.spec.name;
-        let Some(observed) = looked.per_node.get(name) else {
-            continue;
-        };
-        if m.status.lost_at.is_some() && observed.pods.is_empty() {
-            m.status.lost_at = None;
-            m.status.stale = false;
-            m.last_seen.clear();
-            out.push(Change {
-                verb: Verb::Updated,
-                object: format!("node {name}"),
-                detail: "back after being lost; what it ran is removed, it takes pods again"
-                    .to_string(),
-                node: String::new(),
-            });
-        }
-    }
+    let mut out: Vec<Change> = looked
+        .cleaned
+        .iter()
+        .map(|name| Change {
+            verb: Verb::Updated,
+            object: format!("node {name}"),
+            detail: "back after being lost and cleaned; it takes pods again".to_string(),
+            node: String::new(),
+        })
+        .collect();
     for (holder, remove, create) in pool::record_changes(pool, looked) {
         let Some(engine) = pool
             .members

@@ -26,7 +26,8 @@ pub(super) async fn place<E: Engine>(
     plan: &mut Plan,
     capacity: &mut BTreeMap<String, Resources>,
 ) -> Result<(), ConvergeError> {
-    let placing = to_place(plan);
+    let answering = |node: &str| looked.per_node.contains_key(node);
+    let placing = to_place(plan, &answering);
     if placing.is_empty() {
         return Ok(());
     }
@@ -73,7 +74,7 @@ pub(super) async fn place<E: Engine>(
     let mut placements = placements.into_iter();
     let mut errors = Vec::new();
     plan.actions.retain_mut(|action| {
-        if !matches!(action, Action::Create { .. } | Action::Recreate { .. }) {
+        if !placed(action, &answering) {
             return true;
         }
         match placements.next() {
@@ -97,10 +98,22 @@ pub(super) async fn place<E: Engine>(
     Ok(())
 }
 
+/// Whether the scheduler places `action`'s pod: a new pod, or one
+/// recreated on a node that answers (a pod on an unreachable node is left
+/// alone, see `pool::fit_to_nodes`).
+fn placed(action: &Action, answering: &dyn Fn(&str) -> bool) -> bool {
+    match action {
+        Action::Create { .. } => true,
+        Action::Recreate { old, .. } => old.node.is_empty() || answering(&old.node),
+        _ => false,
+    }
+}
+
 /// The pods `plan` creates or recreates: where they may go.
-fn to_place(plan: &Plan) -> Vec<ToPlace<'_>> {
+fn to_place<'p>(plan: &'p Plan, answering: &dyn Fn(&str) -> bool) -> Vec<ToPlace<'p>> {
     plan.actions
         .iter()
+        .filter(|action| placed(action, answering))
         .filter_map(|action| match action {
             Action::Create { pod } => Some(ToPlace::new(&pod.spec)),
             Action::Recreate { pod, old, .. } => Some(ToPlace {

@@ -90,6 +90,8 @@ pub struct Looked {
     pub per_node: BTreeMap<String, Observed>,
     /// Nodes whose engine failed the list call this time, with why.
     pub failed: BTreeMap<String, String>,
+    /// Lost nodes found back and clean this time: they take pods again.
+    pub cleaned: Vec<String>,
 }
 
 /// Lists every reachable node's containers, all at once. A single node
@@ -148,8 +150,8 @@ pub(super) async fn look<E: Engine>(
         .flat_map(|o| o.node_records.iter().cloned())
         .collect();
     for m in pool.members.iter_mut() {
-        let name = &m.status.spec.name;
-        if let Some(why) = out.failed.get(name) {
+        let name = m.status.spec.name.clone();
+        if let Some(why) = out.failed.get(&name) {
             m.status = crate::nodes::advance(
                 Some(&m.status),
                 &m.status.spec.clone(),
@@ -159,6 +161,16 @@ pub(super) async fn look<E: Engine>(
             );
         }
         crate::nodes::recall(&mut m.status, &records, now, settings.node_grace);
+        // A lost node that is back and runs nothing of the project is clean
+        // again: it takes pods from this round on.
+        let empty = out.per_node.get(&name).is_some_and(|o| o.pods.is_empty());
+        if m.status.lost_at.is_some() && empty {
+            m.status.lost_at = None;
+            m.status.stale = false;
+            m.status.unreachable_since = None;
+            m.last_seen.clear();
+            out.cleaned.push(name);
+        }
     }
     out.merged = merge(pool, &out);
     Ok(out)
@@ -355,7 +367,7 @@ pub(super) fn fit_to_nodes<E>(plan: &mut Plan, pool: &Pool<'_, E>, looked: &Look
                 "stays Failed (NodeLost): node {node} was lost; a pod is not moved, \
                  it comes back when its node does"
             ),
-            _ => format!("left as last seen: node {node} does not answer{since}"),
+            _ => format!("left as last seen: node {node} has not answered{since}"),
         };
         errors.push(Note {
             object: a.object(),
