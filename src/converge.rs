@@ -615,6 +615,10 @@ pub async fn apply_pool<E: Engine>(
             }
             p.out.observed = looked.merged;
             if !p.out.failures.is_empty() {
+                // What this round tried to create may exist now (a call
+                // that timed out may still have worked): the caller must
+                // not take those names for free.
+                pool::add_attempted(&mut p.out.observed, &node_plans);
                 return Ok(p.finish());
             }
             if rounds >= max {

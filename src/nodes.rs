@@ -16,7 +16,9 @@ mod records;
 mod spec;
 mod status;
 
-pub use connect::{connect_all, connect_node, probe, Connected, NodeOptions, PROBE_TIMEOUT};
+pub use connect::{
+    connect_all, connect_node, probe, Connected, NodeOptions, LOOK_TIMEOUT, PROBE_TIMEOUT,
+};
 pub use records::{node_records, record_config, NodeRecord};
 pub use spec::{declared, machine_name, NodeSpec, CERT_PATH_ANNOTATION};
 pub use status::{advance, recall, CondStatus, Condition, NodePhase, NodeStatus, Probe};

@@ -11,7 +11,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::engine2::ExtraEngine;
+use common::engine2::{ExtraEngine, Listen};
+use common::watch::Watcher;
 use common::*;
 
 /// A Node manifest for the engine at `endpoint`, 4 cpus and 8Gi.
@@ -227,4 +228,122 @@ fn a_lost_engine_moves_controller_pods_not_standalone_ones_and_is_cleaned_when_i
         .filter(|p| p.starts_with("web-"))
         .count();
     assert_eq!(webs, 2, "{on_n1:?} {on_n2:?}");
+}
+
+/// Polls `condition` every 200 ms for up to `limit`; how long it took.
+fn within(limit: Duration, mut condition: impl FnMut() -> bool) -> Option<Duration> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if condition() {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    None
+}
+
+#[test]
+fn watch_replaces_a_cut_off_engines_controller_pods_after_the_grace_period_and_cleans_it_on_return()
+{
+    let n2 = ExtraEngine::start_with("watch-lost", Listen::Tcp);
+    let project = Project::new("nodes-watch");
+    let dir = ManifestDir::new();
+    let manifests = [
+        node("n1", &local_endpoint(), "ssd"),
+        node("n2", &n2.tcp_host(), "hdd"),
+        pod("solo", "  nodeSelector:\n    disk: hdd\n"),
+        rc("web", 2, "1"),
+    ];
+    dir.write("all.yaml", &manifests.concat());
+    let grace = Duration::from_secs(5);
+    let watcher = Watcher::start(
+        &project,
+        dir.path(),
+        &["--node-grace-period", "5s", "--node-sync-period", "1s"],
+    );
+    let web = |set: &BTreeSet<String>| set.iter().filter(|p| p.starts_with("web-")).count();
+    // Running on both engines, as the loop itself sees it.
+    let running_on = |node: &str| -> BTreeSet<String> {
+        let (_, pods) = common::watch::http_get(&format!("{}/api/v1/pods", watcher.base_url()));
+        let list: serde_json::Value = serde_json::from_str(&pods).unwrap_or_default();
+        list["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["spec"]["nodeName"] == node && p["status"]["phase"] == "Running")
+            .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_string))
+            .collect()
+    };
+    let spread = within(Duration::from_secs(60), || {
+        let (a, b) = (running_on("n1"), running_on("n2"));
+        web(&a) == 1 && web(&b) == 1 && b.contains("solo")
+    });
+    assert!(
+        spread.is_some(),
+        "not spread over n1 and n2:\n{}",
+        watcher.log()
+    );
+    let moved = extra_pods(&n2, &project)
+        .into_iter()
+        .find(|p| p.starts_with("web-"))
+        .expect("a web pod on n2");
+
+    // A partition: n2 and its pods keep running, unreachable from berth.
+    let stopped = std::time::Instant::now();
+    n2.cut_off();
+    let replaced = within(Duration::from_secs(60), || web(&local_pods(&project)) == 2);
+    assert!(
+        replaced.is_some(),
+        "n2's web pod was not replaced on n1:\n{}",
+        watcher.log()
+    );
+    let took = stopped.elapsed();
+    assert!(
+        took >= grace,
+        "replaced after {took:?}, within the grace period"
+    );
+    eprintln!(
+        "MEASURE engine cut off -> replacement running on n1: {took:?} ({:?} past the {grace:?} \
+         grace period)",
+        took - grace
+    );
+    let on_n1 = local_pods(&project);
+    assert!(
+        !on_n1.contains(&moved) && !on_n1.contains("solo"),
+        "{on_n1:?}\n{}",
+        watcher.log()
+    );
+    // n2 still runs its pods: the replacement has another name.
+    assert!(extra_pods(&n2, &project).contains(&moved));
+    // The standalone pod is shown Failed (NodeLost), not moved.
+    let solo_phase = || {
+        let (_, pods) = common::watch::http_get(&format!("{}/api/v1/pods", watcher.base_url()));
+        let list: serde_json::Value = serde_json::from_str(&pods).unwrap_or_default();
+        list["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|p| p["metadata"]["name"] == "solo"))
+            .map(|p| (p["status"]["phase"].clone(), p["status"]["reason"].clone()))
+    };
+    let failed = within(Duration::from_secs(10), || {
+        solo_phase().is_some_and(|(phase, reason)| phase == "Failed" && reason == "NodeLost")
+    });
+    assert!(
+        failed.is_some(),
+        "solo: {:?}\n{}",
+        solo_phase(),
+        watcher.log()
+    );
+
+    n2.reconnect();
+    let cleaned = within(Duration::from_secs(60), || {
+        let (a, b) = (local_pods(&project), extra_pods(&n2, &project));
+        b.contains("solo") && !b.contains(&moved) && web(&a) + web(&b) == 2 && a.is_disjoint(&b)
+    });
+    assert!(
+        cleaned.is_some(),
+        "n2 not cleaned: {:?} {:?}\n{}",
+        local_pods(&project),
+        extra_pods(&n2, &project),
+        watcher.log()
+    );
 }

@@ -21,6 +21,7 @@ pub fn run(global: &GlobalArgs, args: &WatchArgs, io: &mut Io<'_>) -> anyhow::Re
         resync: args.resync,
         debounce: args.debounce,
         endpoint: default_endpoint(),
+        nodes: global.node_options(),
     };
     watch::log::init(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()

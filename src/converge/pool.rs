@@ -111,12 +111,25 @@ pub(super) async fn look<E: Engine>(
     let lists = join_all(members.iter().zip(caches.iter_mut()).map(|(m, cache)| {
         let engine = m.engine.expect("reachable members have an engine");
         async move {
-            observe::observe_with(engine, Some(&settings.project), cache, depth)
-                .await
-                .map_err(|source| ConvergeError::Observe {
-                    endpoint: engine.endpoint(),
-                    source,
-                })
+            let observe = observe::observe_with(engine, Some(&settings.project), cache, depth);
+            // One node that hangs must not hold up the others for long.
+            let limit = crate::nodes::LOOK_TIMEOUT;
+            let result = if single {
+                observe.await
+            } else {
+                tokio::time::timeout(limit, observe)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(crate::engine::EngineError::Timeout {
+                            operation: "list containers".to_string(),
+                            seconds: limit.as_secs(),
+                        })
+                    })
+            };
+            result.map_err(|source| ConvergeError::Observe {
+                endpoint: engine.endpoint(),
+                source,
+            })
         }
     }))
     .await;
@@ -533,4 +546,30 @@ pub(super) fn record_changes<E: Engine>(
         }
     }
     out
+}
+
+/// Adds to `observed` a placeholder for every pod `node_plans` created that
+/// it does not hold: created, perhaps started, never seen.
+pub(super) fn add_attempted(observed: &mut Observed, node_plans: &BTreeMap<String, Plan>) {
+    for (node, plan) in node_plans {
+        for action in &plan.actions {
+            let Action::Create { pod } = action else {
+                continue;
+            };
+            let known = observed
+                .pods
+                .iter()
+                .any(|p| p.namespace == pod.namespace && p.name == pod.name);
+            if !known {
+                let mut p = placeholder(
+                    node,
+                    (pod.namespace.clone(), pod.name.clone()),
+                    pod.owner.clone(),
+                    NodeProblem::Unreachable,
+                );
+                p.node_problem = None;
+                observed.pods.push(p);
+            }
+        }
+    }
 }

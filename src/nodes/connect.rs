@@ -36,7 +36,10 @@ impl Default for NodeOptions {
 
 /// How long connecting to and probing one node may take: a node that does
 /// not answer must not hold up the others for long.
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one node's look (its list call and inspects) may take before
+/// the node counts as not answering this time.
+pub const LOOK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connects to `spec`'s engine.
 pub async fn connect_node(spec: &NodeSpec) -> Result<DockerEngine, EngineError> {

@@ -276,7 +276,15 @@ pub fn advance(
             out.lost_at = was_lost;
         }
         Probe::Unreachable(message) => {
-            let since = prev.and_then(|p| p.unreachable_since).unwrap_or(now);
+            // Counted from the last time it answered, as Kubernetes counts
+            // from the last heartbeat.
+            let last_answer = prev
+                .filter(|p| p.reachable.status == CondStatus::True)
+                .map(|p| p.reachable.last_probe);
+            let since = prev
+                .and_then(|p| p.unreachable_since)
+                .or(last_answer)
+                .unwrap_or(now);
             out.unreachable_since = Some(since);
             out.reachable = Condition::next(
                 reachable,

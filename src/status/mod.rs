@@ -24,7 +24,7 @@ pub use last_exit::apply_last_exits;
 pub use phase::{pod_phase, ContainerFacts, Phase};
 
 use crate::manifest::{PodSpec, RestartPolicy};
-use crate::observed::ObservedPod;
+use crate::observed::{NodeProblem, ObservedPod};
 
 /// The pod reason while Docker keeps restarting a container that crashes.
 pub const CRASH_LOOP_BACK_OFF: &str = "CrashLoopBackOff";
@@ -133,6 +133,20 @@ impl PodStatus {
         self.reason = Some("NodeLost".to_string());
         self.message = Some(format!(
             "Node {node} which was running pod {pod} is unresponsive"
+        ));
+        self.ready = 0;
+        for container in &mut self.containers {
+            container.ready = false;
+        }
+        self
+    }
+
+    /// The node's engine does not answer (within the grace period): the
+    /// pod is shown as last seen, not Ready, with reason `NodeUnreachable`.
+    pub fn node_unreachable(mut self, node: &str) -> PodStatus {
+        self.reason = Some("NodeUnreachable".to_string());
+        self.message = Some(format!(
+            "Node {node} does not answer; the pod is shown as last seen"
         ));
         self.ready = 0;
         for container in &mut self.containers {
@@ -270,8 +284,13 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
         containers,
         unschedulable: None,
     };
-    match image_waiting(pod) {
+    let status = match image_waiting(pod) {
         Some((reason, message)) => status.with_reason(&reason, &message),
+        None => status,
+    };
+    match pod.node_problem {
+        Some(NodeProblem::Lost) => status.node_lost(&pod.node, &pod.name),
+        Some(NodeProblem::Unreachable) => status.node_unreachable(&pod.node),
         None => status,
     }
 }

@@ -33,7 +33,7 @@ pub use counted::{Counted, Ledger};
 pub use follow::Followed;
 pub use lock::{LockError, ProjectLock};
 pub use log::LogFormat;
-pub use reconcile::{Config, Connector, Reconciler};
+pub use reconcile::{Config, Connector, NodeConnector, Reconciler};
 pub use wake::{debounce, Backoff, Wake};
 
 /// How `watch` runs.
@@ -49,6 +49,8 @@ pub struct Options {
     pub debounce: Duration,
     /// The Docker endpoint (`DOCKER_HOST` or the local socket).
     pub endpoint: String,
+    /// The node controller's options (`--machines`, probing, grace).
+    pub nodes: crate::nodes::NodeOptions,
 }
 
 /// Quiet time after Docker's last drift event (a `docker rm -f` is a kill,
@@ -173,7 +175,16 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
         wake.clone(),
         Trigger::Docker,
     ));
-    let reconciler = Reconciler::new(config, connect, engines, followed, ledger, snapshots, first);
+    let node_connect: NodeConnector<DockerEngine> = Box::new(|spec| {
+        let spec = spec.clone();
+        async move { crate::nodes::connect_node(&spec).await.map(Arc::new) }.boxed()
+    });
+    let reconciler = Reconciler::new(config, connect, engines, followed, ledger, snapshots, first)
+        .with_nodes(
+            options.nodes.clone(),
+            options.endpoint.clone(),
+            node_connect,
+        );
 
     wake.trigger(Trigger::Start);
     let mut rewatch = move || {

@@ -25,7 +25,11 @@ use super::follow::Followed;
 use super::wake::Backoff;
 
 mod outcome;
+mod pool;
 mod settled;
+
+pub use pool::NodeConnector;
+use pool::NodeSet;
 
 use settled::{load, Load};
 
@@ -64,6 +68,8 @@ pub struct Reconciler<E: Engine + 'static> {
     snapshots: watch::Sender<Arc<Snapshot>>,
     snapshot: Snapshot,
     number: u64,
+    /// The node controller, when nodes may be declared.
+    nodes: Option<NodeSet<E>>,
 }
 
 fn unix_now() -> Duration {
@@ -97,7 +103,20 @@ impl<E: Engine + 'static> Reconciler<E> {
             snapshots,
             snapshot: first,
             number: 0,
+            nodes: None,
         }
+    }
+
+    /// Drives the nodes the manifests and `--machines` declare, each
+    /// through `connect`, when they make a pool (else the one engine).
+    pub fn with_nodes(
+        mut self,
+        options: crate::nodes::NodeOptions,
+        default_endpoint: String,
+        connect: NodeConnector<E>,
+    ) -> Self {
+        self.nodes = Some(NodeSet::new(options, default_endpoint, connect));
+        self
     }
 
     fn project(&self) -> &str {
@@ -163,6 +182,16 @@ impl<E: Engine + 'static> Reconciler<E> {
             .paths
             .iter()
             .find_map(|p| crate::gitrev::read(p));
+        let last_good = self.snapshot.manifests.last_good.clone();
+        let specs = self
+            .nodes
+            .as_ref()
+            .and_then(|set| set.specs(last_good.as_deref()));
+        if let Some(specs) = specs {
+            let next = self.run_pool(specs, last_good, report).await;
+            self.note_validity(valid, report);
+            return next;
+        }
         let Some(engine) = self.connected(report).await else {
             return Some(self.engine_backoff.next_delay());
         };
@@ -177,6 +206,13 @@ impl<E: Engine + 'static> Reconciler<E> {
             return Some(self.engine_backoff.next_delay());
         }
         self.engine_backoff.reset();
+        self.note_validity(valid, report);
+        next
+    }
+
+    /// Says in the report and the sync state that the files are invalid
+    /// (and what is still enforced), when they are.
+    fn note_validity(&mut self, valid: bool, report: &mut ReconcileReport) {
         if !valid {
             report.result = ReconcileResult::Invalid;
             let reason = format!(
@@ -196,7 +232,6 @@ impl<E: Engine + 'static> Reconciler<E> {
             pending.reasons.insert(0, reason);
             self.snapshot.sync = SyncState::OutOfSync(pending);
         }
-        next
     }
 
     fn note_load(&mut self, loaded: &manifest::Loaded, valid: bool) {

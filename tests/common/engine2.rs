@@ -201,6 +201,35 @@ impl ExtraEngine {
         &self.id
     }
 
+    /// Cuts the engine off the host's network (the host side of its veth
+    /// goes down): its TCP endpoint stops answering while the daemon and
+    /// its containers keep running, as in a network partition. The unix
+    /// socket (`host()`) still works, for the test's own look.
+    pub fn cut_off(&self) {
+        self.set_link("down");
+    }
+
+    /// Undoes `cut_off`.
+    pub fn reconnect(&self) {
+        self.set_link("up");
+    }
+
+    fn set_link(&self, state: &str) {
+        let veth = self
+            .veth
+            .as_ref()
+            .expect("only an engine started with Listen::Tcp or Listen::Tls has a veth");
+        let status = Command::new("ip")
+            .args(["link", "set", &veth.host_side, state])
+            .status()
+            .expect("ip link set");
+        assert!(
+            status.success(),
+            "ip link set {} {state} failed",
+            veth.host_side
+        );
+    }
+
     /// Whether the daemon process runs (it may not answer yet).
     pub fn is_running(&mut self) -> bool {
         self.daemon

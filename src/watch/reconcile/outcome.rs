@@ -151,7 +151,7 @@ impl<E: Engine + 'static> Reconciler<E> {
 
 /// Out of sync with `plan` pending (or in sync when it is empty and
 /// nothing is wrong).
-fn pending(plan: &Plan, reasons: Vec<String>) -> SyncState {
+pub(super) fn pending(plan: &Plan, reasons: Vec<String>) -> SyncState {
     if plan.is_empty() && reasons.is_empty() {
         return SyncState::InSync;
     }
