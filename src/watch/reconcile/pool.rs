@@ -25,7 +25,7 @@ use super::{unix_now, Next, Reconciler};
 
 /// Connects to one node's engine.
 pub type NodeConnector<E> =
-    Box<dyn Fn(&NodeSpec) -> BoxFuture<'static, Result<Arc<E>, EngineError>> + Send>;
+    Box<dyn Fn(&NodeSpec) -> BoxFuture<'static, Result<Arc<E>, EngineError>> + Send + Sync>;
 
 /// What the loop keeps of one node between reconciles.
 pub(super) struct NodeEntry<E: Engine + 'static> {
@@ -205,9 +205,7 @@ impl<E: Engine + 'static> Reconciler<E> {
         manifests: Option<Arc<Manifests>>,
         report: &mut ReconcileReport,
     ) -> Next {
-        let Some(mut set) = self.nodes.take() else {
-            return None;
-        };
+        let mut set = self.nodes.take()?;
         set.sync(&specs, &self.ledger).await;
         let next = self.converge_pool(&mut set, manifests, report).await;
         let statuses = set.statuses();
