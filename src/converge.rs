@@ -189,6 +189,10 @@ pub struct Outcome {
     pub waiting: Option<Note>,
     /// Nodes whose engine failed the last look, with why.
     pub node_failures: BTreeMap<String, String>,
+    /// Nodes the engines' records name that are not in the pool: no longer
+    /// declared (Terminated). The caller connects to them (each record
+    /// says where) and converges again with them, to delete their pods.
+    pub undeclared: Vec<crate::nodes::NodeRecord>,
 }
 
 async fn observe_project<E: Engine>(
@@ -229,6 +233,9 @@ pub struct Planned {
     /// Each reachable node's share, as it is executed there (with its own
     /// controller records and idle networks).
     pub node_plans: BTreeMap<String, Plan>,
+    /// Nodes the records name that are not in the pool (see
+    /// `Outcome::undeclared`).
+    pub undeclared: Vec<crate::nodes::NodeRecord>,
 }
 
 impl Planned {
@@ -274,10 +281,12 @@ async fn observe_and_plan<E: Engine>(
         idle.extend(node_plan.remove_networks.iter().cloned());
     }
     plan.remove_networks = idle.into_iter().collect();
+    let undeclared = pool::undeclared(pool, &looked);
     Ok(Planned {
         looked,
         plan,
         node_plans,
+        undeclared,
     })
 }
 
@@ -320,6 +329,15 @@ pub async fn plan_pool<E: Engine>(
     manifests: &Manifests,
     settings: &Settings,
 ) -> Result<Plan, ConvergeError> {
+    Ok(plan_pool_full(pool, manifests, settings).await?.plan)
+}
+
+/// `plan_pool`, with what the look found.
+pub async fn plan_pool_full<E: Engine>(
+    pool: &mut Pool<'_, E>,
+    manifests: &Manifests,
+    settings: &Settings,
+) -> Result<Planned, ConvergeError> {
     let mut cache = InspectCache::default();
     let planned = observe_and_plan(
         pool,
@@ -330,7 +348,7 @@ pub async fn plan_pool<E: Engine>(
         &mut BTreeMap::new(),
     )
     .await?;
-    Ok(planned.plan)
+    Ok(planned)
 }
 
 /// Observe (at `settings.depth`, through `cache`) and plan: what is still
@@ -524,6 +542,7 @@ pub async fn apply_pool<E: Engine>(
         let planned =
             observe_and_plan(pool, manifests, settings, cache, depth, &mut capacity).await?;
         p.out.node_failures = planned.looked.failed.clone();
+        p.out.undeclared = planned.undeclared.clone();
         if std::mem::take(&mut first) {
             p.unchanged = planned
                 .plan
@@ -552,6 +571,7 @@ pub async fn apply_pool<E: Engine>(
             looked,
             plan,
             node_plans,
+            ..
         } = planned;
         if !converged {
             rounds += 1;
@@ -830,6 +850,7 @@ fn remove_detail(why: RemoveWhy) -> &'static str {
         RemoveWhy::Replaced => "replaced by the new template",
         RemoveWhy::Failed => "failed; replaced",
         RemoveWhy::NodeLost => "stale: its node was lost",
+        RemoveWhy::NodeRemoved => "its node is no longer declared",
     }
 }
 

@@ -130,6 +130,8 @@ pub enum RemoveWhy {
     /// Its node was lost and is back: what it left there is stale (the
     /// pod was Failed, or replaced on another node).
     NodeLost,
+    /// Its node is no longer declared.
+    NodeRemoved,
 }
 
 /// Something about an object, for the user: why a rollout waits or stopped.

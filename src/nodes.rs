@@ -17,7 +17,8 @@ mod spec;
 mod status;
 
 pub use connect::{
-    connect_all, connect_node, probe, Connected, NodeOptions, LOOK_TIMEOUT, PROBE_TIMEOUT,
+    connect_all, connect_node, connect_terminated, probe, Connected, NodeOptions, LOOK_TIMEOUT,
+    PROBE_TIMEOUT,
 };
 pub use records::{node_records, record_config, NodeRecord};
 pub use spec::{declared, machine_name, NodeSpec, CERT_PATH_ANNOTATION};

@@ -347,3 +347,60 @@ fn watch_replaces_a_cut_off_engines_controller_pods_after_the_grace_period_and_c
         watcher.log()
     );
 }
+
+/// All containers (running or not) of `project` on engine `engine`.
+fn extra_containers(engine: &ExtraEngine, project: &Project) -> Vec<String> {
+    let filter = format!("label={}", project.label());
+    engine
+        .try_docker(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"])
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_node_removed_from_the_manifests_is_emptied_and_its_controller_pods_run_elsewhere() {
+    let n2 = ExtraEngine::start("removed");
+    let project = Project::new("nodes-removed");
+    let dir = ManifestDir::new();
+    dir.write("n1.yaml", &node("n1", &local_endpoint(), "ssd"));
+    dir.write("n2.yaml", &node("n2", &n2.host(), "hdd"));
+    dir.write(
+        "apps.yaml",
+        &[pod("slow", "  nodeSelector:\n    disk: hdd\n"), rc("web", 2, "1")].concat(),
+    );
+    assert_exit(&apply_nodes(&project, &dir, &[]), 0);
+    let on_n2 = extra_pods(&n2, &project);
+    assert!(on_n2.contains("slow"), "{on_n2:?}");
+    let gone = on_n2.iter().find(|p| p.starts_with("web-")).cloned().expect("a web pod on n2");
+
+    // n2 leaves the manifests: what ran there is deleted; the controller's
+    // pod runs on n1 under a new name; the pod that only fits n2 waits.
+    std::fs::remove_file(dir.path().join("n2.yaml")).expect("remove n2.yaml");
+    let diffed = diff(&project, &dir);
+    assert_says(&diffed.stdout, &format!("pod default/{gone}"));
+    let removed = apply_nodes(&project, &dir, &[]);
+    assert_exit(&removed, 1);
+    assert_says(
+        &removed.stdout,
+        &format!("pod default/{gone} removed on n2 (its node is no longer declared)"),
+    );
+    assert_says(&removed.stderr, "pod default/slow: stays Pending (Unschedulable)");
+    let on_n1 = local_pods(&project);
+    assert_eq!(on_n1.iter().filter(|p| p.starts_with("web-")).count(), 2, "{on_n1:?}");
+    assert!(!on_n1.contains(&gone), "{on_n1:?}");
+    assert!(
+        extra_containers(&n2, &project).is_empty(),
+        "n2 still holds {:?}",
+        extra_containers(&n2, &project)
+    );
+    // Converged: nothing left to do but the pod that fits nowhere.
+    let again = apply_nodes(&project, &dir, &[]);
+    assert!(
+        !again.stdout.lines().any(|l| l.starts_with('+') || l.starts_with('-')),
+        "{}",
+        again.stdout
+    );
+}

@@ -21,7 +21,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, io: &mut Io<'_>) -> anyhow::Re
     };
     let settings = settings(global, args, &args.paths)?;
     block_on(async {
-        let nodes = connect_nodes(global, &loaded.manifests, &settings).await?;
+        let mut nodes = connect_nodes(global, &loaded.manifests, &settings).await?;
         if loaded.manifests.is_empty() && settings.prune && !args.converge.allow_empty {
             if let Some(status) =
                 empty_guard(&nodes, &loaded.manifests, &settings, args, io).await?
@@ -34,20 +34,58 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, io: &mut Io<'_>) -> anyhow::Re
             err: &mut *io.err,
             failed: None,
         };
-        let mut pool = nodes.pool();
-        let outcome = converge::apply_pool(
-            &mut pool,
-            &loaded.manifests,
-            &settings,
-            &mut Default::default(),
-            &mut |c| sink.show(c),
-        )
-        .await?;
+        let mut outcome = converge_nodes(&mut nodes, &loaded.manifests, &settings, &mut sink).await?;
+        // Nodes the engines remember but no manifest declares any more:
+        // their pods are deleted (controllers recreate them elsewhere).
+        if !outcome.undeclared.is_empty() && sink.failed.is_none() {
+            let gone = crate::nodes::connect_terminated(&outcome.undeclared, super::live::now()).await;
+            nodes.members.extend(gone);
+            let again = converge_nodes(&mut nodes, &loaded.manifests, &settings, &mut sink).await?;
+            outcome = merge_outcomes(outcome, again);
+        }
         if let Some(error) = sink.failed {
             return Err(error.into());
         }
         finish(&outcome, io)
     })?
+}
+
+/// One converge of the project over `nodes`, each change shown.
+async fn converge_nodes(
+    nodes: &mut crate::nodes::Connected,
+    manifests: &Manifests,
+    settings: &Settings,
+    sink: &mut ChangeSink<'_>,
+) -> anyhow::Result<Outcome> {
+    let mut pool = nodes.pool();
+    let outcome = converge::apply_pool(
+        &mut pool,
+        manifests,
+        settings,
+        &mut Default::default(),
+        &mut |c| sink.show(c),
+    )
+    .await?;
+    let statuses: Vec<_> = pool.members.iter().map(|m| m.status.clone()).collect();
+    drop(pool);
+    for ((_, status), new) in nodes.members.iter_mut().zip(statuses) {
+        *status = new;
+    }
+    Ok(outcome)
+}
+
+/// The outcome of two converges in a row, as one.
+fn merge_outcomes(first: Outcome, second: Outcome) -> Outcome {
+    let mut changes = first.changes;
+    changes.extend(second.changes);
+    let mut failures = first.failures;
+    failures.extend(second.failures);
+    Outcome {
+        changes,
+        failures,
+        unchanged: second.unchanged,
+        ..second
+    }
 }
 
 fn settings(

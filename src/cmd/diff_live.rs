@@ -20,7 +20,17 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], io: &mut Io<'_>) -> anyhow::R
     settings.infra_image = global.infra_image.clone();
     settings.node_grace = global.node_grace_period;
     let plan = block_on(async {
-        let nodes = connect_nodes(global, &loaded.manifests, &settings).await?;
+        let mut nodes = connect_nodes(global, &loaded.manifests, &settings).await?;
+        let planned = {
+            let mut pool = nodes.pool();
+            converge::plan_pool_full(&mut pool, &loaded.manifests, &settings).await?
+        };
+        if planned.undeclared.is_empty() {
+            return anyhow::Ok(planned.plan);
+        }
+        // Nodes no manifest declares any more: show their pods' removal.
+        let gone = crate::nodes::connect_terminated(&planned.undeclared, super::live::now()).await;
+        nodes.members.extend(gone);
         let mut pool = nodes.pool();
         anyhow::Ok(converge::plan_pool(&mut pool, &loaded.manifests, &settings).await?)
     })??;

@@ -202,7 +202,7 @@ fn merge<E>(pool: &Pool<'_, E>, looked: &Looked) -> Observed {
         let name = &m.status.spec.name;
         match looked.per_node.get(name) {
             Some(observed) => {
-                let stale = m.status.lost_at.is_some();
+                let stale = m.status.lost_at.is_some() || is_terminated(m);
                 for p in &observed.pods {
                     let mut p = p.clone();
                     if stale {
@@ -217,7 +217,7 @@ fn merge<E>(pool: &Pool<'_, E>, looked: &Looked) -> Observed {
                 }
             }
             None => {
-                let problem = if m.status.lost_at.is_some() {
+                let problem = if m.status.lost_at.is_some() || is_terminated(m) {
                     NodeProblem::Lost
                 } else {
                     NodeProblem::Unreachable
@@ -319,17 +319,22 @@ pub(super) fn fit_to_nodes<E>(plan: &mut Plan, pool: &Pool<'_, E>, looked: &Look
     let stale: BTreeSet<&str> = pool
         .members
         .iter()
-        .filter(|m| m.status.lost_at.is_some() && reachable(&m.status.spec.name))
+        .filter(|m| (m.status.lost_at.is_some() || is_terminated(m)) && reachable(&m.status.spec.name))
         .map(|m| m.status.spec.name.as_str())
         .collect();
-    // Stale nodes: remove everything, whatever else was planned for it.
+    let terminated = |node: &str| status(node).is_some_and(|m| is_terminated(m));
+    // Stale and removed nodes: remove everything, whatever else was planned.
     plan.actions
         .retain(|a| !a.node().is_some_and(|n| stale.contains(n)));
     for p in &looked.merged.pods {
         if stale.contains(p.node.as_str()) {
+            let why = match terminated(&p.node) {
+                true => RemoveWhy::NodeRemoved,
+                false => RemoveWhy::NodeLost,
+            };
             plan.actions.push(Action::Remove {
                 pod: p.clone(),
-                why: RemoveWhy::NodeLost,
+                why,
             });
             plan.unchanged
                 .retain(|k| (k.namespace.as_str(), k.name.as_str()) != (&p.namespace, &p.name));
@@ -391,7 +396,9 @@ pub(super) fn fit_to_nodes<E>(plan: &mut Plan, pool: &Pool<'_, E>, looked: &Look
     // A lost node's pods that nothing plans for (a standalone pod shows
     // as Failed): say why they do not run.
     for p in &looked.merged.pods {
-        let lost = p.node_problem == Some(NodeProblem::Lost) && !stale.contains(p.node.as_str());
+        let lost = p.node_problem == Some(NodeProblem::Lost)
+            && !stale.contains(p.node.as_str())
+            && !terminated(&p.node);
         let object = format!("pod {}/{}", p.namespace, p.name);
         if lost && p.owner.is_none() && !errors.iter().any(|e| e.object == object) {
             errors.push(Note {
@@ -436,9 +443,18 @@ pub(super) fn split<E>(
                 .collect(),
             ..Plan::default()
         };
-        let mut records = Plan::default();
-        plan::controller_actions(desired, observed, ctx, &mut records);
-        node_plan.actions.extend(records.actions);
+        if is_terminated(m) {
+            // A node that left the project keeps none of its records.
+            let removals = observed
+                .controllers
+                .iter()
+                .map(|old| Action::RemoveController { old: old.clone() });
+            node_plan.actions.extend(removals);
+        } else {
+            let mut records = Plan::default();
+            plan::controller_actions(desired, observed, ctx, &mut records);
+            node_plan.actions.extend(records.actions);
+        }
         out.insert(name.clone(), node_plan);
     }
     out
@@ -488,6 +504,7 @@ pub(super) fn record_changes<E: Engine>(
     let wanted: Vec<NodeRecord> = pool
         .members
         .iter()
+        .filter(|m| !is_terminated(m) || !is_clean(m, looked))
         .map(|m| {
             let s = &m.status;
             let pods: Option<Vec<String>> = match looked.per_node.get(&s.spec.name) {
@@ -531,6 +548,13 @@ pub(super) fn record_changes<E: Engine>(
             continue;
         };
         let held = &observed.node_records;
+        if is_terminated(m) {
+            let remove: Vec<String> = held.iter().map(|r| r.container_id.clone()).collect();
+            if !remove.is_empty() {
+                out.push((holder.clone(), remove, Vec::new()));
+            }
+            continue;
+        }
         let remove: Vec<String> = held
             .iter()
             .filter(|r| !wanted.iter().any(|w| w.same_content(r)))
@@ -572,4 +596,33 @@ pub(super) fn add_attempted(observed: &mut Observed, node_plans: &BTreeMap<Strin
             }
         }
     }
+}
+
+fn is_terminated<E>(m: &Member<'_, E>) -> bool {
+    m.status.phase == crate::nodes::NodePhase::Terminated
+}
+
+/// Whether a node that left the project runs nothing of it any more.
+fn is_clean<E>(m: &Member<'_, E>, looked: &Looked) -> bool {
+    looked
+        .per_node
+        .get(&m.status.spec.name)
+        .is_some_and(|o| o.pods.is_empty() && o.controllers.is_empty())
+}
+
+/// The records about nodes that are not in the pool (one per node).
+pub(super) fn undeclared<E>(pool: &Pool<'_, E>, looked: &Looked) -> Vec<NodeRecord> {
+    let mut out: Vec<NodeRecord> = Vec::new();
+    for r in &looked.merged.node_records {
+        // A record about a member, or about an engine that is a member
+        // under another name now, names no node that left.
+        let member = pool.members.iter().any(|m| {
+            m.status.spec.name == r.node
+                || (r.endpoint.is_some() && m.status.spec.endpoint == r.endpoint)
+        });
+        if !member && !out.iter().any(|o| o.node == r.node) {
+            out.push(r.clone());
+        }
+    }
+    out
 }

@@ -122,6 +122,25 @@ pub async fn connect_all(
     .await
 }
 
+/// Connects to the nodes that `records` name but no manifest declares any
+/// more (each record says where), all at once: Terminated members whose
+/// pods are to be deleted.
+pub async fn connect_terminated(
+    records: &[super::NodeRecord],
+    now: i64,
+) -> Vec<(Option<DockerEngine>, NodeStatus)> {
+    join_all(records.iter().map(|r| async move {
+        let spec = r.spec();
+        let engine = match spec.endpoint {
+            Some(_) => connect_node(&spec).await.ok(),
+            None => None,
+        };
+        let status = NodeStatus::terminated(spec, engine.is_some(), now);
+        (engine, status)
+    }))
+    .await
+}
+
 /// The nodes of one command, connected: each one's engine (when reached)
 /// and status.
 #[derive(Debug)]

@@ -60,6 +60,20 @@ impl NodeRecord {
         )
     }
 
+    /// The node as the record remembers it (a node no manifest declares
+    /// any more).
+    pub fn spec(&self) -> super::NodeSpec {
+        super::NodeSpec {
+            name: self.node.clone(),
+            endpoint: self.endpoint.clone(),
+            cert_path: self.cert_path.as_ref().map(std::path::PathBuf::from),
+            labels: Default::default(),
+            cpu_milli: None,
+            memory_bytes: None,
+            declared: false,
+        }
+    }
+
     /// The record in a container summary, if it is one.
     pub fn from_summary(s: &ContainerSummary) -> Option<NodeRecord> {
         let l = &s.labels;

@@ -204,14 +204,19 @@ impl NodeStatus {
         })
     }
 
-    /// A node berth has only heard of from its records: no longer
-    /// declared, its pods to be deleted.
-    pub fn terminated(spec: NodeSpec, reason: &str, now: i64) -> NodeStatus {
+    /// A node berth knows only from its records: no longer declared, its
+    /// pods to be deleted. `answers`: its engine is connected.
+    pub fn terminated(spec: NodeSpec, answers: bool, now: i64) -> NodeStatus {
+        let reason = "no longer declared: its pods are deleted";
+        let reachable = match answers {
+            true => Condition::next(None, CondStatus::True, "EngineAnswered", "", now),
+            false => Condition::unknown("NodeTerminated", reason, now),
+        };
         NodeStatus {
             spec,
             phase: NodePhase::Terminated,
-            reason: reason.to_string(),
-            reachable: Condition::unknown("NodeTerminated", reason, now),
+            reason: "NodeTerminated".to_string(),
+            reachable,
             ready: Condition::unknown("NodeTerminated", reason, now),
             info: None,
             unreachable_since: None,

@@ -131,6 +131,7 @@ fn why_removed(why: RemoveWhy) -> &'static str {
         RemoveWhy::Replaced => "replaced by the new template",
         RemoveWhy::Failed => "failed; its controller replaces it",
         RemoveWhy::NodeLost => "left on a node that was lost",
+        RemoveWhy::NodeRemoved => "its node is no longer declared",
     }
 }
 

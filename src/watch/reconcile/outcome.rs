@@ -51,6 +51,11 @@ impl<E: Engine + 'static> Reconciler<E> {
             }
         };
         self.engine_up(engine.endpoint());
+        if let Some(set) = self.nodes.as_mut() {
+            // Nodes the engine's records name that no manifest declares:
+            // the next reconcile drives them as a pool, to delete their pods.
+            set.note_terminated(&outcome.undeclared);
+        }
         report.changes = outcome.changes.clone();
         report.errors.extend(
             outcome

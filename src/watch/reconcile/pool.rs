@@ -44,6 +44,9 @@ pub(super) struct NodeSet<E: Engine + 'static> {
     connect: NodeConnector<E>,
     entries: BTreeMap<String, NodeEntry<E>>,
     next_probe: Option<Instant>,
+    /// Nodes the engines' records name that no manifest declares any more:
+    /// kept connected until their pods are deleted.
+    terminated: Vec<NodeSpec>,
 }
 
 impl<E: Engine + 'static> NodeSet<E> {
@@ -58,6 +61,7 @@ impl<E: Engine + 'static> NodeSet<E> {
             connect,
             entries: BTreeMap::new(),
             next_probe: None,
+            terminated: Vec::new(),
         }
     }
 
@@ -77,17 +81,32 @@ impl<E: Engine + 'static> NodeSet<E> {
             }
             _ => false,
         };
-        (!single).then_some(specs)
+        (!single || !self.terminated.is_empty()).then_some(specs)
+    }
+
+    /// Remembers the nodes that `undeclared` records name.
+    pub(super) fn note_terminated(&mut self, undeclared: &[crate::nodes::NodeRecord]) {
+        let gone: Vec<NodeSpec> = undeclared.iter().map(|r| r.spec()).collect();
+        if gone != self.terminated {
+            self.terminated = gone;
+            self.next_probe = None;
+        }
     }
 
     /// Brings the entries to `specs` and probes every node when it is time
     /// (or a node is new or moved): connects where needed, all at once.
-    async fn sync(&mut self, specs: &[NodeSpec], ledger: &Arc<super::Ledger>) {
+    async fn sync(&mut self, declared: &[NodeSpec], ledger: &Arc<super::Ledger>) {
         let now = Instant::now();
         let mut due = self.next_probe.is_none_or(|at| now >= at);
+        let mut specs = declared.to_vec();
+        for gone in &self.terminated {
+            if !specs.iter().any(|s| s.name == gone.name) {
+                specs.push(gone.clone());
+            }
+        }
         self.entries
             .retain(|name, _| specs.iter().any(|s| &s.name == name));
-        for spec in specs {
+        for spec in &specs {
             let key = (spec.endpoint.clone(), spec.cert_path.clone());
             let entry = self.entries.entry(spec.name.clone()).or_insert_with(|| {
                 due = true;
@@ -111,8 +130,11 @@ impl<E: Engine + 'static> NodeSet<E> {
         self.next_probe = Some(now + self.options.sync_period);
         let stamp = unix_now().as_secs() as i64;
         let (options, connect) = (&self.options, &self.connect);
+        let terminated = &self.terminated;
         let probes = self.entries.iter_mut().map(|(_, entry)| async move {
             let spec = entry.status.spec.clone();
+            let gone = terminated.iter().any(|t| t.name == spec.name)
+                && !declared.iter().any(|d| d.name == spec.name);
             let probe = if spec.endpoint.is_none() {
                 entry.engine = None;
                 Probe::NoEndpoint
@@ -123,6 +145,11 @@ impl<E: Engine + 'static> NodeSet<E> {
                             entry.engine = Some(Arc::new(Counted::new(inner, ledger.clone())));
                             entry.connected_to = Some((spec.endpoint.clone(), spec.cert_path.clone()));
                         }
+                        Err(_) if gone => {
+                            entry.engine = None;
+                            entry.status = NodeStatus::terminated(spec.clone(), false, stamp);
+                            return;
+                        }
                         Err(e) => {
                             entry.engine = None;
                             let probe = Probe::Unreachable(e.to_string());
@@ -131,6 +158,10 @@ impl<E: Engine + 'static> NodeSet<E> {
                             return;
                         }
                     }
+                }
+                if gone {
+                    entry.status = NodeStatus::terminated(spec.clone(), entry.engine.is_some(), stamp);
+                    return;
                 }
                 match (&entry.engine, options.sync) {
                     (Some(engine), true) => nodes::probe(engine.as_ref()).await,
@@ -293,6 +324,12 @@ impl<E: Engine + 'static> Reconciler<E> {
         let statuses = statuses_of(&pool);
         drop(pool);
         set.learn(statuses, &answered, &outcome.observed.pods);
+        let before = set.terminated.len();
+        set.note_terminated(&outcome.undeclared);
+        if set.terminated.len() > before {
+            // Nodes that left the manifests: connect and delete their pods now.
+            return Some(Duration::from_millis(100));
+        }
         report.changes = outcome.changes.clone();
         report.errors.extend(
             outcome
