@@ -657,32 +657,24 @@ pub async fn apply_pool<E: Engine>(
     }
 }
 
-/// The node controller's share of a round: a stale node with no pods left
-/// is clean again (and takes pods from the next round on), and every
-/// reachable engine's node records are brought to what the statuses say.
+/// The node controller's share of a round: a stale node found with no pods
+/// left (`Looked::cleaned`) is reported clean, and every reachable engine's
+/// node records are brought to what the statuses say.
 async fn nodes_bookkeeping<E: Engine>(
-    pool: &mut Pool<'_, E>,
+    pool: &Pool<'_, E>,
     looked: &Looked,
     settings: &Settings,
 ) -> Vec<Change> {
     let mut out = Vec::new();
-    for m in pool.members.iter_mut() {
-        let name = &m.status.spec.name;
-        let Some(observed) = looked.per_node.get(name) else {
-            continue;
-        };
-        if m.status.lost_at.is_some() && observed.pods.is_empty() {
-            m.status.lost_at = None;
-            m.status.stale = false;
-            m.last_seen.clear();
-            out.push(Change {
-                verb: Verb::Updated,
-                object: format!("node {name}"),
-                detail: "back after being lost; what it ran is removed, it takes pods again"
-                    .to_string(),
-                node: String::new(),
-            });
-        }
+    // `pool::look` found them clean (and planned with them Ready).
+    for name in &looked.cleaned {
+        out.push(Change {
+            verb: Verb::Updated,
+            object: format!("node {name}"),
+            detail: "back after being lost; what it ran is removed, it takes pods again"
+                .to_string(),
+            node: String::new(),
+        });
     }
     for (holder, remove, create) in pool::record_changes(pool, looked) {
         let Some(engine) = pool
@@ -841,3 +833,7 @@ fn remove_detail(why: RemoveWhy) -> &'static str {
 #[cfg(test)]
 #[path = "converge/tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "converge/pool_tests.rs"]
+mod pool_tests;

@@ -90,6 +90,9 @@ pub struct Looked {
     pub per_node: BTreeMap<String, Observed>,
     /// Nodes whose engine failed the list call this time, with why.
     pub failed: BTreeMap<String, String>,
+    /// Stale nodes found with no pods left: clean again, they take pods
+    /// from this look on.
+    pub cleaned: Vec<String>,
 }
 
 /// Lists every reachable node's containers, all at once. A single node
@@ -159,6 +162,16 @@ pub(super) async fn look<E: Engine>(
             );
         }
         crate::nodes::recall(&mut m.status, &records, now, settings.node_grace);
+        // A stale node whose pods are all removed (by an earlier round) is
+        // clean: it takes pods in this round's plan already.
+        let name = &m.status.spec.name;
+        let emptied = out.per_node.get(name).is_some_and(|o| o.pods.is_empty());
+        if m.status.lost_at.is_some() && emptied {
+            out.cleaned.push(name.clone());
+            m.status.lost_at = None;
+            m.status.stale = false;
+            m.last_seen.clear();
+        }
     }
     out.merged = merge(pool, &out);
     Ok(out)
