@@ -26,7 +26,7 @@ pub(super) async fn place<E: Engine>(
     plan: &mut Plan,
     capacity: &mut BTreeMap<String, Resources>,
 ) -> Result<(), ConvergeError> {
-    let placing = to_place(plan);
+    let placing = to_place(plan, looked);
     if placing.is_empty() {
         return Ok(());
     }
@@ -73,7 +73,7 @@ pub(super) async fn place<E: Engine>(
     let mut placements = placements.into_iter();
     let mut errors = Vec::new();
     plan.actions.retain_mut(|action| {
-        if !matches!(action, Action::Create { .. } | Action::Recreate { .. }) {
+        if !needs_node(action, looked) {
             return true;
         }
         match placements.next() {
@@ -97,10 +97,24 @@ pub(super) async fn place<E: Engine>(
     Ok(())
 }
 
+/// Whether `action` is for the scheduler: a creation, or a recreation on a
+/// node that answers. One on a node that does not answer is not placed (it
+/// could go nowhere else): `fit_to_nodes` holds it and says why.
+fn needs_node(action: &Action, looked: &Looked) -> bool {
+    match action {
+        Action::Create { .. } => true,
+        Action::Recreate { old, .. } => {
+            old.node.is_empty() || looked.per_node.contains_key(&old.node)
+        }
+        _ => false,
+    }
+}
+
 /// The pods `plan` creates or recreates: where they may go.
-fn to_place(plan: &Plan) -> Vec<ToPlace<'_>> {
+fn to_place<'p>(plan: &'p Plan, looked: &Looked) -> Vec<ToPlace<'p>> {
     plan.actions
         .iter()
+        .filter(|action| needs_node(action, looked))
         .filter_map(|action| match action {
             Action::Create { pod } => Some(ToPlace::new(&pod.spec)),
             Action::Recreate { pod, old, .. } => Some(ToPlace {

@@ -453,6 +453,19 @@ async fn within_the_grace_period_an_unreachable_nodes_pods_are_left_as_last_seen
         "{:?}",
         out.node_failures
     );
+    // Each of b's pods is reported: left as it was, neither Pending nor
+    // replaced.
+    let failures = failures(&out);
+    assert_eq!(
+        failures.keys().collect::<Vec<_>>(),
+        ["pod default/db", "pod default/web-1"]
+    );
+    for why in failures.values() {
+        assert!(
+            why.starts_with("left as last seen: node b does not answer for "),
+            "{why}"
+        );
+    }
     let b_status = status_of(&pool, "b");
     assert!(!b_status.is_reachable());
     assert!(b_status.unreachable_since.is_some());
@@ -515,10 +528,14 @@ async fn past_the_grace_period_a_controllers_pods_are_recreated_elsewhere_under_
         .iter()
         .any(|c| c.verb == Verb::Created && c.object == "pod default/web-2" && c.node == "a"));
     // The standalone pod is not moved: it is Failed, and the report says why.
-    let failures = failures(&out);
-    assert!(
-        failures["pod default/db"].contains("stays Failed (NodeLost)"),
-        "{failures:?}"
+    assert_eq!(
+        out.failures,
+        [(
+            "pod default/db".to_string(),
+            "stays Failed (NodeLost): node b was lost; a pod is not moved, \
+             it comes back when its node does"
+                .to_string()
+        )]
     );
     let db = out.observed.pods.iter().find(|p| p.name == "db").unwrap();
     assert_eq!(db.node, "b");
