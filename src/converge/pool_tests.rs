@@ -769,3 +769,64 @@ async fn nothing_is_created_while_an_unreachable_nodes_pods_are_unknown() {
     );
     assert!(failures.contains_key("pod default/web-0"), "{failures:?}");
 }
+
+#[tokio::test]
+async fn a_record_kept_while_its_engine_was_down_does_not_make_a_cleaned_node_lost_again() {
+    let (a, b, c) = (engine(), engine(), engine());
+    let m = manifests(vec![pinned(pod("db"), "b")], vec![test_rc("web", 3)]);
+    let three = |b_status: NodeStatus, c_status: NodeStatus| Pool {
+        members: vec![
+            member(answering(&spec("a", &[]), &a), &a),
+            member(b_status, &b),
+            member(c_status, &c),
+        ],
+    };
+    let mut pool = three(
+        answering(&spec("b", &[]), &b),
+        answering(&spec("c", &[]), &c),
+    );
+    run(&mut pool, &m).await;
+    assert_eq!(names_on(&b, "b"), ["db"]);
+    // b is lost: a and c record it.
+    b.set_outage(Some("connection refused"));
+    let mut pool = three(
+        down_since(&spec("b", &[]), now() - 100),
+        answering(&spec("c", &[]), &c),
+    );
+    run(&mut pool, &m).await;
+    assert!(records_on(&c)
+        .iter()
+        .any(|r| r.node == "b" && r.lost_at.is_some()));
+    // b comes back while c is down: b is cleaned, db is back on it.
+    b.set_outage(None);
+    c.set_outage(Some("connection refused"));
+    let mut pool = three(
+        answering(&spec("b", &[]), &b),
+        down_since(&spec("c", &[]), now()),
+    );
+    run(&mut pool, &m).await;
+    run(&mut pool, &m).await;
+    assert!(status_of(&pool, "b").is_ready());
+    let db = b
+        .container("berth_p_default_db_POD")
+        .expect("db back on b")
+        .id;
+    // c is back, its record of b still says lost: b is not stale again,
+    // db stays.
+    c.set_outage(None);
+    let mut pool = three(
+        answering(&spec("b", &[]), &b),
+        answering(&spec("c", &[]), &c),
+    );
+    let out = run(&mut pool, &m).await;
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    assert!(
+        out.changes.iter().all(|c| c.verb != Verb::Removed),
+        "{:?}",
+        out.changes
+    );
+    assert_eq!(b.container("berth_p_default_db_POD").unwrap().id, db);
+    assert!(status_of(&pool, "b").is_ready());
+    assert!(records_on(&c).iter().all(|r| r.lost_at.is_none()));
+    all_pods(&[&a, &b, &c]);
+}

@@ -498,6 +498,42 @@ fn recall_makes_a_lost_node_that_answers_stale() {
 }
 
 #[test]
+fn a_loss_that_a_later_record_says_is_over_is_not_recalled() {
+    let lost = NodeRecord {
+        written: Some(T0 + 50),
+        ..record("a", Some(T0), Some(T0 + 50))
+    };
+    // Back and cleaned at T0 + 200, as recorded on one engine; another,
+    // unreachable then, still says lost.
+    let cleaned = NodeRecord {
+        written: Some(T0 + 200),
+        ..record("a", None, None)
+    };
+    let mut s = run(vec![(answered(), T0 + 300)]);
+    recall(&mut s, &[lost.clone(), cleaned.clone()], T0 + 300, GRACE);
+    assert_eq!(s.lost_at, None);
+    assert!(!s.stale);
+    assert!(s.is_ready());
+    // A record from before the loss does not make it over, nor one
+    // without a time (an older berth's).
+    for earlier in [
+        NodeRecord {
+            written: Some(T0 + 20),
+            ..cleaned.clone()
+        },
+        NodeRecord {
+            written: None,
+            ..cleaned
+        },
+    ] {
+        let mut s = run(vec![(answered(), T0 + 300)]);
+        recall(&mut s, &[lost.clone(), earlier], T0 + 300, GRACE);
+        assert_eq!(s.lost_at, Some(T0 + 50));
+        assert!(s.stale);
+    }
+}
+
+#[test]
 fn recall_without_records_about_the_node_changes_nothing() {
     let before = run(vec![(answered(), T0), (down(), T0 + 10)]);
     let mut s = before.clone();
@@ -546,6 +582,7 @@ fn a_record_reads_back_as_written() {
             "default/db".to_string(),
             "default/web-0|ReplicationController/web".to_string(),
         ]),
+        written: Some(T0 + 42),
         holder: String::new(),
         container_id: String::new(),
     };
@@ -557,6 +594,7 @@ fn a_record_reads_back_as_written() {
     let back = NodeRecord::from_summary(&summary_of(&config)).expect("a node record");
     assert_eq!(back.holder, "a");
     assert_eq!(back.container_id, "abc123");
+    assert_eq!(back.written, Some(T0 + 42));
     assert!(back.same_content(&record));
     assert_eq!(
         back,
