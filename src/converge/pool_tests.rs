@@ -768,6 +768,74 @@ async fn nothing_is_created_while_an_unreachable_nodes_pods_are_unknown() {
         "{failures:?}"
     );
     assert!(failures.contains_key("pod default/web-0"), "{failures:?}");
+    // b recorded unreachable on a: once that is past the grace period, b
+    // is lost, and what it may run does not hold anything up.
+    let b_record = records_on(&a).into_iter().find(|r| r.node == "b").unwrap();
+    assert_eq!(b_record.pods, None, "never seen");
+    assert!(b_record.unreachable_since.is_some());
+    let mut pool = Pool {
+        members: vec![
+            member(answering(&spec("a", &[]), &a), &a),
+            member(down_since(&spec("b", &[]), now() - 100), &b),
+        ],
+    };
+    let out = run(&mut pool, &m).await;
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+    assert_eq!(names_on(&a, "a"), ["db", "web-0"]);
+}
+
+#[tokio::test]
+async fn a_long_running_berth_remembers_what_an_unreachable_node_ran() {
+    let (a, b) = (engine(), engine());
+    let (_, m) = converged(&a, &b).await;
+    let mut pool = pool(&[&a, &b]);
+    let out = run(&mut pool, &m).await;
+    let on_b: Vec<_> = out
+        .observed
+        .pods
+        .iter()
+        .filter(|p| p.node == "b")
+        .cloned()
+        .collect();
+    assert_eq!(on_b.len(), 2);
+    // The records are gone (say, removed by hand); b stops answering.
+    for name in a.container_names() {
+        if name.starts_with("berth_p__node_") {
+            a.remove_behind_back(&name);
+        }
+    }
+    b.set_outage(Some("connection refused"));
+    pool.members[1].status = down_since(&spec("b", &[]), now());
+    pool.members[1].last_seen = on_b;
+    let out = run(&mut pool, &m).await;
+    assert!(
+        out.changes.iter().all(|c| c.verb != Verb::Created),
+        "{:?}",
+        out.changes
+    );
+    let problems: Vec<_> = out
+        .observed
+        .pods
+        .iter()
+        .filter(|p| p.node == "b")
+        .map(|p| (p.name.as_str(), p.node_problem))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            ("db", Some(NodeProblem::Unreachable)),
+            ("web-1", Some(NodeProblem::Unreachable))
+        ]
+    );
+    // What it remembers is written down again.
+    let b_record = records_on(&a).into_iter().find(|r| r.node == "b").unwrap();
+    assert_eq!(
+        b_record.pods,
+        Some(vec![
+            "default/db".to_string(),
+            "default/web-1|ReplicationController/web".to_string()
+        ])
+    );
 }
 
 #[tokio::test]
