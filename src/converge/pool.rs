@@ -533,6 +533,7 @@ pub(super) fn record_changes<E: Engine>(
                 unreachable_since: s.unreachable_since,
                 lost_at: s.lost_at,
                 pods,
+                written: Some(now()),
                 holder: String::new(),
                 container_id: String::new(),
             }

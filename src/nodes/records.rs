@@ -19,6 +19,7 @@ const CERT_PATH: &str = "io.berth.node-record.cert-path";
 const LOST_AT: &str = "io.berth.node-record.lost-at";
 const UNREACHABLE_SINCE: &str = "io.berth.node-record.unreachable-since";
 const PODS: &str = "io.berth.node-record.pods";
+const WRITTEN: &str = "io.berth.node-record.written";
 
 /// One node record as found on (or meant for) an engine.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -34,6 +35,10 @@ pub struct NodeRecord {
     /// The pods the node ran when last seen: `namespace/name`, followed by
     /// `|owner` for a controller's pod. `None`: never seen.
     pub pods: Option<Vec<String>>,
+    /// When (unix seconds) berth wrote the record: a later record saying
+    /// the node is not lost outdates an earlier one saying it was (one kept
+    /// on an engine that did not answer when the node came back).
+    pub written: Option<i64>,
     /// The node whose engine holds the record (empty in a desired record).
     pub holder: String,
     /// The record container's id (empty in a desired record).
@@ -41,7 +46,7 @@ pub struct NodeRecord {
 }
 
 impl NodeRecord {
-    /// Whether two records say the same (holder and id aside).
+    /// Whether two records say the same (holder, id and when written aside).
     pub fn same_content(&self, other: &NodeRecord) -> bool {
         (
             &self.node,
@@ -87,6 +92,7 @@ impl NodeRecord {
             cert_path: get(CERT_PATH),
             unreachable_since: get(UNREACHABLE_SINCE).and_then(|t| t.parse().ok()),
             lost_at: get(LOST_AT).and_then(|t| t.parse().ok()),
+            written: get(WRITTEN).and_then(|t| t.parse().ok()),
             pods: l.get(PODS).map(|p| {
                 p.split(',')
                     .filter(|e| !e.is_empty())
@@ -133,6 +139,7 @@ pub fn record_config(
         ),
         (LOST_AT, record.lost_at.map(|t| t.to_string())),
         (PODS, record.pods.as_ref().map(|p| p.join(","))),
+        (WRITTEN, record.written.map(|t| t.to_string())),
     ];
     for (key, value) in optional {
         // An empty pod list is a list: it says the node runs nothing.

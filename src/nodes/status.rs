@@ -349,11 +349,20 @@ pub fn advance(
 
 /// Adds what the node records on the engines say of `status`'s node: since
 /// when it has been unreachable (the earliest any engine recorded) and
-/// whether it was lost. So a berth that restarts, or one `apply` after
+/// whether it was lost (and not back and cleaned since, as a record
+/// written later says). So a berth that restarts, or one `apply` after
 /// another, keeps counting the grace period from the first failure.
 pub fn recall(status: &mut NodeStatus, records: &[NodeRecord], now: i64, grace: Duration) {
     let about = || records.iter().filter(|r| r.node == status.spec.name);
-    let lost_at = about().filter_map(|r| r.lost_at).min();
+    // A loss that a record written later says is over (the node came back
+    // and was cleaned) is not one: a record kept on an engine that did not
+    // answer then still says it.
+    let over =
+        |lost: i64| about().any(|r| r.lost_at.is_none() && r.written.is_some_and(|w| w >= lost));
+    let lost_at = about()
+        .filter_map(|r| r.lost_at)
+        .filter(|&lost| !over(lost))
+        .min();
     let since = about().filter_map(|r| r.unreachable_since).min();
     if status.lost_at.is_none() {
         status.lost_at = lost_at;
