@@ -190,8 +190,9 @@ pub struct Outcome {
     /// Nodes whose engine failed the last look, with why.
     pub node_failures: BTreeMap<String, String>,
     /// Nodes the engines' records name that are not in the pool: no longer
-    /// declared (Terminated). The caller connects to them (each record
-    /// says where) and converges again with them, to delete their pods.
+    /// declared (Terminated). Nothing was done: the caller connects to them
+    /// (each record says where) and converges again with them in the pool,
+    /// which deletes their pods.
     pub undeclared: Vec<crate::nodes::NodeRecord>,
 }
 
@@ -538,11 +539,11 @@ pub async fn apply_pool<E: Engine>(
     let mut last_wait = String::new();
     let mut capacity = BTreeMap::new();
     let (mut rounds, mut first, max) = (0, true, max_rounds(manifests));
+    let mut said = BTreeSet::new();
     loop {
         let planned =
             observe_and_plan(pool, manifests, settings, cache, depth, &mut capacity).await?;
         p.out.node_failures = planned.looked.failed.clone();
-        p.out.undeclared = planned.undeclared.clone();
         if std::mem::take(&mut first) {
             p.unchanged = planned
                 .plan
@@ -559,8 +560,20 @@ pub async fn apply_pool<E: Engine>(
                 });
             }
         }
+        // Nodes the records name that are not in the pool: their pods may
+        // still run; the caller connects to them and converges again.
+        if !planned.undeclared.is_empty() {
+            p.out.undeclared = planned.undeclared;
+            p.out.observed = planned.looked.merged;
+            return Ok(p.finish());
+        }
+        // A plan error (a pod that fits nowhere, a node that does not
+        // answer) stands until something changes: said once, and it does
+        // not stop the rest.
         for e in &planned.plan.errors {
-            p.report(Change::failed(&e.object, e.message.clone()));
+            if said.insert((e.object.clone(), e.message.clone())) {
+                p.report(Change::failed(&e.object, e.message.clone()));
+            }
         }
         let records = nodes_bookkeeping(pool, &planned.looked, settings).await;
         for change in records {
@@ -575,6 +588,7 @@ pub async fn apply_pool<E: Engine>(
         } = planned;
         if !converged {
             rounds += 1;
+            let failed_before = p.out.failures.len();
             let pulls = std::sync::Mutex::new(Vec::new());
             let runs = node_plans
                 .iter()
@@ -634,7 +648,7 @@ pub async fn apply_pool<E: Engine>(
                 }
             }
             p.out.observed = looked.merged;
-            if !p.out.failures.is_empty() {
+            if p.out.failures.len() > failed_before {
                 // What this round tried to create may exist now (a call
                 // that timed out may still have worked): the caller must
                 // not take those names for free.

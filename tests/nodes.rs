@@ -369,12 +369,20 @@ fn a_node_removed_from_the_manifests_is_emptied_and_its_controller_pods_run_else
     dir.write("n2.yaml", &node("n2", &n2.host(), "hdd"));
     dir.write(
         "apps.yaml",
-        &[pod("slow", "  nodeSelector:\n    disk: hdd\n"), rc("web", 2, "1")].concat(),
+        &[
+            pod("slow", "  nodeSelector:\n    disk: hdd\n"),
+            rc("web", 2, "1"),
+        ]
+        .concat(),
     );
     assert_exit(&apply_nodes(&project, &dir, &[]), 0);
     let on_n2 = extra_pods(&n2, &project);
     assert!(on_n2.contains("slow"), "{on_n2:?}");
-    let gone = on_n2.iter().find(|p| p.starts_with("web-")).cloned().expect("a web pod on n2");
+    let gone = on_n2
+        .iter()
+        .find(|p| p.starts_with("web-"))
+        .cloned()
+        .expect("a web pod on n2");
 
     // n2 leaves the manifests: what ran there is deleted; the controller's
     // pod runs on n1 under a new name; the pod that only fits n2 waits.
@@ -387,9 +395,16 @@ fn a_node_removed_from_the_manifests_is_emptied_and_its_controller_pods_run_else
         &removed.stdout,
         &format!("pod default/{gone} removed on n2 (its node is no longer declared)"),
     );
-    assert_says(&removed.stderr, "pod default/slow: stays Pending (Unschedulable)");
+    assert_says(
+        &removed.stderr,
+        "pod default/slow: stays Pending (Unschedulable)",
+    );
     let on_n1 = local_pods(&project);
-    assert_eq!(on_n1.iter().filter(|p| p.starts_with("web-")).count(), 2, "{on_n1:?}");
+    assert_eq!(
+        on_n1.iter().filter(|p| p.starts_with("web-")).count(),
+        2,
+        "{on_n1:?}"
+    );
     assert!(!on_n1.contains(&gone), "{on_n1:?}");
     assert!(
         extra_containers(&n2, &project).is_empty(),
@@ -399,7 +414,10 @@ fn a_node_removed_from_the_manifests_is_emptied_and_its_controller_pods_run_else
     // Converged: nothing left to do but the pod that fits nowhere.
     let again = apply_nodes(&project, &dir, &[]);
     assert!(
-        !again.stdout.lines().any(|l| l.starts_with('+') || l.starts_with('-')),
+        !again
+            .stdout
+            .lines()
+            .any(|l| l.starts_with('+') || l.starts_with('-')),
         "{}",
         again.stdout
     );

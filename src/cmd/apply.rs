@@ -34,11 +34,13 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, io: &mut Io<'_>) -> anyhow::Re
             err: &mut *io.err,
             failed: None,
         };
-        let mut outcome = converge_nodes(&mut nodes, &loaded.manifests, &settings, &mut sink).await?;
+        let mut outcome =
+            converge_nodes(&mut nodes, &loaded.manifests, &settings, &mut sink).await?;
         // Nodes the engines remember but no manifest declares any more:
         // their pods are deleted (controllers recreate them elsewhere).
         if !outcome.undeclared.is_empty() && sink.failed.is_none() {
-            let gone = crate::nodes::connect_terminated(&outcome.undeclared, super::live::now()).await;
+            let gone =
+                crate::nodes::connect_terminated(&outcome.undeclared, super::live::now()).await;
             nodes.members.extend(gone);
             let again = converge_nodes(&mut nodes, &loaded.manifests, &settings, &mut sink).await?;
             outcome = merge_outcomes(outcome, again);

@@ -319,7 +319,9 @@ pub(super) fn fit_to_nodes<E>(plan: &mut Plan, pool: &Pool<'_, E>, looked: &Look
     let stale: BTreeSet<&str> = pool
         .members
         .iter()
-        .filter(|m| (m.status.lost_at.is_some() || is_terminated(m)) && reachable(&m.status.spec.name))
+        .filter(|m| {
+            (m.status.lost_at.is_some() || is_terminated(m)) && reachable(&m.status.spec.name)
+        })
         .map(|m| m.status.spec.name.as_str())
         .collect();
     let terminated = |node: &str| status(node).is_some_and(|m| is_terminated(m));
@@ -605,10 +607,12 @@ fn is_terminated<E>(m: &Member<'_, E>) -> bool {
 
 /// Whether a node that left the project runs nothing of it any more.
 fn is_clean<E>(m: &Member<'_, E>, looked: &Looked) -> bool {
-    looked
-        .per_node
-        .get(&m.status.spec.name)
-        .is_some_and(|o| o.pods.is_empty() && o.controllers.is_empty())
+    // A node without an endpoint was never contacted: it holds nothing.
+    m.status.spec.endpoint.is_none()
+        || looked
+            .per_node
+            .get(&m.status.spec.name)
+            .is_some_and(|o| o.pods.is_empty() && o.controllers.is_empty())
 }
 
 /// The records about nodes that are not in the pool (one per node).

@@ -126,12 +126,16 @@ pub fn machine_name(endpoint: &str) -> String {
             .unwrap_or_default();
         return dns_name(&format!("local-{dir}"));
     }
-    let host = rest.split('/').next().unwrap_or(rest);
-    let host = match host.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => host,
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    // `[::1]:2375`: the brackets hold an IPv6 address, colons and all.
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => match authority.rsplit_once(':') {
+            Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+            _ => authority,
+        },
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
     dns_name(host)
 }
 

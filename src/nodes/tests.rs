@@ -197,7 +197,7 @@ fn machine_names() {
         ),
         ("tcp://host", "host"),
         ("tcp://host:2376/", "host"),
-        ("ssh://user@host", "user-host"),
+        ("ssh://user@host", "host"),
         ("tcp://[fe80::1]:2376", "fe80--1"),
         ("unix:///var/run/docker.sock", "local"),
         ("/var/run/docker.sock", "local"),
