@@ -422,3 +422,45 @@ fn a_node_removed_from_the_manifests_is_emptied_and_its_controller_pods_run_else
         again.stdout
     );
 }
+
+#[test]
+fn watch_follows_every_engines_events_and_repairs_drift_on_a_second_node_at_once() {
+    let n2 = ExtraEngine::start("watch-drift");
+    let project = Project::new("nodes-drift");
+    let dir = ManifestDir::new();
+    let manifests = [
+        node("n1", &local_endpoint(), "ssd"),
+        node("n2", &n2.host(), "hdd"),
+        pod("slow", "  nodeSelector:\n    disk: hdd\n"),
+    ];
+    dir.write("all.yaml", &manifests.concat());
+    // Probes every 10 s (the default) and a resync every 30 s: only the
+    // engine's events can bring the repair within seconds.
+    let watcher = Watcher::start(&project, dir.path(), &[]);
+    let app = format!("berth_{}_default_slow_app", project.name);
+    let running = || {
+        n2.try_docker(&["inspect", "--format", "{{.State.Running}} {{.Id}}", &app])
+            .ok()
+            .and_then(|out| out.strip_prefix("true ").map(str::to_string))
+    };
+    assert!(
+        within(Duration::from_secs(60), || running().is_some()).is_some(),
+        "slow never ran on n2:\n{}",
+        watcher.log()
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let before = running().expect("running");
+    n2.docker(&["rm", "-f", &app]);
+    let repaired = within(Duration::from_secs(8), || {
+        running().is_some_and(|id| id != before)
+    });
+    assert!(
+        repaired.is_some(),
+        "the container removed on n2 was not repaired within 8 s:\n{}",
+        watcher.log()
+    );
+    eprintln!(
+        "MEASURE drift on n2 repaired in {:?}",
+        repaired.unwrap_or_default()
+    );
+}

@@ -33,7 +33,7 @@ pub use counted::{Counted, Ledger};
 pub use follow::Followed;
 pub use lock::{LockError, ProjectLock};
 pub use log::LogFormat;
-pub use reconcile::{Config, Connector, NodeConnector, Reconciler};
+pub use reconcile::{Config, Connector, Following, NodeConnector, Reconciler};
 pub use wake::{debounce, Backoff, Wake};
 
 /// How `watch` runs.
@@ -163,7 +163,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
         engine_rx,
         project.clone(),
         followed.clone(),
-        drift_tx,
+        drift_tx.clone(),
         wake.clone(),
         ledger.clone(),
         follow::reconnect_backoff(),
@@ -184,6 +184,11 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
             options.nodes.clone(),
             options.endpoint.clone(),
             node_connect,
+            Some(Following {
+                project: project.clone(),
+                drift: drift_tx,
+                wake: wake.clone(),
+            }),
         );
 
     wake.trigger(Trigger::Start);

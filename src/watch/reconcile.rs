@@ -28,8 +28,8 @@ mod outcome;
 mod pool;
 mod settled;
 
-pub use pool::NodeConnector;
 use pool::NodeSet;
+pub use pool::{Following, NodeConnector};
 
 use settled::{load, Load};
 
@@ -109,13 +109,16 @@ impl<E: Engine + 'static> Reconciler<E> {
 
     /// Drives the nodes the manifests and `--machines` declare, each
     /// through `connect`, when they make a pool (else the one engine).
+    /// `following`: each node's Docker events are followed as the one
+    /// engine's are (drift wakes the loop, the inspect cache follows).
     pub fn with_nodes(
         mut self,
         options: crate::nodes::NodeOptions,
         default_endpoint: String,
         connect: NodeConnector<E>,
+        following: Option<Following>,
     ) -> Self {
-        self.nodes = Some(NodeSet::new(options, default_endpoint, connect));
+        self.nodes = Some(NodeSet::new(options, default_endpoint, connect, following));
         self
     }
 

@@ -20,6 +20,7 @@ use crate::observed::ObservedPod;
 use crate::snapshot::{ReconcileReport, ReconcileResult, SyncState};
 
 use super::super::counted::Counted;
+use super::super::follow::Followed;
 use super::super::log;
 use super::{unix_now, Next, Reconciler};
 
@@ -27,9 +28,33 @@ use super::{unix_now, Next, Reconciler};
 pub type NodeConnector<E> =
     Box<dyn Fn(&NodeSpec) -> BoxFuture<'static, Result<Arc<E>, EngineError>> + Send + Sync>;
 
+/// What a node's event follower needs from the loop: where drift goes
+/// and what to ring after a (re)connect.
+#[derive(Clone)]
+pub struct Following {
+    pub project: String,
+    pub drift: tokio::sync::mpsc::Sender<()>,
+    pub wake: Arc<super::super::Wake>,
+}
+
+/// One node's event follower (`follow::follow` on its engine).
+struct Follower {
+    task: tokio::task::JoinHandle<()>,
+    followed: Arc<Followed>,
+    /// The follower's epoch when the loop last looked.
+    epoch: u64,
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// What the loop keeps of one node between reconciles.
 pub(super) struct NodeEntry<E: Engine + 'static> {
     engine: Option<Arc<Counted<E>>>,
+    follower: Option<Follower>,
     /// What `engine` was connected to: a changed endpoint reconnects.
     connected_to: Option<(Option<String>, Option<std::path::PathBuf>)>,
     status: NodeStatus,
@@ -42,6 +67,7 @@ pub(super) struct NodeSet<E: Engine + 'static> {
     /// The implicit node's engine (`DOCKER_HOST` or the local socket).
     pub(super) default_endpoint: String,
     connect: NodeConnector<E>,
+    following: Option<Following>,
     entries: BTreeMap<String, NodeEntry<E>>,
     next_probe: Option<Instant>,
     /// Nodes the engines' records name that no manifest declares any more:
@@ -54,11 +80,13 @@ impl<E: Engine + 'static> NodeSet<E> {
         options: NodeOptions,
         default_endpoint: String,
         connect: NodeConnector<E>,
+        following: Option<Following>,
     ) -> NodeSet<E> {
         NodeSet {
             options,
             default_endpoint,
             connect,
+            following,
             entries: BTreeMap::new(),
             next_probe: None,
             terminated: Vec::new(),
@@ -112,6 +140,7 @@ impl<E: Engine + 'static> NodeSet<E> {
                 due = true;
                 NodeEntry {
                     engine: None,
+                    follower: None,
                     connected_to: None,
                     status: nodes::advance(None, spec, Probe::NoEndpoint, 0, Duration::ZERO),
                     last_seen: Vec::new(),
@@ -119,6 +148,7 @@ impl<E: Engine + 'static> NodeSet<E> {
             });
             if entry.connected_to.as_ref() != Some(&key) {
                 entry.engine = None;
+                entry.follower = None;
                 entry.connected_to = None;
                 due = true;
             }
@@ -176,6 +206,82 @@ impl<E: Engine + 'static> NodeSet<E> {
             }
         });
         join_all(probes).await;
+        self.follow_events(ledger);
+    }
+
+    /// Starts an event follower on every connected engine that has none,
+    /// and stops those of engines that are gone.
+    fn follow_events(&mut self, ledger: &Arc<super::Ledger>) {
+        let Some(following) = &self.following else {
+            return;
+        };
+        for entry in self.entries.values_mut() {
+            let Some(engine) = &entry.engine else {
+                entry.follower = None;
+                continue;
+            };
+            if entry.follower.is_some() {
+                continue;
+            }
+            let followed = Arc::new(Followed::default());
+            let (_keep, engines) = tokio::sync::watch::channel(Some(engine.clone()));
+            let task = tokio::spawn(super::super::follow::follow(
+                engines,
+                following.project.clone(),
+                followed.clone(),
+                following.drift.clone(),
+                following.wake.clone(),
+                ledger.clone(),
+                super::super::follow::reconnect_backoff(),
+            ));
+            entry.follower = Some(Follower {
+                task,
+                followed,
+                epoch: 0,
+            });
+        }
+    }
+
+    /// Brings `cache` to what the nodes' events say: forgets changed
+    /// containers, and keeps running containers' inspects only while every
+    /// connected node's events are followed without a gap.
+    fn sync_cache(&mut self, cache: &mut crate::observe::InspectCache) {
+        let mut all_up = true;
+        let mut gap = false;
+        for entry in self.entries.values_mut() {
+            if entry.engine.is_none() {
+                continue;
+            }
+            let Some(follower) = entry.follower.as_mut() else {
+                all_up = false;
+                continue;
+            };
+            let (up, epoch) = follower.followed.state();
+            all_up &= up;
+            if epoch != follower.epoch {
+                gap = true;
+                follower.epoch = epoch;
+            }
+            for id in follower.followed.take_changed() {
+                cache.forget(&id);
+            }
+        }
+        if gap {
+            cache.set_following_events(false);
+        }
+        cache.set_following_events(all_up);
+    }
+
+    /// The recent events of every node, oldest first.
+    fn events(&self) -> Vec<crate::engine::EngineEvent> {
+        let mut events: Vec<_> = self
+            .entries
+            .values()
+            .filter_map(|e| e.follower.as_ref())
+            .flat_map(|f| f.followed.events())
+            .collect();
+        events.sort_by_key(|e| e.time_nanos);
+        events
     }
 
     /// How long until the next probe.
@@ -218,6 +324,7 @@ impl<E: Engine + 'static> NodeSet<E> {
             } else if was_reachable && !entry.status.is_reachable() {
                 // A list call failed: reconnect at the next probe.
                 entry.engine = None;
+                entry.follower = None;
                 self.next_probe = Some(Instant::now());
             }
         }
@@ -238,11 +345,15 @@ impl<E: Engine + 'static> Reconciler<E> {
     ) -> Next {
         let mut set = self.nodes.take()?;
         set.sync(&specs, &self.ledger).await;
+        set.sync_cache(&mut self.cache);
         let next = self.converge_pool(&mut set, manifests, report).await;
         let statuses = set.statuses();
         let reachable = statuses.iter().any(NodeStatus::is_reachable);
         self.note_nodes(&statuses, reachable, report);
         self.snapshot.nodes = statuses;
+        if set.following.is_some() {
+            self.snapshot.docker_events = Arc::new(set.events());
+        }
         let until_probe = set.until_probe().max(Duration::from_millis(100));
         self.nodes = Some(set);
         Some(next.map_or(until_probe, |n| n.min(until_probe)))
