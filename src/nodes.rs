@@ -12,11 +12,13 @@
 //! containers (`records`), as everything else berth knows does.
 
 mod connect;
+mod discover;
 mod records;
 mod spec;
 mod status;
 
 pub use connect::{connect_all, connect_node, probe, Connected, NodeOptions, PROBE_TIMEOUT};
+pub use discover::{add_recorded, discover, starting_nodes};
 pub use records::{node_records, record_config, NodeRecord};
 pub use spec::{declared, machine_name, NodeSpec, CERT_PATH_ANNOTATION};
 pub use status::{advance, recall, CondStatus, Condition, NodePhase, NodeStatus, Probe};
