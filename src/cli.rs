@@ -258,7 +258,7 @@ pub struct WatchArgs {
 
 #[derive(Debug, Args)]
 pub struct DescribeArgs {
-    /// Only `pod` is supported.
+    /// `pod` or `node`.
     pub resource: Resource,
     pub name: String,
     #[arg(short = 'n', long, value_name = "NS", default_value = crate::manifest::DEFAULT_NAMESPACE)]

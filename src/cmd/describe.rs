@@ -1,5 +1,6 @@
 //! `berth describe pod NAME`: what kubectl describe shows — identity,
 //! labels, status, IP, owner, each container's state and the pod's events.
+//! `berth describe node NAME` is `describe_node`.
 
 use crate::cli::{DescribeArgs, GlobalArgs, Resource};
 use crate::manifest::Container;
@@ -20,11 +21,14 @@ pub fn run(
     args: &DescribeArgs,
     io: &mut Io<'_>,
 ) -> anyhow::Result<ExitStatus> {
+    if args.resource == Resource::Nodes {
+        return super::describe_node::run(global, args, io);
+    }
     if args.resource != Resource::Pods {
         report::error_message(
             io.err,
             &format!(
-                "berth describe handles pods, not {}",
+                "berth describe handles pods and nodes, not {}",
                 args.resource.plural()
             ),
         )?;
