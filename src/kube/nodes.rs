@@ -317,6 +317,30 @@ pub fn node_json(status: &NodeStatus) -> Value {
     })
 }
 
+/// Node statuses for tests of what shows them (API, page).
+#[cfg(test)]
+pub(crate) mod fixtures {
+    /// A node that answered at `at`, and one unreachable since `at - 100`
+    /// (lost: past the 40 s grace period).
+    pub fn probed_nodes(at: i64) -> Vec<crate::nodes::NodeStatus> {
+        use crate::nodes::{advance, starting_nodes, Probe};
+        let grace = std::time::Duration::from_secs(40);
+        let machines = [
+            "tcp://10.0.0.2:2376".to_string(),
+            "tcp://n2:2376".to_string(),
+        ];
+        let specs = starting_nodes(&machines, "unix:///var/run/docker.sock");
+        let answered = || Probe::Answered(crate::engine::FakeEngine::default_info());
+        let refused = || Probe::Unreachable("connection refused".to_string());
+        let spec = |name: &str| specs.iter().find(|s| s.name == name).unwrap();
+        let up = advance(None, spec("10.0.0.2"), answered(), at, grace);
+        let seen = advance(None, spec("n2"), answered(), at - 110, grace);
+        let failing = advance(Some(&seen), spec("n2"), refused(), at - 100, grace);
+        let lost = advance(Some(&failing), spec("n2"), refused(), at, grace);
+        vec![up, lost]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
