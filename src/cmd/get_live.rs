@@ -67,7 +67,7 @@ pub fn run(
     let statuses: Vec<_> = connected.members.into_iter().map(|(_, s)| s).collect();
     let listing = match args.resource {
         Resource::ReplicationControllers => rc_listing(&looked.observed, namespace, selector, now),
-        Resource::Nodes => node_listing(&statuses, &looked.observed, selector, now),
+        Resource::Nodes => node_listing(&statuses, &looked.observed, selector),
         _ => pod_listing(
             &looked.observed,
             &looked.docker_events,

@@ -120,12 +120,7 @@ fn usage_cells(status: &NodeStatus, used: Resources) -> (String, String) {
 /// Every node of `statuses` whose labels match `selector`, by name:
 /// `NAME STATUS PHASE PODS CPU MEMORY` (`-o wide`: `ENDPOINT REASON
 /// OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME`), each with its `Node`.
-pub fn node_listing(
-    statuses: &[NodeStatus],
-    observed: &Observed,
-    selector: &Selector,
-    _now: i64,
-) -> Listing {
+pub fn node_listing(statuses: &[NodeStatus], observed: &Observed, selector: &Selector) -> Listing {
     let mut statuses: Vec<&NodeStatus> = statuses
         .iter()
         .filter(|s| selector.is_empty() || selector.matches(&s.labels()))
@@ -430,7 +425,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let listing = node_listing(&statuses, &observed, &Selector::default(), now);
+        let listing = node_listing(&statuses, &observed, &Selector::default());
         let names: Vec<&str> = listing.items.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, vec!["a", "b"]);
         let b = &listing.items[1];
@@ -456,7 +451,6 @@ mod tests {
             &statuses,
             &observed,
             &Selector::parse("kubernetes.io/hostname=a").unwrap(),
-            now,
         );
         assert_eq!(picked.items.len(), 1);
     }
@@ -527,7 +521,6 @@ mod tests {
             std::slice::from_ref(&status),
             &Observed::default(),
             &Selector::default(),
-            100,
         );
         assert_eq!(
             listing.items[0].cells,

@@ -50,7 +50,7 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
     let nodes = if snapshot.nodes.is_empty() {
         engine_nodes(snapshot, observed)
     } else {
-        items(node_listing(&snapshot.nodes, observed, &all, now))
+        items(node_listing(&snapshot.nodes, observed, &all))
     };
     out.insert(ApiResource::Nodes, nodes);
     let events = pod_events(observed, &snapshot.docker_events, None);

@@ -326,7 +326,7 @@ fn condition_line(kind: &str, c: &Condition) -> String {
 fn probed_nodes(statuses: &[NodeStatus], observed: Option<&Observed>) -> String {
     let empty = Observed::default();
     let observed = observed.unwrap_or(&empty);
-    let listing = node_listing(statuses, observed, &Selector::default(), 0);
+    let listing = node_listing(statuses, observed, &Selector::default());
     let rows: Vec<String> = listing
         .items
         .iter()
