@@ -51,7 +51,8 @@ pub fn starting_nodes(machines: &[String], default_endpoint: &str) -> Vec<NodeSp
 /// yet. The default engine takes the name the records give its endpoint
 /// (the implicit `local` of one command is node `n1` of a project), so
 /// one engine is never listed twice; a record without an endpoint is a
-/// node berth can never contact (it stays Pending).
+/// node berth can never contact (it stays Pending). `specs` keep their
+/// order.
 pub fn add_recorded(specs: &mut [NodeSpec], records: &[NodeRecord]) -> Vec<NodeSpec> {
     let mut records: Vec<&NodeRecord> = records.iter().collect();
     records.sort_by(|a, b| a.node.cmp(&b.node));
@@ -80,7 +81,6 @@ pub fn add_recorded(specs: &mut [NodeSpec], records: &[NodeRecord]) -> Vec<NodeS
             declared: true,
         });
     }
-    specs.sort_by(|a, b| a.name.cmp(&b.name));
     added
 }
 
@@ -115,16 +115,11 @@ pub async fn discover(options: &NodeOptions, project: Option<&str>, now: i64) ->
         .flatten()
         .collect();
     let added = add_recorded(&mut specs, &records);
-    for (_, status) in &mut members {
-        // The default engine may have been renamed after its records.
-        if let Some(spec) = specs
-            .iter()
-            .find(|s| s.endpoint == status.spec.endpoint && s.name != status.spec.name)
-            .filter(|s| !status.spec.declared && s.declared)
-        {
-            status.spec.name = spec.name.clone();
-            status.spec.declared = true;
-        }
+    // `connect_all` keeps the order of `specs`; the default engine may
+    // have taken the name its records give it.
+    for ((_, status), spec) in members.iter_mut().zip(&specs) {
+        status.spec.name = spec.name.clone();
+        status.spec.declared = spec.declared;
     }
     members.extend(connect_all(&added, options, &[], now).await);
     for (_, status) in &mut members {

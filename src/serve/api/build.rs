@@ -1,8 +1,11 @@
 //! A snapshot's objects, resource by resource, in exactly the shape
 //! `berth get -o json` prints (`kube::`): pods, controllers and events from
 //! what the engine runs, services from the last good manifests, endpoints
-//! from both, nodes and the namespaces in use. Nothing here depends on the
-//! clock alone, so an unchanged engine yields unchanged objects.
+//! from both, nodes (the node controller's statuses once the loop has
+//! probed them) and the namespaces in use. Nothing here depends on the
+//! clock alone, so an unchanged engine yields unchanged objects; a node's
+//! `lastHeartbeatTime` is its last probe, which moves with each probe as a
+//! kubelet's heartbeat does.
 
 use std::collections::{BTreeMap, BTreeSet};
 
