@@ -23,7 +23,6 @@ use berth::engine::{DockerEngine, Engine};
 use berth::nodes::{self, NodeOptions};
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod tcommon;
 
 use tcommon::engine2::ExtraEngine;

@@ -74,7 +74,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Converge the engine to the manifests once.
     Apply(ApplyArgs),
-    /// Show a pod's spec, status, containers and events.
+    /// Show a pod (spec, status, containers, events) or a node (conditions,
+    /// capacity, system, its pods and what they request).
     Describe(DescribeArgs),
     /// Remove objects berth manages.
     Delete(DeleteArgs),
@@ -258,7 +259,7 @@ pub struct WatchArgs {
 
 #[derive(Debug, Args)]
 pub struct DescribeArgs {
-    /// Only `pod` is supported.
+    /// `pod` or `node`.
     pub resource: Resource,
     pub name: String,
     #[arg(short = 'n', long, value_name = "NS", default_value = crate::manifest::DEFAULT_NAMESPACE)]

@@ -12,6 +12,7 @@
 //! containers (`records`), as everything else berth knows does.
 
 mod connect;
+mod discover;
 mod records;
 mod spec;
 mod status;
@@ -20,6 +21,7 @@ pub use connect::{
     connect_all, connect_node, connect_terminated, probe, Connected, NodeOptions, LOOK_TIMEOUT,
     PROBE_TIMEOUT,
 };
+pub use discover::{add_recorded, discover, starting_nodes};
 pub use records::{node_records, record_config, NodeRecord};
 pub use spec::{declared, machine_name, NodeSpec, CERT_PATH_ANNOTATION};
 pub use status::{advance, recall, CondStatus, Condition, NodePhase, NodeStatus, Probe};

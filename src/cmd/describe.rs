@@ -1,9 +1,11 @@
 //! `berth describe pod NAME`: what kubectl describe shows — identity,
 //! labels, status, IP, owner, each container's state and the pod's events.
+//! The pod is looked for on every node (as `berth get pods` lists them).
+//! `berth describe node NAME` is `describe_node`.
 
 use crate::cli::{DescribeArgs, GlobalArgs, Resource};
 use crate::manifest::Container;
-use crate::observe::{self, Depth, InspectCache};
+use crate::observe::Depth;
 use crate::observed::ObservedPod;
 use crate::report::{self, Field};
 use crate::status::{ContainerState, ContainerStatus, PodStatus};
@@ -11,8 +13,8 @@ use crate::timefmt::format_rfc3339;
 
 use super::describe_spec::{container_spec_fields, last_applied_spec, volume_fields};
 use super::events::{describe_table, docker_events, pod_filter};
-use super::get_live::status_of;
-use super::live::{block_on, connect, now};
+use super::get_live::{look_all, status_of};
+use super::live::{block_on, now};
 use super::{ExitStatus, Io};
 
 pub fn run(
@@ -20,11 +22,14 @@ pub fn run(
     args: &DescribeArgs,
     io: &mut Io<'_>,
 ) -> anyhow::Result<ExitStatus> {
+    if args.resource == Resource::Nodes {
+        return super::describe_node::run(global, args, io);
+    }
     if args.resource != Resource::Pods {
         report::error_message(
             io.err,
             &format!(
-                "berth describe handles pods, not {}",
+                "berth describe handles pods and nodes, not {}",
                 args.resource.plural()
             ),
         )?;
@@ -32,37 +37,57 @@ pub fn run(
     }
     let project = global.project.as_deref();
     let now = now();
-    let found = block_on(async {
-        let engine = connect().await?;
-        let observed =
-            observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full)
-                .await?;
-        let mut pods: Vec<ObservedPod> = observed
+    let options = global.node_options();
+    let (warnings, found) = block_on(async {
+        // The pod is looked for on every node, as `berth get pods` lists it.
+        let connected = crate::nodes::discover(&options, project, now).await;
+        let looked = look_all(&connected, project, Depth::Full, false, now).await?;
+        let warnings: Vec<String> = looked
+            .unreachable
+            .into_iter()
+            .chain(looked.failed)
+            .collect();
+        let mut pods: Vec<ObservedPod> = looked
+            .observed
             .pods
             .into_iter()
             .filter(|p| p.namespace == args.namespace && p.name == args.name)
             .collect();
         if pods.len() > 1 {
-            let projects: Vec<&str> = pods.iter().map(|p| p.project.as_str()).collect();
+            let places: Vec<String> = pods
+                .iter()
+                .map(|p| format!("{} on node {}", p.project, p.node))
+                .collect();
             anyhow::bail!(
-                "pod {}/{} exists in several projects ({}); choose one with --project",
+                "pod {}/{} exists in several projects or nodes ({}); choose one with --project",
                 args.namespace,
                 args.name,
-                projects.join(", ")
+                places.join(", ")
             );
         }
         let Some(pod) = pods.pop() else {
-            return Ok(None);
+            return Ok((warnings, None));
         };
-        let mut docker_events = docker_events(&engine, pod_filter(&pod), now).await?;
+        let engine = connected
+            .members
+            .iter()
+            .find(|(_, s)| s.spec.name == pod.node)
+            .and_then(|(engine, _)| engine.as_ref())
+            .ok_or_else(|| {
+                anyhow::anyhow!("node {} of pod {} is not connected", pod.node, pod.name)
+            })?;
+        let mut docker_events = docker_events(engine, pod_filter(&pod), now).await?;
         // Events of an earlier pod of that name (before this pod's infra
         // container) are that pod's: kubectl ties events to a pod's uid.
         if let Some(infra) = &pod.infra {
             let born = infra.summary.created * 1_000_000_000;
             docker_events.retain(|e| e.time_nanos >= born);
         }
-        anyhow::Ok(Some((docker_events, pod)))
+        anyhow::Ok((warnings, Some((docker_events, pod))))
     })??;
+    for warning in &warnings {
+        report::warning(io.err, warning)?;
+    }
     let Some((docker_events, pod)) = found else {
         report::error_message(io.err, &format!("pods {:?} not found", args.name))?;
         return Ok(ExitStatus::Failure);

@@ -36,7 +36,13 @@ pub(crate) fn print_listing(
             let value = if single {
                 items.remove(0)
             } else {
-                objects::list(items)
+                let mut list = objects::list(items);
+                // Nodes are one kind from one place (the node controller):
+                // a typed `NodeList`, as the API serves them.
+                if listing.resource == Resource::Nodes {
+                    list["kind"] = "NodeList".into();
+                }
+                list
             };
             if format == OutputFormat::Json {
                 report::json(io.out, &value)?;

@@ -215,9 +215,12 @@ pub fn rc_listing(
     }
 }
 
-/// The engine berth talks to is the node `local` (plus any node named on
-/// pods or in `declared`, the Node manifests), Ready since it answered.
-pub fn node_listing(
+/// The nodes before the node controller has reported any (a snapshot of a
+/// loop that has not probed yet): the engine berth talks to is the node
+/// `local` (plus any node named on pods or in `declared`, the Node
+/// manifests), Ready since it answered. Once statuses are known,
+/// `nodes::node_listing` says more.
+pub fn engine_node_listing(
     observed: &Observed,
     declared: &[&str],
     selector: &Selector,
@@ -398,7 +401,8 @@ mod tests {
     #[test]
     fn node_local_carries_the_engines_capacity_and_system() {
         let info = crate::engine::FakeEngine::default_info();
-        let listing = node_listing(&Observed::default(), &[], &Selector::default(), Some(&info));
+        let listing =
+            engine_node_listing(&Observed::default(), &[], &Selector::default(), Some(&info));
         let node = &listing.items[0].json;
         assert_eq!(node["metadata"]["name"], "local");
         assert_eq!(node["status"]["capacity"]["cpu"], "4");
@@ -409,7 +413,7 @@ mod tests {
         );
         assert_eq!(node["status"]["nodeInfo"]["osImage"], "Fake OS");
         assert_eq!(node["status"]["addresses"][0]["address"], "fake");
-        let unknown = node_listing(&Observed::default(), &[], &Selector::default(), None);
+        let unknown = engine_node_listing(&Observed::default(), &[], &Selector::default(), None);
         assert!(unknown.items[0].json["status"]["capacity"].is_null());
     }
 }

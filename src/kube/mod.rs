@@ -5,9 +5,11 @@
 pub mod events;
 pub mod listing;
 pub mod live;
+pub mod nodes;
 pub mod objects;
 mod uid;
 
 pub use listing::{join, labels_text, none_if_empty, with_labels_column, Listed, Listing};
-pub use live::{applied_spec, node_listing, pod_json, pod_listing, rc_listing, status_of};
+pub use live::{applied_spec, engine_node_listing, pod_json, pod_listing, rc_listing, status_of};
+pub use nodes::{node_json, node_listing};
 pub use uid::uid;

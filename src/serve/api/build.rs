@@ -1,15 +1,18 @@
 //! A snapshot's objects, resource by resource, in exactly the shape
 //! `berth get -o json` prints (`kube::`): pods, controllers and events from
 //! what the engine runs, services from the last good manifests, endpoints
-//! from both, nodes and the namespaces in use. Nothing here depends on the
-//! clock alone, so an unchanged engine yields unchanged objects.
+//! from both, nodes (the node controller's statuses once the loop has
+//! probed them) and the namespaces in use. Nothing here depends on the
+//! clock alone, so an unchanged engine yields unchanged objects; a node's
+//! `lastHeartbeatTime` is its last probe, which moves with each probe as a
+//! kubelet's heartbeat does.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
 use crate::kube::events::{event_json, pod_events};
-use crate::kube::{node_listing, objects, pod_listing, rc_listing, uid};
+use crate::kube::{engine_node_listing, node_listing, objects, pod_listing, rc_listing, uid};
 use crate::labels::Selector;
 use crate::manifest::Labels;
 use crate::observed::Observed;
@@ -47,10 +50,39 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
         ApiResource::ReplicationControllers,
         items(rc_listing(observed, None, &all, now)),
     );
+    let nodes = if snapshot.nodes.is_empty() {
+        engine_nodes(snapshot, observed)
+    } else {
+        items(node_listing(&snapshot.nodes, observed, &all))
+    };
+    out.insert(ApiResource::Nodes, nodes);
+    let events = pod_events(observed, &snapshot.docker_events, None);
+    out.insert(ApiResource::Events, events.iter().map(event_json).collect());
+    let namespaces = namespaces(&out);
+    out.insert(ApiResource::Namespaces, namespaces);
+    let created = format_rfc3339(snapshot.started_at);
+    for (resource, values) in &mut out {
+        for value in values {
+            complete_metadata(value, *resource, &snapshot.project, &created);
+        }
+    }
+    out
+}
+
+/// The nodes before the node controller reported any: the engine berth
+/// talks to as `local` (Ready while it answers, since its last change of
+/// state), the nodes pods name and the Node manifests (with their declared
+/// capacity, Unknown when no pod runs there).
+fn engine_nodes(snapshot: &Snapshot, observed: &Observed) -> Vec<Value> {
+    let manifests = snapshot.manifests.last_good.as_deref();
+    let all = Selector::default();
+    let items = |listing: crate::kube::Listing| -> Vec<Value> {
+        listing.items.into_iter().map(|item| item.json).collect()
+    };
     let declared: Vec<&str> = manifests
         .map(|m| m.nodes.iter().map(|n| n.meta.name.as_str()).collect())
         .unwrap_or_default();
-    let mut nodes = items(node_listing(
+    let mut nodes: Vec<Value> = items(engine_node_listing(
         observed,
         &declared,
         &all,
@@ -85,18 +117,7 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
             not_contacted(node);
         }
     }
-    out.insert(ApiResource::Nodes, nodes);
-    let events = pod_events(observed, &snapshot.docker_events, None);
-    out.insert(ApiResource::Events, events.iter().map(event_json).collect());
-    let namespaces = namespaces(&out);
-    out.insert(ApiResource::Namespaces, namespaces);
-    let created = format_rfc3339(snapshot.started_at);
-    for (resource, values) in &mut out {
-        for value in values {
-            complete_metadata(value, *resource, &snapshot.project, &created);
-        }
-    }
-    out
+    nodes
 }
 
 /// A declared Service with the defaults the API server would fill in. A

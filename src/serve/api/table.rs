@@ -269,25 +269,39 @@ fn node_cells(node: &Value, name: Value, created: Value) -> Vec<Value> {
         json!("<none>"),
         created,
         json!(text(&info["kubeletVersion"])),
-        json!("<none>"),
-        json!("<none>"),
+        json!(address(node, "InternalIP")),
+        json!(address(node, "ExternalIP")),
         known(&info["osImage"]),
         known(&info["kernelVersion"]),
         known(&info["containerRuntimeVersion"]),
     ]
 }
 
-fn node_status(node: &Value) -> &'static str {
+/// kubectl's STATUS: `Ready` or `NotReady` from the `Ready` condition,
+/// `,SchedulingDisabled` when the node takes no pods.
+fn node_status(node: &Value) -> String {
     let ready = node["status"]["conditions"]
         .as_array()
         .into_iter()
         .flatten()
         .any(|c| c["type"] == "Ready" && c["status"] == "True");
-    if ready {
-        "Ready"
-    } else {
-        "NotReady"
+    let mut status = if ready { "Ready" } else { "NotReady" }.to_string();
+    if node["spec"]["unschedulable"] == true {
+        status.push_str(",SchedulingDisabled");
     }
+    status
+}
+
+/// The node's first address of `kind`, or `<none>`.
+fn address(node: &Value, kind: &str) -> String {
+    node["status"]["addresses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["type"] == kind)
+        .and_then(|a| a["address"].as_str())
+        .unwrap_or("<none>")
+        .to_string()
 }
 
 /// kubectl's ENDPOINTS: `ip:port` pairs, three at most then `+ N more...`.

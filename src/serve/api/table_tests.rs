@@ -215,3 +215,38 @@ fn the_first_acceptable_alternative_of_accept_wins() {
     );
     assert_eq!(format(&HeaderMap::new()), Format::Json);
 }
+
+#[test]
+fn probed_nodes_replace_the_engine_alone_with_their_conditions() {
+    let mut snap = snapshot(1, vec![web_pod("web", "web")]);
+    snap.nodes = crate::kube::nodes::fixtures::probed_nodes(T0);
+    let mut store = Store::default();
+    store.sync(&snap);
+    assert!(store.get(ApiResource::Nodes, "", "local").is_none());
+    let up = store
+        .get(ApiResource::Nodes, "", "10.0.0.2")
+        .unwrap()
+        .json();
+    let types: Vec<&str> = up["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["type"].as_str())
+        .collect();
+    assert_eq!(types, vec!["Ready", "NodeReachable", "NodeReady"]);
+    assert_eq!(up["status"]["phase"], "Running");
+    assert_eq!(up["status"]["allocatable"]["cpu"], "4");
+    assert_eq!(
+        up["metadata"]["annotations"]["berth.io/docker-host"],
+        "tcp://10.0.0.2:2376"
+    );
+    let cells = table::cells(ApiResource::Nodes, &up, T0 + 60);
+    assert_eq!(cells[1], "Ready");
+    assert_eq!(cells[5], "10.0.0.2", "INTERNAL-IP");
+    let lost = store.get(ApiResource::Nodes, "", "n2").unwrap().json();
+    assert_eq!(lost["status"]["conditions"][0]["reason"], "NodeLost");
+    assert_eq!(lost["status"]["conditions"][1]["status"], "False");
+    let cells = table::cells(ApiResource::Nodes, &lost, T0 + 60);
+    assert_eq!(cells[1], "NotReady");
+    assert_eq!(cells[5], "<none>");
+}

@@ -2,12 +2,14 @@
 //! nodes and recent events — computed from the snapshot with the same
 //! status rules as `berth get`.
 
+use crate::kube::nodes::{node_listing, trouble};
 use crate::labels::Selector;
 use crate::manifest::{Labels, Manifests};
+use crate::nodes::{CondStatus, Condition, NodeStatus};
 use crate::observed::{Observed, ObservedController, ObservedPod};
 use crate::snapshot::Snapshot;
 use crate::status::{self, Event, EventType, PodStatus};
-use crate::timefmt::age;
+use crate::timefmt::{age, format_rfc3339};
 
 use super::html::{esc, label_chips, section, status_pill, table, td, td_text, when};
 
@@ -218,13 +220,17 @@ fn endpoints(
     }
 }
 
-/// The nodes: `local` (the engine berth talks to), the nodes pods are
+/// The nodes: as the node controller last saw them once it has probed;
+/// before that `local` (the engine berth talks to), the nodes pods are
 /// bound to, and the Node manifests.
 pub(super) fn nodes(
     snapshot: &Snapshot,
     manifests: Option<&Manifests>,
     observed: Option<&Observed>,
 ) -> String {
+    if !snapshot.nodes.is_empty() {
+        return probed_nodes(&snapshot.nodes, observed);
+    }
     let pods = observed.map(|o| o.pods.as_slice()).unwrap_or_default();
     let declared = manifests.map(|m| m.nodes.as_slice()).unwrap_or_default();
     let mut names: Vec<&str> = pods.iter().map(|p| p.node.as_str()).collect();
@@ -286,6 +292,91 @@ pub(super) fn nodes(
         })
         .collect();
     let headers = ["Name", "Status", "Endpoint", "Capacity", "Pods", "Labels"];
+    let body = table(&headers, &rows, "No nodes.");
+    section("nodes", "Nodes", Some(rows.len()), &body)
+}
+
+/// A condition as a line: `Reachable True · EngineAnswered`, its message
+/// (and since when it holds) on hover.
+fn condition_line(kind: &str, c: &Condition) -> String {
+    let class = match c.status {
+        CondStatus::True => "sub",
+        _ => "sub warn-text",
+    };
+    let mut title = c.message.clone();
+    if !title.is_empty() {
+        title.push_str(" — ");
+    }
+    title.push_str(&format!("since {}", format_rfc3339(c.last_transition)));
+    let reason = if c.reason.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", esc(&c.reason))
+    };
+    format!(
+        r#"<div class="{class}" title="{}">{kind} {}{reason}</div>"#,
+        esc(&title),
+        c.status.as_str()
+    )
+}
+
+/// The nodes the node controller knows: kubectl's STATUS (and why not
+/// Ready), the endpoint, both conditions with their reasons, what the pods
+/// on each allocate of its capacity, the pod count and the labels.
+fn probed_nodes(statuses: &[NodeStatus], observed: Option<&Observed>) -> String {
+    let empty = Observed::default();
+    let observed = observed.unwrap_or(&empty);
+    let listing = node_listing(statuses, observed, &Selector::default());
+    let rows: Vec<String> = listing
+        .items
+        .iter()
+        .filter_map(|item| {
+            let status = statuses.iter().find(|s| s.spec.name == item.name)?;
+            let text = status.status_text();
+            let class = match text.as_str() {
+                "Ready" => "phase-running",
+                t if t.starts_with("NotReady") => "phase-failed",
+                _ => "phase-pending",
+            };
+            let why = trouble(status)
+                .map(|r| format!(r#"<div class="sub">{}</div>"#, esc(&r)))
+                .unwrap_or_default();
+            let pill = format!(r#"<span class="pill {class}">{}</span>{why}"#, esc(&text));
+            let conditions = [
+                condition_line("Reachable", &status.reachable),
+                condition_line("Ready", &status.ready),
+            ]
+            .concat();
+            // PODS, CPU and MEMORY of `berth get nodes`.
+            let (pods, cpu, memory) = (&item.cells[2], &item.cells[3], &item.cells[4]);
+            Some(
+                [
+                    format!(r#"<tr><td class="name">{}</td>"#, esc(&item.name)),
+                    td(pill),
+                    td_text("mono", &status.spec.endpoint_text()),
+                    td(conditions),
+                    td(format!(
+                        r#"{} cpu<div class="sub">{} memory</div>"#,
+                        esc(cpu),
+                        esc(memory)
+                    )),
+                    td_text("num", pods),
+                    td(label_chips(&status.labels())),
+                    "</tr>".to_string(),
+                ]
+                .concat(),
+            )
+        })
+        .collect();
+    let headers = [
+        "Name",
+        "Status",
+        "Endpoint",
+        "Conditions",
+        "Allocated",
+        "Pods",
+        "Labels",
+    ];
     let body = table(&headers, &rows, "No nodes.");
     section("nodes", "Nodes", Some(rows.len()), &body)
 }

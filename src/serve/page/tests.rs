@@ -462,3 +462,30 @@ fn escaping_covers_markup_quotes_and_carriage_returns() {
         "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;\n"
     );
 }
+
+#[test]
+fn probed_nodes_show_their_conditions_endpoint_and_allocation() {
+    let mut snap = snapshot();
+    snap.nodes = crate::kube::nodes::fixtures::probed_nodes(NOW);
+    let html = main(&snap, NOW);
+    let nodes = &html[html.find(r#"id="nodes""#).unwrap()..];
+    let up = row(nodes, "10.0.0.2");
+    assert!(up.contains("phase-running\">Ready"), "{up}");
+    assert!(up.contains("tcp://10.0.0.2:2376"), "{up}");
+    assert!(up.contains("Reachable True · EngineAnswered"), "{up}");
+    assert!(up.contains("0/4 cpu"), "{up}");
+    let lost = row(nodes, "n2");
+    assert!(lost.contains("phase-failed\">NotReady"), "{lost}");
+    assert!(
+        lost.contains(r#"<div class="sub">NodeLost</div>"#),
+        "{lost}"
+    );
+    assert!(
+        lost.contains("connection refused"),
+        "the message on hover: {lost}"
+    );
+    assert!(
+        !nodes.contains(">local<"),
+        "the statuses replace the engine alone"
+    );
+}
