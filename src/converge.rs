@@ -575,7 +575,7 @@ pub async fn apply_pool<E: Engine>(
                 p.report(Change::failed(&e.object, e.message.clone()));
             }
         }
-        let records = nodes_bookkeeping(pool, &planned.looked, settings).await;
+        let records = nodes_bookkeeping(pool, &planned.looked, &planned.node_plans, settings).await;
         for change in records {
             p.report(change);
         }
@@ -701,6 +701,7 @@ pub async fn apply_pool<E: Engine>(
 async fn nodes_bookkeeping<E: Engine>(
     pool: &Pool<'_, E>,
     looked: &Looked,
+    node_plans: &BTreeMap<String, Plan>,
     settings: &Settings,
 ) -> Vec<Change> {
     let mut out: Vec<Change> = looked
@@ -713,7 +714,7 @@ async fn nodes_bookkeeping<E: Engine>(
             node: String::new(),
         })
         .collect();
-    for (holder, remove, create) in pool::record_changes(pool, looked) {
+    for (holder, remove, create) in pool::record_changes(pool, looked, node_plans) {
         let Some(engine) = pool
             .members
             .iter()

@@ -9,6 +9,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::time::Duration;
 
 use common::engine2::{ExtraEngine, Listen};
@@ -462,5 +463,106 @@ fn watch_follows_every_engines_events_and_repairs_drift_on_a_second_node_at_once
     eprintln!(
         "MEASURE drift on n2 repaired in {:?}",
         repaired.unwrap_or_default()
+    );
+}
+
+/// `berth get nodes -o json` of `project`, the extra arguments given.
+fn nodes_json(project: &Project, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["get", "nodes", "-o", "json"];
+    args.extend_from_slice(extra);
+    let out = in_project(project, &args);
+    assert_exit(&out, 0);
+    serde_json::from_str(&out.stdout).expect("a NodeList")
+}
+
+/// The node called `name` in a NodeList, and its condition `kind`.
+fn condition(list: &serde_json::Value, name: &str, kind: &str) -> serde_json::Value {
+    let node = list["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|n| n["metadata"]["name"] == name))
+        .unwrap_or_else(|| panic!("no node {name} in {list}"));
+    node["status"]["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == kind))
+        .cloned()
+        .unwrap_or_else(|| panic!("no condition {kind} on {node}"))
+}
+
+#[test]
+fn a_tls_node_is_reached_and_one_with_a_wrong_certificate_is_not_ready_with_why() {
+    let n3 = ExtraEngine::start_with("tls", Listen::Tls);
+    let project = Project::new("nodes-tls");
+    let dir = ManifestDir::new();
+    let tls_node = |name: &str, certs: &Path| {
+        format!(
+            "apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  annotations:\n    \
+             berth.io/docker-host: {}\n    berth.io/docker-cert-path: {}\n---\n",
+            n3.tcp_host(),
+            certs.display()
+        )
+    };
+    let manifests = [
+        node("n1", &local_endpoint(), "ssd"),
+        tls_node("secure", &n3.cert_dir()),
+        tls_node("forged", &n3.wrong_cert_dir()),
+        pod("there", "  nodeName: secure\n"),
+        pod("nowhere", "  nodeName: forged\n"),
+    ];
+    dir.write("all.yaml", &manifests.concat());
+    let out = apply_nodes(&project, &dir, &[]);
+    assert_exit(&out, 1);
+    assert_says(&out.stdout, "pod default/there created on secure");
+    assert_says(
+        &out.stderr,
+        "pod default/nowhere: stays Pending (Unschedulable)",
+    );
+    assert!(extra_pods(&n3, &project).contains("there"));
+
+    // The nodes as `get` finds them: from the engines' records.
+    let list = nodes_json(&project, &[]);
+    let ready = condition(&list, "secure", "Ready");
+    assert_eq!(ready["status"], "True", "{ready}");
+    let reachable = condition(&list, "forged", "NodeReachable");
+    assert_eq!(reachable["status"], "False", "{reachable}");
+    let why = reachable["message"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("certificate") || why.contains("TLS"),
+        "the reason names the certificate: {why}"
+    );
+    let ready = condition(&list, "forged", "Ready");
+    assert_ne!(ready["status"], "True", "{ready}");
+}
+
+#[test]
+fn machines_make_nodes_and_sync_nodes_false_takes_them_as_declared() {
+    let n2 = ExtraEngine::start("machines");
+    let project = Project::new("nodes-machines");
+    let dir = ManifestDir::new();
+    dir.write("rc.yaml", &rc("web", 2, "100m"));
+    let machines = format!("{},{}", local_endpoint(), n2.host());
+    let out = apply_nodes(&project, &dir, &["--machines", &machines]);
+    assert_exit(&out, 0);
+    assert_eq!(local_pods(&project).len(), 1, "{:?}", local_pods(&project));
+    assert_eq!(extra_pods(&n2, &project).len(), 1);
+    let n2_name = berth::nodes::machine_name(&n2.host());
+    assert_says(&out.stdout, &format!("created on {n2_name}"));
+
+    // Probing off: the nodes are taken as declared, and say so.
+    let list = nodes_json(&project, &["--machines", &machines, "--sync-nodes=false"]);
+    for name in ["local", n2_name.as_str()] {
+        let ready = condition(&list, name, "NodeReady");
+        assert_eq!(ready["status"], "True", "{ready}");
+        assert_eq!(ready["reason"], "NodeSyncOff", "{ready}");
+    }
+    let again = apply_nodes(
+        &project,
+        &dir,
+        &["--machines", &machines, "--sync-nodes=false"],
+    );
+    assert_exit(&again, 0);
+    assert!(
+        !again.stdout.lines().any(|l| l.starts_with(['+', '-', '~'])),
+        "{}",
+        again.stdout
     );
 }

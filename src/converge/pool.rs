@@ -309,7 +309,8 @@ fn placeholder(
 ///   nothing else happens to it;
 /// - no action touches a node berth cannot reach: what it would do waits,
 ///   with why;
-/// - while an unreachable node's pods are unknown (nothing remembered),
+/// - while an unreachable node's pods are unknown (a record names the node
+///   but never saw it, and nothing is remembered),
 ///   no pod is created anywhere, since it may run there already.
 pub(super) fn fit_to_nodes<E>(plan: &mut Plan, pool: &Pool<'_, E>, looked: &Looked) {
     let now = now();
@@ -352,6 +353,9 @@ pub(super) fn fit_to_nodes<E>(plan: &mut Plan, pool: &Pool<'_, E>, looked: &Look
                 && m.status.lost_at.is_none()
                 && m.last_seen.is_empty()
                 && recorded_pods(&looked.merged.node_records, name).is_none()
+                // A node no record names was never part of the project's
+                // pool: nothing of it runs there.
+                && looked.merged.node_records.iter().any(|r| r.node == name)
         })
         .map(|m| m.status.spec.name.as_str())
         .collect();
@@ -499,6 +503,7 @@ pub(super) fn idle_networks(observed: &Observed, node_plan: &Plan, project: &str
 pub(super) fn record_changes<E: Engine>(
     pool: &Pool<'_, E>,
     looked: &Looked,
+    node_plans: &BTreeMap<String, Plan>,
 ) -> Vec<(String, Vec<String>, Vec<NodeRecord>)> {
     if !pool.is_multi() {
         return Vec::new();
@@ -510,7 +515,23 @@ pub(super) fn record_changes<E: Engine>(
         .map(|m| {
             let s = &m.status;
             let pods: Option<Vec<String>> = match looked.per_node.get(&s.spec.name) {
-                Some(observed) => Some(observed.pods.iter().map(pod_entry).collect()),
+                // Written before the round runs, with the pods it is about
+                // to create there: a crash after a creation and before the
+                // next look leaves no pod unrecorded.
+                Some(observed) => {
+                    let mut pods: Vec<String> = observed.pods.iter().map(pod_entry).collect();
+                    let creating = node_plans.get(&s.spec.name).into_iter().flat_map(|p| {
+                        p.actions.iter().filter_map(|a| match a {
+                            Action::Create { pod } => Some(match &pod.owner {
+                                Some(owner) => format!("{}/{}|{owner}", pod.namespace, pod.name),
+                                None => format!("{}/{}", pod.namespace, pod.name),
+                            }),
+                            _ => None,
+                        })
+                    });
+                    pods.extend(creating);
+                    Some(pods)
+                }
                 None if !m.last_seen.is_empty() => {
                     Some(m.last_seen.iter().map(pod_entry).collect())
                 }
