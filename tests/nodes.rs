@@ -422,6 +422,26 @@ fn a_node_removed_from_the_manifests_is_emptied_and_its_controller_pods_run_else
         "{}",
         again.stdout
     );
+
+    // No Node manifest at all: the implicit `local`, the same engine as n1.
+    // Its pods stay (n1 is that engine under another name), and one node
+    // keeps no node records.
+    std::fs::remove_file(dir.path().join("n1.yaml")).expect("remove n1.yaml");
+    let single = apply_nodes(&project, &dir, &[]);
+    assert!(
+        !single
+            .stdout
+            .lines()
+            .any(|l| l.starts_with('-') && l.contains("pod ")),
+        "{}",
+        single.stdout
+    );
+    let records: Vec<String> = project
+        .containers()
+        .into_iter()
+        .filter(|c| c.contains("__node_"))
+        .collect();
+    assert!(records.is_empty(), "node records left: {records:?}");
 }
 
 #[test]

@@ -506,7 +506,24 @@ pub(super) fn record_changes<E: Engine>(
     node_plans: &BTreeMap<String, Plan>,
 ) -> Vec<(String, Vec<String>, Vec<NodeRecord>)> {
     if !pool.is_multi() {
-        return Vec::new();
+        // One node keeps no records: those left from when there were more
+        // (about itself, or its engine under another name) go.
+        return pool
+            .members
+            .iter()
+            .filter_map(|m| {
+                let held = &looked.per_node.get(&m.status.spec.name)?.node_records;
+                let own: Vec<String> = held
+                    .iter()
+                    .filter(|r| {
+                        r.node == m.status.spec.name
+                            || (r.endpoint.is_some() && r.endpoint == m.status.spec.endpoint)
+                    })
+                    .map(|r| r.container_id.clone())
+                    .collect();
+                (!own.is_empty()).then(|| (m.status.spec.name.clone(), own, Vec::new()))
+            })
+            .collect();
     }
     let wanted: Vec<NodeRecord> = pool
         .members

@@ -490,11 +490,11 @@ impl<E: Engine + 'static> Reconciler<E> {
             status.since = now;
         }
         status.reachable = Some(reachable);
-        status.endpoint = statuses
-            .iter()
-            .map(|s| format!("{}={}", s.spec.name, s.spec.endpoint_text()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let ready = statuses.iter().filter(|s| s.is_ready()).count();
+        status.endpoint = format!(
+            "{} ({ready} Ready)",
+            crate::report::plural(statuses.len(), "node")
+        );
         status.error = (!reachable).then(|| "no node's engine answers".to_string());
         status.info = None;
         if !reachable && report.result == ReconcileResult::Converged {
