@@ -114,16 +114,23 @@ pub struct ObservedPod {
     pub node_problem: Option<NodeProblem>,
 }
 
-/// Why a pod's containers cannot be seen as they are now.
+/// Why a pod's containers cannot be seen as they are now; `since`: unix
+/// seconds of the node's last answer (unreachable) or of its loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeProblem {
     /// Its node's engine does not answer (within the grace period): the pod
-    /// is shown as last seen, with status Unknown, and left alone.
-    Unreachable,
+    /// is shown as last seen, not Ready, and left alone.
+    Unreachable { since: i64 },
     /// Its node was lost (unreachable past the grace period, or back since
-    /// and not yet cleaned): the pod is Failed, and a controller's pod is
-    /// replaced on another node.
-    Lost,
+    /// and not yet cleaned) or left the manifests: the pod is Failed, and a
+    /// controller's pod is replaced on another node.
+    Lost { since: i64 },
+}
+
+impl NodeProblem {
+    pub fn is_lost(self) -> bool {
+        matches!(self, NodeProblem::Lost { .. })
+    }
 }
 
 impl ObservedPod {

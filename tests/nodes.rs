@@ -334,6 +334,11 @@ fn watch_replaces_a_cut_off_engines_controller_pods_after_the_grace_period_and_c
         solo_phase(),
         watcher.log()
     );
+    let (_, events) = common::watch::http_get(&format!("{}/api/v1/events", watcher.base_url()));
+    assert!(
+        events.contains("\"NodeLost\"") && events.contains("Node n2 which was running pod solo"),
+        "no NodeLost event for solo: {events}"
+    );
 
     n2.reconnect();
     let cleaned = within(Duration::from_secs(60), || {

@@ -203,10 +203,14 @@ fn merge<E>(pool: &Pool<'_, E>, looked: &Looked) -> Observed {
         match looked.per_node.get(name) {
             Some(observed) => {
                 let stale = m.status.lost_at.is_some() || is_terminated(m);
+                let since = m
+                    .status
+                    .lost_at
+                    .unwrap_or(m.status.reachable.last_transition);
                 for p in &observed.pods {
                     let mut p = p.clone();
                     if stale {
-                        p.node_problem = Some(NodeProblem::Lost);
+                        p.node_problem = Some(NodeProblem::Lost { since });
                     }
                     merged.pods.push(p);
                 }
@@ -217,10 +221,17 @@ fn merge<E>(pool: &Pool<'_, E>, looked: &Looked) -> Observed {
                 }
             }
             None => {
-                let problem = if m.status.lost_at.is_some() || is_terminated(m) {
-                    NodeProblem::Lost
-                } else {
-                    NodeProblem::Unreachable
+                let problem = match m.status.lost_at {
+                    Some(since) => NodeProblem::Lost { since },
+                    None if is_terminated(m) => NodeProblem::Lost {
+                        since: m.status.reachable.last_transition,
+                    },
+                    None => NodeProblem::Unreachable {
+                        since: m
+                            .status
+                            .unreachable_since
+                            .unwrap_or(m.status.reachable.last_transition),
+                    },
                 };
                 let mut known: BTreeSet<(String, String)> = BTreeSet::new();
                 for p in &m.last_seen {
@@ -402,7 +413,7 @@ pub(super) fn fit_to_nodes<E>(plan: &mut Plan, pool: &Pool<'_, E>, looked: &Look
     // A lost node's pods that nothing plans for (a standalone pod shows
     // as Failed): say why they do not run.
     for p in &looked.merged.pods {
-        let lost = p.node_problem == Some(NodeProblem::Lost)
+        let lost = p.node_problem.is_some_and(NodeProblem::is_lost)
             && !stale.contains(p.node.as_str())
             && !terminated(&p.node);
         let object = format!("pod {}/{}", p.namespace, p.name);
@@ -630,7 +641,7 @@ pub(super) fn add_attempted(observed: &mut Observed, node_plans: &BTreeMap<Strin
                     node,
                     (pod.namespace.clone(), pod.name.clone()),
                     pod.owner.clone(),
-                    NodeProblem::Unreachable,
+                    NodeProblem::Unreachable { since: 0 },
                 );
                 p.node_problem = None;
                 observed.pods.push(p);

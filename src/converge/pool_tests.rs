@@ -476,13 +476,13 @@ async fn within_the_grace_period_an_unreachable_nodes_pods_are_left_as_last_seen
         .pods
         .iter()
         .filter(|p| p.node == "b")
-        .map(|p| (p.name.as_str(), p.node_problem))
+        .map(|p| (p.name.as_str(), p.node_problem.map(|n| n.is_lost())))
         .collect();
     assert_eq!(
         on_b,
         [
-            ("db", Some(NodeProblem::Unreachable)),
-            ("web-1", Some(NodeProblem::Unreachable))
+            ("db", Some(false)),
+            ("web-1", Some(false))
         ]
     );
     b.set_outage(None);
@@ -818,13 +818,13 @@ async fn a_long_running_berth_remembers_what_an_unreachable_node_ran() {
         .pods
         .iter()
         .filter(|p| p.node == "b")
-        .map(|p| (p.name.as_str(), p.node_problem))
+        .map(|p| (p.name.as_str(), p.node_problem.map(|n| n.is_lost())))
         .collect();
     assert_eq!(
         problems,
         [
-            ("db", Some(NodeProblem::Unreachable)),
-            ("web-1", Some(NodeProblem::Unreachable))
+            ("db", Some(false)),
+            ("web-1", Some(false))
         ]
     );
     // What it remembers is written down again.

@@ -39,7 +39,10 @@ fn restarts(c: &ObservedContainer) -> u64 {
 }
 
 pub fn coarse(pod: &ObservedPod) -> Coarse {
-    if pod.node_problem == Some(crate::observed::NodeProblem::Lost) {
+    if pod
+        .node_problem
+        .is_some_and(crate::observed::NodeProblem::is_lost)
+    {
         return Coarse::Failed;
     }
     let members = pod.containers.values();

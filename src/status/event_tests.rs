@@ -360,3 +360,33 @@ fn a_container_docker_could_not_start_reports_the_error() {
         "it never started"
     );
 }
+
+#[test]
+fn a_pod_on_a_node_that_does_not_answer_or_was_lost_says_so() {
+    use crate::observed::NodeProblem;
+    let mut web = pod("web").with(container("c1", "app").running(1)).build();
+    web.node = "n2".into();
+    web.node_problem = Some(NodeProblem::Unreachable { since: T0 + 5 });
+    let events = pod_events(&web, &[]);
+    let last = events.last().expect("an event");
+    assert_eq!(
+        (last.reason.as_str(), last.kind, last.last_seen - T0),
+        ("NodeNotReady", EventType::Warning, 5)
+    );
+    assert!(last.message.contains("n2"), "{}", last.message);
+    web.node_problem = Some(NodeProblem::Lost { since: T0 + 45 });
+    let events = pod_events(&web, &[]);
+    let last = events.last().expect("an event");
+    assert_eq!(
+        (
+            last.reason.as_str(),
+            last.message.as_str(),
+            last.last_seen - T0
+        ),
+        (
+            "NodeLost",
+            "Node n2 which was running pod web is unresponsive",
+            45
+        )
+    );
+}

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::engine::{self, EngineEvent};
 use crate::keys;
-use crate::observed::{ObservedContainer, ObservedPod};
+use crate::observed::{NodeProblem, ObservedContainer, ObservedPod};
 use crate::timefmt::{format_rfc3339, parse_rfc3339};
 
 pub use super::event_log::EventLog;
@@ -416,7 +416,32 @@ pub fn pod_events(pod: &ObservedPod, docker_events: &[EngineEvent]) -> Vec<Event
         events.extend(from_state(pod, name, container, seen));
     }
     events.extend(repairs(pod));
+    events.extend(node_event(pod));
     aggregate(streamed.into_iter().chain(events))
+}
+
+/// What the node controller says of the pod: its node does not answer
+/// (`NodeNotReady`), or was lost (`NodeLost`, the pod Failed).
+fn node_event(pod: &ObservedPod) -> Option<Event> {
+    let (reason, message, at) = match pod.node_problem? {
+        NodeProblem::Unreachable { since } => (
+            "NodeNotReady",
+            format!(
+                "Node {} does not answer; the pod is shown as last seen",
+                pod.node
+            ),
+            since,
+        ),
+        NodeProblem::Lost { since } => (
+            "NodeLost",
+            format!(
+                "Node {} which was running pod {} is unresponsive",
+                pod.node, pod.name
+            ),
+            since,
+        ),
+    };
+    Some(pod_event(pod, EventType::Warning, reason, message, at))
 }
 
 /// Every event of `pod`: `pod_events` and the `infra_events`, aggregated,

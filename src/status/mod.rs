@@ -289,8 +289,8 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
         None => status,
     };
     match pod.node_problem {
-        Some(NodeProblem::Lost) => status.node_lost(&pod.node, &pod.name),
-        Some(NodeProblem::Unreachable) => status.node_unreachable(&pod.node),
+        Some(NodeProblem::Lost { .. }) => status.node_lost(&pod.node, &pod.name),
+        Some(NodeProblem::Unreachable { .. }) => status.node_unreachable(&pod.node),
         None => status,
     }
 }
