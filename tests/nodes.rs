@@ -150,6 +150,15 @@ fn pods_go_where_selectors_and_requests_say_and_a_controller_spreads_over_two_en
     );
     assert_eq!(local_pods(&project), on_n1);
     assert_eq!(extra_pods(&n2, &project), on_n2);
+
+    // `events` and `delete` reach every node (found through the records).
+    let events = in_project(&project, &["events"]);
+    assert_exit(&events, 0);
+    assert_says(&events.stdout, "Successfully assigned default/slow to n2");
+    let deleted = in_project(&project, &["delete", "pod", "slow"]);
+    assert_exit(&deleted, 0);
+    assert_says(&deleted.stdout, "pod \"slow\" deleted");
+    assert!(!extra_pods(&n2, &project).contains("slow"));
 }
 
 #[test]

@@ -7,11 +7,11 @@ use anyhow::bail;
 use crate::cli::{DeleteArgs, GlobalArgs, Resource};
 use crate::converge::{self, Settings, Verb};
 use crate::engine::Engine;
-use crate::observe::{self, InspectCache};
+use crate::observe::Depth;
 use crate::observed::{Observed, ObservedController, ObservedPod};
 use crate::report;
 
-use super::live::{block_on, connect};
+use super::live::{block_on, now};
 use super::{ExitStatus, Io};
 
 pub fn run(global: &GlobalArgs, args: &DeleteArgs, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
@@ -26,20 +26,29 @@ pub fn run(global: &GlobalArgs, args: &DeleteArgs, io: &mut Io<'_>) -> anyhow::R
             return Ok(ExitStatus::Error);
         }
     };
+    let project = global.project.as_deref();
+    let options = global.node_options();
     block_on(async {
-        let engine = connect().await?;
-        let observed = observe::observe(
-            &engine,
-            global.project.as_deref(),
-            &mut InspectCache::default(),
-        )
-        .await?;
+        // The object may have pods (and its controller records) on every
+        // node: each answering node's engine removes its own.
+        let connected = crate::nodes::discover(&options, project, now()).await;
+        let looked =
+            super::get_live::look_all(&connected, project, Depth::Quick, false, now()).await?;
+        for warning in looked.unreachable.iter().chain(&looked.failed) {
+            report::warning(io.err, warning)?;
+        }
+        let engines: Vec<&crate::engine::DockerEngine> = connected
+            .members
+            .iter()
+            .filter(|(_, status)| status.is_reachable())
+            .filter_map(|(engine, _)| engine.as_ref())
+            .collect();
         let target = Target {
             kind,
             namespace: &args.namespace,
             name: &args.name,
         };
-        delete(&engine, &observed, &global.infra_image, &target, io).await
+        delete(&engines, &looked.observed, &global.infra_image, &target, io).await
     })?
 }
 
@@ -97,7 +106,7 @@ fn one_project<'a>(mut projects: Vec<&'a str>, what: &str) -> anyhow::Result<Opt
 /// Finds the object's project, removes it through `converge::delete` (a
 /// controller with the pods it owns) and says what the next apply does.
 async fn delete<E: Engine>(
-    engine: &E,
+    engines: &[&E],
     observed: &Observed,
     infra_image: &str,
     target: &Target<'_>,
@@ -127,14 +136,25 @@ async fn delete<E: Engine>(
         .and_then(|p| p.owner.clone());
     let mut settings = Settings::new(project);
     settings.infra_image = infra_image.to_string();
-    let outcome = converge::delete(
-        engine,
-        &settings,
-        &|p| target.is_pod(p),
-        &|c| target.is_controller(c),
-        &mut |_| {},
-    )
-    .await?;
+    let mut outcome = converge::Outcome::default();
+    let mut said = std::collections::BTreeSet::new();
+    for engine in engines {
+        let one = converge::delete(
+            *engine,
+            &settings,
+            &|p| target.is_pod(p),
+            &|c| target.is_controller(c),
+            &mut |_| {},
+        )
+        .await?;
+        // A controller's record is on every node: say its removal once.
+        for change in one.changes {
+            if said.insert((change.verb.as_str(), change.object.clone())) {
+                outcome.changes.push(change);
+            }
+        }
+        outcome.failures.extend(one.failures);
+    }
     for change in &outcome.changes {
         match (change.verb, change.object.split_once(' ')) {
             (Verb::Removed, Some(("pod", key))) => {
@@ -212,15 +232,19 @@ mod tests {
         let (status, names, volumes) = crate::cmd::live::block_on(async {
             let engine = engine_with_pods().await;
             assert_eq!(engine.volumes().len(), 1);
-            let observed = observe::observe(&engine, Some("p"), &mut InspectCache::default())
-                .await
-                .unwrap();
+            let observed = crate::observe::observe(
+                &engine,
+                Some("p"),
+                &mut crate::observe::InspectCache::default(),
+            )
+            .await
+            .unwrap();
             let mut io = Io {
                 out: &mut out,
                 err: &mut err,
             };
             let status = delete(
-                &engine,
+                &[&engine],
                 &observed,
                 "img",
                 &Target {
@@ -250,15 +274,19 @@ mod tests {
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let status = crate::cmd::live::block_on(async {
             let engine = engine_with_pods().await;
-            let observed = observe::observe(&engine, Some("p"), &mut InspectCache::default())
-                .await
-                .unwrap();
+            let observed = crate::observe::observe(
+                &engine,
+                Some("p"),
+                &mut crate::observe::InspectCache::default(),
+            )
+            .await
+            .unwrap();
             let mut io = Io {
                 out: &mut out,
                 err: &mut err,
             };
             delete(
-                &engine,
+                &[&engine],
                 &observed,
                 "img",
                 &Target {

@@ -7,13 +7,13 @@ use crate::engine::{Engine, EngineEvent};
 use crate::keys;
 use crate::kube::events::{event_cells, event_json, pod_events, PodEvent};
 use crate::kube::objects;
-use crate::observe::{self, Depth, InspectCache};
+use crate::observe::Depth;
 use crate::observed::ObservedPod;
 use crate::report::{self, Table};
 use crate::status::Event;
 use crate::timefmt::age;
 
-use super::live::{block_on, connect, now};
+use super::live::{block_on, now};
 use super::{ExitStatus, Io};
 
 /// How far back Docker's event stream is read.
@@ -28,14 +28,17 @@ pub fn run(
     let project = global.project.as_deref();
     let namespace = scope.namespace();
     let now = now();
-    let events = block_on(async {
-        let engine = connect().await?;
-        let observed =
-            observe::observe_with(&engine, project, &mut InspectCache::default(), Depth::Full)
-                .await?;
-        let docker_events = docker_events(&engine, keys::filter(project), now).await?;
-        anyhow::Ok(pod_events(&observed, &docker_events, namespace))
+    // Every node's pods and events (a node that does not answer is a
+    // warning; its pods' events are what berth knows of them).
+    let options = global.node_options();
+    let looked = block_on(async {
+        let connected = crate::nodes::discover(&options, project, now).await;
+        super::get_live::look_all(&connected, project, Depth::Full, true, now).await
     })??;
+    for warning in looked.unreachable.iter().chain(&looked.failed) {
+        report::warning(io.err, warning)?;
+    }
+    let events = pod_events(&looked.observed, &looked.docker_events, namespace);
     match output {
         OutputFormat::Json | OutputFormat::Yaml => {
             let items = events.iter().map(event_json).collect();
