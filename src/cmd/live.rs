@@ -40,6 +40,18 @@ pub(crate) async fn connect_nodes(
     );
     if specs.iter().any(|s| s.declared) {
         let members = crate::nodes::connect_all(&specs, &options, &[], now()).await;
+        // Nothing can be known (nor done) when no node answers: the same
+        // error as one engine that does not answer.
+        if !members.iter().any(|(engine, _)| engine.is_some()) {
+            let reasons: Vec<String> = members
+                .iter()
+                .map(|(_, s)| format!("node {}: {}", s.spec.name, s.reachable.message))
+                .collect();
+            return Err(anyhow::anyhow!(reasons.join("; ")).context(
+                "cannot reach the Docker engine of any node (is dockerd running? \
+                 check the nodes' berth.io/docker-host and --machines)",
+            ));
+        }
         return Ok(crate::nodes::Connected { members });
     }
     let engine = connect().await?;
