@@ -97,13 +97,13 @@ fn apply_nodes(project: &Project, dir: &ManifestDir, extra: &[&str]) -> Output {
 }
 
 #[test]
-fn pods_go_where_selectors_and_requests_say_and_a_controller_spreads_over_two_engines() {
+fn pods_go_where_selectors_and_requests_say_and_a_controller_spreads_by_capacity() {
     let n2 = ExtraEngine::start("place");
     let project = Project::new("nodes-place");
     let dir = ManifestDir::new();
     let manifests = [
         node("n1", &local_endpoint(), "ssd"),
-        node("n2", &n2.host(), "hdd"),
+        node("n2", &n2.host(), "hdd").replace("cpu: \"4\"", "cpu: \"2\""),
         pod("fast", "  nodeSelector:\n    disk: ssd\n"),
         pod("slow", "  nodeSelector:\n    disk: hdd\n"),
         rc("web", 4, "1"),
@@ -132,8 +132,10 @@ fn pods_go_where_selectors_and_requests_say_and_a_controller_spreads_over_two_en
         on_n2.contains("slow") && !on_n1.contains("slow"),
         "{on_n1:?} {on_n2:?}"
     );
+    // By what is left, least allocated first (ties by name): n1 has 4
+    // cpus, n2 2; each web pod asks for 1.
     let web = |set: &BTreeSet<String>| set.iter().filter(|p| p.starts_with("web-")).count();
-    assert_eq!((web(&on_n1), web(&on_n2)), (2, 2), "{on_n1:?} {on_n2:?}");
+    assert_eq!((web(&on_n1), web(&on_n2)), (3, 1), "{on_n1:?} {on_n2:?}");
     assert!(on_n1.is_disjoint(&on_n2), "{on_n1:?} {on_n2:?}");
     assert!(!on_n1.contains("huge") && !on_n2.contains("huge"));
 
