@@ -282,6 +282,7 @@ async fn observe_and_plan<E: Engine>(
         idle.extend(node_plan.remove_networks.iter().cloned());
     }
     plan.remove_networks = idle.into_iter().collect();
+    plan.show_nodes = pool.is_multi();
     let undeclared = pool::undeclared(pool, &looked);
     Ok(Planned {
         looked,

@@ -149,6 +149,8 @@ pub struct Plan {
     /// Objects no manifest declares, kept because pruning is off
     /// (`pod ns/name`, `rc ns/name`).
     pub kept: Vec<String>,
+    /// The project runs on several nodes: each action names its node.
+    pub show_nodes: bool,
 }
 
 impl Plan {

@@ -405,7 +405,10 @@ fn a_node_removed_from_the_manifests_is_emptied_and_its_controller_pods_run_else
     // pod runs on n1 under a new name; the pod that only fits n2 waits.
     std::fs::remove_file(dir.path().join("n2.yaml")).expect("remove n2.yaml");
     let diffed = diff(&project, &dir);
-    assert_says(&diffed.stdout, &format!("pod default/{gone}"));
+    assert_says(
+        &diffed.stdout,
+        &format!("- pod default/{gone} on n2 (its node is no longer declared)"),
+    );
     let removed = apply_nodes(&project, &dir, &[]);
     assert_exit(&removed, 1);
     assert_says(

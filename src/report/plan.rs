@@ -28,7 +28,11 @@ impl Counts {
 pub fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Counts> {
     let mut counts = Counts::default();
     for action in &plan.actions {
-        let object = action.object();
+        let path = action.object().replace(' ', "/");
+        let object = match (plan.show_nodes, action.node()) {
+            (true, Some(node)) => format!("{} on {node}", action.object()),
+            _ => action.object(),
+        };
         match action {
             Action::Create { .. } | Action::CreateController { .. } => {
                 counts.added += 1;
@@ -40,7 +44,6 @@ pub fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io:
             } => {
                 counts.changed += 1;
                 change_line(out, Mark::Changed, &format!("{object} (spec changed)"))?;
-                let path = object.replace(' ', "/");
                 unified_diff(
                     out,
                     &format!("a/{path}"),
