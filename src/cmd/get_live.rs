@@ -176,10 +176,10 @@ fn merge(into: &mut Observed, mut observed: Observed, node: &str) {
     }
     into.pods.extend(observed.pods);
     for mut rc in observed.controllers {
-        let known = into
-            .controllers
-            .iter()
-            .any(|c| (&c.project, &c.namespace, &c.name) == (&rc.project, &rc.namespace, &rc.name));
+        let known = into.controllers.iter().any(|c| {
+            (&c.kind, &c.project, &c.namespace, &c.name)
+                == (&rc.kind, &rc.project, &rc.namespace, &rc.name)
+        });
         if !known {
             rc.node = node.to_string();
             into.controllers.push(rc);
@@ -216,6 +216,8 @@ mod tests {
 
     fn rc(name: &str) -> ObservedController {
         ObservedController {
+            kind: crate::keys::KIND_RC.to_string(),
+            owner: None,
             project: "shop".into(),
             namespace: "default".into(),
             name: name.into(),
