@@ -67,6 +67,13 @@ pub fn run(
     let statuses: Vec<_> = connected.members.into_iter().map(|(_, s)| s).collect();
     let listing = match args.resource {
         Resource::ReplicationControllers => rc_listing(&looked.observed, namespace, selector, now),
+        Resource::Deployments | Resource::ReplicaSets => crate::kube::apps::live_listing(
+            args.resource,
+            &looked.observed,
+            namespace,
+            selector,
+            now,
+        ),
         Resource::Nodes => node_listing(&statuses, &looked.observed, selector),
         _ => pod_listing(
             &looked.observed,
