@@ -234,3 +234,137 @@ fn offline_deployment_pods_are_named_by_template_hash_and_ordinal_suffix() {
     assert_eq!(pods[0].labels.get("pod-template-hash"), Some(&hash));
     assert_eq!(pods[0].owner.as_deref(), Some("Deployment/web"));
 }
+
+mod expansion {
+    use std::time::Duration;
+
+    use crate::desired::{expand, Context};
+    use crate::manifest::{load_text, Manifests};
+    use crate::observed::{
+        ContainerDetails, ContainerState, ContainerSummary, Observed, ObservedContainer,
+        ObservedPod,
+    };
+
+    fn manifests(extra: &str) -> Manifests {
+        let text = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 3\n  selector: {{matchLabels: {{app: web}}}}\n  strategy: {{rollingUpdate: {{maxSurge: 1, maxUnavailable: 0}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec: {{containers: [{{name: c, image: i:1}}]}}\n{extra}");
+        let loaded = load_text(std::path::Path::new("d.yaml"), &text, Default::default());
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        loaded.manifests
+    }
+
+    fn container(created: i64) -> ObservedContainer {
+        ObservedContainer {
+            summary: ContainerSummary {
+                id: "id".into(),
+                name: "n".into(),
+                image: "i:1".into(),
+                labels: Default::default(),
+                state: ContainerState::Running,
+                created,
+            },
+            details: Some(ContainerDetails::default()),
+        }
+    }
+
+    fn pod(name: &str, spec_hash: &str, created: i64) -> ObservedPod {
+        ObservedPod {
+            project: "p".into(),
+            namespace: "default".into(),
+            name: name.into(),
+            node: "local".into(),
+            owner: Some("Deployment/web".into()),
+            spec_hash: Some(spec_hash.into()),
+            labels: Default::default(),
+            last_applied: None,
+            infra: Some(container(created)),
+            containers: [("c".to_string(), container(created))].into(),
+            node_problem: None,
+        }
+    }
+
+    fn ctx(now: i64) -> Context<'static> {
+        Context {
+            project: "p",
+            node: "local",
+            infra_image: "pause:1",
+            prune: true,
+            now,
+            min_ready: Duration::ZERO,
+        }
+    }
+
+    /// The spec hash the current template's pods have.
+    fn new_hash(m: &Manifests) -> String {
+        let pods = expand(m, &Observed::default(), &ctx(0)).pods;
+        pods[0].hash("pause:1")
+    }
+
+    fn old_pods() -> Vec<ObservedPod> {
+        (0..3)
+            .map(|n| pod(&format!("web-old-{n}"), "old", 0))
+            .collect()
+    }
+
+    #[test]
+    fn a_changed_template_first_surges_one_new_pod() {
+        let m = manifests("");
+        let observed = Observed {
+            pods: old_pods(),
+            ..Default::default()
+        };
+        let d = expand(&m, &observed, &ctx(1000));
+        assert_eq!(d.pods.len(), 4);
+        assert!(d.removals.is_empty() && d.waiting.is_empty() && d.halted.is_empty());
+    }
+
+    #[test]
+    fn a_rollout_waits_for_its_new_pod_then_fails_past_the_progress_deadline() {
+        let m = manifests("  progressDeadlineSeconds: 60\n");
+        let mut pods = old_pods();
+        let mut new = pod("web-new-0", &new_hash(&m), 100);
+        new.containers.get_mut("c").unwrap().summary.state = ContainerState::Created;
+        pods.push(new);
+        let observed = Observed {
+            pods,
+            ..Default::default()
+        };
+        let d = expand(&m, &observed, &ctx(130));
+        assert_eq!(d.waiting.len(), 1, "{:?}", d.waiting);
+        assert!(d.halted.is_empty());
+        let d = expand(&m, &observed, &ctx(200));
+        assert_eq!(d.halted.len(), 1);
+        assert_eq!(
+            d.halted[0].message,
+            "deployment \"web\" exceeded its progress deadline"
+        );
+    }
+
+    #[test]
+    fn a_paused_deployment_makes_no_rollout_step() {
+        let m = manifests("  paused: true\n");
+        let observed = Observed {
+            pods: old_pods(),
+            ..Default::default()
+        };
+        let d = expand(&m, &observed, &ctx(1000));
+        assert_eq!(d.pods.len(), 3);
+        assert!(d.removals.is_empty() && d.waiting.is_empty());
+    }
+
+    #[test]
+    fn records_name_the_deployment_and_its_replica_set() {
+        let m = manifests("");
+        let d = expand(&m, &Observed::default(), &ctx(0));
+        let records: Vec<(&str, &str, u32)> = d
+            .controllers
+            .iter()
+            .map(|c| (c.kind.as_str(), c.name.as_str(), c.replicas))
+            .collect();
+        let hash = super::template_hash(&m.deployments[0].template);
+        let rs = format!("web-{hash}");
+        assert_eq!(
+            records,
+            [("Deployment", "web", 3), ("ReplicaSet", rs.as_str(), 3)]
+        );
+    }
+}
