@@ -193,3 +193,36 @@ fn recreate_removes_every_old_pod_before_creating_new_ones() {
         "{first:?} → {second:?}"
     );
 }
+
+#[test]
+fn a_replica_set_names_its_pods_by_suffix_and_a_removed_deployment_is_pruned() {
+    ensure_test_image();
+    let project = Project::new("deploy-rs");
+    let dir = ManifestDir::new();
+    dir.write("web.json", &deployment(2, "1", surge_one()));
+    apply_ok(&project, &dir);
+    wait_for_rollout(&project, 2);
+    let rs = deployment(2, "1", surge_one())
+        .replace("\"Deployment\"", "\"ReplicaSet\"")
+        .replace("\"web\"", "\"cache\"");
+    let rs: Value = serde_json::from_str(&rs).expect("JSON");
+    let mut rs = rs;
+    rs["spec"].as_object_mut().expect("spec").remove("strategy");
+    dir.write("cache.json", &rs.to_string());
+    dir.remove("web.json");
+    let out = apply_ok(&project, &dir);
+    eprintln!("{}", out.stdout);
+    let names = wait_for_rollout(&project, 2);
+    for name in &names {
+        let (prefix, suffix) = name.rsplit_once('-').expect("cache-<suffix>");
+        assert_eq!((prefix, suffix.len()), ("cache", 5), "{names:?}");
+    }
+    let deploy = berth(&["get", "deploy", "--project", &project.name]);
+    assert!(!deploy.stdout.contains("web"), "{}", deploy.stdout);
+    let rs = berth(&["get", "rs", "--project", &project.name]);
+    eprintln!("{}", rs.stdout);
+    let lines: Vec<&str> = rs.stdout.lines().skip(1).collect();
+    assert_eq!(lines.len(), 1, "only cache is left: {}", rs.stdout);
+    let cells: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(&cells[..4], ["cache", "2", "2", "2"], "{}", rs.stdout);
+}
