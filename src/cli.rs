@@ -182,7 +182,8 @@ impl Scope {
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
-    /// pods (po), replicationcontrollers (rc), nodes (no), services (svc), events (ev).
+    /// pods (po), replicationcontrollers (rc), deployments (deploy), replicasets (rs),
+    /// nodes (no), services (svc), events (ev).
     pub resource: Resource,
     /// Only the object of this name.
     pub name: Option<String>,
