@@ -257,7 +257,7 @@ async fn create_record<E: Engine>(
         (keys::PROJECT.to_string(), t.project.to_string()),
         (keys::NAMESPACE.to_string(), c.namespace.clone()),
         (keys::NODE.to_string(), t.node.to_string()),
-        (keys::KIND.to_string(), keys::KIND_RC.to_string()),
+        (keys::KIND.to_string(), c.kind.clone()),
         (keys::RC_NAME.to_string(), c.name.clone()),
         (keys::RC_REPLICAS.to_string(), c.replicas.to_string()),
         (
@@ -267,6 +267,9 @@ async fn create_record<E: Engine>(
         (keys::RC_TEMPLATE_HASH.to_string(), c.template_hash.clone()),
         (keys::LAST_APPLIED.to_string(), c.template_json.clone()),
     ]);
+    if let Some(owner) = &c.owner {
+        labels.insert(keys::OWNER.to_string(), owner.clone());
+    }
     if let Some(created) = created {
         labels.insert(keys::RC_CREATED.to_string(), created.to_string());
     }
@@ -274,7 +277,7 @@ async fn create_record<E: Engine>(
         labels,
         network_mode: Some("none".to_string()),
         ..crate::engine::ContainerConfig::new(
-            podmap::container_name(t.project, &c.namespace, &c.name, keys::RC_RECORD_NAME),
+            podmap::container_name(t.project, &c.namespace, &c.name, keys::record_name(&c.kind)),
             t.infra_image,
         )
     };

@@ -100,6 +100,10 @@ pub enum Resource {
     Pods,
     #[value(name = "replicationcontrollers", aliases = ["rc", "replicationcontroller"])]
     ReplicationControllers,
+    #[value(name = "deployments", aliases = ["deploy", "deployment"])]
+    Deployments,
+    #[value(name = "replicasets", aliases = ["rs", "replicaset"])]
+    ReplicaSets,
     #[value(name = "nodes", aliases = ["no", "node"])]
     Nodes,
     #[value(name = "services", aliases = ["svc", "service"])]
@@ -114,6 +118,8 @@ impl Resource {
         match self {
             Resource::Pods => "pods",
             Resource::ReplicationControllers => "replicationcontrollers",
+            Resource::Deployments => "deployments",
+            Resource::ReplicaSets => "replicasets",
             Resource::Nodes => "nodes",
             Resource::Services => "services",
             Resource::Events => "events",
@@ -125,6 +131,8 @@ impl Resource {
         match self {
             Resource::Pods => "pod",
             Resource::ReplicationControllers => "replicationcontroller",
+            Resource::Deployments => "deployment",
+            Resource::ReplicaSets => "replicaset",
             Resource::Nodes => "node",
             Resource::Services => "service",
             Resource::Events => "event",
@@ -174,7 +182,8 @@ impl Scope {
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
-    /// pods (po), replicationcontrollers (rc), nodes (no), services (svc), events (ev).
+    /// pods (po), replicationcontrollers (rc), deployments (deploy), replicasets (rs),
+    /// nodes (no), services (svc), events (ev).
     pub resource: Resource,
     /// Only the object of this name.
     pub name: Option<String>,

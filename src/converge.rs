@@ -389,6 +389,8 @@ fn max_rounds(manifests: &Manifests) -> usize {
         .controllers
         .iter()
         .map(|c| c.replicas as usize)
+        .chain(manifests.deployments.iter().map(|d| d.replicas as usize))
+        .chain(manifests.replica_sets.iter().map(|r| r.replicas as usize))
         .sum();
     16 + manifests.pods.len() + 3 * replicas
 }

@@ -2,6 +2,9 @@
 //! should exist on the node, with the controllers' scale and rollout steps.
 
 mod controller;
+pub mod deployment;
+#[cfg(test)]
+mod deployment_tests;
 pub mod health;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,6 +110,10 @@ pub fn owner_of(rc: &str) -> String {
 /// A replication controller as remembered on the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredController {
+    /// `ReplicationController`, `Deployment` or `ReplicaSet`.
+    pub kind: String,
+    /// A Deployment's ReplicaSet: `Deployment/<name>`.
+    pub owner: Option<String>,
     pub namespace: String,
     pub name: String,
     pub replicas: u32,
@@ -216,7 +223,28 @@ pub fn expand(manifests: &Manifests, observed: &Observed, ctx: &Context) -> Desi
             .controllers
             .push(controller::record(rc, manifests, ctx.infra_image));
     }
+    for d in &manifests.deployments {
+        let used = used.entry(d.meta.namespace.clone()).or_default();
+        let (step, records) = deployment::step_deployment(d, manifests, observed, ctx, used);
+        desired.absorb(step);
+        desired.controllers.extend(records);
+    }
+    for rs in &manifests.replica_sets {
+        let used = used.entry(rs.meta.namespace.clone()).or_default();
+        let (step, record) = deployment::step_replica_set(rs, manifests, observed, ctx, used);
+        desired.absorb(step);
+        desired.controllers.push(record);
+    }
     desired
+}
+
+impl Desired {
+    fn absorb(&mut self, step: controller::Step) {
+        self.pods.extend(step.pods);
+        self.removals.extend(step.removals);
+        self.waiting.extend(step.waiting);
+        self.halted.extend(step.halted);
+    }
 }
 
 /// Whether `labels` satisfy an equality selector (a controller's map).

@@ -183,7 +183,9 @@ fn group(
     for s in summaries {
         let l = &s.labels;
         let get = |k: &str| l.get(k).cloned().unwrap_or_default();
-        if l.get(keys::KIND).map(String::as_str) == Some(keys::KIND_RC) {
+        if l.get(keys::KIND)
+            .is_some_and(|k| keys::is_controller_kind(k))
+        {
             controllers.push(controller(&s));
             continue;
         }
@@ -246,6 +248,8 @@ fn own_labels(labels: &BTreeMap<String, String>) -> Labels {
 fn controller(s: &ContainerSummary) -> ObservedController {
     let get = |k: &str| s.labels.get(k).cloned().unwrap_or_default();
     ObservedController {
+        kind: get(keys::KIND),
+        owner: s.labels.get(keys::OWNER).cloned(),
         project: get(keys::PROJECT),
         namespace: get(keys::NAMESPACE),
         name: get(keys::RC_NAME),

@@ -148,6 +148,10 @@ impl ObservedPod {
 /// container), so that live `get rc` and pruning work without the files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedController {
+    /// `ReplicationController`, `Deployment` or `ReplicaSet`.
+    pub kind: String,
+    /// A Deployment's ReplicaSet: `Deployment/<name>`.
+    pub owner: Option<String>,
     pub project: String,
     pub namespace: String,
     pub name: String,

@@ -110,11 +110,25 @@ impl Action {
             | Action::Retry { pod, .. } => format!("pod {}", pod.key()),
             Action::Remove { pod, .. } => format!("pod {}/{}", pod.namespace, pod.name),
             Action::CreateController { controller }
-            | Action::UpdateController { controller, .. } => {
-                format!("rc {}/{}", controller.namespace, controller.name)
+            | Action::UpdateController { controller, .. } => format!(
+                "{} {}/{}",
+                short_kind(&controller.kind),
+                controller.namespace,
+                controller.name
+            ),
+            Action::RemoveController { old } => {
+                format!("{} {}/{}", short_kind(&old.kind), old.namespace, old.name)
             }
-            Action::RemoveController { old } => format!("rc {}/{}", old.namespace, old.name),
         }
+    }
+}
+
+/// `rc`, `deployment` or `rs`: how actions and notes name a controller.
+pub fn short_kind(kind: &str) -> &'static str {
+    match kind {
+        keys::KIND_DEPLOYMENT => "deployment",
+        keys::KIND_REPLICA_SET => "rs",
+        _ => "rc",
     }
 }
 
@@ -314,13 +328,13 @@ pub fn repair_reason(pod: &DesiredPod, old: &ObservedPod) -> Option<(String, Str
 /// The controller record actions that take `observed`'s records (one
 /// engine's, or all of them) to `desired`'s controllers.
 pub fn controller_actions(desired: &Desired, observed: &Observed, ctx: &Context, out: &mut Plan) {
-    let live: BTreeMap<(&str, &str), &ObservedController> = observed
+    let live: BTreeMap<(&str, &str, &str), &ObservedController> = observed
         .controllers
         .iter()
-        .map(|c| ((c.namespace.as_str(), c.name.as_str()), c))
+        .map(|c| ((c.kind.as_str(), c.namespace.as_str(), c.name.as_str()), c))
         .collect();
     for c in &desired.controllers {
-        match live.get(&(c.namespace.as_str(), c.name.as_str())) {
+        match live.get(&(c.kind.as_str(), c.namespace.as_str(), c.name.as_str())) {
             None => out.actions.push(Action::CreateController {
                 controller: c.clone(),
             }),
@@ -337,20 +351,22 @@ pub fn controller_actions(desired: &Desired, observed: &Observed, ctx: &Context,
             Some(_) => {}
         }
     }
-    let declared: BTreeSet<(&str, &str)> = desired
+    let declared: BTreeSet<(&str, &str, &str)> = desired
         .controllers
         .iter()
-        .map(|c| (c.namespace.as_str(), c.name.as_str()))
+        .map(|c| (c.kind.as_str(), c.namespace.as_str(), c.name.as_str()))
         .collect();
     for old in &observed.controllers {
-        if declared.contains(&(old.namespace.as_str(), old.name.as_str())) {
+        if declared.contains(&(old.kind.as_str(), old.namespace.as_str(), old.name.as_str())) {
             continue;
         }
         if ctx.prune {
             out.actions
                 .push(Action::RemoveController { old: old.clone() });
         } else {
-            out.kept.push(format!("rc {}/{}", old.namespace, old.name));
+            let kind = short_kind(&old.kind);
+            out.kept
+                .push(format!("{kind} {}/{}", old.namespace, old.name));
         }
     }
 }

@@ -116,6 +116,11 @@ fn offline_listing(
                 });
             }
         }
+        Resource::Deployments | Resource::ReplicaSets => {
+            let (headers, wide) = crate::kube::apps::headers(resource);
+            (listing.headers, listing.wide_headers) = (headers, wide);
+            listing.items = crate::kube::apps::offline_items(resource, manifests, &keep);
+        }
         Resource::Services => {
             listing.headers = vec!["SELECTOR", "PORT(S)"];
             for service in manifests

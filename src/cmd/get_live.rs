@@ -67,6 +67,13 @@ pub fn run(
     let statuses: Vec<_> = connected.members.into_iter().map(|(_, s)| s).collect();
     let listing = match args.resource {
         Resource::ReplicationControllers => rc_listing(&looked.observed, namespace, selector, now),
+        Resource::Deployments | Resource::ReplicaSets => crate::kube::apps::live_listing(
+            args.resource,
+            &looked.observed,
+            namespace,
+            selector,
+            now,
+        ),
         Resource::Nodes => node_listing(&statuses, &looked.observed, selector),
         _ => pod_listing(
             &looked.observed,
@@ -176,10 +183,10 @@ fn merge(into: &mut Observed, mut observed: Observed, node: &str) {
     }
     into.pods.extend(observed.pods);
     for mut rc in observed.controllers {
-        let known = into
-            .controllers
-            .iter()
-            .any(|c| (&c.project, &c.namespace, &c.name) == (&rc.project, &rc.namespace, &rc.name));
+        let known = into.controllers.iter().any(|c| {
+            (&c.kind, &c.project, &c.namespace, &c.name)
+                == (&rc.kind, &rc.project, &rc.namespace, &rc.name)
+        });
         if !known {
             rc.node = node.to_string();
             into.controllers.push(rc);
@@ -216,6 +223,8 @@ mod tests {
 
     fn rc(name: &str) -> ObservedController {
         ObservedController {
+            kind: crate::keys::KIND_RC.to_string(),
+            owner: None,
             project: "shop".into(),
             namespace: "default".into(),
             name: name.into(),

@@ -28,6 +28,8 @@ pub(super) fn record(
     let t = &rc.template;
     let template_pod = DesiredPod::from_template(rc, String::new(), &m.services);
     DesiredController {
+        kind: crate::keys::KIND_RC.to_string(),
+        owner: None,
         namespace: rc.meta.namespace.clone(),
         name: rc.meta.name.clone(),
         replicas: rc.replicas,

@@ -155,7 +155,8 @@ pub fn rc_listing(
 ) -> Listing {
     let mut items = Vec::new();
     for rc in &observed.controllers {
-        if !in_scope(namespace, &rc.namespace)
+        if rc.kind != crate::keys::KIND_RC
+            || !in_scope(namespace, &rc.namespace)
             || !(selector.is_empty() || selector.matches(&rc.selector))
         {
             continue;

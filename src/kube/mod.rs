@@ -2,6 +2,7 @@
 //! `berth get` (which prints them) and the HTTP API (which serves them).
 //! Plain data from manifests and observations; no Docker calls, no printing.
 
+pub mod apps;
 pub mod events;
 pub mod listing;
 pub mod live;

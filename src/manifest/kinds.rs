@@ -1,7 +1,8 @@
 //! Reads `apiVersion` and `kind` first, then hands the document to the right
-//! decoder: the four handled kinds, `List`, the seed's Minion; refuses the
+//! decoder: the four handled core kinds, apps/v1 Deployment and ReplicaSet, `List`, the seed's Minion; refuses the
 //! 2014 layouts and names what Kubernetes serves but berth does not handle.
 
+use super::apps;
 use super::decode::{index, Decoder};
 use super::nodes;
 use super::objects::{self, Object};
@@ -40,6 +41,8 @@ pub fn document(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
             list(d, root, out);
             None
         }
+        ("apps/v1", "Deployment") => apps::deployment(d, root).map(Object::Deployment),
+        ("apps/v1", "ReplicaSet") => apps::replica_set(d, root).map(Object::ReplicaSet),
         ("v1beta1" | "v1beta2", "Minion") => nodes::minion(d, root).map(Object::Node),
         (version, _) if LEGACY_VERSIONS.contains(&version) => {
             legacy(d, root, version_node, version, &kind);

@@ -92,6 +92,8 @@ fn assemble(
             Object::Controller(o) => manifests.controllers.push(o),
             Object::Service(o) => manifests.services.push(o),
             Object::Node(o) => manifests.nodes.push(o),
+            Object::Deployment(o) => manifests.deployments.push(o),
+            Object::ReplicaSet(o) => manifests.replica_sets.push(o),
         }
     }
     Loaded {

@@ -1,6 +1,9 @@
 //! Manifests: files → typed objects with source locations, validated as a
 //! whole. No Docker, no tokio.
 
+pub mod apps;
+#[cfg(test)]
+mod apps_tests;
 pub mod diag;
 pub mod model;
 
@@ -20,6 +23,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
+pub use apps::{Deployment, IntOrPercent, ReplicaSet, Strategy};
 pub use diag::{Diagnostic, Severity};
 pub use load::{load, load_text, manifest_files, LoadOptions, Loaded};
 pub use model::*;

@@ -302,6 +302,8 @@ pub struct Manifests {
     pub controllers: Vec<ReplicationController>,
     pub services: Vec<Service>,
     pub nodes: Vec<Node>,
+    pub deployments: Vec<super::apps::Deployment>,
+    pub replica_sets: Vec<super::apps::ReplicaSet>,
 }
 
 impl Manifests {
@@ -310,9 +312,16 @@ impl Manifests {
             && self.controllers.is_empty()
             && self.services.is_empty()
             && self.nodes.is_empty()
+            && self.deployments.is_empty()
+            && self.replica_sets.is_empty()
     }
 
     pub fn object_count(&self) -> usize {
-        self.pods.len() + self.controllers.len() + self.services.len() + self.nodes.len()
+        self.pods.len()
+            + self.controllers.len()
+            + self.services.len()
+            + self.nodes.len()
+            + self.deployments.len()
+            + self.replica_sets.len()
     }
 }

@@ -22,6 +22,8 @@ pub enum Object {
     Controller(ReplicationController),
     Service(Service),
     Node(Node),
+    Deployment(super::apps::Deployment),
+    ReplicaSet(super::apps::ReplicaSet),
 }
 
 impl Object {
@@ -37,6 +39,8 @@ impl Object {
             ),
             Object::Service(o) => ("Service", &o.meta.namespace, &o.meta.name, &o.source),
             Object::Node(o) => ("Node", &o.meta.namespace, &o.meta.name, &o.source),
+            Object::Deployment(o) => ("Deployment", &o.meta.namespace, &o.meta.name, &o.source),
+            Object::ReplicaSet(o) => ("ReplicaSet", &o.meta.namespace, &o.meta.name, &o.source),
         }
     }
 }
@@ -136,7 +140,7 @@ fn selector_matches(selector: &Labels, labels: &Labels) -> bool {
     selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
-fn template(d: &mut Decoder, node: &yaml::Node) -> Option<PodTemplate> {
+pub(super) fn template(d: &mut Decoder, node: &yaml::Node) -> Option<PodTemplate> {
     let fields = d.mapping(node, "spec.template", &POD_TEMPLATE, &[])?;
     let (labels, annotations) = fields
         .get("metadata")

@@ -246,6 +246,45 @@ pub const RC_SPEC: Schema = Schema {
     known: &["minReadySeconds"],
 };
 
+pub const DEPLOYMENT_SPEC: Schema = Schema {
+    implemented: &[
+        "replicas",
+        "selector",
+        "template",
+        "strategy",
+        "minReadySeconds",
+        "progressDeadlineSeconds",
+        "paused",
+        "revisionHistoryLimit",
+    ],
+    known: &[],
+};
+
+pub const REPLICA_SET_SPEC: Schema = Schema {
+    implemented: &["replicas", "selector", "template", "minReadySeconds"],
+    known: &[],
+};
+
+pub const LABEL_SELECTOR: Schema = Schema {
+    implemented: &["matchLabels", "matchExpressions"],
+    known: &[],
+};
+
+pub const SELECTOR_REQUIREMENT: Schema = Schema {
+    implemented: &["key", "operator", "values"],
+    known: &[],
+};
+
+pub const DEPLOYMENT_STRATEGY: Schema = Schema {
+    implemented: &["type", "rollingUpdate"],
+    known: &[],
+};
+
+pub const ROLLING_UPDATE: Schema = Schema {
+    implemented: &["maxSurge", "maxUnavailable"],
+    known: &[],
+};
+
 pub const POD_TEMPLATE: Schema = Schema {
     implemented: &["metadata", "spec"],
     known: &[],

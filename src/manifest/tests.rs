@@ -409,11 +409,11 @@ fn legacy_layouts_are_refused_naming_the_v1_equivalent() {
 
 #[test]
 fn kinds_berth_does_not_handle_are_warned_about_and_refused_under_strict() {
-    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n";
+    let text = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: x}\n";
     let loaded = load_yaml(text);
     assert_eq!(
         warnings(&loaded),
-        vec!["m.yaml:2:7: kind Deployment (apps/v1) is not supported by berth; ignored"]
+        vec!["m.yaml:2:7: kind StatefulSet (apps/v1) is not supported by berth; ignored"]
     );
     assert!(load_strict(text).has_errors());
     assert_eq!(

@@ -139,7 +139,7 @@ fn items_that_are_not_a_list_or_metadata_that_is_a_list_are_type_errors() {
 
 #[test]
 fn an_unhandled_group_kind_warns_and_is_refused_under_strict() {
-    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n";
+    let text = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: d\n";
     let loaded = load_yaml(text);
     assert!(!loaded.has_errors(), "{}", all(&loaded));
     assert_eq!(loaded.warnings().count(), 1);

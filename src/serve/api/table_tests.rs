@@ -100,6 +100,8 @@ fn every_table_row_has_one_cell_per_column() {
     let mut snap = snapshot(1, vec![web_pod("web", "web")]);
     let mut observed = (**snap.observed.as_ref().unwrap()).clone();
     observed.controllers.push(ObservedController {
+        kind: crate::keys::KIND_RC.to_string(),
+        owner: None,
         project: "demo".into(),
         namespace: "default".into(),
         name: "web".into(),

@@ -75,6 +75,8 @@ fn observed() -> Observed {
             named(waiting, &[], None),
         ],
         controllers: vec![ObservedController {
+            kind: crate::keys::KIND_RC.to_string(),
+            owner: None,
             project: "demo".into(),
             namespace: "default".into(),
             name: "web".into(),

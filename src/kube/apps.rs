@@ -1,0 +1,251 @@
+//! Deployments and ReplicaSets as `get deploy` / `get rs` list them: live
+//! from their records and pods on the engine, or offline from manifests.
+
+use serde_json::{json, Value};
+
+use crate::cli::Resource;
+use crate::desired::deployment::{deployment_owner, replica_set_owner, POD_TEMPLATE_HASH};
+use crate::keys;
+use crate::manifest::apps::match_labels;
+use crate::manifest::{Labels, Manifests, PodTemplate};
+use crate::observed::{Observed, ObservedController, ObservedPod};
+use crate::timefmt::{age, format_rfc3339};
+
+use super::listing::{join, labels_text, Listed, Listing};
+use super::{status_of, uid};
+
+/// The column headers (after NAME) and `-o wide` headers of `resource`.
+pub fn headers(resource: Resource) -> (Vec<&'static str>, Vec<&'static str>) {
+    match resource {
+        Resource::Deployments => (
+            vec!["READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+            vec!["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
+        _ => (
+            vec!["DESIRED", "CURRENT", "READY", "AGE"],
+            vec!["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
+    }
+}
+
+fn kind_of(resource: Resource) -> &'static str {
+    match resource {
+        Resource::Deployments => keys::KIND_DEPLOYMENT,
+        _ => keys::KIND_REPLICA_SET,
+    }
+}
+
+/// The pods a record's object owns.
+fn pods_of<'o>(c: &ObservedController, observed: &'o Observed) -> Vec<&'o ObservedPod> {
+    let (owner, hash) = match (c.kind.as_str(), &c.owner) {
+        (keys::KIND_DEPLOYMENT, _) => (deployment_owner(&c.name), None),
+        (_, Some(owner)) => (owner.clone(), Some(c.template_hash.as_str())),
+        _ => (replica_set_owner(&c.name), None),
+    };
+    observed
+        .pods
+        .iter()
+        .filter(|p| {
+            p.project == c.project
+                && p.namespace == c.namespace
+                && p.owner.as_deref() == Some(owner.as_str())
+                && hash
+                    .is_none_or(|h| p.labels.get(POD_TEMPLATE_HASH).map(String::as_str) == Some(h))
+        })
+        .collect()
+}
+
+fn template_cells(template: Option<&Value>) -> (String, String) {
+    let containers = template
+        .and_then(|t| t["spec"]["containers"].as_array().cloned())
+        .unwrap_or_default();
+    let field = |f: &str| join(containers.iter().filter_map(|c| c[f].as_str()));
+    (field("name"), field("image"))
+}
+
+fn object_json(
+    kind: &str,
+    meta: Value,
+    selector: &Labels,
+    replicas: u32,
+    template: Option<Value>,
+    status: Value,
+) -> Value {
+    let mut spec = json!({ "replicas": replicas, "selector": { "matchLabels": selector } });
+    if let Some(t) = template {
+        spec["template"] = t;
+    }
+    json!({ "apiVersion": "apps/v1", "kind": kind, "metadata": meta, "spec": spec, "status": status })
+}
+
+/// `get deploy` or `get rs` live: one row per record of that kind.
+pub fn live_listing(
+    resource: Resource,
+    observed: &Observed,
+    namespace: Option<&str>,
+    selector: &crate::labels::Selector,
+    now: i64,
+) -> Listing {
+    let kind = kind_of(resource);
+    let mut items = Vec::new();
+    for c in observed.controllers.iter().filter(|c| {
+        c.kind == kind
+            && namespace.is_none_or(|ns| ns == c.namespace)
+            && (selector.is_empty() || selector.matches(&c.selector))
+    }) {
+        let pods = pods_of(c, observed);
+        let ready = pods.iter().filter(|p| status_of(p, now).is_ready()).count();
+        let updated = pods
+            .iter()
+            .filter(|p| p.labels.get(POD_TEMPLATE_HASH) == Some(&c.template_hash))
+            .count();
+        let template: Option<Value> = c
+            .template_json
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok());
+        let (containers, images) = template_cells(template.as_ref());
+        let mut meta = json!({
+            "name": c.name, "namespace": c.namespace,
+            "uid": uid(&c.project, kind, &c.namespace, &c.name),
+            "creationTimestamp": format_rfc3339(c.created),
+            "annotations": { "berth.io/project": c.project },
+        });
+        if let Some(owner) = &c.owner {
+            let (owner_kind, owner_name) = owner.split_once('/').unwrap_or(("Deployment", owner));
+            meta["ownerReferences"] = json!([{ "apiVersion": "apps/v1", "kind": owner_kind, "name": owner_name, "controller": true }]);
+            meta["labels"] = json!({ POD_TEMPLATE_HASH: c.template_hash });
+        }
+        let (cells, status) = if resource == Resource::Deployments {
+            (
+                vec![
+                    format!("{ready}/{}", c.replicas),
+                    updated.to_string(),
+                    ready.to_string(),
+                    age(Some(c.created), now),
+                ],
+                json!({ "replicas": pods.len(), "readyReplicas": ready, "updatedReplicas": updated, "availableReplicas": ready }),
+            )
+        } else {
+            (
+                vec![
+                    c.replicas.to_string(),
+                    pods.len().to_string(),
+                    ready.to_string(),
+                    age(Some(c.created), now),
+                ],
+                json!({ "replicas": pods.len(), "readyReplicas": ready, "availableReplicas": ready }),
+            )
+        };
+        items.push(Listed {
+            project: Some(c.project.clone()),
+            namespace: c.namespace.clone(),
+            name: c.name.clone(),
+            cells,
+            wide: vec![containers, images, labels_text(&c.selector)],
+            json: object_json(kind, meta, &c.selector, c.replicas, template, status),
+        });
+    }
+    items.sort_by(|a, b| {
+        (&a.project, &a.namespace, &a.name).cmp(&(&b.project, &b.namespace, &b.name))
+    });
+    let (headers, wide_headers) = headers(resource);
+    Listing {
+        resource,
+        headers,
+        wide_headers,
+        items,
+        show_namespace: namespace.is_none(),
+        show_project: false,
+    }
+}
+
+fn template_json(t: &PodTemplate) -> Option<Value> {
+    serde_json::from_str(&crate::fingerprint::last_applied(&t.spec, &t.labels)).ok()
+}
+
+/// `get deploy -f` / `get rs -f`: the declared objects, nothing running yet.
+pub fn offline_items(
+    resource: Resource,
+    manifests: &Manifests,
+    keep: &dyn Fn(&str, &Labels) -> bool,
+) -> Vec<Listed> {
+    let kind = kind_of(resource);
+    let mut rows = Vec::new();
+    let declared = manifests
+        .deployments
+        .iter()
+        .map(|d| (&d.meta, d.replicas, &d.selector, &d.template))
+        .filter(|_| resource == Resource::Deployments);
+    let sets = manifests
+        .replica_sets
+        .iter()
+        .map(|r| (&r.meta, r.replicas, &r.selector, &r.template))
+        .filter(|_| resource == Resource::ReplicaSets);
+    for (meta, replicas, selector, template) in declared.chain(sets) {
+        if !keep(&meta.namespace, &meta.labels) {
+            continue;
+        }
+        let containers = &template.spec.containers;
+        let cells = if resource == Resource::Deployments {
+            vec![format!("0/{replicas}"), "0".into(), "0".into(), "-".into()]
+        } else {
+            vec![replicas.to_string(), "0".into(), "0".into(), "-".into()]
+        };
+        let mut json_meta = json!({ "name": meta.name, "namespace": meta.namespace });
+        if !meta.labels.is_empty() {
+            json_meta["labels"] = json!(meta.labels);
+        }
+        let mut json = object_json(
+            kind,
+            json_meta,
+            &match_labels(selector),
+            replicas,
+            template_json(template),
+            json!({}),
+        );
+        json["spec"]["selector"] = selector_json(selector);
+        rows.push(Listed {
+            project: None,
+            namespace: meta.namespace.clone(),
+            name: meta.name.clone(),
+            cells,
+            wide: vec![
+                join(containers.iter().map(|c| c.name.as_str())),
+                join(containers.iter().map(|c| c.image.as_str())),
+                selector.to_string(),
+            ],
+            json,
+        });
+    }
+    rows
+}
+
+/// A selector as Kubernetes writes it: matchLabels and matchExpressions.
+fn selector_json(selector: &crate::labels::Selector) -> Value {
+    use crate::labels::Requirement;
+    let mut labels = serde_json::Map::new();
+    let mut expressions = Vec::new();
+    for r in &selector.requirements {
+        match r {
+            Requirement::Equals(k, v) => {
+                labels.insert(k.clone(), json!(v));
+            }
+            Requirement::In(k, v) => {
+                expressions.push(json!({ "key": k, "operator": "In", "values": v }))
+            }
+            Requirement::NotIn(k, v) => {
+                expressions.push(json!({ "key": k, "operator": "NotIn", "values": v }))
+            }
+            Requirement::Exists(k) => expressions.push(json!({ "key": k, "operator": "Exists" })),
+            Requirement::DoesNotExist(k) => {
+                expressions.push(json!({ "key": k, "operator": "DoesNotExist" }))
+            }
+            _ => {}
+        }
+    }
+    let mut out = json!({ "matchLabels": labels });
+    if !expressions.is_empty() {
+        out["matchExpressions"] = json!(expressions);
+    }
+    out
+}
