@@ -71,7 +71,10 @@ impl Target<'_> {
     }
 
     fn is_controller(&self, rc: &ObservedController) -> bool {
-        self.kind == Kind::Controller && rc.namespace == self.namespace && rc.name == self.name
+        self.kind == Kind::Controller
+            && rc.kind == crate::keys::KIND_RC
+            && rc.namespace == self.namespace
+            && rc.name == self.name
     }
 
     fn plural(&self) -> &'static str {

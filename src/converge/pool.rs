@@ -215,7 +215,8 @@ fn merge<E>(pool: &Pool<'_, E>, looked: &Looked) -> Observed {
                     merged.pods.push(p);
                 }
                 for c in &observed.controllers {
-                    if seen_controllers.insert((c.namespace.clone(), c.name.clone())) {
+                    let key = (c.kind.clone(), c.namespace.clone(), c.name.clone());
+                    if seen_controllers.insert(key) {
                         merged.controllers.push(c.clone());
                     }
                 }

@@ -103,7 +103,12 @@ fn pods_of<'a>(observed: &'a Observed, rc: &ObservedController) -> Vec<&'a Obser
 /// The replication controllers: desired replicas, current (matching pods)
 /// and ready ones.
 pub(super) fn controllers(snapshot: &Snapshot, observed: &Observed, now: i64) -> String {
-    let mut controllers: Vec<&ObservedController> = observed.controllers.iter().collect();
+    // Deployments' and ReplicaSets' records are not replication controllers.
+    let mut controllers: Vec<&ObservedController> = observed
+        .controllers
+        .iter()
+        .filter(|c| c.kind == crate::keys::KIND_RC)
+        .collect();
     controllers.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     let rows: Vec<String> = controllers
         .into_iter()
