@@ -1,11 +1,15 @@
 //! Manifests: files → typed objects with source locations, validated as a
 //! whole. No Docker, no tokio.
 
+pub mod config_model;
 pub mod diag;
 pub mod model;
 
+mod config;
 mod container;
 mod decode;
+mod env_source;
+mod envrefs;
 mod json;
 mod kinds;
 mod load;
@@ -20,6 +24,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
+pub use config_model::*;
 pub use diag::{Diagnostic, Severity};
 pub use load::{load, load_text, manifest_files, LoadOptions, Loaded};
 pub use model::*;

@@ -22,6 +22,8 @@ pub enum Object {
     Controller(ReplicationController),
     Service(Service),
     Node(Node),
+    ConfigMap(super::config_model::ConfigMap),
+    Secret(super::config_model::Secret),
 }
 
 impl Object {
@@ -37,6 +39,8 @@ impl Object {
             ),
             Object::Service(o) => ("Service", &o.meta.namespace, &o.meta.name, &o.source),
             Object::Node(o) => ("Node", &o.meta.namespace, &o.meta.name, &o.source),
+            Object::ConfigMap(o) => ("ConfigMap", &o.meta.namespace, &o.meta.name, &o.source),
+            Object::Secret(o) => ("Secret", &o.meta.namespace, &o.meta.name, &o.source),
         }
     }
 }

@@ -24,6 +24,18 @@ impl Counts {
     }
 }
 
+/// The unified diff of a pod's last-applied spec and its desired one.
+fn spec_diff(out: &mut dyn Write, object: &str, old_json: &str, new_json: &str) -> io::Result<()> {
+    let path = object.replace(' ', "/");
+    unified_diff(
+        out,
+        &format!("a/{path}"),
+        &format!("b/{path}"),
+        &yaml(old_json),
+        &yaml(new_json),
+    )
+}
+
 /// Renders every action of `plan` (and its notes); returns the counts.
 pub fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Counts> {
     let mut counts = Counts::default();
@@ -40,14 +52,26 @@ pub fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io:
             } => {
                 counts.changed += 1;
                 change_line(out, Mark::Changed, &format!("{object} (spec changed)"))?;
-                let path = object.replace(' ', "/");
-                unified_diff(
-                    out,
-                    &format!("a/{path}"),
-                    &format!("b/{path}"),
-                    &yaml(old_json),
-                    &yaml(new_json),
-                )?;
+                spec_diff(out, &object, old_json, new_json)?;
+            }
+            Action::Recreate {
+                why:
+                    RecreateWhy::EnvSourcesChanged {
+                        old_json,
+                        new_json,
+                        changes,
+                    },
+                ..
+            } => {
+                counts.changed += 1;
+                let what = format!("{object} (env source changed)");
+                change_line(out, Mark::Changed, &what)?;
+                for change in changes {
+                    writeln!(out, "    {change}")?;
+                }
+                if old_json != new_json {
+                    spec_diff(out, &object, old_json, new_json)?;
+                }
             }
             Action::Repair { message, .. } => {
                 counts.changed += 1;

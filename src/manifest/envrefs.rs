@@ -1,0 +1,230 @@
+//! Resolves the env of every container (pods and controller templates)
+//! against the loaded ConfigMaps and Secrets, as the kubelet does at
+//! container start: `envFrom` first, in order, then `env`, later names
+//! overriding earlier ones. A missing required object or key is a load
+//! error in the kubelet's words, at the reference.
+
+use std::collections::BTreeMap;
+
+use super::config_model::{
+    ConfigMap, EnvFromRef, EnvValue, EnvVarSource, PodField, ResolvedEnv, Secret, Sensitive,
+};
+use super::diag::Diagnostic;
+use super::model::{Container, Labels, Manifests};
+use crate::names;
+
+/// The pod (or template) a container belongs to: what the downward API
+/// reads at load.
+struct Owner<'a> {
+    namespace: &'a str,
+    labels: &'a Labels,
+    annotations: &'a BTreeMap<String, String>,
+}
+
+/// Fills `resolved_env` of every container; returns the errors and warnings.
+pub fn resolve(manifests: &mut Manifests) -> Vec<Diagnostic> {
+    let Manifests {
+        pods,
+        controllers,
+        config_maps,
+        secrets,
+        ..
+    } = manifests;
+    let mut out = Vec::new();
+    for pod in pods.iter_mut() {
+        let owner = Owner {
+            namespace: &pod.meta.namespace,
+            labels: &pod.meta.labels,
+            annotations: &pod.meta.annotations,
+        };
+        for c in &mut pod.spec.containers {
+            c.resolved_env = container_env(c, &owner, config_maps, secrets, &mut out);
+        }
+    }
+    for rc in controllers.iter_mut() {
+        let owner = Owner {
+            namespace: &rc.meta.namespace,
+            labels: &rc.template.labels,
+            annotations: &rc.template.annotations,
+        };
+        for c in &mut rc.template.spec.containers {
+            c.resolved_env = container_env(c, &owner, config_maps, secrets, &mut out);
+        }
+    }
+    out
+}
+
+/// Sets `name`, keeping the position of its first definition.
+fn set(env: &mut Vec<ResolvedEnv>, name: String, value: EnvValue) {
+    match env.iter_mut().find(|e| e.name == name) {
+        Some(e) => e.value = value,
+        None => env.push(ResolvedEnv { name, value }),
+    }
+}
+
+fn container_env(
+    c: &Container,
+    owner: &Owner,
+    config_maps: &[ConfigMap],
+    secrets: &[Secret],
+    out: &mut Vec<Diagnostic>,
+) -> Vec<ResolvedEnv> {
+    let ns = owner.namespace;
+    let config_map = |name: &str| {
+        config_maps
+            .iter()
+            .find(|m| m.meta.namespace == ns && m.meta.name == name)
+    };
+    let secret = |name: &str| {
+        secrets
+            .iter()
+            .find(|s| s.meta.namespace == ns && s.meta.name == name)
+    };
+    let mut env = Vec::new();
+    for from in &c.env_from {
+        let (r, kind, entries): (_, _, Option<Vec<(String, EnvValue)>>) = match &from.from {
+            EnvFromRef::ConfigMapRef(r) => {
+                let entries = config_map(&r.name).map(|m| {
+                    let object = format!("{ns}/{}", r.name);
+                    let entry = |(k, v): (&String, &String)| {
+                        let value = EnvValue::Config {
+                            object: object.clone(),
+                            key: k.clone(),
+                            value: v.clone(),
+                        };
+                        (k.clone(), value)
+                    };
+                    m.data.iter().map(entry).collect()
+                });
+                (r, "configMap", entries)
+            }
+            EnvFromRef::SecretRef(r) => {
+                let entries = secret(&r.name).map(|s| {
+                    let object = format!("{ns}/{}", r.name);
+                    let entry = |(k, v): (&String, &Vec<u8>)| {
+                        let value = EnvValue::Secret {
+                            object: object.clone(),
+                            key: k.clone(),
+                            value: Sensitive(String::from_utf8_lossy(v).into_owned()),
+                        };
+                        (k.clone(), value)
+                    };
+                    s.data.iter().map(entry).collect()
+                });
+                (r, "secret", entries)
+            }
+        };
+        let Some(entries) = entries else {
+            if r.optional != Some(true) {
+                let message = format!("{} {:?} not found", kind.to_lowercase(), r.name);
+                out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+            }
+            continue;
+        };
+        let mut invalid = Vec::new();
+        for (key, value) in entries {
+            let name = format!("{}{key}", from.prefix);
+            if names::env_var_name(&name).is_err() {
+                invalid.push(name);
+                continue;
+            }
+            set(&mut env, name, value);
+        }
+        if !invalid.is_empty() {
+            let message = format!(
+                "keys [{}] from the EnvFrom {kind} {ns}/{} were skipped since they are \
+                 considered invalid environment variable names",
+                invalid.join(", "),
+                r.name
+            );
+            out.push(Diagnostic::warning(r.at.clone(), r.path.clone(), message));
+        }
+    }
+    for var in &c.env {
+        let value = match &var.value_from {
+            None => Some(EnvValue::Literal(var.value.clone())),
+            Some(EnvVarSource::ConfigMapKeyRef(r)) => {
+                let found = config_map(&r.name).map(|m| m.data.get(&r.key));
+                let object = format!("{ns}/{}", r.name);
+                match found {
+                    Some(Some(value)) => Some(EnvValue::Config {
+                        object,
+                        key: r.key.clone(),
+                        value: value.clone(),
+                    }),
+                    _ if r.optional == Some(true) => None,
+                    None => {
+                        let message = format!("configmap {:?} not found", r.name);
+                        out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+                        None
+                    }
+                    Some(None) => {
+                        let message = format!("couldn't find key {} in ConfigMap {object}", r.key);
+                        out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+                        None
+                    }
+                }
+            }
+            Some(EnvVarSource::SecretKeyRef(r)) => {
+                let found = secret(&r.name).map(|s| s.data.get(&r.key));
+                let object = format!("{ns}/{}", r.name);
+                match found {
+                    Some(Some(value)) => Some(EnvValue::Secret {
+                        object,
+                        key: r.key.clone(),
+                        value: Sensitive(String::from_utf8_lossy(value).into_owned()),
+                    }),
+                    _ if r.optional == Some(true) => None,
+                    None => {
+                        let message = format!("secret {:?} not found", r.name);
+                        out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+                        None
+                    }
+                    Some(None) => {
+                        let message = format!("couldn't find key {} in Secret {object}", r.key);
+                        out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+                        None
+                    }
+                }
+            }
+            Some(EnvVarSource::FieldRef(f)) => Some(downward(&f.field_path, owner)),
+        };
+        if let Some(value) = value {
+            set(&mut env, var.name.clone(), value);
+        }
+    }
+    env
+}
+
+/// A downward API value: known now, or when the pod is created.
+fn downward(field_path: &str, owner: &Owner) -> EnvValue {
+    let subscript = |prefix: &str| {
+        field_path
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix("['"))
+            .and_then(|rest| rest.strip_suffix("']"))
+    };
+    let known = |value: &str| EnvValue::Downward {
+        field: field_path.to_string(),
+        value: value.to_string(),
+    };
+    match field_path {
+        "metadata.name" => EnvValue::Pod(PodField::Name),
+        "metadata.uid" => EnvValue::Pod(PodField::Uid),
+        "spec.nodeName" => EnvValue::Pod(PodField::NodeName),
+        "status.podIP" | "status.podIPs" => EnvValue::Pod(PodField::PodIp),
+        "metadata.namespace" => known(owner.namespace),
+        // berth has no service accounts: every pod runs as `default`.
+        "spec.serviceAccountName" => known("default"),
+        _ => {
+            if let Some(key) = subscript("metadata.labels") {
+                known(owner.labels.get(key).map_or("", String::as_str))
+            } else if let Some(key) = subscript("metadata.annotations") {
+                known(owner.annotations.get(key).map_or("", String::as_str))
+            } else {
+                // The decoder refused every other path.
+                known("")
+            }
+        }
+    }
+}
