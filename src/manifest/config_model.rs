@@ -46,8 +46,9 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// `configMapKeyRef` / `secretKeyRef`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `configMapKeyRef` / `secretKeyRef`. Equal when they say the same,
+/// wherever they were written.
+#[derive(Debug, Clone, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyRef {
     pub name: String,
@@ -60,6 +61,18 @@ pub struct KeyRef {
     /// Its field path (`spec.containers[0].env[1].valueFrom.configMapKeyRef`).
     #[serde(skip)]
     pub path: String,
+}
+
+impl PartialEq for KeyRef {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.name, &self.key, self.optional) == (&other.name, &other.key, other.optional)
+    }
+}
+
+impl PartialEq for ObjectRef {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.name, self.optional) == (&other.name, other.optional)
+    }
 }
 
 /// `fieldRef`.
@@ -81,7 +94,7 @@ pub enum EnvVarSource {
 }
 
 /// `configMapRef` / `secretRef` of an `envFrom` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectRef {
     pub name: String,

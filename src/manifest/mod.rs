@@ -6,6 +6,8 @@ pub mod diag;
 pub mod model;
 
 mod config;
+#[cfg(test)]
+mod config_tests;
 mod container;
 mod decode;
 mod env_source;
