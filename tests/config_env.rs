@@ -214,3 +214,57 @@ fn a_missing_config_map_is_a_load_error_at_the_reference() {
     assert_says(&out.stderr, "pod.yaml:17:9: spec.containers[0].envFrom[0].configMapRef: configmap \"app-config\" not found");
     assert!(project.containers().is_empty(), "nothing is applied");
 }
+
+fn controller(level: &str) -> String {
+    let rc = "apiVersion: v1
+kind: ReplicationController
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+      - name: main
+        image: IMAGE
+        imagePullPolicy: Never
+        command: [sleep, '3600']
+        env:
+        - name: LEVEL
+          valueFrom:
+            configMapKeyRef: {name: app-config, key: LOG_LEVEL}
+        - name: POD_NAME
+          valueFrom:
+            fieldRef: {fieldPath: metadata.name}
+";
+    format!("{}---\n{}", config(level), rc.replace("IMAGE", TEST_IMAGE))
+}
+
+#[test]
+fn a_changed_config_map_value_rolls_a_controllers_pods() {
+    let project = Project::new("cfgrc");
+    let dir = ManifestDir::new();
+    dir.write("all.yaml", &controller("debug"));
+    apply_ok(&project, &dir);
+    let level = |pod: &str| {
+        let env = env_of(&container_name(&project, pod, "main"));
+        (env.get("LEVEL").cloned(), env.get("POD_NAME").cloned())
+    };
+    assert_eq!(level("web-0"), (Some("debug".into()), Some("web-0".into())));
+    dir.write("all.yaml", &controller("info"));
+    let planned = diff(&project, &dir);
+    assert_says(&planned.stdout, "rc default/web (template changed)");
+    let out = apply_ok(&project, &dir);
+    assert_says(&out.stdout, "2 created, 0 recreated, 2 removed");
+    let mut pods = live_pod_names(&project);
+    pods.sort();
+    assert_eq!(pods.len(), 2, "{pods:?}");
+    for pod in &pods {
+        assert_eq!(level(pod), (Some("info".into()), Some(pod.clone())));
+    }
+    assert_exit(&diff(&project, &dir), 0);
+}
