@@ -86,6 +86,11 @@ spec:
         fieldRef: {fieldPath: status.podIP}
     - name: URL
       value: http://$(POD_IP):8080/$(LEVEL)
+    - name: MEMORY_MI
+      valueFrom:
+        resourceFieldRef: {resource: limits.memory, divisor: 1Mi}
+    resources:
+      limits: {memory: 64Mi}
 ";
 
 fn write_all(dir: &ManifestDir, level: &str) {
@@ -131,6 +136,7 @@ fn env_comes_from_config_maps_secrets_and_the_downward_api() {
     assert_eq!(get("POD_NAMESPACE"), Some("default"));
     assert_eq!(get("TIER"), Some("backend"));
     assert_eq!(get("NODE"), Some("local"));
+    assert_eq!(get("MEMORY_MI"), Some("64"));
     let pod = live_pod(&project, "app").expect("pod app is live");
     let ip = pod["status"]["podIP"].as_str().expect("a pod IP");
     assert_eq!(get("POD_IP"), Some(ip), "status.podIP is the pod's IP");

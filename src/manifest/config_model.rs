@@ -84,6 +84,29 @@ pub struct FieldRef {
     pub field_path: String,
 }
 
+/// `resourceFieldRef`: a container's limit or request, divided by
+/// `divisor` and rounded up.
+#[derive(Debug, Clone, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceFieldRef {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub container_name: String,
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub divisor: String,
+    #[serde(skip)]
+    pub at: Source,
+    #[serde(skip)]
+    pub path: String,
+}
+
+impl PartialEq for ResourceFieldRef {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.container_name, &self.resource, &self.divisor)
+            == (&other.container_name, &other.resource, &other.divisor)
+    }
+}
+
 /// `env[].valueFrom`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -91,6 +114,7 @@ pub enum EnvVarSource {
     ConfigMapKeyRef(KeyRef),
     SecretKeyRef(KeyRef),
     FieldRef(FieldRef),
+    ResourceFieldRef(ResourceFieldRef),
 }
 
 /// `configMapRef` / `secretRef` of an `envFrom` entry.

@@ -17,10 +17,6 @@ fn errors(loaded: &Loaded) -> Vec<String> {
     loaded.errors().map(ToString::to_string).collect()
 }
 
-fn warnings(loaded: &Loaded) -> Vec<String> {
-    loaded.warnings().map(ToString::to_string).collect()
-}
-
 #[track_caller]
 fn assert_error(loaded: &Loaded, want: &str) {
     let all = errors(loaded);
@@ -329,15 +325,70 @@ fn value_from_is_checked_as_the_api_server_does() {
 }
 
 #[test]
-fn resource_field_ref_is_named_as_not_supported() {
-    let loaded = load_yaml(&pod("    env:
+fn resource_field_ref_reads_limits_and_requests_rounded_up() {
+    let env = env_of(&pod("    resources:
+      limits: {cpu: 500m, memory: 100Mi}
+      requests: {cpu: 250m}
+    env:
     - name: CPU
       valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+    - name: CPU_M
+      valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1m}}
+    - name: MEM
+      valueFrom: {resourceFieldRef: {resource: limits.memory}}
+    - name: MEM_MI
+      valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}
+    - name: MEM_G
+      valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1G}}
+    - name: REQ_CPU_M
+      valueFrom: {resourceFieldRef: {resource: requests.cpu, divisor: 1m}}
+    - name: REQ_MEM
+      valueFrom: {resourceFieldRef: {resource: requests.memory, containerName: app}}
 "));
-    assert!(!loaded.has_errors(), "{:?}", errors(&loaded));
-    assert_eq!(
-        warnings(&loaded),
-        vec!["m.yaml:34:19: spec.containers[0].env[0].valueFrom.resourceFieldRef: not supported by berth; ignored"]
+    let want = [
+        ("CPU", "1"),
+        ("CPU_M", "500"),
+        ("MEM", "104857600"),
+        ("MEM_MI", "100"),
+        ("MEM_G", "1"),
+        ("REQ_CPU_M", "250"),
+        // Requests default to limits, as the API server defaults them.
+        ("REQ_MEM", "104857600"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(env, want);
+}
+
+#[test]
+fn resource_field_ref_errors_name_what_is_supported() {
+    let loaded = load_yaml(&pod("    env:
+    - name: A
+      valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+    - name: B
+      valueFrom: {resourceFieldRef: {resource: limits.gpu}}
+    - name: C
+      valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1Ki}}
+    - name: D
+      valueFrom: {resourceFieldRef: {resource: requests.cpu, containerName: other}}
+"));
+    assert_error(
+        &loaded,
+        "m.yaml:34:37: spec.containers[0].env[0].valueFrom.resourceFieldRef: container \"app\" sets no cpu limit: Kubernetes would use the node's allocatable cpu, which berth does not know when it loads; set resources.limits.cpu",
+    );
+    assert_error(
+        &loaded,
+        "m.yaml:36:48: spec.containers[0].env[1].valueFrom.resourceFieldRef.resource: unsupported value \"limits.gpu\": supported values: \"limits.cpu\", \"limits.memory\", \"requests.cpu\", \"requests.memory\"",
+    );
+    assert_error(
+        &loaded,
+        "m.yaml:38:69: spec.containers[0].env[2].valueFrom.resourceFieldRef.divisor: unsupported value \"1Ki\": supported values: \"1m\", \"1\"",
+    );
+    assert_error(
+        &loaded,
+        "m.yaml:40:37: spec.containers[0].env[3].valueFrom.resourceFieldRef: container \"other\" not found in the pod",
     );
 }
 

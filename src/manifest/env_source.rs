@@ -2,15 +2,22 @@
 //! as the API server does; `envrefs` resolves them once every file is read.
 
 use super::config::config_key;
-use super::config_model::{EnvFromRef, EnvFromSource, EnvVarSource, FieldRef, KeyRef, ObjectRef};
+use super::config_model::{
+    EnvFromRef, EnvFromSource, EnvVarSource, FieldRef, KeyRef, ObjectRef, ResourceFieldRef,
+};
 use super::decode::{index, join, Decoder};
 use super::schema::Schema;
 use crate::names;
 use crate::yaml::Node;
 
 const VALUE_FROM: Schema = Schema {
-    implemented: &["configMapKeyRef", "secretKeyRef", "fieldRef"],
-    known: &["resourceFieldRef", "fileKeyRef"],
+    implemented: &[
+        "configMapKeyRef",
+        "secretKeyRef",
+        "fieldRef",
+        "resourceFieldRef",
+    ],
+    known: &["fileKeyRef"],
 };
 
 const KEY_REF: Schema = Schema {
@@ -22,6 +29,24 @@ const FIELD_REF: Schema = Schema {
     implemented: &["apiVersion", "fieldPath"],
     known: &[],
 };
+
+const RESOURCE_FIELD_REF: Schema = Schema {
+    implemented: &["containerName", "resource", "divisor"],
+    known: &[],
+};
+
+/// The resources `resourceFieldRef` reads in berth.
+const RESOURCES: &[&str] = &[
+    "limits.cpu",
+    "limits.memory",
+    "requests.cpu",
+    "requests.memory",
+];
+
+const CPU_DIVISORS: &[&str] = &["1m", "1"];
+const MEMORY_DIVISORS: &[&str] = &[
+    "1", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei",
+];
 
 const ENV_FROM: Schema = Schema {
     implemented: &["prefix", "configMapRef", "secretRef"],
@@ -82,8 +107,67 @@ pub fn value_from(d: &mut Decoder, node: &Node, path: &str) -> Option<EnvVarSour
         let p = join(path, "secretKeyRef");
         return key_ref(d, n, &p).map(EnvVarSource::SecretKeyRef);
     }
+    if let Some(n) = fields.get("resourceFieldRef") {
+        let p = join(path, "resourceFieldRef");
+        return resource_field_ref(d, n, &p).map(EnvVarSource::ResourceFieldRef);
+    }
     let n = fields.get("fieldRef")?;
     field_ref(d, n, &join(path, "fieldRef")).map(EnvVarSource::FieldRef)
+}
+
+fn supported(values: &[&str]) -> String {
+    let quoted: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+    quoted.join(", ")
+}
+
+fn resource_field_ref(d: &mut Decoder, node: &Node, path: &str) -> Option<ResourceFieldRef> {
+    let fields = d.mapping(node, path, &RESOURCE_FIELD_REF, &[])?;
+    let container_name = fields
+        .get("containerName")
+        .and_then(|n| d.string(n, &join(path, "containerName")))
+        .unwrap_or_default();
+    let p = join(path, "resource");
+    let Some(resource_node) = fields.get("resource") else {
+        d.required(node, &p);
+        return None;
+    };
+    let resource = d.string(resource_node, &p)?;
+    if !RESOURCES.contains(&resource.as_str()) {
+        let message = format!(
+            "unsupported value {resource:?}: supported values: {}",
+            supported(RESOURCES)
+        );
+        d.error(resource_node, &p, message);
+        return None;
+    }
+    let divisor = match fields.get("divisor") {
+        Some(n) => {
+            let p = join(path, "divisor");
+            let divisor = d.quantity_text(n, &p)?;
+            let allowed = if resource.ends_with(".cpu") {
+                CPU_DIVISORS
+            } else {
+                MEMORY_DIVISORS
+            };
+            if !divisor.is_empty() && !allowed.contains(&divisor.as_str()) {
+                let message = format!(
+                    "unsupported value {divisor:?}: supported values: {}",
+                    supported(allowed)
+                );
+                d.error(n, &p, message);
+                return None;
+            }
+            divisor
+        }
+        None => String::new(),
+    };
+    Some(ResourceFieldRef {
+        container_name,
+        resource,
+        divisor,
+        at: d.source(node),
+        path: d.full_path(path),
+    })
 }
 
 fn key_ref(d: &mut Decoder, node: &Node, path: &str) -> Option<KeyRef> {

@@ -7,11 +7,13 @@
 use std::collections::BTreeMap;
 
 use super::config_model::{
-    ConfigMap, EnvFromRef, EnvValue, EnvVarSource, PodField, ResolvedEnv, Secret, Sensitive,
+    ConfigMap, EnvFromRef, EnvValue, EnvVarSource, PodField, ResolvedEnv, ResourceFieldRef, Secret,
+    Sensitive,
 };
 use super::diag::Diagnostic;
 use super::model::{Container, Labels, Manifests};
 use crate::names;
+use crate::quantity::Quantity;
 
 /// The pod (or template) a container belongs to: what the downward API
 /// reads at load.
@@ -37,8 +39,9 @@ pub fn resolve(manifests: &mut Manifests) -> Vec<Diagnostic> {
             labels: &pod.meta.labels,
             annotations: &pod.meta.annotations,
         };
+        let all = pod.spec.containers.clone();
         for c in &mut pod.spec.containers {
-            c.resolved_env = container_env(c, &owner, config_maps, secrets, &mut out);
+            c.resolved_env = container_env(c, &all, &owner, config_maps, secrets, &mut out);
         }
     }
     for rc in controllers.iter_mut() {
@@ -47,8 +50,9 @@ pub fn resolve(manifests: &mut Manifests) -> Vec<Diagnostic> {
             labels: &rc.template.labels,
             annotations: &rc.template.annotations,
         };
+        let all = rc.template.spec.containers.clone();
         for c in &mut rc.template.spec.containers {
-            c.resolved_env = container_env(c, &owner, config_maps, secrets, &mut out);
+            c.resolved_env = container_env(c, &all, &owner, config_maps, secrets, &mut out);
         }
     }
     out
@@ -64,6 +68,7 @@ fn set(env: &mut Vec<ResolvedEnv>, name: String, value: EnvValue) {
 
 fn container_env(
     c: &Container,
+    all: &[Container],
     owner: &Owner,
     config_maps: &[ConfigMap],
     secrets: &[Secret],
@@ -188,12 +193,81 @@ fn container_env(
                 }
             }
             Some(EnvVarSource::FieldRef(f)) => Some(downward(&f.field_path, owner)),
+            Some(EnvVarSource::ResourceFieldRef(r)) => match resource_value(r, c, all) {
+                Ok(value) => Some(value),
+                Err(message) => {
+                    out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+                    None
+                }
+            },
         };
         if let Some(value) = value {
             set(&mut env, var.name.clone(), value);
         }
     }
     env
+}
+
+/// A container's limit or request divided by the divisor, rounded up, as
+/// the kubelet computes it. Requests default to limits, as the API server
+/// defaults them, and are 0 when neither is set. A missing limit is the
+/// node's allocatable in Kubernetes; berth does not know the node at load,
+/// so it is an error asking for the limit.
+fn resource_value(
+    r: &ResourceFieldRef,
+    c: &Container,
+    all: &[Container],
+) -> Result<EnvValue, String> {
+    let target = if r.container_name.is_empty() {
+        c
+    } else {
+        all.iter()
+            .find(|other| other.name == r.container_name)
+            .ok_or_else(|| format!("container {:?} not found in the pod", r.container_name))?
+    };
+    let (kind, name) = r.resource.split_once('.').unwrap_or_default();
+    let limits = &target.resources.limits;
+    let given = match kind {
+        "limits" => limits.get(name),
+        _ => target.resources.requests.get(name).or(limits.get(name)),
+    };
+    let quantity = match (given, kind) {
+        (Some(text), _) => Quantity::parse(text)?,
+        (None, "limits") => {
+            return Err(format!(
+                "container {:?} sets no {name} limit: Kubernetes would use the node's \
+                 allocatable {name}, which berth does not know when it loads; set \
+                 resources.limits.{name}",
+                target.name
+            ))
+        }
+        (None, _) => Quantity::from_milli(0),
+    };
+    let divisor = if r.divisor.is_empty() {
+        "1"
+    } else {
+        &r.divisor
+    };
+    let divisor = Quantity::parse(divisor)?;
+    let value = if name == "cpu" {
+        ceil_div(quantity.milli(), divisor.milli())
+    } else {
+        ceil_div(quantity.value(), divisor.value())
+    };
+    Ok(EnvValue::Downward {
+        field: format!(
+            "resourceFieldRef {}/{} /{}",
+            target.name, r.resource, r.divisor
+        ),
+        value: value.to_string(),
+    })
+}
+
+fn ceil_div(a: i128, b: i128) -> i128 {
+    if b <= 0 {
+        return a;
+    }
+    (a + b - 1).div_euclid(b)
 }
 
 /// A downward API value: known now, or when the pod is created.
