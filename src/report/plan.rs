@@ -178,6 +178,29 @@ mod tests {
     use crate::plan::Note;
 
     #[test]
+    fn a_recreate_for_a_changed_env_source_names_the_key() {
+        let pod = crate::desired::test_pod("app");
+        let old = crate::status::fixtures::pod("app").build();
+        let json = "{\"spec\": {}}".to_string();
+        let plan = Plan {
+            actions: vec![Action::Recreate {
+                pod,
+                old,
+                why: RecreateWhy::EnvSourcesChanged {
+                    old_json: json.clone(),
+                    new_json: json,
+                    changes: vec!["ConfigMap default/app-config key LOG_LEVEL changed".into()],
+                },
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            plan_text(&plan),
+            "~ pod default/app (env source changed)\n    ConfigMap default/app-config key LOG_LEVEL changed\n"
+        );
+    }
+
+    #[test]
     fn plan_text_is_empty_for_an_empty_plan() {
         assert_eq!(plan_text(&Plan::default()), "");
     }
