@@ -16,6 +16,13 @@ use crate::podmap;
 pub enum RecreateWhy {
     /// The desired spec differs from the last applied one.
     SpecChanged { old_json: String, new_json: String },
+    /// A value the env reads from a ConfigMap or Secret changed (the
+    /// spec may have changed too): `changes` name the keys.
+    EnvSourcesChanged {
+        old_json: String,
+        new_json: String,
+        changes: Vec<String>,
+    },
 }
 
 /// One step of the plan.
@@ -74,7 +81,11 @@ impl Action {
                 fingerprint::last_applied(&pod.spec, &pod.labels),
             ),
             Action::Recreate {
-                why: RecreateWhy::SpecChanged { old_json, new_json },
+                why:
+                    RecreateWhy::SpecChanged { old_json, new_json }
+                    | RecreateWhy::EnvSourcesChanged {
+                        old_json, new_json, ..
+                    },
                 ..
             } => (old_json.clone(), new_json.clone()),
             Action::Repair { old, .. } | Action::Retry { old, .. } => (applied(old), applied(old)),
@@ -258,7 +269,22 @@ fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Acti
     if old.spec_hash.as_deref() != Some(hash.as_str()) && !rolling {
         let new_json = fingerprint::last_applied(&pod.spec, &pod.labels);
         let old_json = old.last_applied.clone().unwrap_or_default();
-        let why = RecreateWhy::SpecChanged { old_json, new_json };
+        let recorded = old.infra.as_ref().and_then(|infra| {
+            let labels = &infra.summary.labels;
+            labels
+                .get(fingerprint::ENV_SOURCES_LABEL)
+                .map(String::as_str)
+        });
+        let changes = fingerprint::env_source_changes(recorded, &pod.spec);
+        let why = if changes.is_empty() {
+            RecreateWhy::SpecChanged { old_json, new_json }
+        } else {
+            RecreateWhy::EnvSourcesChanged {
+                old_json,
+                new_json,
+                changes,
+            }
+        };
         return Some(Action::Recreate {
             pod: pod.clone(),
             old: old.clone(),

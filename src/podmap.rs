@@ -9,7 +9,7 @@ use crate::desired::DesiredPod;
 use crate::engine::{ContainerConfig, Mount, MountSource, PortBinding, RestartMode};
 use crate::fingerprint;
 use crate::keys;
-use crate::manifest::{Container, PodSpec, RestartPolicy, VolumeSource};
+use crate::manifest::{Container, EnvValue, PodField, PodSpec, RestartPolicy, VolumeSource};
 use crate::quantity;
 
 /// Where a pod lands: the project and node that scope its names and labels.
@@ -86,6 +86,9 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         fingerprint::last_applied(&pod.spec, &pod.labels),
     );
     infra_labels.insert(keys::SOURCE.to_string(), pod.source.to_string());
+    if let Some(sources) = fingerprint::env_sources_label(&pod.spec) {
+        infra_labels.insert(fingerprint::ENV_SOURCES_LABEL.to_string(), sources);
+    }
     let infra = ContainerConfig {
         name: infra_name.clone(),
         image: target.infra_image.to_string(),
@@ -200,7 +203,7 @@ fn member_config(
     base: &BTreeMap<String, String>,
     infra_name: &str,
 ) -> ContainerConfig {
-    let env = expanded_env(c);
+    let env = expanded_env(c, &|field| pod_field(target, pod, field));
     let (entrypoint, cmd) = entrypoint_and_cmd(c, &env);
     ContainerConfig {
         name: container_name(target.project, &pod.namespace, &pod.name, &c.name),
@@ -245,15 +248,77 @@ fn entrypoint_and_cmd(
     }
 }
 
-/// The container's env with `$(VAR)` references to earlier variables expanded.
-fn expanded_env(c: &Container) -> Vec<(String, String)> {
+/// The container's env with `$(VAR)` references to earlier variables
+/// expanded in literal values (values from ConfigMaps, Secrets and the
+/// downward API are taken as they are, as the kubelet does). `field` gives
+/// the downward API values known at creation.
+fn expanded_env(c: &Container, field: &dyn Fn(PodField) -> String) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = Vec::new();
-    for var in &c.env {
-        let value = expand(&var.value, &env);
-        env.retain(|(k, _)| k != &var.name);
-        env.push((var.name.clone(), value));
+    let set = |name: &str, value: String, env: &mut Vec<(String, String)>| match env
+        .iter_mut()
+        .find(|(k, _)| k == name)
+    {
+        Some(entry) => entry.1 = value,
+        None => env.push((name.to_string(), value)),
+    };
+    if c.resolved_env.is_empty() {
+        // Not resolved by the loader (built in code): literal values only.
+        for var in c.env.iter().filter(|v| v.value_from.is_none()) {
+            let value = expand(&var.value, &env);
+            set(&var.name, value, &mut env);
+        }
+        return env;
+    }
+    for var in &c.resolved_env {
+        let value = match &var.value {
+            EnvValue::Literal(text) => expand(text, &env),
+            EnvValue::Config { value, .. } => value.clone(),
+            EnvValue::Secret { value, .. } => value.0.clone(),
+            EnvValue::Downward { value, .. } => value.clone(),
+            EnvValue::Pod(f) => field(*f),
+        };
+        set(&var.name, value, &mut env);
     }
     env
+}
+
+/// Stands for the pod's IP in a member's env until the infra container
+/// has one: `apply` replaces it (`fill_pod_ip`) before creating members.
+pub const POD_IP_PLACEHOLDER: &str = "\u{0}berth:status.podIP\u{0}";
+
+/// The downward API values known when the pod is created.
+fn pod_field(target: &Target, pod: &DesiredPod, field: PodField) -> String {
+    match field {
+        PodField::Name => pod.name.clone(),
+        PodField::Uid => crate::kube::uid(target.project, "Pod", &pod.namespace, &pod.name),
+        PodField::NodeName => target.node.to_string(),
+        PodField::PodIp => POD_IP_PLACEHOLDER.to_string(),
+    }
+}
+
+/// Puts the pod's IP where a member's env (or command, expanded from it)
+/// asked for `status.podIP`.
+pub fn fill_pod_ip(member: &mut ContainerConfig, ip: &str) {
+    let fill = |words: &mut Vec<String>| {
+        for w in words.iter_mut().filter(|w| w.contains(POD_IP_PLACEHOLDER)) {
+            *w = w.replace(POD_IP_PLACEHOLDER, ip);
+        }
+    };
+    fill(&mut member.env);
+    if let Some(words) = member.entrypoint.as_mut() {
+        fill(words);
+    }
+    if let Some(words) = member.cmd.as_mut() {
+        fill(words);
+    }
+}
+
+/// True when a member waits for the pod's IP.
+pub fn needs_pod_ip(member: &ContainerConfig) -> bool {
+    let words = member.env.iter();
+    let words = words.chain(member.entrypoint.iter().flatten());
+    let mut words = words.chain(member.cmd.iter().flatten());
+    words.any(|w| w.contains(POD_IP_PLACEHOLDER))
 }
 
 /// Kubernetes `$(VAR)` expansion: `$$` is a literal `$`, an unknown or

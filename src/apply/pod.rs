@@ -15,7 +15,7 @@ use crate::desired::DesiredPod;
 use crate::engine::{ContainerConfig, ContainerState, Engine};
 use crate::keys;
 use crate::observed::{ObservedContainer, ObservedPod};
-use crate::podmap::{pod_objects, Target};
+use crate::podmap::{fill_pod_ip, needs_pod_ip, pod_objects, Target};
 
 /// What every pod operation of one plan shares.
 pub struct Ctx<'a, E> {
@@ -152,6 +152,11 @@ pub async fn repair_member<E: Engine>(
         .labels
         .insert(keys::REPAIR_TIME.to_string(), now_secs().to_string());
     member.network_mode = Some(format!("container:{}", infra.id()));
+    if needs_pod_ip(&member) {
+        let network = objects.infra.network.as_ref().map(|(n, _)| n.as_str());
+        let ip = pod_ip(ctx.engine, infra.id(), network.unwrap_or_default()).await?;
+        fill_pod_ip(&mut member, &ip);
+    }
     host_paths(&objects.host_dirs, &objects.host_files)?;
     ensure_volumes(ctx.engine, &objects.volumes).await?;
     if let Some(live) = old.containers.get(container) {
@@ -259,8 +264,18 @@ async fn create_containers<E: Engine>(
         .start_container(&infra_id)
         .await
         .map_err(|e| format!("infra container: {e}"))?;
+    // status.podIP in env: read once the infra container runs, before any
+    // member is created.
+    let mut ip = None;
     for mut member in members {
         member.network_mode = Some(format!("container:{infra_id}"));
+        if needs_pod_ip(&member) {
+            if ip.is_none() {
+                let network = infra.network.as_ref().map(|(n, _)| n.as_str());
+                ip = Some(pod_ip(engine, &infra_id, network.unwrap_or_default()).await?);
+            }
+            fill_pod_ip(&mut member, ip.as_deref().unwrap_or_default());
+        }
         let container = member
             .labels
             .get(keys::CONTAINER)
@@ -277,6 +292,23 @@ async fn create_containers<E: Engine>(
             .map_err(|e| format!("container {container}: {e}"))?;
     }
     Ok(())
+}
+
+/// The infra container's IP on the pod's network.
+async fn pod_ip<E: Engine>(engine: &E, infra_id: &str, network: &str) -> Result<String, String> {
+    let details = engine
+        .inspect_container(infra_id)
+        .await
+        .map_err(|e| format!("infra container: reading the pod IP: {e}"))?;
+    details
+        .ips
+        .get(network)
+        .filter(|ip| !ip.is_empty())
+        .or_else(|| details.ips.values().find(|ip| !ip.is_empty()))
+        .cloned()
+        .ok_or_else(|| {
+            format!("infra container: no IP address on network {network} for status.podIP")
+        })
 }
 
 /// hostPath directories (`DirectoryOrCreate`, or no type) and files

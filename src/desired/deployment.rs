@@ -41,8 +41,14 @@ fn encode(mut h: u64, len: usize) -> String {
 
 /// The 10-character hash of a pod template: a Deployment's ReplicaSet is
 /// `<deployment>-<hash>` and its pods carry `pod-template-hash=<hash>`.
+/// The values its env reads from ConfigMaps and Secrets count (as digests):
+/// a changed value rolls the Deployment as a changed template does.
 pub fn template_hash(t: &PodTemplate) -> String {
-    encode(fnv64(&fingerprint::last_applied(&t.spec, &t.labels)), 10)
+    let mut text = fingerprint::last_applied(&t.spec, &t.labels);
+    if let Some(sources) = fingerprint::env_sources_label(&t.spec) {
+        text.push_str(&sources);
+    }
+    encode(fnv64(&text), 10)
 }
 
 /// The stable 5-character suffix of `owner`'s pod number `ordinal`.

@@ -368,3 +368,32 @@ mod expansion {
         );
     }
 }
+
+#[test]
+fn a_changed_config_map_value_read_by_the_template_changes_its_hash() {
+    use crate::manifest::{load_text, LoadOptions};
+    let text = |level: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cfg}}\ndata: {{LEVEL: {level}}}\n---\n\
+             apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  selector:\n    \
+             matchLabels: {{app: web}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      \
+             containers:\n      - name: app\n        image: i:1\n        env:\n        - name: LEVEL\n          \
+             valueFrom: {{configMapKeyRef: {{name: cfg, key: LEVEL}}}}\n"
+        )
+    };
+    let hash = |level: &str| {
+        let loaded = load_text(
+            std::path::Path::new("d.yaml"),
+            &text(level),
+            LoadOptions::default(),
+        );
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        template_hash(&loaded.manifests.deployments[0].template)
+    };
+    assert_eq!(hash("info"), hash("info"));
+    assert_ne!(
+        hash("info"),
+        hash("debug"),
+        "a changed value rolls the Deployment"
+    );
+}

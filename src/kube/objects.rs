@@ -215,12 +215,14 @@ pub(crate) mod fixtures {
             image: "busybox:1".into(),
             command: vec![],
             args: vec![],
+            env_from: vec![],
             env: vec![],
             ports: vec![],
             resources: Resources::default(),
             volume_mounts: vec![],
             working_dir: None,
             image_pull_policy: PullPolicy::IfNotPresent,
+            resolved_env: vec![],
         }
     }
 

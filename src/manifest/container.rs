@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::decode::{index, join, Decoder};
+use super::env_source::{env_from, value_from};
 use super::model::{Container, ContainerPort, EnvVar, Protocol, PullPolicy, VolumeMount};
 use super::resources::resources;
 use super::schema::{CONTAINER, CONTAINER_PORT, ENV_VAR, VOLUME_MOUNT};
@@ -83,6 +84,9 @@ pub fn container<'n>(
         .map(|(n, p)| ports(d, n, &p, host_ports))
         .unwrap_or_default();
     let env = field("env").map(|(n, p)| env(d, n, &p)).unwrap_or_default();
+    let env_from = field("envFrom")
+        .map(|(n, p)| env_from(d, n, &p))
+        .unwrap_or_default();
     let resources = field("resources")
         .map(|(n, p)| resources(d, n, &p))
         .unwrap_or_default();
@@ -97,12 +101,14 @@ pub fn container<'n>(
         image,
         command,
         args,
+        env_from,
         env,
         ports,
         resources,
         volume_mounts,
         working_dir,
         image_pull_policy,
+        resolved_env: Vec::new(),
     })
 }
 
@@ -291,12 +297,18 @@ fn env(d: &mut Decoder, node: &Node, path: &str) -> Vec<EnvVar> {
             let message = "may not be specified together with valueFrom";
             d.error(at, &join(&item_path, "value"), message);
         }
-        if value.is_none() && from_elsewhere {
-            continue;
-        }
+        let value_from = match fields.get("valueFrom") {
+            Some(n) => match value_from(d, n, &join(&item_path, "valueFrom")) {
+                Some(source) => Some(source),
+                // Wrong (reported) or not supported (warned): not set.
+                None => continue,
+            },
+            None => None,
+        };
         out.push(EnvVar {
             name,
             value: value.unwrap_or_default(),
+            value_from,
         });
     }
     out

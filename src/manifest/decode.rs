@@ -71,7 +71,8 @@ impl<'f> Decoder<'f> {
         }
     }
 
-    fn full_path(&self, path: &str) -> String {
+    /// `path` as diagnostics print it (with the List item prefix).
+    pub fn full_path(&self, path: &str) -> String {
         match (self.prefix.is_empty(), path.is_empty()) {
             (true, _) => path.to_string(),
             (false, true) => self.prefix.clone(),

@@ -3,6 +3,7 @@
 //! 2014 layouts and names what Kubernetes serves but berth does not handle.
 
 use super::apps;
+use super::config;
 use super::decode::{index, Decoder};
 use super::nodes;
 use super::objects::{self, Object};
@@ -35,9 +36,20 @@ pub fn document(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
         ("v1", "ReplicationController") => objects::controller(d, root).map(Object::Controller),
         ("v1", "Service") => objects::service(d, root).map(Object::Service),
         ("v1", "Node") => nodes::node(d, root).map(Object::Node),
+        ("v1", "ConfigMap") => config::config_map(d, root).map(Object::ConfigMap),
+        ("v1", "Secret") => config::secret(d, root).map(Object::Secret),
         // The API's typed lists (what `kubectl get -o yaml` may print) read
         // like `List`.
-        ("v1", "List" | "PodList" | "ReplicationControllerList" | "ServiceList" | "NodeList") => {
+        (
+            "v1",
+            "List"
+            | "PodList"
+            | "ReplicationControllerList"
+            | "ServiceList"
+            | "NodeList"
+            | "ConfigMapList"
+            | "SecretList",
+        ) => {
             list(d, root, out);
             None
         }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::decode::Decoder;
 use super::diag::Diagnostic;
+use super::envrefs;
 use super::json::{self, JsonScan};
 use super::kinds;
 use super::model::{Manifests, Source};
@@ -84,7 +85,10 @@ fn assemble(
         objects.extend(file_objects.into_iter().map(|o| (2 * (i + 1), o)));
     }
     ordered.extend(duplicates(&objects));
-    ordered.sort_by_key(|(i, d)| (*i, d.source.line, d.source.column));
+    let file_keys: HashMap<PathBuf, usize> = objects
+        .iter()
+        .map(|(k, o)| (o.identity().3.file.clone(), *k))
+        .collect();
     let mut manifests = Manifests::default();
     for (_, object) in objects {
         match object {
@@ -94,8 +98,17 @@ fn assemble(
             Object::Node(o) => manifests.nodes.push(o),
             Object::Deployment(o) => manifests.deployments.push(o),
             Object::ReplicaSet(o) => manifests.replica_sets.push(o),
+            Object::ConfigMap(o) => manifests.config_maps.push(o),
+            Object::Secret(o) => manifests.secrets.push(o),
         }
     }
+    // References between objects (env from ConfigMaps and Secrets) are
+    // resolved once every file is read.
+    for d in envrefs::resolve(&mut manifests) {
+        let key = file_keys.get(&d.source.file).copied().unwrap_or(usize::MAX);
+        ordered.push((key, d));
+    }
+    ordered.sort_by_key(|(i, d)| (*i, d.source.line, d.source.column));
     Loaded {
         manifests,
         diagnostics: ordered.into_iter().map(|(_, d)| d).collect(),

@@ -4,11 +4,17 @@
 pub mod apps;
 #[cfg(test)]
 mod apps_tests;
+pub mod config_model;
 pub mod diag;
 pub mod model;
 
+mod config;
+#[cfg(test)]
+mod config_tests;
 mod container;
 mod decode;
+mod env_source;
+mod envrefs;
 mod json;
 mod kinds;
 mod load;
@@ -24,6 +30,7 @@ mod schema;
 mod tests;
 
 pub use apps::{Deployment, IntOrPercent, ReplicaSet, Strategy};
+pub use config_model::*;
 pub use diag::{Diagnostic, Severity};
 pub use load::{load, load_text, manifest_files, LoadOptions, Loaded};
 pub use model::*;

@@ -111,6 +111,8 @@ pub struct EnvVar {
     pub name: String,
     #[serde(default)]
     pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_from: Option<super::config_model::EnvVarSource>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +170,8 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_from: Vec<super::config_model::EnvFromSource>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<EnvVar>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<ContainerPort>,
@@ -179,6 +183,11 @@ pub struct Container {
     pub working_dir: Option<String>,
     /// Always set after loading (Kubernetes' default applied).
     pub image_pull_policy: PullPolicy,
+    /// `envFrom` then `env`, resolved against the ConfigMaps and Secrets at
+    /// load (empty when nothing was resolved: `env` is then used as is).
+    /// Never serialized: Secret values must not reach any output.
+    #[serde(skip)]
+    pub resolved_env: Vec<super::config_model::ResolvedEnv>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -304,6 +313,8 @@ pub struct Manifests {
     pub nodes: Vec<Node>,
     pub deployments: Vec<super::apps::Deployment>,
     pub replica_sets: Vec<super::apps::ReplicaSet>,
+    pub config_maps: Vec<super::config_model::ConfigMap>,
+    pub secrets: Vec<super::config_model::Secret>,
 }
 
 impl Manifests {
@@ -314,6 +325,8 @@ impl Manifests {
             && self.nodes.is_empty()
             && self.deployments.is_empty()
             && self.replica_sets.is_empty()
+            && self.config_maps.is_empty()
+            && self.secrets.is_empty()
     }
 
     pub fn object_count(&self) -> usize {
@@ -323,5 +336,7 @@ impl Manifests {
             + self.nodes.len()
             + self.deployments.len()
             + self.replica_sets.len()
+            + self.config_maps.len()
+            + self.secrets.len()
     }
 }

@@ -156,9 +156,9 @@ pub const CONTAINER: Schema = Schema {
         "resources",
         "volumeMounts",
         "imagePullPolicy",
+        "envFrom",
     ],
     known: &[
-        "envFrom",
         "resizePolicy",
         "restartPolicy",
         "restartPolicyRules",
@@ -182,8 +182,8 @@ pub const CONTAINER_PORT: Schema = Schema {
 };
 
 pub const ENV_VAR: Schema = Schema {
-    implemented: &["name", "value"],
-    known: &["valueFrom"],
+    implemented: &["name", "value", "valueFrom"],
+    known: &[],
 };
 
 pub const RESOURCES: Schema = Schema {
@@ -411,12 +411,18 @@ pub const LEGACY_FIELDS: &[(&str, &str)] = &[
 ];
 
 /// Kinds berth decodes.
-pub const HANDLED_KINDS: &[&str] = &["Pod", "ReplicationController", "Service", "Node", "List"];
+pub const HANDLED_KINDS: &[&str] = &[
+    "Pod",
+    "ReplicationController",
+    "Service",
+    "Node",
+    "ConfigMap",
+    "Secret",
+    "List",
+];
 
 /// Kinds the core `v1` API serves that berth does not handle.
 pub const CORE_UNHANDLED_KINDS: &[&str] = &[
-    "ConfigMap",
-    "Secret",
     "Namespace",
     "PersistentVolume",
     "PersistentVolumeClaim",

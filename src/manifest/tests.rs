@@ -176,7 +176,8 @@ spec:
         c.env,
         vec![EnvVar {
             name: "MODE".into(),
-            value: "5".into()
+            value: "5".into(),
+            value_from: None,
         }]
     );
     let port = &c.ports[0];
@@ -417,7 +418,7 @@ fn kinds_berth_does_not_handle_are_warned_about_and_refused_under_strict() {
     );
     assert!(load_strict(text).has_errors());
     assert_eq!(
-        warnings(&load_yaml("apiVersion: v1\nkind: ConfigMap\n")).len(),
+        warnings(&load_yaml("apiVersion: v1\nkind: Namespace\n")).len(),
         1
     );
 }

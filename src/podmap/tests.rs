@@ -33,6 +33,7 @@ fn command_replaces_entrypoint_and_args_alone_keep_it() {
     c.env = vec![EnvVar {
         name: "PORT".into(),
         value: "80".into(),
+        value_from: None,
     }];
     c.args = vec!["-p".into(), "$(PORT)".into()];
     let o = pod_objects(&T, &pod);

@@ -24,11 +24,22 @@ impl Counts {
     }
 }
 
+/// The unified diff of a pod's last-applied spec and its desired one.
+fn spec_diff(out: &mut dyn Write, object: &str, old_json: &str, new_json: &str) -> io::Result<()> {
+    let path = object.replace(' ', "/");
+    unified_diff(
+        out,
+        &format!("a/{path}"),
+        &format!("b/{path}"),
+        &yaml(old_json),
+        &yaml(new_json),
+    )
+}
+
 /// Renders every action of `plan` (and its notes); returns the counts.
 pub fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Counts> {
     let mut counts = Counts::default();
     for action in &plan.actions {
-        let path = action.object().replace(' ', "/");
         let object = match (plan.show_nodes, action.node()) {
             (true, Some(node)) => format!("{} on {node}", action.object()),
             _ => action.object(),
@@ -44,13 +55,26 @@ pub fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io:
             } => {
                 counts.changed += 1;
                 change_line(out, Mark::Changed, &format!("{object} (spec changed)"))?;
-                unified_diff(
-                    out,
-                    &format!("a/{path}"),
-                    &format!("b/{path}"),
-                    &yaml(old_json),
-                    &yaml(new_json),
-                )?;
+                spec_diff(out, &action.object(), old_json, new_json)?;
+            }
+            Action::Recreate {
+                why:
+                    RecreateWhy::EnvSourcesChanged {
+                        old_json,
+                        new_json,
+                        changes,
+                    },
+                ..
+            } => {
+                counts.changed += 1;
+                let what = format!("{object} (env source changed)");
+                change_line(out, Mark::Changed, &what)?;
+                for change in changes {
+                    writeln!(out, "    {change}")?;
+                }
+                if old_json != new_json {
+                    spec_diff(out, &action.object(), old_json, new_json)?;
+                }
             }
             Action::Repair { message, .. } => {
                 counts.changed += 1;
@@ -155,6 +179,29 @@ pub fn canonical(value: &Value) -> String {
 mod tests {
     use super::*;
     use crate::plan::Note;
+
+    #[test]
+    fn a_recreate_for_a_changed_env_source_names_the_key() {
+        let pod = crate::desired::test_pod("app");
+        let old = crate::status::fixtures::pod("app").build();
+        let json = "{\"spec\": {}}".to_string();
+        let plan = Plan {
+            actions: vec![Action::Recreate {
+                pod,
+                old,
+                why: RecreateWhy::EnvSourcesChanged {
+                    old_json: json.clone(),
+                    new_json: json,
+                    changes: vec!["ConfigMap default/app-config key LOG_LEVEL changed".into()],
+                },
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            plan_text(&plan),
+            "~ pod default/app (env source changed)\n    ConfigMap default/app-config key LOG_LEVEL changed\n"
+        );
+    }
 
     #[test]
     fn plan_text_is_empty_for_an_empty_plan() {

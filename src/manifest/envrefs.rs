@@ -1,0 +1,326 @@
+//! Resolves the env of every container (pods and controller templates)
+//! against the loaded ConfigMaps and Secrets, as the kubelet does at
+//! container start: `envFrom` first, in order, then `env`, later names
+//! overriding earlier ones. A missing required object or key is a load
+//! error in the kubelet's words, at the reference.
+
+use std::collections::BTreeMap;
+
+use super::config_model::{
+    ConfigMap, EnvFromRef, EnvValue, EnvVarSource, PodField, ResolvedEnv, ResourceFieldRef, Secret,
+    Sensitive,
+};
+use super::diag::Diagnostic;
+use super::model::{Container, Labels, Manifests};
+use crate::names;
+use crate::quantity::Quantity;
+
+/// The pod (or template) a container belongs to: what the downward API
+/// reads at load.
+struct Owner<'a> {
+    namespace: &'a str,
+    labels: &'a Labels,
+    annotations: &'a BTreeMap<String, String>,
+}
+
+/// Fills `resolved_env` of every container; returns the errors and warnings.
+pub fn resolve(manifests: &mut Manifests) -> Vec<Diagnostic> {
+    let Manifests {
+        pods,
+        controllers,
+        deployments,
+        replica_sets,
+        config_maps,
+        secrets,
+        ..
+    } = manifests;
+    let mut out = Vec::new();
+    for pod in pods.iter_mut() {
+        let owner = Owner {
+            namespace: &pod.meta.namespace,
+            labels: &pod.meta.labels,
+            annotations: &pod.meta.annotations,
+        };
+        let all = pod.spec.containers.clone();
+        for c in &mut pod.spec.containers {
+            c.resolved_env = container_env(c, &all, &owner, config_maps, secrets, &mut out);
+        }
+    }
+    for rc in controllers.iter_mut() {
+        let owner = Owner {
+            namespace: &rc.meta.namespace,
+            labels: &rc.template.labels,
+            annotations: &rc.template.annotations,
+        };
+        let all = rc.template.spec.containers.clone();
+        for c in &mut rc.template.spec.containers {
+            c.resolved_env = container_env(c, &all, &owner, config_maps, secrets, &mut out);
+        }
+    }
+    // Deployments' and ReplicaSets' templates, as a controller's.
+    let templates = deployments
+        .iter_mut()
+        .map(|d| (&d.meta.namespace, &mut d.template))
+        .chain(
+            replica_sets
+                .iter_mut()
+                .map(|r| (&r.meta.namespace, &mut r.template)),
+        );
+    for (namespace, template) in templates {
+        let owner = Owner {
+            namespace,
+            labels: &template.labels,
+            annotations: &template.annotations,
+        };
+        let all = template.spec.containers.clone();
+        for c in &mut template.spec.containers {
+            c.resolved_env = container_env(c, &all, &owner, config_maps, secrets, &mut out);
+        }
+    }
+    out
+}
+
+/// Sets `name`, keeping the position of its first definition.
+fn set(env: &mut Vec<ResolvedEnv>, name: String, value: EnvValue) {
+    match env.iter_mut().find(|e| e.name == name) {
+        Some(e) => e.value = value,
+        None => env.push(ResolvedEnv { name, value }),
+    }
+}
+
+fn container_env(
+    c: &Container,
+    all: &[Container],
+    owner: &Owner,
+    config_maps: &[ConfigMap],
+    secrets: &[Secret],
+    out: &mut Vec<Diagnostic>,
+) -> Vec<ResolvedEnv> {
+    let ns = owner.namespace;
+    let config_map = |name: &str| {
+        config_maps
+            .iter()
+            .find(|m| m.meta.namespace == ns && m.meta.name == name)
+    };
+    let secret = |name: &str| {
+        secrets
+            .iter()
+            .find(|s| s.meta.namespace == ns && s.meta.name == name)
+    };
+    let mut env = Vec::new();
+    for from in &c.env_from {
+        let (r, kind, entries): (_, _, Option<Vec<(String, EnvValue)>>) = match &from.from {
+            EnvFromRef::ConfigMapRef(r) => {
+                let entries = config_map(&r.name).map(|m| {
+                    let object = format!("{ns}/{}", r.name);
+                    let entry = |(k, v): (&String, &String)| {
+                        let value = EnvValue::Config {
+                            object: object.clone(),
+                            key: k.clone(),
+                            value: v.clone(),
+                        };
+                        (k.clone(), value)
+                    };
+                    m.data.iter().map(entry).collect()
+                });
+                (r, "configMap", entries)
+            }
+            EnvFromRef::SecretRef(r) => {
+                let entries = secret(&r.name).map(|s| {
+                    let object = format!("{ns}/{}", r.name);
+                    let entry = |(k, v): (&String, &Vec<u8>)| {
+                        let value = EnvValue::Secret {
+                            object: object.clone(),
+                            key: k.clone(),
+                            value: Sensitive(String::from_utf8_lossy(v).into_owned()),
+                        };
+                        (k.clone(), value)
+                    };
+                    s.data.iter().map(entry).collect()
+                });
+                (r, "secret", entries)
+            }
+        };
+        let Some(entries) = entries else {
+            if r.optional != Some(true) {
+                let message = format!("{} {:?} not found", kind.to_lowercase(), r.name);
+                out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+            }
+            continue;
+        };
+        let mut invalid = Vec::new();
+        for (key, value) in entries {
+            let name = format!("{}{key}", from.prefix);
+            if names::env_var_name(&name).is_err() {
+                invalid.push(name);
+                continue;
+            }
+            set(&mut env, name, value);
+        }
+        if !invalid.is_empty() {
+            let message = format!(
+                "keys [{}] from the EnvFrom {kind} {ns}/{} were skipped since they are \
+                 considered invalid environment variable names",
+                invalid.join(", "),
+                r.name
+            );
+            out.push(Diagnostic::warning(r.at.clone(), r.path.clone(), message));
+        }
+    }
+    for var in &c.env {
+        let value = match &var.value_from {
+            None => Some(EnvValue::Literal(var.value.clone())),
+            Some(EnvVarSource::ConfigMapKeyRef(r)) => {
+                let found = config_map(&r.name).map(|m| m.data.get(&r.key));
+                let object = format!("{ns}/{}", r.name);
+                match found {
+                    Some(Some(value)) => Some(EnvValue::Config {
+                        object,
+                        key: r.key.clone(),
+                        value: value.clone(),
+                    }),
+                    _ if r.optional == Some(true) => None,
+                    None => {
+                        let message = format!("configmap {:?} not found", r.name);
+                        out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+                        None
+                    }
+                    Some(None) => {
+                        let message = format!("couldn't find key {} in ConfigMap {object}", r.key);
+                        out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+                        None
+                    }
+                }
+            }
+            Some(EnvVarSource::SecretKeyRef(r)) => {
+                let found = secret(&r.name).map(|s| s.data.get(&r.key));
+                let object = format!("{ns}/{}", r.name);
+                match found {
+                    Some(Some(value)) => Some(EnvValue::Secret {
+                        object,
+                        key: r.key.clone(),
+                        value: Sensitive(String::from_utf8_lossy(value).into_owned()),
+                    }),
+                    _ if r.optional == Some(true) => None,
+                    None => {
+                        let message = format!("secret {:?} not found", r.name);
+                        out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+                        None
+                    }
+                    Some(None) => {
+                        let message = format!("couldn't find key {} in Secret {object}", r.key);
+                        out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+                        None
+                    }
+                }
+            }
+            Some(EnvVarSource::FieldRef(f)) => Some(downward(&f.field_path, owner)),
+            Some(EnvVarSource::ResourceFieldRef(r)) => match resource_value(r, c, all) {
+                Ok(value) => Some(value),
+                Err(message) => {
+                    out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+                    None
+                }
+            },
+        };
+        if let Some(value) = value {
+            set(&mut env, var.name.clone(), value);
+        }
+    }
+    env
+}
+
+/// A container's limit or request divided by the divisor, rounded up, as
+/// the kubelet computes it. Requests default to limits, as the API server
+/// defaults them, and are 0 when neither is set. A missing limit is the
+/// node's allocatable in Kubernetes; berth does not know the node at load,
+/// so it is an error asking for the limit.
+fn resource_value(
+    r: &ResourceFieldRef,
+    c: &Container,
+    all: &[Container],
+) -> Result<EnvValue, String> {
+    let target = if r.container_name.is_empty() {
+        c
+    } else {
+        all.iter()
+            .find(|other| other.name == r.container_name)
+            .ok_or_else(|| format!("container {:?} not found in the pod", r.container_name))?
+    };
+    let (kind, name) = r.resource.split_once('.').unwrap_or_default();
+    let limits = &target.resources.limits;
+    let given = match kind {
+        "limits" => limits.get(name),
+        _ => target.resources.requests.get(name).or(limits.get(name)),
+    };
+    let quantity = match (given, kind) {
+        (Some(text), _) => Quantity::parse(text)?,
+        (None, "limits") => {
+            return Err(format!(
+                "container {:?} sets no {name} limit: Kubernetes would use the node's \
+                 allocatable {name}, which berth does not know when it loads; set \
+                 resources.limits.{name}",
+                target.name
+            ))
+        }
+        (None, _) => Quantity::from_milli(0),
+    };
+    let divisor = if r.divisor.is_empty() {
+        "1"
+    } else {
+        &r.divisor
+    };
+    let divisor = Quantity::parse(divisor)?;
+    let value = if name == "cpu" {
+        ceil_div(quantity.milli(), divisor.milli())
+    } else {
+        ceil_div(quantity.value(), divisor.value())
+    };
+    Ok(EnvValue::Downward {
+        field: format!(
+            "resourceFieldRef {}/{} /{}",
+            target.name, r.resource, r.divisor
+        ),
+        value: value.to_string(),
+    })
+}
+
+fn ceil_div(a: i128, b: i128) -> i128 {
+    if b <= 0 {
+        return a;
+    }
+    (a + b - 1).div_euclid(b)
+}
+
+/// A downward API value: known now, or when the pod is created.
+fn downward(field_path: &str, owner: &Owner) -> EnvValue {
+    let subscript = |prefix: &str| {
+        field_path
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix("['"))
+            .and_then(|rest| rest.strip_suffix("']"))
+    };
+    let known = |value: &str| EnvValue::Downward {
+        field: field_path.to_string(),
+        value: value.to_string(),
+    };
+    match field_path {
+        "metadata.name" => EnvValue::Pod(PodField::Name),
+        "metadata.uid" => EnvValue::Pod(PodField::Uid),
+        "spec.nodeName" => EnvValue::Pod(PodField::NodeName),
+        "status.podIP" | "status.podIPs" => EnvValue::Pod(PodField::PodIp),
+        "metadata.namespace" => known(owner.namespace),
+        // berth has no service accounts: every pod runs as `default`.
+        "spec.serviceAccountName" => known("default"),
+        _ => {
+            if let Some(key) = subscript("metadata.labels") {
+                known(owner.labels.get(key).map_or("", String::as_str))
+            } else if let Some(key) = subscript("metadata.annotations") {
+                known(owner.annotations.get(key).map_or("", String::as_str))
+            } else {
+                // The decoder refused every other path.
+                known("")
+            }
+        }
+    }
+}
