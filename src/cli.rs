@@ -84,6 +84,9 @@ pub enum Command {
     /// Keep the engine converged to the manifests as files and containers
     /// change, with a live page and a read-only Kubernetes API.
     Watch(WatchArgs),
+    /// Show a Deployment's rollout status or history, or the template an
+    /// undo would go back to (berth never rolls back the engine by itself).
+    Rollout(RolloutArgs),
 }
 
 #[derive(Debug, Args)]
@@ -290,6 +293,66 @@ pub struct EventsArgs {
     pub scope: Scope,
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RolloutArgs {
+    #[command(subcommand)]
+    pub command: RolloutCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RolloutCommand {
+    /// Whether the Deployment has rolled out (exit 0) or not yet (exit 1).
+    Status(RolloutStatusArgs),
+    /// The Deployment's revisions (its ReplicaSets, oldest first).
+    History(RolloutHistoryArgs),
+    /// Print the template of an earlier revision to commit to the manifests
+    /// (exit 1: berth applies what the files say and changes nothing here).
+    Undo(RolloutUndoArgs),
+}
+
+/// `deployment/NAME` (also `deploy/NAME`, `deployments/NAME`, or
+/// `deployment NAME`) in a namespace.
+#[derive(Debug, Clone, Args)]
+pub struct RolloutTarget {
+    /// deployment/NAME.
+    #[arg(value_name = "TYPE/NAME")]
+    pub resource: String,
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    #[arg(short = 'n', long, value_name = "NS", default_value = crate::manifest::DEFAULT_NAMESPACE)]
+    pub namespace: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RolloutStatusArgs {
+    #[command(flatten)]
+    pub target: RolloutTarget,
+    /// Look again every 500 ms until the rollout is done (or `--timeout`).
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+    /// How long `--watch` waits; 0 waits for ever.
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct RolloutHistoryArgs {
+    #[command(flatten)]
+    pub target: RolloutTarget,
+    /// Show the pod template of this revision.
+    #[arg(long, value_name = "N")]
+    pub revision: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct RolloutUndoArgs {
+    #[command(flatten)]
+    pub target: RolloutTarget,
+    /// The revision to go back to (default: the one before the current).
+    #[arg(long, value_name = "N")]
+    pub to_revision: Option<u32>,
 }
 
 /// `300s`, `5m`, `1h`, `1m30s`, `250ms`, or a plain number of seconds.

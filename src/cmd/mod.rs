@@ -14,6 +14,7 @@ mod get_live;
 mod listing;
 mod live;
 mod project;
+mod rollout;
 mod validate;
 mod watch;
 
@@ -80,6 +81,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
         Command::Delete(args) => delete::run(&global, &args, io),
         Command::Events(args) => events::run(&global, &args.scope, args.output, io),
         Command::Watch(args) => watch::run(&global, &args, io),
+        Command::Rollout(args) => rollout::run(&global, &args, io),
     }
 }
 

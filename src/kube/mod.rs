@@ -8,6 +8,7 @@ pub mod listing;
 pub mod live;
 pub mod nodes;
 pub mod objects;
+pub mod rollout;
 mod uid;
 
 pub use listing::{join, labels_text, none_if_empty, with_labels_column, Listed, Listing};
