@@ -91,6 +91,7 @@ impl Settings {
             prune: self.prune,
             now,
             min_ready: self.min_ready,
+            nodes: &[],
         }
     }
 }
@@ -258,7 +259,11 @@ async fn observe_and_plan<E: Engine>(
     capacity: &mut BTreeMap<String, Resources>,
 ) -> Result<Planned, ConvergeError> {
     let mut looked = pool::look(pool, settings, cache, depth).await?;
-    let ctx = settings.context();
+    let nodes = place::sched_nodes(pool, &looked);
+    let ctx = Context {
+        nodes: &nodes,
+        ..settings.context()
+    };
     let desired = desired::expand(manifests, &looked.merged, &ctx);
     let mut plan = plan::plan(&desired, &looked.merged, &ctx);
     place::place(pool, &looked, &mut plan, capacity).await?;

@@ -2,6 +2,9 @@
 //! should exist on the node, with the controllers' scale and rollout steps.
 
 mod controller;
+pub mod daemonset;
+#[cfg(test)]
+mod daemonset_tests;
 pub mod deployment;
 #[cfg(test)]
 mod deployment_tests;
@@ -159,6 +162,8 @@ pub struct Context<'a> {
     pub now: i64,
     /// How long a new pod must run before a rollout removes an old one.
     pub min_ready: Duration,
+    /// The pool's nodes (name, labels, readiness), for DaemonSets.
+    pub nodes: &'a [crate::schedule::SchedNode],
 }
 
 /// The desired state of one project on one node.
@@ -181,6 +186,7 @@ pub fn expand_offline(manifests: &Manifests) -> Vec<DesiredPod> {
     // The live expansion with nothing running yet: the same counting of
     // matching declared pods and the same lowest free ordinals, so that
     // `get -f` shows the pods a first apply creates.
+    let nodes = offline_nodes(manifests);
     let ctx = Context {
         project: "offline",
         node: "local",
@@ -188,8 +194,28 @@ pub fn expand_offline(manifests: &Manifests) -> Vec<DesiredPod> {
         prune: true,
         now: 0,
         min_ready: Duration::ZERO,
+        nodes: &nodes,
     };
     expand(manifests, &Observed::default(), &ctx).pods
+}
+
+/// The nodes without live state: the Node manifests, all Ready, else the
+/// one implicit node `local`.
+pub fn offline_nodes(manifests: &Manifests) -> Vec<crate::schedule::SchedNode> {
+    let node = |name: &str, labels: &Labels| crate::schedule::SchedNode {
+        name: name.to_string(),
+        labels: labels.clone(),
+        ready: true,
+        capacity: None,
+    };
+    if manifests.nodes.is_empty() {
+        return vec![node("local", &Labels::new())];
+    }
+    manifests
+        .nodes
+        .iter()
+        .map(|n| node(&n.meta.name, &n.meta.labels))
+        .collect()
 }
 
 /// With live state: standalone pods, and each controller's pods after this
@@ -232,6 +258,11 @@ pub fn expand(manifests: &Manifests, observed: &Observed, ctx: &Context) -> Desi
     for rs in &manifests.replica_sets {
         let used = used.entry(rs.meta.namespace.clone()).or_default();
         let (step, record) = deployment::step_replica_set(rs, manifests, observed, ctx, used);
+        desired.absorb(step);
+        desired.controllers.push(record);
+    }
+    for ds in &manifests.daemon_sets {
+        let (step, record) = daemonset::step_daemon_set(ds, manifests, observed, ctx);
         desired.absorb(step);
         desired.controllers.push(record);
     }

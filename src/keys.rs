@@ -46,6 +46,10 @@ pub const KIND_RC: &str = "ReplicationController";
 /// `io.berth.kind` of a Deployment's record, and of a ReplicaSet's.
 pub const KIND_DEPLOYMENT: &str = "Deployment";
 pub const KIND_REPLICA_SET: &str = "ReplicaSet";
+/// `io.berth.kind` of a DaemonSet's record.
+pub const KIND_DAEMON_SET: &str = "DaemonSet";
+/// The record container name suffix of a DaemonSet.
+pub const DAEMON_SET_RECORD_NAME: &str = "DS";
 /// The record container name suffix of a Deployment, and of a ReplicaSet.
 pub const DEPLOYMENT_RECORD_NAME: &str = "DEPLOY";
 pub const REPLICA_SET_RECORD_NAME: &str = "RS";
@@ -55,13 +59,17 @@ pub fn record_name(kind: &str) -> &'static str {
     match kind {
         KIND_DEPLOYMENT => DEPLOYMENT_RECORD_NAME,
         KIND_REPLICA_SET => REPLICA_SET_RECORD_NAME,
+        KIND_DAEMON_SET => DAEMON_SET_RECORD_NAME,
         _ => RC_RECORD_NAME,
     }
 }
 
 /// Whether `kind` (an `io.berth.kind` value) is a controller record's.
 pub fn is_controller_kind(kind: &str) -> bool {
-    matches!(kind, KIND_RC | KIND_DEPLOYMENT | KIND_REPLICA_SET)
+    matches!(
+        kind,
+        KIND_RC | KIND_DEPLOYMENT | KIND_REPLICA_SET | KIND_DAEMON_SET
+    )
 }
 /// The container name suffix of a controller record (`berth_<p>_<ns>_<rc>_RC`).
 pub const RC_RECORD_NAME: &str = "RC";

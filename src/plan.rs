@@ -139,6 +139,7 @@ pub fn short_kind(kind: &str) -> &'static str {
     match kind {
         keys::KIND_DEPLOYMENT => "deployment",
         keys::KIND_REPLICA_SET => "rs",
+        keys::KIND_DAEMON_SET => "daemonset",
         _ => "rc",
     }
 }
@@ -412,6 +413,7 @@ mod tests {
         prune: true,
         now: 0,
         min_ready: Duration::ZERO,
+        nodes: &[],
     };
 
     fn container(state: ContainerState, exit_code: i64) -> ObservedContainer {

@@ -98,6 +98,23 @@ pub(super) async fn place<E: Engine>(
     Ok(())
 }
 
+/// The pool's nodes as a DaemonSet sees them: name, labels, and Ready
+/// (answering and healthy), without capacity.
+pub(super) fn sched_nodes<E: Engine>(pool: &Pool<'_, E>, looked: &Looked) -> Vec<SchedNode> {
+    pool.members
+        .iter()
+        .map(|m| {
+            let name = &m.status.spec.name;
+            SchedNode {
+                name: name.clone(),
+                labels: m.status.labels(),
+                ready: looked.per_node.contains_key(name) && m.status.is_ready(),
+                capacity: None,
+            }
+        })
+        .collect()
+}
+
 /// Whether the scheduler places `action`'s pod: a new pod, or one
 /// recreated on a node that answers (a pod on an unreachable node is left
 /// alone, see `pool::fit_to_nodes`).
@@ -115,7 +132,12 @@ fn to_place<'p>(plan: &'p Plan, answering: &dyn Fn(&str) -> bool) -> Vec<ToPlace
         .iter()
         .filter(|action| placed(action, answering))
         .filter_map(|action| match action {
-            Action::Create { pod } => Some(ToPlace::new(&pod.spec)),
+            // A DaemonSet's pod comes bound to its node: the scheduler
+            // checks that it fits there, as with Kubernetes' node affinity.
+            Action::Create { pod } => Some(ToPlace {
+                spec: &pod.spec,
+                bound_to: Some(pod.node.as_str()).filter(|n| !n.is_empty()),
+            }),
             Action::Recreate { pod, old, .. } => Some(ToPlace {
                 spec: &pod.spec,
                 bound_to: Some(old.node.as_str()).filter(|n| !n.is_empty()),

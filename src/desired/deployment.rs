@@ -151,7 +151,7 @@ pub fn rollout_step(
 }
 
 /// A pod of `template` named `name` owned by `owner` with `labels`.
-fn pod_of(
+pub(super) fn pod_of(
     meta: &crate::manifest::ObjectMeta,
     template: &PodTemplate,
     labels: &Labels,
@@ -181,7 +181,7 @@ fn key(p: &ObservedPod) -> PodKey {
 
 /// The observed pods `owner` owns in `ns` (less those a manifest declares on
 /// their own): Failed ones go to `removals`, the rest are returned.
-fn owned<'o>(
+pub(super) fn owned<'o>(
     ns: &str,
     owner: &str,
     m: &Manifests,

@@ -290,6 +290,7 @@ mod expansion {
             prune: true,
             now,
             min_ready: Duration::ZERO,
+            nodes: &[],
         }
     }
 

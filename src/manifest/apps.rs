@@ -1,4 +1,4 @@
-//! `apps/v1` Deployment and ReplicaSet: their model and decoders. Both
+//! `apps/v1` Deployment, ReplicaSet and DaemonSet: their model and decoders. Both
 //! select pods with a label selector (`matchLabels`, `matchExpressions`)
 //! that must select their template's labels, as the API server checks.
 
@@ -7,7 +7,8 @@ use super::meta::{label_map, object_meta, NameRule};
 use super::model::{Labels, ObjectMeta, PodTemplate, Source};
 use super::objects::template;
 use super::schema::{
-    DEPLOYMENT_SPEC, DEPLOYMENT_STRATEGY, LABEL_SELECTOR, OBJECT, REPLICA_SET_SPEC, ROLLING_UPDATE,
+    DAEMON_SET_ROLLING_UPDATE, DAEMON_SET_SPEC, DAEMON_SET_STRATEGY, DEPLOYMENT_SPEC,
+    DEPLOYMENT_STRATEGY, LABEL_SELECTOR, OBJECT, REPLICA_SET_SPEC, ROLLING_UPDATE,
     SELECTOR_REQUIREMENT,
 };
 use crate::labels::{Requirement, Selector};
@@ -126,7 +127,10 @@ fn common<'n>(
         return None;
     };
     let spec = d.mapping(spec_node, "spec", schema, &[])?;
-    let replicas = match spec.get("replicas") {
+    let replicas = match spec
+        .get("replicas")
+        .filter(|_| schema.implemented.contains(&"replicas"))
+    {
         Some(n) => d
             .int_in(n, "spec.replicas", 0, i64::from(i32::MAX))
             .map(|r| r as u32),
@@ -439,4 +443,123 @@ pub fn match_labels(selector: &Selector) -> Labels {
             _ => None,
         })
         .collect()
+}
+
+/// A DaemonSet's `spec.updateStrategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaemonSetStrategy {
+    /// Replace pods node by node, at most `max_unavailable` nodes without
+    /// an available pod at a time.
+    RollingUpdate { max_unavailable: IntOrPercent },
+    /// A changed template applies to pods created after the old ones are
+    /// deleted by hand.
+    OnDelete,
+}
+
+impl DaemonSetStrategy {
+    /// maxUnavailable in nodes for `scheduled` nodes: a percentage rounds
+    /// up, as the DaemonSet controller does, and 0 makes 1.
+    pub fn max_unavailable(max_unavailable: IntOrPercent, scheduled: u32) -> u32 {
+        max_unavailable.scaled(scheduled, true).max(1)
+    }
+}
+
+impl std::fmt::Display for DaemonSetStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DaemonSetStrategy::RollingUpdate { .. } => write!(f, "RollingUpdate"),
+            DaemonSetStrategy::OnDelete => write!(f, "OnDelete"),
+        }
+    }
+}
+
+pub const DEFAULT_DAEMON_SET_MAX_UNAVAILABLE: IntOrPercent = IntOrPercent::Int(1);
+
+/// `apps/v1` DaemonSet: one pod on each Ready node its template's
+/// `nodeSelector` matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonSet {
+    pub meta: ObjectMeta,
+    pub selector: Selector,
+    pub template: PodTemplate,
+    pub strategy: DaemonSetStrategy,
+    pub min_ready_seconds: u32,
+    pub source: Source,
+}
+
+pub fn daemon_set(d: &mut Decoder, root: &yaml::Node) -> Option<DaemonSet> {
+    let (c, spec, _) = common(d, root, &DAEMON_SET_SPEC)?;
+    let strategy = match spec.get("updateStrategy") {
+        Some(n) => daemon_set_strategy(d, n),
+        None => Some(DaemonSetStrategy::RollingUpdate {
+            max_unavailable: DEFAULT_DAEMON_SET_MAX_UNAVAILABLE,
+        }),
+    };
+    Some(DaemonSet {
+        meta: c.meta?,
+        selector: c.selector?,
+        template: c.template?,
+        strategy: strategy?,
+        min_ready_seconds: c.min_ready_seconds?,
+        source: d.source(root),
+    })
+}
+
+fn daemon_set_strategy(d: &mut Decoder, node: &yaml::Node) -> Option<DaemonSetStrategy> {
+    let path = "spec.updateStrategy";
+    let fields = d.mapping(node, path, &DAEMON_SET_STRATEGY, &[])?;
+    let kind = match fields.get("type") {
+        Some(n) => d.string(n, "spec.updateStrategy.type")?,
+        None => "RollingUpdate".to_string(),
+    };
+    let rolling = fields.get("rollingUpdate").filter(|n| !n.is_null());
+    match kind.as_str() {
+        "OnDelete" => {
+            if let Some(n) = rolling {
+                d.error(
+                    n,
+                    "spec.updateStrategy.rollingUpdate",
+                    "may not be specified when strategy `type` is 'OnDelete'",
+                );
+                return None;
+            }
+            Some(DaemonSetStrategy::OnDelete)
+        }
+        "RollingUpdate" => {
+            let max_unavailable = match rolling {
+                Some(n) => daemon_set_rolling_update(d, n)?,
+                None => DEFAULT_DAEMON_SET_MAX_UNAVAILABLE,
+            };
+            Some(DaemonSetStrategy::RollingUpdate { max_unavailable })
+        }
+        other => {
+            let at = fields.get("type").unwrap_or(node);
+            let message = format!(
+                "unsupported value {other:?}: supported values: \"OnDelete\", \"RollingUpdate\""
+            );
+            d.error(at, "spec.updateStrategy.type", message);
+            None
+        }
+    }
+}
+
+fn daemon_set_rolling_update(d: &mut Decoder, node: &yaml::Node) -> Option<IntOrPercent> {
+    let path = "spec.updateStrategy.rollingUpdate";
+    let fields = d.mapping(node, path, &DAEMON_SET_ROLLING_UPDATE, &[])?;
+    let unavailable_path = join(path, "maxUnavailable");
+    let Some(n) = fields.get("maxUnavailable") else {
+        return Some(DEFAULT_DAEMON_SET_MAX_UNAVAILABLE);
+    };
+    let unavailable = int_or_percent(d, n, &unavailable_path)?;
+    match unavailable {
+        IntOrPercent::Percent(p) if p > 100 => {
+            d.error(n, &unavailable_path, "must not be greater than 100%");
+            None
+        }
+        IntOrPercent::Int(0) | IntOrPercent::Percent(0) => {
+            d.error(n, &unavailable_path, "may not be 0 when `maxSurge` is 0");
+            None
+        }
+        v => Some(v),
+    }
 }

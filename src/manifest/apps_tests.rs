@@ -213,3 +213,73 @@ fn progress_deadline_must_exceed_min_ready() {
         "{e:?}"
     );
 }
+
+mod daemon_sets {
+    use super::{errors, load};
+    use crate::manifest::{DaemonSetStrategy, IntOrPercent};
+
+    fn ds(spec_extra: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: agent}}\nspec:\n  selector:\n    matchLabels: {{app: agent}}\n  template:\n    metadata: {{labels: {{app: agent}}}}\n    spec: {{containers: [{{name: c, image: i:1}}]}}\n{spec_extra}"
+        )
+    }
+
+    #[test]
+    fn a_daemon_set_loads_with_kubernetes_defaults() {
+        let loaded = load(&ds("  minReadySeconds: 5\n"));
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let d = &loaded.manifests.daemon_sets[0];
+        assert_eq!(d.min_ready_seconds, 5);
+        assert_eq!(
+            d.strategy,
+            DaemonSetStrategy::RollingUpdate {
+                max_unavailable: IntOrPercent::Int(1)
+            }
+        );
+        let loaded = load(&ds(
+            "  updateStrategy:\n    rollingUpdate: {maxUnavailable: 50%}\n",
+        ));
+        assert_eq!(
+            loaded.manifests.daemon_sets[0].strategy,
+            DaemonSetStrategy::RollingUpdate {
+                max_unavailable: IntOrPercent::Percent(50)
+            }
+        );
+        let loaded = load(&ds("  updateStrategy: {type: OnDelete}\n"));
+        assert_eq!(
+            loaded.manifests.daemon_sets[0].strategy,
+            DaemonSetStrategy::OnDelete
+        );
+    }
+
+    #[test]
+    fn daemon_set_errors_are_reported_as_the_api_server_words_them() {
+        assert_eq!(
+            errors(&ds("  updateStrategy: {type: Always}\n")),
+            ["10:26: spec.updateStrategy.type: unsupported value \"Always\": supported values: \"OnDelete\", \"RollingUpdate\""]
+        );
+        assert_eq!(
+            errors(&ds("  updateStrategy:\n    rollingUpdate: {maxUnavailable: 0}\n")),
+            ["11:37: spec.updateStrategy.rollingUpdate.maxUnavailable: may not be 0 when `maxSurge` is 0"]
+        );
+        assert_eq!(
+            errors(&ds("  updateStrategy:\n    rollingUpdate: {maxUnavailable: 150%}\n")),
+            ["11:37: spec.updateStrategy.rollingUpdate.maxUnavailable: must not be greater than 100%"]
+        );
+        assert_eq!(
+            errors(&ds("  updateStrategy:\n    type: OnDelete\n    rollingUpdate: {maxUnavailable: 1}\n")),
+            ["12:20: spec.updateStrategy.rollingUpdate: may not be specified when strategy `type` is 'OnDelete'"]
+        );
+        let replicas = errors(&ds("  replicas: 3\n"));
+        assert_eq!(replicas.len(), 1, "{replicas:?}");
+        assert!(replicas[0].contains("spec.replicas"), "{replicas:?}");
+        let unmatched =
+            errors(&ds("").replace("matchLabels: {app: agent}", "matchLabels: {app: x}"));
+        assert_eq!(unmatched.len(), 1, "{unmatched:?}");
+        assert!(unmatched[0].contains("selector does not match template labels"));
+        let no_selector =
+            errors(&ds("").replace("  selector:\n    matchLabels: {app: agent}\n", ""));
+        assert_eq!(no_selector.len(), 1, "{no_selector:?}");
+        assert!(no_selector[0].contains("spec.selector"), "{no_selector:?}");
+    }
+}

@@ -30,6 +30,7 @@ pub fn resolve(manifests: &mut Manifests) -> Vec<Diagnostic> {
         controllers,
         deployments,
         replica_sets,
+        daemon_sets,
         config_maps,
         secrets,
         ..
@@ -63,6 +64,11 @@ pub fn resolve(manifests: &mut Manifests) -> Vec<Diagnostic> {
         .map(|d| (&d.meta.namespace, &mut d.template))
         .chain(
             replica_sets
+                .iter_mut()
+                .map(|r| (&r.meta.namespace, &mut r.template)),
+        )
+        .chain(
+            daemon_sets
                 .iter_mut()
                 .map(|r| (&r.meta.namespace, &mut r.template)),
         );

@@ -55,6 +55,7 @@ pub fn document(d: &mut Decoder, root: &Node, out: &mut Vec<Object>) {
         }
         ("apps/v1", "Deployment") => apps::deployment(d, root).map(Object::Deployment),
         ("apps/v1", "ReplicaSet") => apps::replica_set(d, root).map(Object::ReplicaSet),
+        ("apps/v1", "DaemonSet") => apps::daemon_set(d, root).map(Object::DaemonSet),
         ("v1beta1" | "v1beta2", "Minion") => nodes::minion(d, root).map(Object::Node),
         (version, _) if LEGACY_VERSIONS.contains(&version) => {
             legacy(d, root, version_node, version, &kind);

@@ -98,6 +98,7 @@ fn assemble(
             Object::Node(o) => manifests.nodes.push(o),
             Object::Deployment(o) => manifests.deployments.push(o),
             Object::ReplicaSet(o) => manifests.replica_sets.push(o),
+            Object::DaemonSet(o) => manifests.daemon_sets.push(o),
             Object::ConfigMap(o) => manifests.config_maps.push(o),
             Object::Secret(o) => manifests.secrets.push(o),
         }

@@ -29,7 +29,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
-pub use apps::{Deployment, IntOrPercent, ReplicaSet, Strategy};
+pub use apps::{DaemonSet, DaemonSetStrategy, Deployment, IntOrPercent, ReplicaSet, Strategy};
 pub use config_model::*;
 pub use diag::{Diagnostic, Severity};
 pub use load::{load, load_text, manifest_files, LoadOptions, Loaded};

@@ -313,6 +313,7 @@ pub struct Manifests {
     pub nodes: Vec<Node>,
     pub deployments: Vec<super::apps::Deployment>,
     pub replica_sets: Vec<super::apps::ReplicaSet>,
+    pub daemon_sets: Vec<super::apps::DaemonSet>,
     pub config_maps: Vec<super::config_model::ConfigMap>,
     pub secrets: Vec<super::config_model::Secret>,
 }
@@ -325,6 +326,7 @@ impl Manifests {
             && self.nodes.is_empty()
             && self.deployments.is_empty()
             && self.replica_sets.is_empty()
+            && self.daemon_sets.is_empty()
             && self.config_maps.is_empty()
             && self.secrets.is_empty()
     }
@@ -336,6 +338,7 @@ impl Manifests {
             + self.nodes.len()
             + self.deployments.len()
             + self.replica_sets.len()
+            + self.daemon_sets.len()
             + self.config_maps.len()
             + self.secrets.len()
     }

@@ -24,6 +24,7 @@ pub enum Object {
     Node(Node),
     Deployment(super::apps::Deployment),
     ReplicaSet(super::apps::ReplicaSet),
+    DaemonSet(super::apps::DaemonSet),
     ConfigMap(super::config_model::ConfigMap),
     Secret(super::config_model::Secret),
 }
@@ -43,6 +44,7 @@ impl Object {
             Object::Node(o) => ("Node", &o.meta.namespace, &o.meta.name, &o.source),
             Object::Deployment(o) => ("Deployment", &o.meta.namespace, &o.meta.name, &o.source),
             Object::ReplicaSet(o) => ("ReplicaSet", &o.meta.namespace, &o.meta.name, &o.source),
+            Object::DaemonSet(o) => ("DaemonSet", &o.meta.namespace, &o.meta.name, &o.source),
             Object::ConfigMap(o) => ("ConfigMap", &o.meta.namespace, &o.meta.name, &o.source),
             Object::Secret(o) => ("Secret", &o.meta.namespace, &o.meta.name, &o.source),
         }

@@ -265,6 +265,21 @@ pub const REPLICA_SET_SPEC: Schema = Schema {
     known: &[],
 };
 
+pub const DAEMON_SET_SPEC: Schema = Schema {
+    implemented: &["selector", "template", "updateStrategy", "minReadySeconds"],
+    known: &["revisionHistoryLimit"],
+};
+
+pub const DAEMON_SET_STRATEGY: Schema = Schema {
+    implemented: &["type", "rollingUpdate"],
+    known: &[],
+};
+
+pub const DAEMON_SET_ROLLING_UPDATE: Schema = Schema {
+    implemented: &["maxUnavailable"],
+    known: &["maxSurge"],
+};
+
 pub const LABEL_SELECTOR: Schema = Schema {
     implemented: &["matchLabels", "matchExpressions"],
     known: &[],
