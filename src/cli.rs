@@ -107,6 +107,8 @@ pub enum Resource {
     Deployments,
     #[value(name = "replicasets", aliases = ["rs", "replicaset"])]
     ReplicaSets,
+    #[value(name = "daemonsets", aliases = ["ds", "daemonset"])]
+    DaemonSets,
     #[value(name = "nodes", aliases = ["no", "node"])]
     Nodes,
     #[value(name = "services", aliases = ["svc", "service"])]
@@ -123,6 +125,7 @@ impl Resource {
             Resource::ReplicationControllers => "replicationcontrollers",
             Resource::Deployments => "deployments",
             Resource::ReplicaSets => "replicasets",
+            Resource::DaemonSets => "daemonsets",
             Resource::Nodes => "nodes",
             Resource::Services => "services",
             Resource::Events => "events",
@@ -136,6 +139,7 @@ impl Resource {
             Resource::ReplicationControllers => "replicationcontroller",
             Resource::Deployments => "deployment",
             Resource::ReplicaSets => "replicaset",
+            Resource::DaemonSets => "daemonset",
             Resource::Nodes => "node",
             Resource::Services => "service",
             Resource::Events => "event",

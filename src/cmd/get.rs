@@ -121,6 +121,11 @@ fn offline_listing(
             (listing.headers, listing.wide_headers) = (headers, wide);
             listing.items = crate::kube::apps::offline_items(resource, manifests, &keep);
         }
+        Resource::DaemonSets => {
+            let (headers, wide) = crate::kube::daemonsets::headers();
+            (listing.headers, listing.wide_headers) = (headers, wide);
+            listing.items = crate::kube::daemonsets::offline_items(manifests, &keep);
+        }
         Resource::Services => {
             listing.headers = vec!["SELECTOR", "PORT(S)"];
             for service in manifests

@@ -74,6 +74,9 @@ pub fn run(
             selector,
             now,
         ),
+        Resource::DaemonSets => {
+            crate::kube::daemonsets::live_listing(&looked.observed, namespace, selector, now)
+        }
         Resource::Nodes => node_listing(&statuses, &looked.observed, selector),
         _ => pod_listing(
             &looked.observed,
