@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::engine2::ExtraEngine;
 use common::{
     apply_ok, berth, ensure_test_image, live_pod_names, live_pods, wait_until, ManifestDir,
     Project, PATIENCE, TEST_IMAGE,
@@ -12,6 +13,11 @@ use serde_json::json;
 
 /// DaemonSet `agent` at template `version`.
 fn daemon_set(version: &str) -> String {
+    daemon_set_on(version, None)
+}
+
+/// DaemonSet `agent` at template `version` on the nodes labelled `disk`.
+fn daemon_set_on(version: &str, disk: Option<&str>) -> String {
     let d = json!({
         "apiVersion": "apps/v1",
         "kind": "DaemonSet",
@@ -33,6 +39,10 @@ fn daemon_set(version: &str) -> String {
             },
         },
     });
+    let mut d = d;
+    if let Some(disk) = disk {
+        d["spec"]["template"]["spec"]["nodeSelector"] = json!({ "disk": disk });
+    }
     serde_json::to_string_pretty(&d).expect("a DaemonSet manifest")
 }
 
@@ -144,4 +154,86 @@ fn a_daemon_set_runs_one_pod_on_the_node_and_rolls_a_changed_template() {
     );
     let get = berth(&["get", "ds", "--project", &project.name]);
     assert!(!get.stdout.contains("agent"), "{}", get.stdout);
+}
+
+/// A Node manifest for the engine at `endpoint`.
+fn node(name: &str, endpoint: &str, disk: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels:\n    disk: {disk}\n  \
+         annotations:\n    berth.io/docker-host: {endpoint}\nstatus:\n  capacity:\n    cpu: \"4\"\n    \
+         memory: 8Gi\n---\n"
+    )
+}
+
+/// The running pods of `project` on an engine, from `docker ps` there.
+fn pods_on(ps: impl Fn(&[&str]) -> Result<String, String>, project: &Project) -> Vec<String> {
+    let label = format!("label={}", project.label());
+    let args = [
+        "ps",
+        "--filter",
+        &label,
+        "--filter",
+        "label=io.berth.container=POD",
+        "--format",
+        "{{.Label \"io.berth.pod\"}}",
+    ];
+    let mut pods: Vec<String> = ps(&args)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    pods.sort();
+    pods
+}
+
+#[test]
+fn a_daemon_set_runs_one_pod_on_each_matching_node() {
+    ensure_test_image();
+    let n2 = ExtraEngine::start("ds");
+    let project = Project::new("ds-nodes");
+    let dir = ManifestDir::new();
+    let nodes = [
+        node("n1", &berth::engine::docker::default_endpoint(), "ssd"),
+        node("n2", &n2.host(), "hdd"),
+    ]
+    .concat();
+    dir.write("nodes.yaml", &nodes);
+    dir.write("agent.json", &daemon_set("1"));
+    let out = apply_ok(&project, &dir);
+    eprintln!("{}", out.stdout);
+    let on_n1 = pods_on(common::try_docker, &project);
+    let on_n2 = pods_on(|a| n2.try_docker(a), &project);
+    assert_eq!((on_n1.len(), on_n2.len()), (1, 1), "{on_n1:?} {on_n2:?}");
+    assert_ne!(on_n1, on_n2);
+    assert!(
+        out.stdout
+            .contains(&format!("+ pod default/{} created on n1", on_n1[0])),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("+ pod default/{} created on n2", on_n2[0])),
+        "{}",
+        out.stdout
+    );
+    let get = berth(&["get", "ds", "--project", &project.name]);
+    eprintln!("{}", get.stdout);
+    let cells: Vec<&str> = get
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(&cells[..3], ["agent", "2", "2"], "{}", get.stdout);
+
+    // Only the ssd node matches now: n2 loses its pod, n1 keeps its own
+    // (replaced, as the template changed).
+    dir.write("agent.json", &daemon_set_on("1", Some("ssd")));
+    let out = apply_ok(&project, &dir);
+    eprintln!("{}", out.stdout);
+    assert_eq!(pods_on(common::try_docker, &project), on_n1);
+    assert!(pods_on(|a| n2.try_docker(a), &project).is_empty());
 }
