@@ -154,10 +154,15 @@ fn common<'n>(
     if let (Some(selector), Some(template)) = (&selector, &template) {
         if selector.is_empty() {
             let at = spec.get("selector").unwrap_or(spec_node);
+            let kind = if schema.implemented.contains(&"updateStrategy") {
+                "daemonset"
+            } else {
+                "deployment"
+            };
             d.error(
                 at,
                 "spec.selector",
-                "empty selector is invalid for deployment",
+                format!("empty selector is invalid for {kind}"),
             );
         } else if !selector.matches(&template.labels) {
             let template_node = spec_node.get("template").unwrap_or(spec_node);
