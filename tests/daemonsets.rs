@@ -229,6 +229,21 @@ fn a_daemon_set_runs_one_pod_on_each_matching_node() {
         .collect();
     assert_eq!(&cells[..3], ["agent", "2", "2"], "{}", get.stdout);
 
+    // A changed template rolls node by node (maxUnavailable 1): each old
+    // pod goes, and its node's new one comes, before the next node's goes.
+    dir.write("agent.json", &daemon_set("2"));
+    let out = apply_ok(&project, &dir);
+    eprintln!("the rolling update over two nodes:\n{}", out.stdout);
+    let signs: String = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" pod default/agent-"))
+        .filter_map(|l| l.chars().next())
+        .collect();
+    assert_eq!(signs, "-+-+", "{}", out.stdout);
+    assert_eq!(pods_on(common::try_docker, &project), on_n1);
+    assert_eq!(pods_on(|a| n2.try_docker(a), &project), on_n2);
+
     // Only the ssd node matches now: n2 loses its pod, n1 keeps its own
     // (replaced, as the template changed).
     dir.write("agent.json", &daemon_set_on("1", Some("ssd")));

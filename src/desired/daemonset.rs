@@ -61,8 +61,11 @@ pub struct DaemonDecision {
 
 /// The next step over the wanted nodes' pods: create where a pod is
 /// missing; under RollingUpdate remove old pods, unavailable ones first,
-/// while at most `max_unavailable` nodes lack an available pod (a node
-/// whose old pod is removed gets its new pod in the next step).
+/// while at most `max_unavailable` nodes are without a pod or with a new
+/// one not yet available. An old pod that is not available counts against
+/// the budget when it goes, unlike in Kubernetes (which deletes those at
+/// once): berth cannot always tell a pod not inspected yet from one that
+/// is down, and must never take every node's pod at once.
 pub fn daemon_step(
     strategy: DaemonSetStrategy,
     max_unavailable: u32,
@@ -76,36 +79,28 @@ pub fn daemon_step(
                 out.create.push(i);
                 unavailable += 1;
             }
-            NodePod::Present { ready: false, .. } => unavailable += 1,
-            NodePod::Present { ready: true, .. } => {}
+            NodePod::Present {
+                new: true,
+                ready: false,
+            } => unavailable += 1,
+            NodePod::Present { .. } => {}
         }
     }
     if strategy == DaemonSetStrategy::OnDelete {
         return out;
     }
-    for (i, n) in nodes.iter().enumerate() {
-        if *n
-            == (NodePod::Present {
-                new: false,
-                ready: false,
-            })
-        {
-            out.remove.push(i);
-        }
-    }
-    for (i, n) in nodes.iter().enumerate() {
+    let old = |ready: bool| NodePod::Present { new: false, ready };
+    let order = nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n == old(false))
+        .chain(nodes.iter().enumerate().filter(|(_, n)| **n == old(true)));
+    for (i, _) in order {
         if unavailable >= max_unavailable as usize {
             break;
         }
-        if *n
-            == (NodePod::Present {
-                new: false,
-                ready: true,
-            })
-        {
-            out.remove.push(i);
-            unavailable += 1;
-        }
+        out.remove.push(i);
+        unavailable += 1;
     }
     out
 }

@@ -258,3 +258,24 @@ fn offline_expansion_uses_the_node_manifests() {
     let on: Vec<&str> = pods.iter().map(|p| p.node.as_str()).collect();
     assert_eq!(on, ["n1"]);
 }
+
+#[test]
+fn old_pods_not_known_available_go_one_budget_at_a_time() {
+    let strategy = DaemonSetStrategy::RollingUpdate {
+        max_unavailable: IntOrPercent::Int(1),
+    };
+    let unknown = NodePod::Present {
+        new: false,
+        ready: false,
+    };
+    let ready = NodePod::Present {
+        new: false,
+        ready: true,
+    };
+    let d = daemon_step(strategy, 1, &[ready, unknown, unknown]);
+    assert_eq!(d.remove, [1]);
+    assert!(d.create.is_empty());
+    let d = daemon_step(strategy, 2, &[ready, unknown, NodePod::Missing]);
+    assert_eq!(d.remove, [1]);
+    assert_eq!(d.create, [2]);
+}
