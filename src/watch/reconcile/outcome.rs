@@ -3,10 +3,12 @@
 //! would still show and why — and when to look again.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::converge::{self, Change, Outcome};
 use crate::engine::Engine;
 use crate::manifest::Manifests;
+use crate::observed::Observed;
 use crate::plan::{Action, Plan};
 use crate::snapshot::{PendingDiff, ReconcileReport, ReconcileResult, SyncState};
 
@@ -56,14 +58,6 @@ impl<E: Engine + 'static> Reconciler<E> {
             // the next reconcile drives them as a pool, to delete their pods.
             set.note_terminated(&outcome.undeclared);
         }
-        report.changes = outcome.changes.clone();
-        report.errors.extend(
-            outcome
-                .changes
-                .iter()
-                .filter(|c| c.verb == converge::Verb::Failed)
-                .map(Change::text),
-        );
         self.after(engine, manifests, outcome, report).await
     }
 
@@ -75,29 +69,9 @@ impl<E: Engine + 'static> Reconciler<E> {
         outcome: Outcome,
         report: &mut ReconcileReport,
     ) -> Next {
-        let converged = outcome.failures.is_empty() && outcome.waiting.is_none();
-        if converged {
+        let Some((next, mut reasons)) = self.judge(&outcome, report) else {
             self.snapshot.observed = Some(Arc::new(outcome.observed));
-            self.snapshot.sync = SyncState::InSync;
-            self.retry_backoff.reset();
             return None;
-        }
-        let mut reasons: Vec<String> = outcome
-            .changes
-            .iter()
-            .filter(|c| c.verb == converge::Verb::Failed)
-            .map(Change::text)
-            .collect();
-        let next = match &outcome.waiting {
-            Some(wait) if outcome.failures.is_empty() => {
-                report.result = ReconcileResult::Progressing;
-                reasons.push(format!("{}: {}", wait.object, wait.message));
-                self.config.poll
-            }
-            _ => {
-                report.result = ReconcileResult::Failed;
-                self.retry_backoff.next_delay()
-            }
         };
         // What is still to do, as `berth diff` would show it.
         let mut pool = converge::single(engine, manifests, &self.config.settings);
@@ -140,17 +114,61 @@ impl<E: Engine + 'static> Reconciler<E> {
         if !converge::would_remove_everything(manifests, &plan) {
             return None;
         }
+        self.refuse(observed, &plan, report);
+        Some(None)
+    }
+
+    /// Refuses to remove every pod because the manifests declare nothing
+    /// (the empty-directory guard): says so in the log, the report and the
+    /// sync state, with what the plan would have done.
+    pub(super) fn refuse(&mut self, observed: Observed, plan: &Plan, report: &mut ReconcileReport) {
+        let project = &self.config.settings.project;
         let message = format!(
-            "the manifests declare no objects; refusing to remove every pod of project {} \
-             (start watch with --allow-empty to allow it)",
-            self.config.settings.project
+            "the manifests declare no objects; refusing to remove every pod of project {project} \
+             (start watch with --allow-empty to allow it)"
         );
-        tracing::error!(project = %self.config.settings.project, "{message}");
+        tracing::error!(project = %project, "{message}");
         report.result = ReconcileResult::Refused;
         report.errors.push(message.clone());
         self.snapshot.observed = Some(Arc::new(observed));
-        self.snapshot.sync = pending(&plan, vec![message]);
-        Some(None)
+        self.snapshot.sync = pending(plan, vec![message]);
+    }
+
+    /// What `apply` did, into the report (its changes, its failures as
+    /// errors). Converged: in sync, and the retry backoff starts over
+    /// (`None`). Otherwise the result, when to look again, and why: the
+    /// caller then shows what is still pending.
+    pub(super) fn judge(
+        &mut self,
+        outcome: &Outcome,
+        report: &mut ReconcileReport,
+    ) -> Option<(Duration, Vec<String>)> {
+        let failed: Vec<String> = outcome
+            .changes
+            .iter()
+            .filter(|c| c.verb == converge::Verb::Failed)
+            .map(Change::text)
+            .collect();
+        report.changes = outcome.changes.clone();
+        report.errors.extend(failed.iter().cloned());
+        if outcome.failures.is_empty() && outcome.waiting.is_none() {
+            self.snapshot.sync = SyncState::InSync;
+            self.retry_backoff.reset();
+            return None;
+        }
+        let mut reasons = failed;
+        let next = match &outcome.waiting {
+            Some(wait) if outcome.failures.is_empty() => {
+                report.result = ReconcileResult::Progressing;
+                reasons.push(format!("{}: {}", wait.object, wait.message));
+                self.config.poll
+            }
+            _ => {
+                report.result = ReconcileResult::Failed;
+                self.retry_backoff.next_delay()
+            }
+        };
+        Some((next, reasons))
     }
 }
 

@@ -17,7 +17,7 @@ use crate::engine::{Engine, EngineError};
 use crate::manifest::Manifests;
 use crate::nodes::{self, NodeOptions, NodeSpec, NodeStatus, Probe};
 use crate::observed::ObservedPod;
-use crate::snapshot::{ReconcileReport, ReconcileResult, SyncState};
+use crate::snapshot::{ReconcileReport, ReconcileResult};
 
 use super::super::counted::Counted;
 use super::super::follow::Followed;
@@ -389,15 +389,7 @@ impl<E: Engine + 'static> Reconciler<E> {
                 converge::look(&mut pool, &manifests, &settings, &mut self.cache).await
             {
                 if converge::would_remove_everything(&manifests, &planned.plan) {
-                    let message = format!(
-                        "the manifests declare no objects; refusing to remove every pod of project {} \
-                         (start watch with --allow-empty to allow it)",
-                        settings.project
-                    );
-                    tracing::error!(project = %settings.project, "{message}");
-                    report.result = ReconcileResult::Refused;
-                    report.errors.push(message);
-                    self.snapshot.observed = Some(Arc::new(planned.looked.merged));
+                    self.refuse(planned.looked.merged, &planned.plan, report);
                     return None;
                 }
             }
@@ -441,33 +433,8 @@ impl<E: Engine + 'static> Reconciler<E> {
             // Nodes that left the manifests: connect and delete their pods now.
             return Some(Duration::from_millis(100));
         }
-        report.changes = outcome.changes.clone();
-        report.errors.extend(
-            outcome
-                .changes
-                .iter()
-                .filter(|c| c.verb == converge::Verb::Failed)
-                .map(Change::text),
-        );
-        let converged = outcome.failures.is_empty() && outcome.waiting.is_none();
         self.snapshot.observed = Some(Arc::new(outcome.observed.clone()));
-        if converged {
-            self.snapshot.sync = SyncState::InSync;
-            self.retry_backoff.reset();
-            return None;
-        }
-        let mut reasons: Vec<String> = report.errors.clone();
-        let next = match &outcome.waiting {
-            Some(wait) if outcome.failures.is_empty() => {
-                report.result = ReconcileResult::Progressing;
-                reasons.push(format!("{}: {}", wait.object, wait.message));
-                self.config.poll
-            }
-            _ => {
-                report.result = ReconcileResult::Failed;
-                self.retry_backoff.next_delay()
-            }
-        };
+        let (next, reasons) = self.judge(&outcome, report)?;
         let mut pool = set.pool();
         if let Ok(planned) = converge::look(&mut pool, &manifests, &settings, &mut self.cache).await
         {
