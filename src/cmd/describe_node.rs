@@ -314,33 +314,7 @@ mod tests {
     }
 
     fn pod(name: &str, cpu: &str) -> crate::observed::ObservedPod {
-        let spec = format!(
-            r#"{{"spec":{{"containers":[{{"name":"app","image":"busybox","imagePullPolicy":"IfNotPresent","resources":{{"requests":{{"cpu":"{cpu}","memory":"256Mi"}}}}}}],"terminationGracePeriodSeconds":30}}}}"#
-        );
-        let running = crate::observed::ObservedContainer {
-            summary: crate::engine::ContainerSummary {
-                id: format!("{name}-c"),
-                name: name.into(),
-                image: "busybox".into(),
-                labels: Default::default(),
-                state: crate::engine::ContainerState::Running,
-                created: 1_000,
-            },
-            details: None,
-        };
-        crate::observed::ObservedPod {
-            project: "shop".into(),
-            namespace: "default".into(),
-            name: name.into(),
-            node: "n1".into(),
-            owner: None,
-            spec_hash: None,
-            labels: Default::default(),
-            last_applied: Some(spec),
-            infra: Some(running.clone()),
-            containers: [("app".to_string(), running)].into(),
-            node_problem: None,
-        }
+        crate::kube::nodes::pod_on("n1", name, cpu, "256Mi")
     }
 
     #[test]

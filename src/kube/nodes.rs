@@ -336,8 +336,47 @@ pub(crate) mod fixtures {
     }
 }
 
+/// A running pod `name` on `node` of one container requesting `cpu` and
+/// `memory`, for tests.
+#[cfg(test)]
+pub(crate) fn pod_on(
+    node: &str,
+    name: &str,
+    cpu: &str,
+    memory: &str,
+) -> crate::observed::ObservedPod {
+    let spec = format!(
+        r#"{{"spec":{{"containers":[{{"name":"app","image":"busybox","imagePullPolicy":"IfNotPresent","resources":{{"requests":{{"cpu":"{cpu}","memory":"{memory}"}}}}}}],"terminationGracePeriodSeconds":30}}}}"#
+    );
+    let running = crate::observed::ObservedContainer {
+        summary: crate::engine::ContainerSummary {
+            id: format!("{name}-c"),
+            name: name.into(),
+            image: "busybox".into(),
+            labels: Default::default(),
+            state: crate::engine::ContainerState::Running,
+            created: 1_000,
+        },
+        details: None,
+    };
+    crate::observed::ObservedPod {
+        project: "shop".into(),
+        namespace: "default".into(),
+        name: name.into(),
+        node: node.into(),
+        owner: None,
+        spec_hash: None,
+        labels: Default::default(),
+        last_applied: Some(spec),
+        infra: Some(running.clone()),
+        containers: [("app".to_string(), running)].into(),
+        node_problem: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::pod_on;
     use std::time::Duration;
 
     use super::*;
@@ -367,36 +406,6 @@ mod tests {
         let probe = || Probe::Unreachable("connection refused".to_string());
         let mid = advance(Some(&first), &first.spec, probe(), since, GRACE);
         advance(Some(&mid), &first.spec, probe(), now, GRACE)
-    }
-
-    fn pod_on(node: &str, name: &str, cpu: &str, memory: &str) -> ObservedPod {
-        let spec = format!(
-            r#"{{"spec":{{"containers":[{{"name":"app","image":"busybox","imagePullPolicy":"IfNotPresent","resources":{{"requests":{{"cpu":"{cpu}","memory":"{memory}"}}}}}}],"terminationGracePeriodSeconds":30}}}}"#
-        );
-        let running = crate::observed::ObservedContainer {
-            summary: crate::engine::ContainerSummary {
-                id: format!("{name}-c"),
-                name: name.into(),
-                image: "busybox".into(),
-                labels: Default::default(),
-                state: crate::engine::ContainerState::Running,
-                created: 1_000,
-            },
-            details: None,
-        };
-        ObservedPod {
-            project: "shop".into(),
-            namespace: "default".into(),
-            name: name.into(),
-            node: node.into(),
-            owner: None,
-            spec_hash: None,
-            labels: Default::default(),
-            last_applied: Some(spec),
-            infra: Some(running.clone()),
-            containers: [("app".to_string(), running)].into(),
-            node_problem: None,
-        }
     }
 
     #[test]
