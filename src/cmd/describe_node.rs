@@ -13,7 +13,7 @@ use crate::observe::{self, Depth, InspectCache};
 use crate::observed::Observed;
 use crate::report::{self, Field, Table};
 use crate::status::{all_pod_events, Event};
-use crate::timefmt::{age, format_rfc3339};
+use crate::timefmt::format_rfc3339;
 
 use std::io::Write;
 
@@ -272,18 +272,10 @@ pub(crate) fn page(
     } else {
         let mut table = Table::new(["Type", "Reason", "Age", "Pod", "Message"]);
         for event in &events[skip..] {
-            let mut when = age(Some(event.last_seen), now);
-            if event.count > 1 {
-                when = format!(
-                    "{when} (x{} over {})",
-                    event.count,
-                    age(Some(event.first_seen), now)
-                );
-            }
             table.row([
                 event.kind.as_str().to_string(),
                 event.reason.clone(),
-                when,
+                super::events::describe_age(event, now),
                 match event.object.strip_prefix("pod/") {
                     Some(name) => format!("{}/{name}", event.namespace),
                     None => event.object.clone(),

@@ -117,23 +117,25 @@ fn events_table(events: &[PodEvent], with_namespace: bool, now: i64) -> Table {
     table
 }
 
+/// An event's age as `kubectl describe` shows it: `5m`, or `5m (x3 over
+/// 10m)` for a repeated one.
+pub(crate) fn describe_age(event: &Event, now: i64) -> String {
+    let when = age(Some(event.last_seen), now);
+    match event.count {
+        0 | 1 => when,
+        n => format!("{when} (x{n} over {})", age(Some(event.first_seen), now)),
+    }
+}
+
 /// The events of `kubectl describe`: TYPE REASON AGE FROM MESSAGE, the age
 /// as `5m (x3 over 10m)` for repeated events.
 pub(crate) fn describe_table(events: &[Event], now: i64) -> Table {
     let mut table = Table::new(["TYPE", "REASON", "AGE", "FROM", "MESSAGE"]);
     for event in events {
-        let mut when = age(Some(event.last_seen), now);
-        if event.count > 1 {
-            when = format!(
-                "{when} (x{} over {})",
-                event.count,
-                age(Some(event.first_seen), now)
-            );
-        }
         table.row([
             event.kind.as_str().to_string(),
             event.reason.clone(),
-            when,
+            describe_age(event, now),
             "berth".into(),
             event.message.clone(),
         ]);
