@@ -68,3 +68,25 @@ fn describe_node_shows_a_node_that_does_not_answer_and_refuses_an_unknown_one() 
         text(&output.stderr)
     );
 }
+
+#[test]
+fn apply_and_diff_over_nodes_none_of_which_answers_change_nothing_and_say_why() {
+    let (host, machine) = (closed_endpoint(), closed_endpoint());
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: i:1}]}\n",
+    )
+    .expect("write the pod");
+    let path = dir.path().to_str().expect("a UTF-8 path");
+    for command in ["apply", "diff"] {
+        let output = berth(&host, &[command, path, "--machines", &machine]);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let err = text(&output.stderr);
+        assert!(
+            err.contains("cannot reach the Docker engine of any node"),
+            "{command}: {err}"
+        );
+        assert!(err.contains("node 127.0.0.1:"), "each node's reason: {err}");
+    }
+}
