@@ -180,7 +180,9 @@ impl Walk {
     }
 }
 
-fn is_manifest_name(path: &Path) -> bool {
+/// Whether the loader reads a file of this name (`*.yaml`, `*.yml`,
+/// `*.json`).
+pub fn is_manifest_name(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml" | "json")

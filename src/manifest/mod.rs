@@ -32,5 +32,5 @@ mod tests;
 pub use apps::{DaemonSet, DaemonSetStrategy, Deployment, IntOrPercent, ReplicaSet, Strategy};
 pub use config_model::*;
 pub use diag::{Diagnostic, Severity};
-pub use load::{load, load_text, manifest_files, LoadOptions, Loaded};
+pub use load::{is_manifest_name, load, load_text, manifest_files, LoadOptions, Loaded};
 pub use model::*;

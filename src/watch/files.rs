@@ -121,10 +121,12 @@ impl FileWatch {
     }
 }
 
-/// Whether a change at `path` can matter: it is a root or inside one, and
-/// not in a hidden file or directory (an editor's swap file), which the
-/// loader skips. `.git` counts: a commit changes the revision the page
-/// shows.
+/// Whether a change at `path` can matter: it is a root or inside one, not
+/// in a hidden file or directory (an editor's swap file), and not a file
+/// the loader skips by its extension (a log written beside the manifests
+/// would otherwise wake the loop with every line it logs). A name without
+/// an extension counts: it may be a directory. `.git` counts: a commit
+/// changes the revision the page shows.
 fn concerns(roots: &[PathBuf], path: &Path) -> bool {
     roots.iter().any(|root| match path.strip_prefix(root) {
         Ok(relative) => {
@@ -133,7 +135,11 @@ fn concerns(roots: &[PathBuf], path: &Path) -> bool {
                 .map(|c| c.as_os_str().to_string_lossy());
             match parts.next() {
                 Some(first) if first == ".git" => true,
-                Some(first) => !first.starts_with('.') && parts.all(|p| !p.starts_with('.')),
+                Some(first) => {
+                    let read =
+                        path.extension().is_none() || crate::manifest::is_manifest_name(path);
+                    read && !first.starts_with('.') && parts.all(|p| !p.starts_with('.'))
+                }
                 None => true,
             }
         }
@@ -187,6 +193,10 @@ mod tests {
         assert!(!concerns(&roots, Path::new("/srv/m/apps/.cache/x")));
         assert!(!concerns(&roots, Path::new("/srv/other.yaml")));
         assert!(!concerns(&roots, Path::new("/srv/m2/web.yaml")));
+        assert!(concerns(&roots, Path::new("/srv/m/apps")));
+        assert!(concerns(&roots, Path::new("/srv/m/web.json")));
+        assert!(!concerns(&roots, Path::new("/srv/m/watch.log")));
+        assert!(!concerns(&roots, Path::new("/srv/m/README.md")));
     }
 
     #[tokio::test]
