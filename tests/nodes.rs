@@ -431,6 +431,15 @@ fn a_node_removed_from_the_manifests_is_emptied_and_its_controller_pods_run_else
         "n2 still holds {:?}",
         extra_containers(&n2, &project)
     );
+    // One node stays: it keeps no node records, from this same apply on.
+    let records = |project: &Project| -> Vec<String> {
+        project
+            .containers()
+            .into_iter()
+            .filter(|c| c.contains("__node_"))
+            .collect()
+    };
+    assert!(records(&project).is_empty(), "{:?}", records(&project));
     // Converged: nothing left to do but the pod that fits nowhere.
     let again = apply_nodes(&project, &dir, &[]);
     assert!(

@@ -537,10 +537,16 @@ pub(super) fn record_changes<E: Engine>(
             })
             .collect();
     }
+    // Records about the nodes that stay matter only while there are several;
+    // one about a node that left, until it runs nothing of the project.
+    let staying = pool.members.iter().filter(|m| !is_terminated(m)).count();
     let wanted: Vec<NodeRecord> = pool
         .members
         .iter()
-        .filter(|m| !is_terminated(m) || !is_clean(m, looked))
+        .filter(|m| match is_terminated(m) {
+            true => !is_clean(m, looked),
+            false => staying > 1,
+        })
         .map(|m| {
             let s = &m.status;
             let pods: Option<Vec<String>> = match looked.per_node.get(&s.spec.name) {
