@@ -3,6 +3,7 @@
 //! under mass concurrent removal on one network), then pod creations in
 //! parallel, then controller records and networks no pod needs.
 
+mod files;
 mod images;
 mod pod;
 
@@ -66,7 +67,9 @@ pub async fn execute<E: Engine>(
         || plan.actions.iter().any(|a| {
             matches!(
                 a,
-                Action::CreateController { .. } | Action::UpdateController { .. }
+                Action::CreateController { .. }
+                    | Action::UpdateController { .. }
+                    | Action::UpdateFiles { .. }
             )
         });
     let infra = if needs_infra {
@@ -188,6 +191,10 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
             message,
         } => repair(ctx, pod, old, (container, message), &mut warnings).await,
         Action::Retry { pod, old, .. } => retry(ctx, pod, old, &mut warnings).await,
+        Action::UpdateFiles { pod, old, .. } => match ctx.infra.clone() {
+            Ok(()) => files::update(ctx.engine, ctx.target, pod, old).await,
+            Err(e) => Err(e),
+        },
         Action::Remove { pod, .. } => pod::remove(ctx, pod, true).await,
         Action::CreateController { controller } => create_record(ctx, controller, None).await,
         Action::UpdateController { controller, old } => {

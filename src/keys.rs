@@ -43,6 +43,9 @@ pub fn filter(project: Option<&str>) -> Vec<(String, String)> {
 pub const RC_NAME: &str = "io.berth.rc.name";
 /// `io.berth.kind` of a controller record.
 pub const KIND_RC: &str = "ReplicationController";
+/// `io.berth.kind` of the record of a pod's files, written once they were
+/// updated in place (its `podfiles::FILE_SOURCES_LABEL` says what they hold).
+pub const KIND_POD_FILES: &str = "PodFiles";
 /// `io.berth.kind` of a Deployment's record, and of a ReplicaSet's.
 pub const KIND_DEPLOYMENT: &str = "Deployment";
 pub const KIND_REPLICA_SET: &str = "ReplicaSet";

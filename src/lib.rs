@@ -21,6 +21,7 @@ pub mod nodes;
 pub mod observe;
 pub mod observed;
 pub mod plan;
+pub mod podfiles;
 pub mod podmap;
 #[cfg(test)]
 mod purity_tests;

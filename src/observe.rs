@@ -180,6 +180,7 @@ fn group(
     let mut pods: BTreeMap<(String, String, String), ObservedPod> = BTreeMap::new();
     let mut controllers = Vec::new();
     let node_records = crate::nodes::node_records(&summaries);
+    let mut files: Vec<ContainerSummary> = Vec::new();
     for s in summaries {
         let l = &s.labels;
         let get = |k: &str| l.get(k).cloned().unwrap_or_default();
@@ -187,6 +188,10 @@ fn group(
             .is_some_and(|k| keys::is_controller_kind(k))
         {
             controllers.push(controller(&s));
+            continue;
+        }
+        if l.get(keys::KIND).map(String::as_str) == Some(keys::KIND_POD_FILES) {
+            files.push(s);
             continue;
         }
         let (Some(pod), Some(container)) = (l.get(keys::POD), l.get(keys::CONTAINER)) else {
@@ -206,6 +211,7 @@ fn group(
                 infra: None,
                 containers: BTreeMap::new(),
                 node_problem: None,
+                file_records: Vec::new(),
             });
         let container = container.clone();
         let is_infra = container == keys::INFRA_NAME;
@@ -224,6 +230,31 @@ fn group(
         } else {
             entry.containers.insert(container, observed);
         }
+    }
+    // A pod's file records, oldest first; one whose pod has no container
+    // left makes a pod of its own, to be removed with it.
+    files.sort_by_key(|s| (s.created, s.id.clone()));
+    for s in files {
+        let l = &s.labels;
+        let get = |k: &str| l.get(k).cloned().unwrap_or_default();
+        let entry = pods
+            .entry((get(keys::PROJECT), get(keys::NAMESPACE), get(keys::POD)))
+            .or_insert_with(|| ObservedPod {
+                project: get(keys::PROJECT),
+                namespace: get(keys::NAMESPACE),
+                name: get(keys::POD),
+                node: get(keys::NODE),
+                owner: l.get(keys::OWNER).cloned(),
+                spec_hash: None,
+                labels: Labels::new(),
+                last_applied: None,
+                infra: None,
+                containers: BTreeMap::new(),
+                node_problem: None,
+                file_records: Vec::new(),
+            });
+        let sources = get(crate::podfiles::FILE_SOURCES_LABEL);
+        entry.file_records.push((s.id.clone(), sources));
     }
     controllers.sort_by(|a: &ObservedController, b| {
         (&a.project, &a.namespace, &a.name).cmp(&(&b.project, &b.namespace, &b.name))

@@ -112,6 +112,9 @@ pub struct ObservedPod {
     /// What is wrong with its node, if anything: the pod was seen last on
     /// an engine that does not answer now, or its node was lost.
     pub node_problem: Option<NodeProblem>,
+    /// The records of its files updated in place (`KIND_POD_FILES`), newest
+    /// last: (container id, the file sources label).
+    pub file_records: Vec<(String, String)>,
 }
 
 /// Why a pod's containers cannot be seen as they are now; `since`: unix

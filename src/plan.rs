@@ -58,6 +58,14 @@ pub enum Action {
         pod: ObservedPod,
         why: RemoveWhy,
     },
+    /// Write the new files of the pod's ConfigMap, Secret and downward API
+    /// volumes in place, as the kubelet does: no container is recreated.
+    /// `changes` name the keys that changed.
+    UpdateFiles {
+        pod: DesiredPod,
+        old: ObservedPod,
+        changes: Vec<String>,
+    },
     CreateController {
         controller: DesiredController,
     },
@@ -88,7 +96,9 @@ impl Action {
                     },
                 ..
             } => (old_json.clone(), new_json.clone()),
-            Action::Repair { old, .. } | Action::Retry { old, .. } => (applied(old), applied(old)),
+            Action::Repair { old, .. }
+            | Action::Retry { old, .. }
+            | Action::UpdateFiles { old, .. } => (applied(old), applied(old)),
             Action::Remove { pod, .. } => (applied(pod), String::new()),
             Action::CreateController { controller } => (String::new(), desired_rc_text(controller)),
             Action::UpdateController { controller, old } => {
@@ -106,6 +116,7 @@ impl Action {
             Action::Recreate { old, .. }
             | Action::Repair { old, .. }
             | Action::Retry { old, .. }
+            | Action::UpdateFiles { old, .. }
             | Action::Remove { pod: old, .. } => old.node.as_str(),
             _ => "",
         };
@@ -118,7 +129,8 @@ impl Action {
             Action::Create { pod }
             | Action::Recreate { pod, .. }
             | Action::Repair { pod, .. }
-            | Action::Retry { pod, .. } => format!("pod {}", pod.key()),
+            | Action::Retry { pod, .. }
+            | Action::UpdateFiles { pod, .. } => format!("pod {}", pod.key()),
             Action::Remove { pod, .. } => format!("pod {}/{}", pod.namespace, pod.name),
             Action::CreateController { controller }
             | Action::UpdateController { controller, .. } => format!(
@@ -300,13 +312,37 @@ fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Acti
             message,
         });
     }
-    let (container, message) = repair_reason(pod, old)?;
-    Some(Action::Repair {
+    if let Some((container, message)) = repair_reason(pod, old) {
+        return Some(Action::Repair {
+            pod: pod.clone(),
+            old: old.clone(),
+            container,
+            message,
+        });
+    }
+    let changes = file_changes(pod, old);
+    (!changes.is_empty()).then(|| Action::UpdateFiles {
         pod: pod.clone(),
         old: old.clone(),
-        container,
-        message,
+        changes,
     })
+}
+
+/// What changed in the files of the pod's ConfigMap, Secret and downward
+/// API volumes since they were last written (empty: nothing).
+fn file_changes(pod: &DesiredPod, old: &ObservedPod) -> Vec<String> {
+    if crate::podfiles::file_volumes(&pod.spec).next().is_none() {
+        return Vec::new();
+    }
+    let from_infra = || {
+        let labels = &old.infra.as_ref()?.summary.labels;
+        labels.get(crate::podfiles::FILE_SOURCES_LABEL).cloned()
+    };
+    let recorded = match old.file_records.last() {
+        Some((_, sources)) => Some(sources.clone()),
+        None => from_infra(),
+    };
+    crate::podfiles::changes(recorded.as_deref(), &pod.spec)
 }
 
 /// Which container needs repair and why: missing (any policy), or stopped
@@ -448,6 +484,7 @@ mod tests {
             infra: Some(container(ContainerState::Running, 0)),
             containers: app.into_iter().map(|c| ("app".to_string(), c)).collect(),
             node_problem: None,
+            file_records: Vec::new(),
         }
     }
 

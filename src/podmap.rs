@@ -10,6 +10,7 @@ use crate::engine::{ContainerConfig, Mount, MountSource, PortBinding, RestartMod
 use crate::fingerprint;
 use crate::keys;
 use crate::manifest::{Container, EnvValue, PodField, PodSpec, RestartPolicy, VolumeSource};
+use crate::podfiles;
 use crate::quantity;
 
 /// Where a pod lands: the project and node that scope its names and labels.
@@ -89,6 +90,18 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
     if let Some(sources) = fingerprint::env_sources_label(&pod.spec) {
         infra_labels.insert(fingerprint::ENV_SOURCES_LABEL.to_string(), sources);
     }
+    if let Some(sources) = podfiles::sources_label(&pod.spec) {
+        infra_labels.insert(podfiles::FILE_SOURCES_LABEL.to_string(), sources);
+    }
+    // The volumes whose files berth writes, writable in the infra
+    // container only (where the files are written and swapped).
+    let infra_mounts = podfiles::file_volumes(&pod.spec)
+        .map(|v| Mount {
+            source: MountSource::Volume(volume_name(project, ns, name, &v.name)),
+            target: podfiles::infra_path(&v.name),
+            read_only: false,
+        })
+        .collect();
     let infra = ContainerConfig {
         name: infra_name.clone(),
         image: target.infra_image.to_string(),
@@ -108,7 +121,7 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         ports: published_ports(&pod.spec),
         memory_bytes: None,
         nano_cpus: None,
-        mounts: Vec::new(),
+        mounts: infra_mounts,
         restart: restart_mode(pod.spec.restart_policy),
         stop_timeout: Some(pod.spec.termination_grace_period_seconds),
         stop_signal: Some("SIGKILL".to_string()),
@@ -124,7 +137,7 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
     let mut host_files = Vec::new();
     for v in &pod.spec.volumes {
         match &v.source {
-            VolumeSource::EmptyDir(_) => {
+            source if matches!(source, VolumeSource::EmptyDir(_)) || source.holds_files() => {
                 let mut labels = base.clone();
                 labels.retain(|k, _| k.starts_with("io.berth."));
                 volumes.push((volume_name(project, ns, name, &v.name), labels));
@@ -135,7 +148,7 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
             VolumeSource::HostPath(h) if h.kind == "FileOrCreate" => {
                 host_files.push(h.path.clone())
             }
-            VolumeSource::HostPath(_) => {}
+            _ => {}
         }
     }
     PodObjects {
@@ -361,19 +374,31 @@ fn mounts(target: &Target, pod: &DesiredPod, c: &Container) -> Vec<Mount> {
         .iter()
         .filter_map(|m| {
             let volume = pod.spec.volumes.iter().find(|v| v.name == m.name)?;
-            let source = match &volume.source {
-                VolumeSource::EmptyDir(_) => MountSource::Volume(volume_name(
+            let named = || {
+                MountSource::Volume(volume_name(
                     target.project,
                     &pod.namespace,
                     &pod.name,
                     &volume.name,
-                )),
+                ))
+            };
+            // The kubelet mounts these read-only whatever the mount says.
+            if volume.source.holds_files() {
+                return Some(Mount {
+                    source: named(),
+                    target: m.mount_path.clone(),
+                    read_only: true,
+                });
+            }
+            let source = match &volume.source {
+                VolumeSource::EmptyDir(_) => named(),
                 VolumeSource::HostPath(h) => match &m.sub_path {
                     Some(sub) if !sub.is_empty() => {
                         MountSource::Bind(format!("{}/{}", h.path.trim_end_matches('/'), sub))
                     }
                     _ => MountSource::Bind(h.path.clone()),
                 },
+                _ => return None,
             };
             Some(Mount {
                 source,

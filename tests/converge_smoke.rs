@@ -247,6 +247,7 @@ async fn pod_containers_share_localhost_and_an_empty_dir_with_limits_applied() {
             medium: String::new(),
             size_limit: None,
         }),
+        files: Vec::new(),
     }];
     let server = &mut shared.containers[0];
     server.name = "server".into();

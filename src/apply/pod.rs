@@ -98,9 +98,17 @@ pub async fn create<E: Engine>(
         return create_waiting(ctx.engine, objects.infra, &container, &problem).await;
     }
     host_paths(&objects.host_dirs, &objects.host_files)?;
+    let files = super::files::initial_tar(ctx.target, pod)?;
     ensure_volumes(ctx.engine, &objects.volumes).await?;
     let mut created = Vec::new();
-    let result = create_containers(ctx.engine, objects.infra, objects.members, &mut created).await;
+    let result = create_containers(
+        ctx.engine,
+        objects.infra,
+        objects.members,
+        files,
+        &mut created,
+    )
+    .await;
     if result.is_err() {
         for id in created.iter().rev() {
             let _ = ctx.engine.remove_container(id).await;
@@ -249,10 +257,14 @@ async fn create_waiting<E: Engine>(
     Err(failure)
 }
 
+/// Creates the infra container, writes the files of the pod's ConfigMap,
+/// Secret and downward API volumes through it (`files`, a tar to extract
+/// at `/`), starts it, then creates and starts the members.
 async fn create_containers<E: Engine>(
     engine: &E,
     infra: ContainerConfig,
     members: Vec<ContainerConfig>,
+    files: Option<Vec<u8>>,
     created: &mut Vec<String>,
 ) -> Result<(), String> {
     let infra_id = engine
@@ -260,6 +272,12 @@ async fn create_containers<E: Engine>(
         .await
         .map_err(|e| e.to_string())?;
     created.push(infra_id.clone());
+    if let Some(tar) = files {
+        engine
+            .upload_archive(&infra_id, "/", tar)
+            .await
+            .map_err(|e| format!("infra container: writing the files of its volumes: {e}"))?;
+    }
     engine
         .start_container(&infra_id)
         .await
@@ -363,6 +381,12 @@ pub async fn remove<E: Engine>(
     for c in pod.containers.values().chain(pod.infra.iter()) {
         engine
             .remove_container(c.id())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    for (id, _) in &pod.file_records {
+        engine
+            .remove_container(id)
             .await
             .map_err(|e| e.to_string())?;
     }

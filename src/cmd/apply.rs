@@ -211,6 +211,10 @@ fn finish(outcome: &Outcome, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
     if pods(Verb::Repaired) > 0 {
         summary.push_str(&format!(", {} repaired", pods(Verb::Repaired)));
     }
+    if pods(Verb::Updated) > 0 {
+        let n = pods(Verb::Updated);
+        summary.push_str(&format!(", {n} with files updated in place"));
+    }
     if pods(Verb::Kept) > 0 {
         summary.push_str(&format!(", {} kept (not declared)", pods(Verb::Kept)));
     }

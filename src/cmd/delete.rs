@@ -218,6 +218,7 @@ mod tests {
                 medium: String::new(),
                 size_limit: None,
             }),
+            files: Vec::new(),
         }];
         let manifests = Manifests {
             pods: vec![web, fixtures::pod("default", "db", &[])],

@@ -2,7 +2,7 @@
 //! infra container keeps: per container its ports, command, args, limits,
 //! environment and mounts, and the pod's volumes, laid out as kubectl does.
 
-use crate::manifest::{Container, PodSpec, VolumeSource};
+use crate::manifest::{Container, PodSpec, VolumeProjection, VolumeSource};
 use crate::report::Field;
 
 /// The pod spec berth last applied, if the infra container kept it.
@@ -94,9 +94,67 @@ pub(crate) fn volume_fields(spec: &PodSpec) -> Vec<Field> {
                 fields.push(Field::new(2, "Path", &h.path));
                 fields.push(Field::new(2, "HostPathType", &h.kind));
             }
+            VolumeSource::ConfigMap(c) => {
+                let kind = "ConfigMap (a volume populated by a ConfigMap)";
+                fields.push(Field::new(2, "Type", kind));
+                fields.push(Field::new(2, "Name", &c.name));
+                fields.push(Field::new(2, "Optional", optional(c.optional)));
+            }
+            VolumeSource::Secret(c) => {
+                let kind = "Secret (a volume populated by a Secret)";
+                fields.push(Field::new(2, "Type", kind));
+                fields.push(Field::new(2, "SecretName", &c.secret_name));
+                fields.push(Field::new(2, "Optional", optional(c.optional)));
+            }
+            VolumeSource::DownwardApi(c) => {
+                let kind = "DownwardAPI (a volume populated by information about the pod)";
+                fields.push(Field::new(2, "Type", kind));
+                fields.push(Field::new(2, "Items", ""));
+                for item in &c.items {
+                    fields.push(Field::line(3, downward_item(item)));
+                }
+            }
+            VolumeSource::Projected(c) => {
+                let kind = "Projected (a volume that contains injected data from multiple sources)";
+                fields.push(Field::new(2, "Type", kind));
+                for source in &c.sources {
+                    match source {
+                        VolumeProjection::ConfigMap(p) => {
+                            fields.push(Field::new(2, "ConfigMapName", &p.name));
+                            fields.push(Field::new(2, "ConfigMapOptional", nil(p.optional)));
+                        }
+                        VolumeProjection::Secret(p) => {
+                            fields.push(Field::new(2, "SecretName", &p.name));
+                            fields.push(Field::new(2, "SecretOptional", nil(p.optional)));
+                        }
+                        VolumeProjection::DownwardApi(_) => {
+                            fields.push(Field::new(2, "DownwardAPI", "true"));
+                        }
+                    }
+                }
+            }
         }
     }
     fields
+}
+
+/// `Optional:` as kubectl prints a `*bool` it defaults to false.
+fn optional(value: Option<bool>) -> String {
+    value.unwrap_or(false).to_string()
+}
+
+/// A `*bool` as kubectl prints it unset: `<nil>`.
+fn nil(value: Option<bool>) -> String {
+    value.map_or_else(|| "<nil>".to_string(), |v| v.to_string())
+}
+
+/// `metadata.labels -> labels`, `limits.cpu -> cpu_limit`.
+fn downward_item(item: &crate::manifest::DownwardApiFile) -> String {
+    match (&item.field_ref, &item.resource_field_ref) {
+        (Some(f), _) => format!("{} -> {}", f.field_path, item.path),
+        (None, Some(r)) => format!("{} -> {}", r.resource, item.path),
+        (None, None) => item.path.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ fn with_cache(name: &str) -> Pod {
             medium: String::new(),
             size_limit: None,
         }),
+        files: Vec::new(),
     }];
     p.spec.containers[0].volume_mounts = vec![VolumeMount {
         name: "cache".into(),

@@ -3,6 +3,7 @@
 
 mod create;
 mod endpoint;
+mod files;
 mod images;
 mod objects;
 
@@ -433,6 +434,18 @@ impl super::Engine for DockerEngine {
         labels: &[(String, String)],
     ) -> Result<Vec<EngineEvent>> {
         self.events(since, until, labels).await
+    }
+
+    async fn upload_archive(&self, id: &str, path: &str, tar: Vec<u8>) -> Result<()> {
+        self.upload(id, path, tar).await
+    }
+
+    async fn download_archive(&self, id: &str, path: &str) -> Result<Vec<u8>> {
+        self.download(id, path).await
+    }
+
+    async fn exec(&self, id: &str, cmd: &[String], working_dir: &str) -> Result<i64> {
+        self.run(id, cmd, working_dir).await
     }
 
     fn event_stream(

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
 mod engine;
+pub mod files;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::stream::{self, BoxStream, StreamExt};
@@ -36,6 +37,9 @@ pub enum Call {
     Pull { image: String },
     Import { image: String },
     Events,
+    Upload { id: String, path: String },
+    Download { id: String, path: String },
+    Exec { id: String, cmd: Vec<String> },
 }
 
 impl Call {
@@ -50,6 +54,7 @@ impl Call {
                 | Call::ListVolumes
                 | Call::ImageExists { .. }
                 | Call::Events
+                | Call::Download { .. }
         )
     }
 }
@@ -87,6 +92,10 @@ struct State {
     outage: Option<String>,
     /// What `info` reports; `None`: `FakeEngine::default_info`.
     info: Option<EngineInfo>,
+    /// The files of each volume, by volume name.
+    volume_files: BTreeMap<String, files::Tree>,
+    /// The files of each container's own file system, by container id.
+    own_files: BTreeMap<String, files::Tree>,
 }
 
 /// One open event stream: what it asked for and where it goes.
@@ -212,6 +221,26 @@ impl FakeEngine {
     }
 
     /// The name a container id was created with (also after removal).
+    /// The files of volume `name`.
+    pub fn volume_files(&self, name: &str) -> files::Tree {
+        self.lock()
+            .volume_files
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The bytes at `path` as container `name` sees it (through its volume
+    /// mounts, following symlinks inside the volume).
+    pub fn read_file(&self, name: &str, path: &str) -> Option<Vec<u8>> {
+        let s = self.lock();
+        let c = s.containers.values().find(|c| c.config.name == name)?;
+        match files::place(&c.config, path) {
+            files::Place::Volume(volume, rest) => files::read(s.volume_files.get(&volume)?, &rest),
+            files::Place::Own(rest) => files::read(s.own_files.get(&c.id)?, &rest),
+        }
+    }
+
     pub fn name_of(&self, id: &str) -> Option<String> {
         self.lock().names.get(id).cloned()
     }

@@ -248,6 +248,32 @@ pub trait Engine: Send + Sync {
         labels: &[(String, String)],
     ) -> impl Future<Output = Result<Vec<EngineEvent>>> + Send;
 
+    /// Extracts `tar` into the container's file system under the directory
+    /// `path`, through its volume mounts, as `docker cp - C:PATH` does; the
+    /// container need not run.
+    fn upload_archive(
+        &self,
+        id: &str,
+        path: &str,
+        tar: Vec<u8>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// `path` in the container as a tar (`docker cp C:PATH -`).
+    fn download_archive(
+        &self,
+        id: &str,
+        path: &str,
+    ) -> impl Future<Output = Result<Vec<u8>>> + Send;
+
+    /// Runs `cmd` in the running container, in `working_dir`, to its end;
+    /// its output is discarded and its exit code returned.
+    fn exec(
+        &self,
+        id: &str,
+        cmd: &[String],
+        working_dir: &str,
+    ) -> impl Future<Output = Result<i64>> + Send;
+
     /// Container events as they happen, from now on, filtered by labels
     /// and by action (`die`, `start` …; empty: all). The stream has no end
     /// of its own: it ends, or yields an error, when the connection to the

@@ -48,15 +48,102 @@ const AARCH64_CODE: &[u32] = &[
 /// A complete static ELF executable that sleeps until killed, for `arch`
 /// (`std::env::consts::ARCH` spelling).
 pub fn pause_elf(arch: &str) -> Result<Vec<u8>, String> {
+    static_elf(arch, X86_64_CODE, AARCH64_CODE).map_err(|other| {
+        format!(
+            "berth cannot build its pause program for the {other} architecture (only x86_64 and aarch64); \
+             pass an infra image built for this machine instead"
+        )
+    })
+}
+
+/// The program berth copies into a pod's infra container to update the
+/// files of its ConfigMap, Secret and downward API volumes in one atomic
+/// step, as the kubelet does: `/.berth-swap FROM TO [PATH...]`, run in the
+/// volume, renames FROM over TO (the `..data` symlink), then unlinks each
+/// PATH, or removes it as an empty directory (what the old version left).
+/// Its exit code is the rename's errno, 0 when it worked; 22 (EINVAL)
+/// without FROM and TO.
+pub fn swap_elf(arch: &str) -> Result<Vec<u8>, String> {
+    static_elf(arch, X86_64_SWAP, AARCH64_SWAP).map_err(|other| {
+        format!(
+            "berth cannot build the program that updates ConfigMap and Secret files in place \
+             for the {other} architecture (only x86_64 and aarch64)"
+        )
+    })
+}
+
+/// x86-64: `rename(argv[1], argv[2])`, then `unlinkat(AT_FDCWD, argv[i], 0)`
+/// for each further argument, retried with `AT_REMOVEDIR` when it fails;
+/// `exit(-rename's result)`. Assembled from:
+/// ```text
+///   mov rbx, rsp ; mov r12, [rbx] ; mov r13d, 22 ; cmp r12, 3 ; jb done
+///   mov eax, 82 ; mov rdi, [rbx+16] ; mov rsi, [rbx+24] ; syscall
+///   mov r13, rax ; neg r13 ; mov r14d, 3
+/// loop: cmp r14, r12 ; jae done
+///   mov eax, 263 ; mov edi, -100 ; mov rsi, [rbx+8+r14*8] ; xor edx, edx ; syscall
+///   test rax, rax ; jz next
+///   mov eax, 263 ; mov edi, -100 ; mov rsi, [rbx+8+r14*8] ; mov edx, 0x200 ; syscall
+/// next: inc r14 ; jmp loop
+/// done: mov rdi, r13 ; mov eax, 60 ; syscall
+/// ```
+const X86_64_SWAP: &[u8] = &[
+    0x48, 0x89, 0xe3, 0x4c, 0x8b, 0x23, 0x41, 0xbd, 0x16, 0x00, 0x00, 0x00, //
+    0x49, 0x83, 0xfc, 0x03, 0x72, 0x53, 0xb8, 0x52, 0x00, 0x00, 0x00, 0x48, //
+    0x8b, 0x7b, 0x10, 0x48, 0x8b, 0x73, 0x18, 0x0f, 0x05, 0x49, 0x89, 0xc5, //
+    0x49, 0xf7, 0xdd, 0x41, 0xbe, 0x03, 0x00, 0x00, 0x00, 0x4d, 0x39, 0xe6, //
+    0x73, 0x33, 0xb8, 0x07, 0x01, 0x00, 0x00, 0xbf, 0x9c, 0xff, 0xff, 0xff, //
+    0x4a, 0x8b, 0x74, 0xf3, 0x08, 0x31, 0xd2, 0x0f, 0x05, 0x48, 0x85, 0xc0, //
+    0x74, 0x16, 0xb8, 0x07, 0x01, 0x00, 0x00, 0xbf, 0x9c, 0xff, 0xff, 0xff, //
+    0x4a, 0x8b, 0x74, 0xf3, 0x08, 0xba, 0x00, 0x02, 0x00, 0x00, 0x0f, 0x05, //
+    0x49, 0xff, 0xc6, 0xeb, 0xc8, 0x4c, 0x89, 0xef, 0xb8, 0x3c, 0x00, 0x00, //
+    0x00, 0x0f, 0x05,
+];
+
+/// aarch64, the same with `renameat` (38), `unlinkat` (35) and `exit` (93).
+const AARCH64_SWAP: &[u32] = &[
+    0xf940_03f3, // ldr x19, [sp]            ; argc
+    0x9100_23f4, // add x20, sp, #8          ; argv
+    0xd280_02d5, // mov x21, #22             ; EINVAL unless renamed
+    0xf100_0e7f, // cmp x19, #3
+    0x5400_0303, // b.lo done
+    0x9280_0c60, // mov x0, #-100            ; AT_FDCWD
+    0xf940_0681, // ldr x1, [x20, #8]        ; argv[1]
+    0x9280_0c62, // mov x2, #-100
+    0xf940_0a83, // ldr x3, [x20, #16]       ; argv[2]
+    0xd280_04c8, // mov x8, #38              ; renameat
+    0xd400_0001, // svc #0
+    0xcb00_03f5, // neg x21, x0
+    0xd280_0076, // mov x22, #3
+    0xeb13_02df, // loop: cmp x22, x19
+    0x5400_01c2, // b.hs done
+    0x9280_0c60, // mov x0, #-100
+    0xf876_7a81, // ldr x1, [x20, x22, lsl #3]
+    0xd280_0002, // mov x2, #0
+    0xd280_0468, // mov x8, #35              ; unlinkat
+    0xd400_0001, // svc #0
+    0xb400_00c0, // cbz x0, next
+    0x9280_0c60, // mov x0, #-100
+    0xf876_7a81, // ldr x1, [x20, x22, lsl #3]
+    0xd280_4002, // mov x2, #0x200           ; AT_REMOVEDIR
+    0xd280_0468, // mov x8, #35
+    0xd400_0001, // svc #0
+    0x9100_06d6, // next: add x22, x22, #1
+    0x17ff_fff2, // b loop
+    0xaa15_03e0, // done: mov x0, x21
+    0xd280_0ba8, // mov x8, #93              ; exit
+    0xd400_0001, // svc #0
+];
+
+/// A static executable of the machine code for `arch`; `Err(arch)` for an
+/// architecture berth has no code for.
+fn static_elf(arch: &str, x86_64: &[u8], aarch64: &[u32]) -> Result<Vec<u8>, String> {
     let (machine, code): (u16, Vec<u8>) = match arch {
-        "x86_64" => (62, X86_64_CODE.to_vec()), // EM_X86_64
-        "aarch64" => (183, AARCH64_CODE.iter().flat_map(|word| word.to_le_bytes()).collect()), // EM_AARCH64
-        other => {
-            return Err(format!(
-                "berth cannot build its pause program for the {other} architecture (only x86_64 and aarch64); \
-                 pass an infra image built for this machine instead"
-            ))
-        }
+        "x86_64" => (62, x86_64.to_vec()), // EM_X86_64
+        "aarch64" => (
+            183,
+            aarch64.iter().flat_map(|word| word.to_le_bytes()).collect(),
+        ), // EM_AARCH64
+        other => return Err(other.to_string()),
     };
     let code_offset = u64::from(ELF_HEADER_SIZE + PROGRAM_HEADER_SIZE);
     let file_size = code_offset + code.len() as u64;

@@ -120,7 +120,11 @@ fn supported(values: &[&str]) -> String {
     quoted.join(", ")
 }
 
-fn resource_field_ref(d: &mut Decoder, node: &Node, path: &str) -> Option<ResourceFieldRef> {
+pub(super) fn resource_field_ref(
+    d: &mut Decoder,
+    node: &Node,
+    path: &str,
+) -> Option<ResourceFieldRef> {
     let fields = d.mapping(node, path, &RESOURCE_FIELD_REF, &[])?;
     let container_name = fields
         .get("containerName")
@@ -197,7 +201,12 @@ fn key_ref(d: &mut Decoder, node: &Node, path: &str) -> Option<KeyRef> {
     })
 }
 
-fn object_name(d: &mut Decoder, parent: &Node, node: Option<&Node>, path: &str) -> Option<String> {
+pub(super) fn object_name(
+    d: &mut Decoder,
+    parent: &Node,
+    node: Option<&Node>,
+    path: &str,
+) -> Option<String> {
     let p = join(path, "name");
     let Some(node) = node else {
         d.required(parent, &p);
@@ -215,7 +224,7 @@ fn object_name(d: &mut Decoder, parent: &Node, node: Option<&Node>, path: &str) 
     Some(name)
 }
 
-fn optional(d: &mut Decoder, node: Option<&Node>, path: &str) -> Option<bool> {
+pub(super) fn optional(d: &mut Decoder, node: Option<&Node>, path: &str) -> Option<bool> {
     node.and_then(|n| d.bool(n, &join(path, "optional")))
 }
 

@@ -241,7 +241,7 @@ fn container_env(
 /// defaults them, and are 0 when neither is set. A missing limit is the
 /// node's allocatable in Kubernetes; berth does not know the node at load,
 /// so it is an error asking for the limit.
-fn resource_value(
+pub(super) fn resource_value(
     r: &ResourceFieldRef,
     c: &Container,
     all: &[Container],

@@ -13,6 +13,7 @@ use super::json::{self, JsonScan};
 use super::kinds;
 use super::model::{Manifests, Source};
 use super::objects::Object;
+use super::volume_files;
 use crate::yaml;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -105,7 +106,9 @@ fn assemble(
     }
     // References between objects (env from ConfigMaps and Secrets) are
     // resolved once every file is read.
-    for d in envrefs::resolve(&mut manifests) {
+    let mut resolved = envrefs::resolve(&mut manifests);
+    resolved.extend(volume_files::resolve(&mut manifests));
+    for d in resolved {
         let key = file_keys.get(&d.source.file).copied().unwrap_or(usize::MAX);
         ordered.push((key, d));
     }

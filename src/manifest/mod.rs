@@ -7,6 +7,7 @@ mod apps_tests;
 pub mod config_model;
 pub mod diag;
 pub mod model;
+pub mod volume_model;
 
 mod config;
 #[cfg(test)]
@@ -28,9 +29,13 @@ mod review_tests;
 mod schema;
 #[cfg(test)]
 mod tests;
+mod volume_files;
+mod volume_sources;
 
 pub use apps::{DaemonSet, DaemonSetStrategy, Deployment, IntOrPercent, ReplicaSet, Strategy};
 pub use config_model::*;
 pub use diag::{Diagnostic, Severity};
 pub use load::{is_manifest_name, load, load_text, manifest_files, LoadOptions, Loaded};
 pub use model::*;
+pub use volume_files::format_map as format_labels_file;
+pub use volume_model::*;

@@ -214,6 +214,19 @@ pub struct HostPathSource {
 pub enum VolumeSource {
     EmptyDir(EmptyDirSource),
     HostPath(HostPathSource),
+    ConfigMap(super::volume_model::ConfigMapVolumeSource),
+    Secret(super::volume_model::SecretVolumeSource),
+    #[serde(rename = "downwardAPI")]
+    DownwardApi(super::volume_model::DownwardApiVolumeSource),
+    Projected(super::volume_model::ProjectedVolumeSource),
+}
+
+impl VolumeSource {
+    /// A volume whose files berth writes (ConfigMap, Secret, downward API,
+    /// projected), kept up to date in place.
+    pub fn holds_files(&self) -> bool {
+        !matches!(self, VolumeSource::EmptyDir(_) | VolumeSource::HostPath(_))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +235,10 @@ pub struct Volume {
     pub name: String,
     #[serde(flatten)]
     pub source: VolumeSource,
+    /// The files of a ConfigMap, Secret, downward API or projected volume,
+    /// resolved at load (never serialized: Secret bytes are among them).
+    #[serde(skip)]
+    pub files: Vec<super::volume_model::VolumeFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ use super::model::{
     DEFAULT_GRACE_SECONDS,
 };
 use super::schema::{EMPTY_DIR, HOST_PATH, POD_SPEC, VOLUME};
+use super::volume_sources;
 use crate::names;
 use crate::quantity::Quantity;
 use crate::yaml::{Node, Value};
@@ -186,8 +187,15 @@ fn volumes(d: &mut Decoder, node: &Node, path: &str) -> (Vec<Volume>, PodVolumes
                 if matches!(source, VolumeSource::EmptyDir(_)) {
                     names_seen.empty_dirs.insert(name.clone());
                 }
+                if source.holds_files() {
+                    names_seen.file_volumes.insert(name.clone());
+                }
                 names_seen.supported.insert(name.clone());
-                out.push(Volume { name, source });
+                out.push(Volume {
+                    name,
+                    source,
+                    files: Vec::new(),
+                });
             }
             None => {
                 names_seen.unsupported.insert(name);
@@ -259,6 +267,21 @@ fn volume(d: &mut Decoder, node: &Node, path: &str) -> Option<(String, Option<Vo
         }
         Some(("hostPath", _, value)) => {
             host_path(d, value, &join(path, "hostPath")).map(VolumeSource::HostPath)
+        }
+        Some(("configMap", _, value)) => {
+            volume_sources::config_map(d, value, &join(path, "configMap"))
+                .map(VolumeSource::ConfigMap)
+        }
+        Some(("secret", _, value)) => {
+            volume_sources::secret(d, value, &join(path, "secret")).map(VolumeSource::Secret)
+        }
+        Some(("downwardAPI", _, value)) => {
+            volume_sources::downward_api(d, value, &join(path, "downwardAPI"))
+                .map(VolumeSource::DownwardApi)
+        }
+        Some(("projected", _, value)) => {
+            volume_sources::projected(d, value, &join(path, "projected"))
+                .map(VolumeSource::Projected)
         }
         Some((field, key, _)) => {
             d.unsupported(

@@ -198,12 +198,19 @@ pub const VOLUME_MOUNT: Schema = Schema {
 
 /// The volume sources berth implements (the rest of `VOLUME.known`).
 pub const VOLUME: Schema = Schema {
-    implemented: &["name", "emptyDir", "hostPath"],
+    implemented: &[
+        "name",
+        "emptyDir",
+        "hostPath",
+        "configMap",
+        "secret",
+        "downwardAPI",
+        "projected",
+    ],
     known: &[
         "gcePersistentDisk",
         "awsElasticBlockStore",
         "gitRepo",
-        "secret",
         "nfs",
         "iscsi",
         "glusterfs",
@@ -213,15 +220,12 @@ pub const VOLUME: Schema = Schema {
         "cinder",
         "cephfs",
         "flocker",
-        "downwardAPI",
         "fc",
         "azureFile",
-        "configMap",
         "vsphereVolume",
         "quobyte",
         "azureDisk",
         "photonPersistentDisk",
-        "projected",
         "portworxVolume",
         "scaleIO",
         "storageos",

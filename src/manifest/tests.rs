@@ -382,7 +382,7 @@ fn known_fields_restating_defaults_pass_silently() {
 #[test]
 fn an_unsupported_volume_warns_and_its_mount_is_ignored() {
     let text = format!(
-        "{POD}    volumeMounts:\n    - name: cfg\n      mountPath: /etc/cfg\n  volumes:\n  - name: cfg\n    configMap:\n      name: app\n"
+        "{POD}    volumeMounts:\n    - name: cfg\n      mountPath: /etc/cfg\n  volumes:\n  - name: cfg\n    nfs:\n      server: 127.0.0.1\n      path: /x\n"
     );
     let loaded = load_yaml(&text);
     assert!(!loaded.has_errors(), "{:?}", errors(&loaded));

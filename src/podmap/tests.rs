@@ -123,6 +123,7 @@ fn empty_dir_becomes_a_pod_volume_and_host_path_a_bind() {
                 medium: String::new(),
                 size_limit: None,
             }),
+            files: Vec::new(),
         },
         Volume {
             name: "data".into(),
@@ -130,6 +131,7 @@ fn empty_dir_becomes_a_pod_volume_and_host_path_a_bind() {
                 path: "/srv/data".into(),
                 kind: String::new(),
             }),
+            files: Vec::new(),
         },
     ];
     pod.spec.containers[0].volume_mounts = vec![

@@ -17,7 +17,7 @@ use crate::engine::{
 };
 
 /// The kinds counted, in the order of the counters.
-pub const KINDS: [&str; 17] = [
+pub const KINDS: [&str; 20] = [
     "list_containers",
     "inspect_container",
     "create_container",
@@ -35,6 +35,9 @@ pub const KINDS: [&str; 17] = [
     "import_image",
     "events",
     "info",
+    "upload_archive",
+    "download_archive",
+    "exec",
 ];
 
 /// How long after berth's own change of a container an event about it is
@@ -233,6 +236,32 @@ impl<E: Engine> Engine for Counted<E> {
         labels: &[(String, String)],
     ) -> impl Future<Output = Result<Vec<EngineEvent>>> + Send {
         self.count(15, self.inner.container_events(since, until, labels))
+    }
+
+    fn upload_archive(
+        &self,
+        id: &str,
+        path: &str,
+        tar: Vec<u8>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.count(17, self.inner.upload_archive(id, path, tar))
+    }
+
+    fn download_archive(
+        &self,
+        id: &str,
+        path: &str,
+    ) -> impl Future<Output = Result<Vec<u8>>> + Send {
+        self.count(18, self.inner.download_archive(id, path))
+    }
+
+    fn exec(
+        &self,
+        id: &str,
+        cmd: &[String],
+        working_dir: &str,
+    ) -> impl Future<Output = Result<i64>> + Send {
+        self.count(19, self.inner.exec(id, cmd, working_dir))
     }
 
     fn event_stream(

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{has_labels, not_found, Call, FakeContainer, FakeEngine};
+use super::{files, has_labels, not_found, Call, FakeContainer, FakeEngine};
 use crate::engine::{
     ContainerConfig, ContainerDetails, ContainerState, ContainerSummary, Engine, EngineError,
     EngineEvent, EngineInfo, Result,
@@ -119,7 +119,9 @@ impl Engine for FakeEngine {
     async fn remove_container(&self, id: &str) -> Result<()> {
         self.begin(Call::Remove { id: id.to_string() })?;
         self.emit_about(id, &["destroy"]);
-        self.lock().containers.remove(id);
+        let mut s = self.lock();
+        s.containers.remove(id);
+        s.own_files.remove(id);
         Ok(())
     }
 
@@ -191,8 +193,85 @@ impl Engine for FakeEngine {
         self.begin(Call::RemoveVolume {
             name: name.to_string(),
         })?;
-        self.lock().volumes.remove(name);
+        let mut s = self.lock();
+        s.volumes.remove(name);
+        s.volume_files.remove(name);
         Ok(())
+    }
+
+    async fn upload_archive(&self, id: &str, path: &str, tar: Vec<u8>) -> Result<()> {
+        self.begin(Call::Upload {
+            id: id.to_string(),
+            path: path.to_string(),
+        })?;
+        let entries = files::read_tar(&tar)?;
+        let mut s = self.lock();
+        let config = s
+            .containers
+            .get(id)
+            .map(|c| c.config.clone())
+            .ok_or_else(|| not_found("write files", id))?;
+        // Each entry lands where its own full path does (a volume or the
+        // container's own file system).
+        for (rel, file) in entries {
+            let full = format!("{}/{rel}", path.trim_end_matches('/'));
+            let (tree, at) = match files::place(&config, &full) {
+                files::Place::Volume(v, at) => (s.volume_files.entry(v).or_default(), at),
+                files::Place::Own(at) => (s.own_files.entry(id.to_string()).or_default(), at),
+            };
+            files::extract(tree, "", vec![(at, file)]);
+        }
+        Ok(())
+    }
+
+    async fn download_archive(&self, id: &str, path: &str) -> Result<Vec<u8>> {
+        self.begin(Call::Download {
+            id: id.to_string(),
+            path: path.to_string(),
+        })?;
+        let s = self.lock();
+        let config = s
+            .containers
+            .get(id)
+            .map(|c| c.config.clone())
+            .ok_or_else(|| not_found("read files", id))?;
+        let empty = files::Tree::new();
+        match files::place(&config, path) {
+            files::Place::Volume(v, at) => {
+                files::archive(s.volume_files.get(&v).unwrap_or(&empty), &at)
+            }
+            files::Place::Own(at) => files::archive(s.own_files.get(id).unwrap_or(&empty), &at),
+        }
+    }
+
+    async fn exec(&self, id: &str, cmd: &[String], working_dir: &str) -> Result<i64> {
+        self.begin(Call::Exec {
+            id: id.to_string(),
+            cmd: cmd.to_vec(),
+        })?;
+        let mut s = self.lock();
+        let Some(c) = s.containers.get(id).cloned() else {
+            return Err(not_found("exec", id));
+        };
+        if c.state != ContainerState::Running {
+            return Err(EngineError::Api {
+                operation: "exec".to_string(),
+                message: format!("Container {id} is not running"),
+            });
+        }
+        let program = cmd.first().map(String::as_str).unwrap_or_default();
+        let has_program = s
+            .own_files
+            .get(id)
+            .is_some_and(|t| t.contains_key(&files::normalize(program)));
+        if program != "/.berth-swap" || !has_program {
+            return Ok(127);
+        }
+        let (tree, base) = match files::place(&c.config, working_dir) {
+            files::Place::Volume(v, at) => (s.volume_files.entry(v).or_default(), at),
+            files::Place::Own(at) => (s.own_files.entry(id.to_string()).or_default(), at),
+        };
+        Ok(files::swap(tree, &base, &cmd[1..]))
     }
 
     async fn image_exists(&self, image: &str) -> Result<bool> {
