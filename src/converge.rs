@@ -884,3 +884,7 @@ fn remove_detail(why: RemoveWhy) -> &'static str {
 #[cfg(test)]
 #[path = "converge/tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "converge/files_tests.rs"]
+mod files_tests;

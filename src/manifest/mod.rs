@@ -31,6 +31,8 @@ mod schema;
 mod tests;
 mod volume_files;
 mod volume_sources;
+#[cfg(test)]
+mod volume_tests;
 
 pub use apps::{DaemonSet, DaemonSetStrategy, Deployment, IntOrPercent, ReplicaSet, Strategy};
 pub use config_model::*;

@@ -237,6 +237,8 @@ pub fn read(tree: &Tree, path: &str) -> Option<Vec<u8>> {
                     return Some(data.clone());
                 }
                 Some(FakeFile::Dir { .. }) => resolved = here,
+                // A directory no archive named (a volume's own mount point).
+                None if parts.peek().is_some() => resolved = here,
                 _ => return None,
             }
         }
