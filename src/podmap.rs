@@ -382,10 +382,24 @@ fn mounts(target: &Target, pod: &DesiredPod, c: &Container) -> Vec<Mount> {
                     &volume.name,
                 ))
             };
-            // The kubelet mounts these read-only whatever the mount says.
+            // The kubelet mounts these read-only whatever the mount says;
+            // a subPath one is the file (or directory) as it is when the
+            // container starts, never updated, as under the kubelet.
             if volume.source.holds_files() {
+                let source = match &m.sub_path {
+                    Some(sub) => MountSource::VolumePath {
+                        volume: volume_name(
+                            target.project,
+                            &pod.namespace,
+                            &pod.name,
+                            &volume.name,
+                        ),
+                        path: sub.clone(),
+                    },
+                    None => named(),
+                };
                 return Some(Mount {
-                    source: named(),
+                    source,
                     target: m.mount_path.clone(),
                     read_only: true,
                 });

@@ -51,6 +51,7 @@ spec:
     - {name: sec, mountPath: /etc/sec}
     - {name: info, mountPath: /etc/podinfo}
     - {name: all, mountPath: /etc/all}
+    - {name: cfg, mountPath: /etc/app.ini, subPath: app.ini}
   volumes:
   - name: cfg
     configMap: {name: app-config}
@@ -106,6 +107,8 @@ fn files_reach_the_container_with_their_modes() {
         "[main]\nlevel = debug"
     );
     assert_eq!(sh(&main, "cat /etc/picked/level"), "debug");
+    // A subPath mount: one file of the volume at a path of its own.
+    assert_eq!(sh(&main, "cat /etc/app.ini"), "[main]\nlevel = debug");
     assert_eq!(sh(&main, "cat /etc/sec/password"), "hunter2-volume-secret");
     assert_eq!(
         sh(&main, "cat /etc/all/level /etc/all/tier"),
@@ -182,6 +185,8 @@ fn a_changed_config_map_is_written_in_place_without_a_restart() {
         "[main]\nlevel = info"
     );
     assert_eq!(sh(&main, "cat /etc/all/pw"), "swordfish-volume-secret");
+    // As under the kubelet, a subPath mount keeps the file it started with.
+    assert_eq!(sh(&main, "cat /etc/app.ini"), "[main]\nlevel = debug");
     // Same containers (one record of the files added), no restart, and
     // nothing left of the old version.
     let after = container_ids(&project);

@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 
 use super::images::{self, ImageProblem, Images};
 use crate::desired::DesiredPod;
-use crate::engine::{ContainerConfig, ContainerState, Engine};
+use crate::engine::{ContainerConfig, ContainerState, Engine, MountSource};
 use crate::keys;
 use crate::observed::{ObservedContainer, ObservedPod};
 use crate::podmap::{fill_pod_ip, needs_pod_ip, pod_objects, Target};
@@ -99,16 +99,13 @@ pub async fn create<E: Engine>(
     }
     host_paths(&objects.host_dirs, &objects.host_files)?;
     let files = super::files::initial_tar(ctx.target, pod)?;
-    ensure_volumes(ctx.engine, &objects.volumes).await?;
+    let mountpoints = ensure_volumes(ctx.engine, &objects.volumes).await?;
+    let mut members = objects.members;
+    for member in &mut members {
+        resolve_volume_paths(member, &mountpoints)?;
+    }
     let mut created = Vec::new();
-    let result = create_containers(
-        ctx.engine,
-        objects.infra,
-        objects.members,
-        files,
-        &mut created,
-    )
-    .await;
+    let result = create_containers(ctx.engine, objects.infra, members, files, &mut created).await;
     if result.is_err() {
         for id in created.iter().rev() {
             let _ = ctx.engine.remove_container(id).await;
@@ -166,7 +163,8 @@ pub async fn repair_member<E: Engine>(
         fill_pod_ip(&mut member, &ip);
     }
     host_paths(&objects.host_dirs, &objects.host_files)?;
-    ensure_volumes(ctx.engine, &objects.volumes).await?;
+    let mountpoints = ensure_volumes(ctx.engine, &objects.volumes).await?;
+    resolve_volume_paths(&mut member, &mountpoints)?;
     if let Some(live) = old.containers.get(container) {
         ctx.engine
             .remove_container(live.id())
@@ -185,18 +183,20 @@ pub async fn repair_member<E: Engine>(
     Ok(true)
 }
 
-/// Creates the pod's emptyDir volumes. Docker hands back an existing
-/// volume of the same name whatever its labels: one berth does not manage
-/// is an error, never mounted.
+/// Creates the pod's volumes; their mount points by name. Docker hands
+/// back an existing volume of the same name whatever its labels: one berth
+/// does not manage is an error, never mounted.
 async fn ensure_volumes<E: Engine>(
     engine: &E,
     volumes: &[(String, BTreeMap<String, String>)],
-) -> Result<(), String> {
+) -> Result<BTreeMap<String, String>, String> {
+    let mut mountpoints = BTreeMap::new();
     for (name, labels) in volumes {
-        engine
+        let mountpoint = engine
             .create_volume(name, labels)
             .await
             .map_err(|e| e.to_string())?;
+        mountpoints.insert(name.clone(), mountpoint);
         let filter: Vec<(String, String)> = labels.clone().into_iter().collect();
         let managed = engine
             .list_volumes(&filter)
@@ -209,6 +209,24 @@ async fn ensure_volumes<E: Engine>(
                 keys::MANAGED_BY,
                 keys::MANAGED_BY_VALUE
             ));
+        }
+    }
+    Ok(mountpoints)
+}
+
+/// Turns each `subPath` mount of a volume into a bind mount of that path
+/// under the volume's mount point on the engine's machine.
+fn resolve_volume_paths(
+    member: &mut ContainerConfig,
+    mountpoints: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    for mount in &mut member.mounts {
+        if let MountSource::VolumePath { volume, path } = &mount.source {
+            let root = mountpoints
+                .get(volume)
+                .filter(|m| !m.is_empty())
+                .ok_or_else(|| format!("volume {volume}: its mount point is not known"))?;
+            mount.source = MountSource::Bind(format!("{}/{path}", root.trim_end_matches('/')));
         }
     }
     Ok(())

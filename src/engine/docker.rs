@@ -402,7 +402,7 @@ impl super::Engine for DockerEngine {
         self.volumes(labels).await
     }
 
-    async fn create_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
+    async fn create_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<String> {
         self.create_vol(name, labels).await
     }
 

@@ -112,6 +112,9 @@ pub struct FakeEngine {
     state: Mutex<State>,
 }
 
+/// Where the fake says its volumes live.
+pub const VOLUME_ROOT: &str = "/fake/volumes";
+
 fn now_secs() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

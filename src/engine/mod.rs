@@ -63,6 +63,10 @@ pub enum MountSource {
     Volume(String),
     /// A host path (bind mount).
     Bind(String),
+    /// `path` inside a named volume: a `subPath` mount. `apply` turns it
+    /// into a bind mount of that path under the volume's mount point
+    /// (Docker 20.10 cannot mount part of a volume).
+    VolumePath { volume: String, path: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,11 +220,13 @@ pub trait Engine: Send + Sync {
         labels: &[(String, String)],
     ) -> impl Future<Output = Result<Vec<String>>> + Send;
 
+    /// Creates the volume (an existing one is handed back as it is) and
+    /// returns its mount point on the engine's machine.
     fn create_volume(
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
-    ) -> impl Future<Output = Result<()>> + Send;
+    ) -> impl Future<Output = Result<String>> + Send;
 
     /// Removes the volume; a missing one is not an error.
     fn remove_volume(&self, name: &str) -> impl Future<Output = Result<()>> + Send;

@@ -19,9 +19,6 @@ pub struct PodVolumes {
     pub unsupported: HashSet<String>,
     /// The emptyDir volumes among `supported` (berth mounts them whole).
     pub empty_dirs: HashSet<String>,
-    /// The ConfigMap, Secret, downward API and projected volumes among
-    /// `supported` (mounted whole, read-only).
-    pub file_volumes: HashSet<String>,
 }
 
 /// A host port a container publishes, for the pod-wide uniqueness check.
@@ -353,14 +350,6 @@ fn mounts(d: &mut Decoder, node: &Node, path: &str, volumes: &PodVolumes) -> Vec
             if mount.sub_path.is_some() {
                 let message = "subPath of an emptyDir volume is not supported by berth; \
                                the whole volume is mounted";
-                d.unsupported(sub_node, &join(&item_path, "subPath"), message);
-            }
-        }
-        if let (Some(sub_node), true) = (item.get("subPath"), volumes.file_volumes.contains(name)) {
-            if mount.sub_path.is_some() {
-                let message = "subPath of a configMap, secret, downwardAPI or projected volume \
-                               is not supported by berth (Docker mounts a volume whole); the \
-                               whole volume is mounted, read-only";
                 d.unsupported(sub_node, &join(&item_path, "subPath"), message);
             }
         }

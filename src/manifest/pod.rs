@@ -187,9 +187,6 @@ fn volumes(d: &mut Decoder, node: &Node, path: &str) -> (Vec<Volume>, PodVolumes
                 if matches!(source, VolumeSource::EmptyDir(_)) {
                     names_seen.empty_dirs.insert(name.clone());
                 }
-                if source.holds_files() {
-                    names_seen.file_volumes.insert(name.clone());
-                }
                 names_seen.supported.insert(name.clone());
                 out.push(Volume {
                     name,

@@ -204,7 +204,7 @@ impl<E: Engine> Engine for Counted<E> {
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
-    ) -> impl Future<Output = Result<()>> + Send {
+    ) -> impl Future<Output = Result<String>> + Send {
         self.count(10, self.inner.create_volume(name, labels))
     }
 

@@ -91,15 +91,21 @@ fn ports(ports: &[PortBinding]) -> (Option<Vec<String>>, Option<PortMap>) {
 }
 
 fn mount(mount: &Mount) -> DockerMount {
-    let (typ, source) = match &mount.source {
-        MountSource::Volume(name) => (MountType::VOLUME, name),
-        MountSource::Bind(path) => (MountType::BIND, path),
+    let (typ, source, subpath) = match &mount.source {
+        MountSource::Volume(name) => (MountType::VOLUME, name, None),
+        MountSource::Bind(path) => (MountType::BIND, path, None),
+        // Left unresolved: Docker's own sub-path option (API 1.45 and up).
+        MountSource::VolumePath { volume, path } => (MountType::VOLUME, volume, Some(path)),
     };
     DockerMount {
         typ: Some(typ),
         source: Some(source.clone()),
         target: Some(mount.target.clone()),
         read_only: Some(mount.read_only),
+        volume_options: subpath.map(|path| bollard::models::MountVolumeOptions {
+            subpath: Some(path.clone()),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }

@@ -241,7 +241,7 @@ impl DockerEngine {
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let request = VolumeCreateRequest {
             name: Some(name.to_string()),
             driver: Some("local".to_string()),
@@ -256,7 +256,7 @@ impl DockerEngine {
             request,
         )
         .await
-        .map(drop)
+        .map(|volume| volume.mountpoint)
     }
 
     pub(super) async fn remove_vol(&self, name: &str) -> Result<()> {

@@ -178,7 +178,7 @@ impl Engine for FakeEngine {
             .collect())
     }
 
-    async fn create_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
+    async fn create_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<String> {
         self.begin(Call::CreateVolume {
             name: name.to_string(),
         })?;
@@ -186,7 +186,7 @@ impl Engine for FakeEngine {
             .volumes
             .entry(name.to_string())
             .or_insert_with(|| labels.clone());
-        Ok(())
+        Ok(format!("{}/{name}/_data", super::VOLUME_ROOT))
     }
 
     async fn remove_volume(&self, name: &str) -> Result<()> {

@@ -43,7 +43,7 @@ pub fn place(config: &ContainerConfig, path: &str) -> Place {
                 };
                 rest.map(|rest| (target.len(), v.clone(), rest))
             }
-            MountSource::Bind(_) => None,
+            MountSource::Bind(_) | MountSource::VolumePath { .. } => None,
         })
         .max_by_key(|(len, _, _)| *len);
     match best {
