@@ -5,6 +5,7 @@
 
 mod files;
 mod images;
+pub mod inplace;
 mod pod;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -69,7 +70,7 @@ pub async fn execute<E: Engine>(
                 a,
                 Action::CreateController { .. }
                     | Action::UpdateController { .. }
-                    | Action::UpdateFiles { .. }
+                    | Action::UpdatePod { .. }
             )
         });
     let infra = if needs_infra {
@@ -191,8 +192,13 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
             message,
         } => repair(ctx, pod, old, (container, message), &mut warnings).await,
         Action::Retry { pod, old, .. } => retry(ctx, pod, old, &mut warnings).await,
-        Action::UpdateFiles { pod, old, .. } => match ctx.infra.clone() {
-            Ok(()) => files::update(ctx.engine, ctx.target, pod, old).await,
+        Action::UpdatePod {
+            pod,
+            old,
+            reconnect,
+            ..
+        } => match ctx.infra.clone() {
+            Ok(()) => inplace::update(ctx.engine, ctx.target, pod, old, *reconnect).await,
             Err(e) => Err(e),
         },
         Action::Remove { pod, .. } => pod::remove(ctx, pod, true).await,

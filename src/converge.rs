@@ -828,9 +828,9 @@ fn describe(action: &Action) -> (Verb, String) {
         Action::Recreate { .. } => (Verb::Recreated, "spec changed".to_string()),
         Action::Repair { message, .. } => (Verb::Repaired, message.clone()),
         Action::Retry { .. } => (Verb::Recreated, "its image is available now".to_string()),
-        Action::UpdateFiles { changes, .. } => (
+        Action::UpdatePod { changes, .. } => (
             Verb::Updated,
-            format!("files updated in place: {}", changes.join(", ")),
+            format!("updated in place: {}", changes.join(", ")),
         ),
         Action::Remove { why, .. } => (Verb::Removed, remove_detail(*why).to_string()),
         Action::CreateController { controller } => (

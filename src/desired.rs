@@ -56,15 +56,16 @@ impl DesiredPod {
         }
     }
 
-    /// The spec hash: equal hashes, nothing to recreate.
+    /// The spec hash: equal hashes, nothing to recreate. Service aliases
+    /// are not part of it: they change in place.
     pub fn hash(&self, infra_image: &str) -> String {
-        fingerprint::spec_hash(
-            &self.spec,
-            &self.labels,
-            self.owner.as_deref(),
-            &self.aliases,
-            infra_image,
-        )
+        self.hash_with_labels(infra_image, &self.labels)
+    }
+
+    /// The spec hash had the pod `labels` (those it was created with:
+    /// labels, too, change in place).
+    pub fn hash_with_labels(&self, infra_image: &str, labels: &Labels) -> String {
+        fingerprint::spec_hash(&self.spec, labels, self.owner.as_deref(), &[], infra_image)
     }
 
     fn standalone(pod: &Pod, services: &[Service]) -> DesiredPod {

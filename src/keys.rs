@@ -43,9 +43,16 @@ pub fn filter(project: Option<&str>) -> Vec<(String, String)> {
 pub const RC_NAME: &str = "io.berth.rc.name";
 /// `io.berth.kind` of a controller record.
 pub const KIND_RC: &str = "ReplicationController";
-/// `io.berth.kind` of the record of a pod's files, written once they were
-/// updated in place (its `podfiles::FILE_SOURCES_LABEL` says what they hold).
-pub const KIND_POD_FILES: &str = "PodFiles";
+/// `io.berth.kind` of a pod's record: what was changed in place since the
+/// pod was created (its labels, its service aliases, what its files hold),
+/// in labels of a container that is created and never started.
+pub const KIND_POD_RECORD: &str = "PodRecord";
+/// The pod's labels, as JSON, on its record (the containers keep those it
+/// was created with).
+pub const POD_LABELS: &str = "io.berth.pod-labels";
+/// The pod's service aliases (DNS names on its network besides its own),
+/// as a sorted JSON list, on its infra container and its record.
+pub const ALIASES: &str = "io.berth.aliases";
 /// `io.berth.kind` of a Deployment's record, and of a ReplicaSet's.
 pub const KIND_DEPLOYMENT: &str = "Deployment";
 pub const KIND_REPLICA_SET: &str = "ReplicaSet";

@@ -10,7 +10,7 @@ use futures_util::stream::{self, StreamExt};
 use crate::engine::{ContainerDetails, ContainerState, ContainerSummary, Engine, EngineError};
 use crate::keys;
 use crate::manifest::Labels;
-use crate::observed::{Observed, ObservedContainer, ObservedController, ObservedPod};
+use crate::observed::{Observed, ObservedContainer, ObservedController, ObservedPod, PodRecord};
 
 /// How closely to look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -190,7 +190,7 @@ fn group(
             controllers.push(controller(&s));
             continue;
         }
-        if l.get(keys::KIND).map(String::as_str) == Some(keys::KIND_POD_FILES) {
+        if l.get(keys::KIND).map(String::as_str) == Some(keys::KIND_POD_RECORD) {
             files.push(s);
             continue;
         }
@@ -211,7 +211,7 @@ fn group(
                 infra: None,
                 containers: BTreeMap::new(),
                 node_problem: None,
-                file_records: Vec::new(),
+                records: Vec::new(),
             });
         let container = container.clone();
         let is_infra = container == keys::INFRA_NAME;
@@ -231,7 +231,7 @@ fn group(
             entry.containers.insert(container, observed);
         }
     }
-    // A pod's file records, oldest first; one whose pod has no container
+    // A pod's records, oldest first; one whose pod has no container
     // left makes a pod of its own, to be removed with it.
     files.sort_by_key(|s| (s.created, s.id.clone()));
     for s in files {
@@ -251,10 +251,22 @@ fn group(
                 infra: None,
                 containers: BTreeMap::new(),
                 node_problem: None,
-                file_records: Vec::new(),
+                records: Vec::new(),
             });
-        let sources = get(crate::podfiles::FILE_SOURCES_LABEL);
-        entry.file_records.push((s.id.clone(), sources));
+        entry.records.push(PodRecord {
+            id: s.id.clone(),
+            labels: s.labels.clone(),
+        });
+    }
+    // A pod whose labels were changed in place: its record has them.
+    for pod in pods.values_mut() {
+        let recorded = pod
+            .records
+            .last()
+            .and_then(|r| r.labels.get(keys::POD_LABELS));
+        if let Some(labels) = recorded.and_then(|text| serde_json::from_str(text).ok()) {
+            pod.labels = labels;
+        }
     }
     controllers.sort_by(|a: &ObservedController, b| {
         (&a.project, &a.namespace, &a.name).cmp(&(&b.project, &b.namespace, &b.name))

@@ -112,9 +112,15 @@ pub struct ObservedPod {
     /// What is wrong with its node, if anything: the pod was seen last on
     /// an engine that does not answer now, or its node was lost.
     pub node_problem: Option<NodeProblem>,
-    /// The records of its files updated in place (`KIND_POD_FILES`), newest
-    /// last: (container id, the file sources label).
-    pub file_records: Vec<(String, String)>,
+    /// Its records (`KIND_POD_RECORD`), newest last.
+    pub records: Vec<PodRecord>,
+}
+
+/// What a pod's record container says: its id and labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodRecord {
+    pub id: String,
+    pub labels: BTreeMap<String, String>,
 }
 
 /// Why a pod's containers cannot be seen as they are now; `since`: unix
@@ -139,6 +145,38 @@ impl NodeProblem {
 impl ObservedPod {
     pub fn key(&self) -> (String, String) {
         (self.namespace.clone(), self.name.clone())
+    }
+
+    /// The value of `key` as last recorded: on the newest record, else on
+    /// the infra container (what the pod was created with).
+    pub fn recorded(&self, key: &str) -> Option<&str> {
+        match self.records.last() {
+            Some(record) => record.labels.get(key),
+            None => self.infra.as_ref()?.summary.labels.get(key),
+        }
+        .map(String::as_str)
+    }
+
+    /// The service aliases the pod's network endpoint has now (none when
+    /// nothing recorded them).
+    pub fn aliases(&self) -> Vec<String> {
+        self.recorded(crate::keys::ALIASES)
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_default()
+    }
+
+    /// The labels the pod's containers were created with.
+    pub fn created_labels(&self) -> Labels {
+        match self.all_containers().next() {
+            Some(c) => c
+                .summary
+                .labels
+                .iter()
+                .filter(|(k, _)| !k.starts_with("io.berth."))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            None => self.labels.clone(),
+        }
     }
 
     /// Every container of the pod, infra first.

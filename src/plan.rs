@@ -58,13 +58,16 @@ pub enum Action {
         pod: ObservedPod,
         why: RemoveWhy,
     },
-    /// Write the new files of the pod's ConfigMap, Secret and downward API
-    /// volumes in place, as the kubelet does: no container is recreated.
-    /// `changes` name the keys that changed.
-    UpdateFiles {
+    /// Change the pod in place, as Kubernetes does without a restart: its
+    /// labels, its service aliases (`reconnect`: the infra container is
+    /// reconnected to the pod network under the new names, at the same
+    /// address), the files of its ConfigMap, Secret and downward API
+    /// volumes. `changes` say what, one line each.
+    UpdatePod {
         pod: DesiredPod,
         old: ObservedPod,
         changes: Vec<String>,
+        reconnect: bool,
     },
     CreateController {
         controller: DesiredController,
@@ -96,9 +99,12 @@ impl Action {
                     },
                 ..
             } => (old_json.clone(), new_json.clone()),
-            Action::Repair { old, .. }
-            | Action::Retry { old, .. }
-            | Action::UpdateFiles { old, .. } => (applied(old), applied(old)),
+            Action::Repair { old, .. } | Action::Retry { old, .. } => (applied(old), applied(old)),
+            // The spec is the same: only the labels may differ.
+            Action::UpdatePod { pod, old, .. } => (
+                fingerprint::last_applied(&pod.spec, &old.labels),
+                fingerprint::last_applied(&pod.spec, &pod.labels),
+            ),
             Action::Remove { pod, .. } => (applied(pod), String::new()),
             Action::CreateController { controller } => (String::new(), desired_rc_text(controller)),
             Action::UpdateController { controller, old } => {
@@ -116,7 +122,7 @@ impl Action {
             Action::Recreate { old, .. }
             | Action::Repair { old, .. }
             | Action::Retry { old, .. }
-            | Action::UpdateFiles { old, .. }
+            | Action::UpdatePod { old, .. }
             | Action::Remove { pod: old, .. } => old.node.as_str(),
             _ => "",
         };
@@ -130,7 +136,7 @@ impl Action {
             | Action::Recreate { pod, .. }
             | Action::Repair { pod, .. }
             | Action::Retry { pod, .. }
-            | Action::UpdateFiles { pod, .. } => format!("pod {}", pod.key()),
+            | Action::UpdatePod { pod, .. } => format!("pod {}", pod.key()),
             Action::Remove { pod, .. } => format!("pod {}/{}", pod.namespace, pod.name),
             Action::CreateController { controller }
             | Action::UpdateController { controller, .. } => format!(
@@ -277,7 +283,9 @@ pub fn waiting(old: &ObservedPod) -> Option<(String, String)> {
 /// what was broken behind berth's back. A controller's pod of an older
 /// template is left to its rollout (unless it waits for its image).
 fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Action> {
-    let hash = pod.hash(ctx.infra_image);
+    // Labels change in place: the hash is taken with those the pod was
+    // created with, as it was then.
+    let hash = pod.hash_with_labels(ctx.infra_image, &old.created_labels());
     let rolling = pod.owner.is_some() && pod.owner == old.owner;
     if old.spec_hash.as_deref() != Some(hash.as_str()) && !rolling {
         let new_json = fingerprint::last_applied(&pod.spec, &pod.labels);
@@ -320,29 +328,48 @@ fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Acti
             message,
         });
     }
-    let changes = file_changes(pod, old);
-    (!changes.is_empty()).then(|| Action::UpdateFiles {
+    let mut changes = Vec::new();
+    if pod.labels != old.labels {
+        changes.push(format!(
+            "labels {} → {}",
+            label_text(&old.labels),
+            label_text(&pod.labels)
+        ));
+    }
+    let mut wanted = pod.aliases.clone();
+    wanted.sort();
+    let had = old.aliases();
+    let reconnect = wanted != had;
+    if reconnect {
+        for alias in wanted.iter().filter(|a| !had.contains(a)) {
+            changes.push(format!("joins service {alias}"));
+        }
+        for alias in had.iter().filter(|a| !wanted.contains(a)) {
+            changes.push(format!("leaves service {alias}"));
+        }
+    }
+    if crate::podfiles::file_volumes(&pod.spec).next().is_some() {
+        let recorded = old.recorded(crate::podfiles::FILE_SOURCES_LABEL);
+        changes.extend(crate::podfiles::changes(recorded, &pod.spec));
+    }
+    (!changes.is_empty()).then(|| Action::UpdatePod {
         pod: pod.clone(),
         old: old.clone(),
         changes,
+        reconnect,
     })
 }
 
-/// What changed in the files of the pod's ConfigMap, Secret and downward
-/// API volumes since they were last written (empty: nothing).
-fn file_changes(pod: &DesiredPod, old: &ObservedPod) -> Vec<String> {
-    if crate::podfiles::file_volumes(&pod.spec).next().is_none() {
-        return Vec::new();
+/// `app=web,tier=front` (`<none>` for no labels).
+fn label_text(labels: &crate::manifest::Labels) -> String {
+    if labels.is_empty() {
+        return "<none>".to_string();
     }
-    let from_infra = || {
-        let labels = &old.infra.as_ref()?.summary.labels;
-        labels.get(crate::podfiles::FILE_SOURCES_LABEL).cloned()
-    };
-    let recorded = match old.file_records.last() {
-        Some((_, sources)) => Some(sources.clone()),
-        None => from_infra(),
-    };
-    crate::podfiles::changes(recorded.as_deref(), &pod.spec)
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Which container needs repair and why: missing (any policy), or stopped
@@ -484,7 +511,7 @@ mod tests {
             infra: Some(container(ContainerState::Running, 0)),
             containers: app.into_iter().map(|c| ("app".to_string(), c)).collect(),
             node_problem: None,
-            file_records: Vec::new(),
+            records: Vec::new(),
         }
     }
 

@@ -30,7 +30,7 @@ pub const SWAP_PROGRAM: &str = "/.berth-swap";
 
 /// The infra container's label with the source and a short digest of every
 /// ConfigMap and Secret key (and downward API value known at load) that
-/// the pod's files hold; a record container (`KIND_POD_FILES`) carries the
+/// the pod's files hold; a record container (`KIND_POD_RECORD`) carries the
 /// same label once the files have been updated in place.
 pub const FILE_SOURCES_LABEL: &str = "io.berth.file-sources";
 

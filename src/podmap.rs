@@ -93,6 +93,12 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
     if let Some(sources) = podfiles::sources_label(&pod.spec) {
         infra_labels.insert(podfiles::FILE_SOURCES_LABEL.to_string(), sources);
     }
+    if !pod.aliases.is_empty() {
+        let mut aliases = pod.aliases.clone();
+        aliases.sort();
+        let text = serde_json::to_string(&aliases).unwrap_or_default();
+        infra_labels.insert(keys::ALIASES.to_string(), text);
+    }
     // The volumes whose files berth writes, writable in the infra
     // container only (where the files are written and swapped).
     let infra_mounts = podfiles::file_volumes(&pod.spec)

@@ -56,7 +56,7 @@ fn pod(namespace: &str, name: &str, app: &str, ip: &str) -> ObservedPod {
         infra: Some(running(&format!("{name}-infra"), Some(ip))),
         containers: [("app".to_string(), running(&format!("{name}-app"), None))].into(),
         node_problem: None,
-        file_records: Vec::new(),
+        records: Vec::new(),
     }
 }
 

@@ -165,7 +165,7 @@ fn a_changed_config_map_is_written_in_place_without_a_restart() {
     assert_exit(&planned, 1);
     assert_says(
         &planned.stdout,
-        "pod default/app (files updated in place, no restart)",
+        "pod default/app (updated in place, no restart)",
     );
     assert_says(
         &planned.stdout,
@@ -177,7 +177,7 @@ fn a_changed_config_map_is_written_in_place_without_a_restart() {
     );
     assert!(!planned.stdout.contains("swordfish"), "{}", planned.stdout);
     let out = apply_ok(&project, &dir);
-    assert_says(&out.stdout, "1 with files updated in place");
+    assert_says(&out.stdout, "1 updated in place");
     assert!(!out.stdout.contains("swordfish"), "{}", out.stdout);
     assert_eq!(sh(&main, "cat /etc/cfg/LOG_LEVEL"), "info");
     assert_eq!(

@@ -4,17 +4,13 @@
 //! `podfiles` for the layout). Only the infra container is touched: the
 //! app containers see the new files through their read-only mounts.
 
-use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sha2::Digest;
-
 use crate::desired::DesiredPod;
-use crate::engine::{rootfs, ContainerConfig, ContainerState, Engine};
-use crate::keys;
+use crate::engine::{rootfs, ContainerState, Engine};
 use crate::observed::ObservedPod;
 use crate::podfiles::{self, Link, Listing};
-use crate::podmap::{container_name, Target};
+use crate::podmap::Target;
 
 fn uid(target: &Target, pod: &DesiredPod) -> String {
     crate::kube::uid(target.project, "Pod", &pod.namespace, &pod.name)
@@ -68,9 +64,9 @@ fn concat(mut first: Vec<u8>, second: Vec<u8>) -> Vec<u8> {
     first
 }
 
-/// Writes what changed in the pod's volumes, each in one atomic swap, then
-/// records what the files hold now. Volumes that already hold the right
-/// files (a swap done before a crash) are left alone.
+/// Writes what changed in the pod's volumes, each in one atomic swap.
+/// Volumes that already hold the right files (a swap done before a crash)
+/// are left alone.
 pub async fn update<E: Engine>(
     engine: &E,
     target: &Target<'_>,
@@ -137,56 +133,6 @@ pub async fn update<E: Engine>(
                  (rename of ..data_tmp failed with errno {code})",
                 volume.name
             ));
-        }
-    }
-    record(engine, target, pod, old).await
-}
-
-/// Replaces the pod's file records with one saying what its files hold.
-async fn record<E: Engine>(
-    engine: &E,
-    target: &Target<'_>,
-    pod: &DesiredPod,
-    old: &ObservedPod,
-) -> Result<(), String> {
-    let sources = podfiles::sources_label(&pod.spec).unwrap_or_default();
-    let short: String = sha2::Sha256::digest(sources.as_bytes())
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let labels = BTreeMap::from([
-        (
-            keys::MANAGED_BY.to_string(),
-            keys::MANAGED_BY_VALUE.to_string(),
-        ),
-        (keys::PROJECT.to_string(), target.project.to_string()),
-        (keys::NAMESPACE.to_string(), pod.namespace.clone()),
-        (keys::POD.to_string(), pod.name.clone()),
-        (keys::NODE.to_string(), target.node.to_string()),
-        (keys::KIND.to_string(), keys::KIND_POD_FILES.to_string()),
-        (podfiles::FILE_SOURCES_LABEL.to_string(), sources),
-    ]);
-    let name = container_name(
-        target.project,
-        &pod.namespace,
-        &pod.name,
-        &format!("FILES-{short}"),
-    );
-    let mut config = ContainerConfig::new(name, target.infra_image);
-    config.labels = labels;
-    let created = match engine.create_container(&config).await {
-        Ok(id) => Some(id),
-        // The same record exists (written before a crash): it says the same.
-        Err(e) if e.to_string().contains("already in use") => None,
-        Err(e) => return Err(format!("cannot record the files written: {e}")),
-    };
-    if let Some(id) = created {
-        for (old_id, _) in old.file_records.iter().filter(|(o, _)| *o != id) {
-            engine
-                .remove_container(old_id)
-                .await
-                .map_err(|e| format!("cannot remove an old record of the files: {e}"))?;
         }
     }
     Ok(())

@@ -402,7 +402,7 @@ pub async fn remove<E: Engine>(
             .await
             .map_err(|e| e.to_string())?;
     }
-    for (id, _) in &pod.file_records {
+    for crate::observed::PodRecord { id, .. } in &pod.records {
         engine
             .remove_container(id)
             .await

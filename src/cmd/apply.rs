@@ -213,7 +213,7 @@ fn finish(outcome: &Outcome, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
     }
     if pods(Verb::Updated) > 0 {
         let n = pods(Verb::Updated);
-        summary.push_str(&format!(", {n} with files updated in place"));
+        summary.push_str(&format!(", {n} updated in place"));
     }
     if pods(Verb::Kept) > 0 {
         summary.push_str(&format!(", {} kept (not declared)", pods(Verb::Kept)));

@@ -256,7 +256,7 @@ mod tests {
             infra: None,
             containers: Default::default(),
             node_problem: None,
-            file_records: Vec::new(),
+            records: Vec::new(),
         };
         let first = Observed {
             pods: vec![pod.clone()],

@@ -108,7 +108,7 @@ async fn a_changed_value_is_written_in_place_and_nothing_is_recreated() {
     assert_eq!(out.changes[0].verb, Verb::Updated);
     assert_eq!(
         out.changes[0].detail,
-        "files updated in place: ConfigMap default/app key LOG_LEVEL changed, \
+        "updated in place: ConfigMap default/app key LOG_LEVEL changed, \
          Secret default/creds key password changed"
     );
     assert_eq!(read(&engine, "/etc/cfg/LOG_LEVEL").as_deref(), Some("info"));
@@ -145,7 +145,7 @@ async fn a_second_change_replaces_the_record_and_a_removal_takes_it_with_the_pod
         engine
             .container_names()
             .into_iter()
-            .filter(|n| n.contains("_FILES-"))
+            .filter(|n| n.contains("_RECORD-"))
             .count()
     };
     assert_eq!(records(&engine), 1);

@@ -313,7 +313,7 @@ fn placeholder(
         infra: None,
         containers: Default::default(),
         node_problem: Some(problem),
-        file_records: Vec::new(),
+        records: Vec::new(),
     }
 }
 

@@ -515,13 +515,91 @@ async fn service_name_becomes_a_network_alias_of_the_pods_it_selects() {
         services: vec![service],
         ..Default::default()
     };
+    let before: Vec<String> = engine.containers().keys().cloned().collect();
     let out = run(&engine, &m, &settings("p")).await;
-    assert_eq!(verbs(&out), [(Verb::Recreated, "pod default/web".into())]);
+    assert_eq!(verbs(&out), [(Verb::Updated, "pod default/web".into())]);
+    assert_eq!(
+        out.changes[0].detail,
+        "updated in place: joins service front"
+    );
     let infra = engine.container("berth_p_default_web_POD").unwrap();
     assert_eq!(
         infra.config.network,
         Some(("berth_p_default".into(), vec!["web".into(), "front".into()]))
     );
+    // Reconnected, not recreated: every container is the one it was.
+    let after: Vec<String> = engine.containers().keys().cloned().collect();
+    assert!(before.iter().all(|id| after.contains(id)));
+    // Converged: one list call.
+    engine.clear_calls();
+    run(&engine, &m, &settings("p")).await;
+    assert_eq!(engine.calls(), [Call::List]);
+    // The service goes: the pod leaves it, in place again.
+    let out = run(
+        &engine,
+        &pods(vec![m.pods[0].clone(), pod("db")]),
+        &settings("p"),
+    )
+    .await;
+    assert_eq!(
+        out.changes[0].detail,
+        "updated in place: leaves service front"
+    );
+    let infra = engine.container("berth_p_default_web_POD").unwrap();
+    assert_eq!(
+        infra.config.network,
+        Some(("berth_p_default".into(), vec!["web".into()]))
+    );
+    let after: Vec<String> = engine.containers().keys().cloned().collect();
+    assert!(before.iter().all(|id| after.contains(id)));
+}
+
+#[tokio::test]
+async fn a_label_change_joins_a_service_in_place() {
+    use crate::manifest::{Service, ServicePort};
+    let engine = engine();
+    let service = Service {
+        meta: ObjectMeta {
+            name: "front".into(),
+            namespace: "default".into(),
+            ..Default::default()
+        },
+        selector: labels(&[("app", "web")]),
+        ports: vec![ServicePort {
+            name: None,
+            port: 80,
+            target_port: "80".into(),
+            protocol: Default::default(),
+        }],
+        source: Source::default(),
+    };
+    let mut db = pod("db");
+    db.meta.labels = labels(&[("app", "db")]);
+    let m = |db: Pod| Manifests {
+        pods: vec![db],
+        services: vec![service.clone()],
+        ..Default::default()
+    };
+    run(&engine, &m(db.clone()), &settings("p")).await;
+    let before: Vec<String> = engine.containers().keys().cloned().collect();
+    db.meta.labels = labels(&[("app", "web")]);
+    let out = run(&engine, &m(db.clone()), &settings("p")).await;
+    assert_eq!(verbs(&out), [(Verb::Updated, "pod default/db".into())]);
+    assert_eq!(
+        out.changes[0].detail,
+        "updated in place: labels app=db → app=web, joins service front"
+    );
+    let after: Vec<String> = engine.containers().keys().cloned().collect();
+    assert!(before.iter().all(|id| after.contains(id)));
+    // The labels are the pod's now, as observed (its record has them).
+    let mut cache = crate::observe::InspectCache::default();
+    let observed = crate::observe::observe(&engine, Some("p"), &mut cache)
+        .await
+        .unwrap();
+    assert_eq!(observed.pods[0].labels, labels(&[("app", "web")]));
+    engine.clear_calls();
+    let out = run(&engine, &m(db), &settings("p")).await;
+    assert!(out.changes.is_empty(), "{:?}", out.changes);
 }
 
 #[tokio::test]

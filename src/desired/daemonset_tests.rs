@@ -69,7 +69,7 @@ fn observed_pod(name: &str, node: &str, spec_hash: &str) -> ObservedPod {
         infra: Some(container()),
         containers: [("c".to_string(), container())].into(),
         node_problem: None,
-        file_records: Vec::new(),
+        records: Vec::new(),
     }
 }
 

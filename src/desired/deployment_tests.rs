@@ -279,7 +279,7 @@ mod expansion {
             infra: Some(container(created)),
             containers: [("c".to_string(), container(created))].into(),
             node_problem: None,
-            file_records: Vec::new(),
+            records: Vec::new(),
         }
     }
 

@@ -398,6 +398,20 @@ impl super::Engine for DockerEngine {
         self.remove_net(name).await
     }
 
+    async fn connect_network(
+        &self,
+        network: &str,
+        id: &str,
+        aliases: &[String],
+        ip: Option<&str>,
+    ) -> Result<()> {
+        self.connect_net(network, id, aliases, ip).await
+    }
+
+    async fn disconnect_network(&self, network: &str, id: &str) -> Result<()> {
+        self.disconnect_net(network, id).await
+    }
+
     async fn list_volumes(&self, labels: &[(String, String)]) -> Result<Vec<String>> {
         self.volumes(labels).await
     }

@@ -22,24 +22,66 @@ use super::{
 pub enum Call {
     Info,
     List,
-    Inspect { id: String },
-    Create { name: String },
-    Start { id: String },
-    Stop { id: String },
-    Remove { id: String },
+    Inspect {
+        id: String,
+    },
+    Create {
+        name: String,
+    },
+    Start {
+        id: String,
+    },
+    Stop {
+        id: String,
+    },
+    Remove {
+        id: String,
+    },
     ListNetworks,
-    CreateNetwork { name: String },
-    RemoveNetwork { name: String },
+    CreateNetwork {
+        name: String,
+    },
+    RemoveNetwork {
+        name: String,
+    },
     ListVolumes,
-    CreateVolume { name: String },
-    RemoveVolume { name: String },
-    ImageExists { image: String },
-    Pull { image: String },
-    Import { image: String },
+    CreateVolume {
+        name: String,
+    },
+    RemoveVolume {
+        name: String,
+    },
+    ImageExists {
+        image: String,
+    },
+    Pull {
+        image: String,
+    },
+    Import {
+        image: String,
+    },
     Events,
-    Upload { id: String, path: String },
-    Download { id: String, path: String },
-    Exec { id: String, cmd: Vec<String> },
+    Upload {
+        id: String,
+        path: String,
+    },
+    Download {
+        id: String,
+        path: String,
+    },
+    Exec {
+        id: String,
+        cmd: Vec<String>,
+    },
+    Connect {
+        network: String,
+        id: String,
+        aliases: Vec<String>,
+    },
+    Disconnect {
+        network: String,
+        id: String,
+    },
 }
 
 impl Call {

@@ -214,6 +214,23 @@ pub trait Engine: Send + Sync {
     /// is (`EngineError::Api`): the caller decides whether that matters.
     fn remove_network(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
 
+    /// Connects the container to the network under `aliases` (DNS names
+    /// on that network), at address `ip` when given and the network allows
+    /// choosing it.
+    fn connect_network(
+        &self,
+        network: &str,
+        id: &str,
+        aliases: &[String],
+        ip: Option<&str>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    fn disconnect_network(
+        &self,
+        network: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+
     /// Volumes with every label in `labels`: names.
     fn list_volumes(
         &self,

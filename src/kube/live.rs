@@ -347,7 +347,7 @@ mod tests {
             ]
             .into(),
             node_problem: None,
-            file_records: Vec::new(),
+            records: Vec::new(),
         }
     }
 

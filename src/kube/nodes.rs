@@ -371,7 +371,7 @@ pub(crate) fn pod_on(
         infra: Some(running.clone()),
         containers: [("app".to_string(), running)].into(),
         node_problem: None,
-        file_records: Vec::new(),
+        records: Vec::new(),
     }
 }
 

@@ -84,9 +84,9 @@ pub fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io:
                     &format!("{object} (repair: {message})"),
                 )?;
             }
-            Action::UpdateFiles { changes, .. } => {
+            Action::UpdatePod { changes, .. } => {
                 counts.changed += 1;
-                let what = format!("{object} (files updated in place, no restart)");
+                let what = format!("{object} (updated in place, no restart)");
                 change_line(out, Mark::Changed, &what)?;
                 for change in changes {
                     writeln!(out, "    {change}")?;

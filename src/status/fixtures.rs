@@ -35,7 +35,7 @@ pub fn pod(name: &str) -> PodBuilder {
         infra: Some(infra),
         containers: BTreeMap::new(),
         node_problem: None,
-        file_records: Vec::new(),
+        records: Vec::new(),
     })
 }
 

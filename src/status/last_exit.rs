@@ -103,7 +103,7 @@ mod tests {
             infra: None,
             containers,
             node_problem: None,
-            file_records: Vec::new(),
+            records: Vec::new(),
         }
     }
 

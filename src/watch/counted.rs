@@ -17,7 +17,7 @@ use crate::engine::{
 };
 
 /// The kinds counted, in the order of the counters.
-pub const KINDS: [&str; 20] = [
+pub const KINDS: [&str; 22] = [
     "list_containers",
     "inspect_container",
     "create_container",
@@ -38,6 +38,8 @@ pub const KINDS: [&str; 20] = [
     "upload_archive",
     "download_archive",
     "exec",
+    "connect_network",
+    "disconnect_network",
 ];
 
 /// How long after berth's own change of a container an event about it is
@@ -191,6 +193,24 @@ impl<E: Engine> Engine for Counted<E> {
 
     fn remove_network(&self, name: &str) -> impl Future<Output = Result<()>> + Send {
         self.count(8, self.inner.remove_network(name))
+    }
+
+    fn connect_network(
+        &self,
+        network: &str,
+        id: &str,
+        aliases: &[String],
+        ip: Option<&str>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.count(20, self.inner.connect_network(network, id, aliases, ip))
+    }
+
+    fn disconnect_network(
+        &self,
+        network: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self.count(21, self.inner.disconnect_network(network, id))
     }
 
     fn list_volumes(

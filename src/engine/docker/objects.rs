@@ -186,10 +186,20 @@ impl DockerEngine {
         if !self.network_ids(name).await?.is_empty() {
             return Err(taken());
         }
+        // A subnet of its own, so that a pod reconnected with new aliases
+        // keeps its address (Docker pins an address only on such networks).
+        let subnet = self.free_subnet(name, labels).await?;
         let request = NetworkCreateRequest {
             name: name.to_string(),
             driver: Some("bridge".to_string()),
             labels: Some(labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            ipam: subnet.map(|subnet| bollard::models::Ipam {
+                config: Some(vec![bollard::models::IpamConfig {
+                    subnet: Some(subnet),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let request = self.docker.create_network(request);
@@ -206,6 +216,112 @@ impl DockerEngine {
             }
             _ => Ok(()),
         }
+    }
+
+    /// A subnet Docker would give a new network now: that of a network
+    /// created and removed at once (labelled like the real one, so a crash
+    /// in between leaves nothing berth does not clean). `None` when Docker
+    /// says nothing of it.
+    async fn free_subnet(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Option<String>> {
+        let probe = format!("{name}.subnet");
+        let operation = format!("create network {name}");
+        let request = NetworkCreateRequest {
+            name: probe.clone(),
+            driver: Some("bridge".to_string()),
+            labels: Some(labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            ..Default::default()
+        };
+        let created = self
+            .call(
+                &operation,
+                &probe,
+                self.timeouts.call,
+                self.docker.create_network(request),
+            )
+            .await?
+            .id;
+        let inspected = self
+            .call(
+                &operation,
+                &probe,
+                self.timeouts.call,
+                self.docker.inspect_network(
+                    &created,
+                    None::<bollard::query_parameters::InspectNetworkOptions>,
+                ),
+            )
+            .await;
+        let removed = tolerate(404, self.docker.remove_network(&created));
+        self.call(&operation, &probe, self.timeouts.call, removed)
+            .await?;
+        Ok(inspected?
+            .ipam
+            .and_then(|ipam| ipam.config)
+            .and_then(|configs| configs.into_iter().find_map(|c| c.subnet)))
+    }
+
+    /// Connects the container to the network with `aliases`, at `ip` when
+    /// given and the network allows it (one berth created before it chose
+    /// subnets does not: then Docker picks the address).
+    pub(super) async fn connect_net(
+        &self,
+        network: &str,
+        id: &str,
+        aliases: &[String],
+        ip: Option<&str>,
+    ) -> Result<()> {
+        let operation = format!("connect container {id} to network {network}");
+        let request = |ip: Option<&str>| bollard::models::NetworkConnectRequest {
+            container: id.to_string(),
+            endpoint_config: Some(bollard::models::EndpointSettings {
+                aliases: Some(aliases.to_vec()),
+                ipam_config: ip.map(|ip| bollard::models::EndpointIpamConfig {
+                    ipv4_address: Some(ip.to_string()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        };
+        let first = self
+            .call(
+                &operation,
+                network,
+                self.timeouts.call,
+                self.docker.connect_network(network, request(ip)),
+            )
+            .await;
+        match first {
+            Err(EngineError::Api { message, .. })
+                if ip.is_some() && message.contains("user configured subnets") =>
+            {
+                self.call(
+                    &operation,
+                    network,
+                    self.timeouts.call,
+                    self.docker.connect_network(network, request(None)),
+                )
+                .await
+            }
+            other => other,
+        }
+    }
+
+    pub(super) async fn disconnect_net(&self, network: &str, id: &str) -> Result<()> {
+        let request = bollard::models::NetworkDisconnectRequest {
+            container: id.to_string(),
+            force: Some(true),
+        };
+        self.call(
+            &format!("disconnect container {id} from network {network}"),
+            network,
+            self.timeouts.call,
+            self.docker.disconnect_network(network, request),
+        )
+        .await
     }
 
     /// A missing network is fine; one still in use is an `Api` error (the

@@ -153,6 +153,59 @@ impl Engine for FakeEngine {
         Ok(())
     }
 
+    async fn connect_network(
+        &self,
+        network: &str,
+        id: &str,
+        aliases: &[String],
+        _ip: Option<&str>,
+    ) -> Result<()> {
+        self.begin(Call::Connect {
+            network: network.to_string(),
+            id: id.to_string(),
+            aliases: aliases.to_vec(),
+        })?;
+        let mut s = self.lock();
+        if !s.networks.contains_key(network) {
+            return Err(not_found("connect network", network));
+        }
+        let c = s
+            .containers
+            .get_mut(id)
+            .ok_or_else(|| not_found("connect network", id))?;
+        if c.config.network.is_some() {
+            return Err(EngineError::Api {
+                operation: "connect network".to_string(),
+                message: format!("container {id} is already connected to network {network}"),
+            });
+        }
+        // The fake's address is a function of the id: it is kept.
+        c.config.network = Some((network.to_string(), aliases.to_vec()));
+        Ok(())
+    }
+
+    async fn disconnect_network(&self, network: &str, id: &str) -> Result<()> {
+        self.begin(Call::Disconnect {
+            network: network.to_string(),
+            id: id.to_string(),
+        })?;
+        let mut s = self.lock();
+        let c = s
+            .containers
+            .get_mut(id)
+            .ok_or_else(|| not_found("disconnect network", id))?;
+        match &c.config.network {
+            Some((n, _)) if n == network => {
+                c.config.network = None;
+                Ok(())
+            }
+            _ => Err(EngineError::Api {
+                operation: "disconnect network".to_string(),
+                message: format!("container {id} is not connected to network {network}"),
+            }),
+        }
+    }
+
     async fn remove_network(&self, name: &str) -> Result<()> {
         self.begin(Call::RemoveNetwork {
             name: name.to_string(),

@@ -1,0 +1,115 @@
+//! Services follow their pods without recreating anything (issue 10): a
+//! pod whose labels change joins or leaves a Service by its infra
+//! container being reconnected to the pod network under the new names, at
+//! the same address; a client in the namespace reaches by the Service's
+//! name exactly the pods selected now.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+
+fn web(name: &str, app: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  labels: {{app: {app}}}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: srv
+    image: {TEST_IMAGE}
+    imagePullPolicy: Never
+    command: [sh, -c, 'mkdir -p /www && echo {name} > /www/index.html && exec httpd -f -p 8080 -h /www']
+"
+    )
+}
+
+const CLIENT: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: main
+    image: IMAGE
+    imagePullPolicy: Never
+    command: [sleep, '3600']
+";
+
+const SERVICE: &str = "apiVersion: v1
+kind: Service
+metadata: {name: front}
+spec:
+  selector: {app: web}
+  ports: [{port: 8080}]
+";
+
+/// Who answers `http://front:8080/` from the client, over many tries.
+fn answers(project: &Project) -> BTreeSet<String> {
+    let client = container_name(project, "client", "main");
+    let script = "for i in $(seq 30); do wget -q -O - http://front:8080/ 2>/dev/null; done; true";
+    docker(&["exec", &client, "sh", "-c", script])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn pod_ip(project: &Project, pod: &str) -> String {
+    let pod = live_pod(project, pod).expect("the pod is live");
+    pod["status"]["podIP"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn pods_join_and_leave_a_service_by_their_labels_without_being_recreated() {
+    let project = Project::new("svcfollow");
+    let dir = ManifestDir::new();
+    dir.write("a.yaml", &web("web-a", "web"));
+    dir.write("b.yaml", &web("web-b", "other"));
+    dir.write("client.yaml", &CLIENT.replace("IMAGE", TEST_IMAGE));
+    dir.write("service.yaml", SERVICE);
+    apply_ok(&project, &dir);
+    let ids = container_ids(&project);
+    let ip_b = pod_ip(&project, "web-b");
+    assert_eq!(answers(&project), BTreeSet::from(["web-a".to_string()]));
+
+    // web-b gets the service's label: it joins, in place.
+    dir.write("b.yaml", &web("web-b", "web"));
+    let planned = diff(&project, &dir);
+    assert_exit(&planned, 1);
+    assert_says(
+        &planned.stdout,
+        "~ pod default/web-b (updated in place, no restart)",
+    );
+    assert_says(&planned.stdout, "labels app=other → app=web");
+    assert_says(&planned.stdout, "joins service front");
+    apply_ok(&project, &dir);
+    assert_eq!(
+        answers(&project),
+        BTreeSet::from(["web-a".to_string(), "web-b".to_string()])
+    );
+    assert_eq!(pod_ip(&project, "web-b"), ip_b, "the pod keeps its address");
+    let labels = live_pod(&project, "web-b").unwrap()["metadata"]["labels"].clone();
+    assert_eq!(labels["app"], "web", "the pod's labels are its new ones");
+
+    // web-a loses it: it leaves.
+    dir.write("a.yaml", &web("web-a", "gone"));
+    apply_ok(&project, &dir);
+    assert_eq!(answers(&project), BTreeSet::from(["web-b".to_string()]));
+
+    // The Service goes: nobody answers by its name.
+    dir.remove("service.yaml");
+    apply_ok(&project, &dir);
+    assert!(answers(&project).is_empty());
+
+    // Not one container was recreated (records of the changes aside).
+    let now = container_ids(&project);
+    assert!(ids.iter().all(|id| now.contains(id)), "{ids:?}\n{now:?}");
+    assert_exit(&diff(&project, &dir), 0);
+}
