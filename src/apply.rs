@@ -190,12 +190,12 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
         Action::Retry { pod, old, .. } => retry(ctx, pod, old, &mut warnings).await,
         Action::Remove { pod, .. } => pod::remove(ctx, pod, true).await,
         Action::CreateController { controller } => create_record(ctx, controller, None).await,
-        Action::UpdateController { controller, old } => {
-            match ctx.engine.remove_container(&old.container_id).await {
-                Ok(()) => create_record(ctx, controller, Some(old.created)).await,
-                Err(e) => Err(e.to_string()),
-            }
-        }
+        Action::UpdateController {
+            controller, old, ..
+        } => match ctx.engine.remove_container(&old.container_id).await {
+            Ok(()) => create_record(ctx, controller, Some(old.created)).await,
+            Err(e) => Err(e.to_string()),
+        },
         Action::RemoveController { old } => ctx
             .engine
             .remove_container(&old.container_id)

@@ -833,13 +833,14 @@ fn describe(action: &Action) -> (Verb, String) {
             Verb::Created,
             crate::report::plural(controller.replicas as usize, "replica"),
         ),
-        Action::UpdateController { controller, old }
-            if old.template_hash == controller.template_hash =>
-        {
-            (
-                Verb::Scaled,
-                format!("{} → {} replicas", old.replicas, controller.replicas),
-            )
+        Action::UpdateController {
+            controller, old, ..
+        } if old.template_hash == controller.template_hash => (
+            Verb::Scaled,
+            format!("{} → {} replicas", old.replicas, controller.replicas),
+        ),
+        Action::UpdateController { changes, .. } if !changes.is_empty() => {
+            (Verb::Updated, format!("rollout: {}", changes.join("; ")))
         }
         Action::UpdateController { .. } => (Verb::Updated, "template changed".to_string()),
         Action::RemoveController { .. } => (Verb::Removed, "not declared".to_string()),

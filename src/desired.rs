@@ -124,6 +124,10 @@ pub struct DesiredController {
     pub template_hash: String,
     /// The template as Kubernetes-shaped JSON.
     pub template_json: String,
+    /// The ConfigMap and Secret keys the template's env reads, with short
+    /// digests of their values (`fingerprint::env_sources`): a rollout
+    /// says which of them changed. Empty for a record kept as observed.
+    pub env_sources: BTreeMap<String, String>,
 }
 
 /// Why a pod goes away.
