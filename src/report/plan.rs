@@ -104,9 +104,11 @@ pub fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io:
                     format!("replicas {} → {}", old.replicas, controller.replicas)
                 } else if changes.is_empty() {
                     "template changed".to_string()
-                } else {
+                } else if old.template_json.as_deref() == Some(controller.template_json.as_str()) {
                     // The pods' own wording, for the rollout they make.
                     "rollout: env source changed".to_string()
+                } else {
+                    "rollout: template and env source changed".to_string()
                 };
                 change_line(out, Mark::Changed, &format!("{object} ({what})"))?;
                 for change in changes {
@@ -224,7 +226,7 @@ mod tests {
             replicas: 3,
             selector: Default::default(),
             template_hash: "h1".into(),
-            template_json: None,
+            template_json: Some(String::new()),
             container_id: "c".into(),
             created: 0,
             node: "local".into(),
@@ -256,6 +258,14 @@ mod tests {
         assert_eq!(
             plan_text(&update(Vec::new())),
             "~ deployment default/web (template changed)\n"
+        );
+        let mut edited = update(vec!["ConfigMap default/app-config key MODE now read".into()]);
+        if let Action::UpdateController { old, .. } = &mut edited.actions[0] {
+            old.template_json = Some("{\"spec\": {}}".into());
+        }
+        assert_eq!(
+            plan_text(&edited),
+            "~ deployment default/web (rollout: template and env source changed)\n    ConfigMap default/app-config key MODE now read\n"
         );
     }
 
