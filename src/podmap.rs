@@ -12,6 +12,9 @@ use crate::keys;
 use crate::manifest::{Container, EnvValue, PodField, PodSpec, RestartPolicy, VolumeSource};
 use crate::quantity;
 
+mod late;
+pub use late::{fill_late, late_fields, LateField, LateValues};
+
 /// Where a pod lands: the project and node that scope its names and labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target<'a> {
@@ -282,84 +285,6 @@ fn expanded_env(c: &Container, field: &dyn Fn(PodField) -> String) -> Vec<(Strin
     env
 }
 
-/// Stands for a downward API value of the running pod or its node in a
-/// member's env (and the command expanded from it) until `apply` knows it:
-/// `\0berth:<field>\0`, filled by `fill_late`.
-const LATE_MARK: &str = "\u{0}berth:";
-
-/// A downward API value that only the running pod and its node know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LateField {
-    /// `status.podIP`: the infra container's IP.
-    PodIp,
-    /// `status.hostIP`: the gateway of the pod's network, the node's
-    /// address as the pod sees it.
-    HostIp,
-    /// A `resourceFieldRef` limit the container does not set: the node's
-    /// allocatable cpu (millicores) or memory (bytes), over `divisor`.
-    Allocatable { cpu: bool, divisor: i128 },
-}
-
-impl LateField {
-    fn placeholder(self) -> String {
-        let field = match self {
-            LateField::PodIp => "status.podIP".to_string(),
-            LateField::HostIp => "status.hostIP".to_string(),
-            LateField::Allocatable { cpu, divisor } => {
-                let resource = if cpu { "cpu" } else { "memory" };
-                format!("allocatable.{resource}/{divisor}")
-            }
-        };
-        format!("{LATE_MARK}{field}\u{0}")
-    }
-
-    fn parse(field: &str) -> Option<LateField> {
-        match field {
-            "status.podIP" => return Some(LateField::PodIp),
-            "status.hostIP" => return Some(LateField::HostIp),
-            _ => {}
-        }
-        let (resource, divisor) = field.strip_prefix("allocatable.")?.split_once('/')?;
-        let divisor = divisor.parse().ok()?;
-        match resource {
-            "cpu" => Some(LateField::Allocatable { cpu: true, divisor }),
-            "memory" => Some(LateField::Allocatable {
-                cpu: false,
-                divisor,
-            }),
-            _ => None,
-        }
-    }
-}
-
-/// What `apply` learns once the infra container runs: the values of every
-/// `LateField`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct LateValues {
-    pub pod_ip: String,
-    pub host_ip: String,
-    /// The node's allocatable cpu in millicores and memory in bytes.
-    pub cpu_milli: i128,
-    pub memory_bytes: i128,
-}
-
-impl LateValues {
-    /// The kubelet's value: a resource divided by the divisor, rounded up.
-    pub fn value(&self, field: LateField) -> String {
-        match field {
-            LateField::PodIp => self.pod_ip.clone(),
-            LateField::HostIp => self.host_ip.clone(),
-            LateField::Allocatable { cpu: true, divisor } => {
-                crate::manifest::ceil_div(self.cpu_milli, divisor).to_string()
-            }
-            LateField::Allocatable {
-                cpu: false,
-                divisor,
-            } => crate::manifest::ceil_div(self.memory_bytes, divisor).to_string(),
-        }
-    }
-}
-
 /// The downward API values known when the pod is created.
 fn pod_field(target: &Target, pod: &DesiredPod, field: PodField) -> String {
     match field {
@@ -370,51 +295,6 @@ fn pod_field(target: &Target, pod: &DesiredPod, field: PodField) -> String {
         PodField::HostIp => LateField::HostIp.placeholder(),
         PodField::Allocatable { cpu, divisor } => {
             LateField::Allocatable { cpu, divisor }.placeholder()
-        }
-    }
-}
-
-/// The words of a member that may hold placeholders.
-fn words_mut(member: &mut ContainerConfig) -> impl Iterator<Item = &mut String> {
-    let env = member.env.iter_mut();
-    let env = env.chain(member.entrypoint.iter_mut().flatten());
-    env.chain(member.cmd.iter_mut().flatten())
-}
-
-/// The late fields a member waits for, each once, in order of appearance.
-pub fn late_fields(member: &ContainerConfig) -> Vec<LateField> {
-    let words = member.env.iter();
-    let words = words.chain(member.entrypoint.iter().flatten());
-    let words = words.chain(member.cmd.iter().flatten());
-    let mut out = Vec::new();
-    for word in words {
-        let mut rest = word.as_str();
-        while let Some(at) = rest.find(LATE_MARK) {
-            rest = &rest[at + LATE_MARK.len()..];
-            let Some(end) = rest.find('\u{0}') else {
-                break;
-            };
-            if let Some(field) = LateField::parse(&rest[..end]) {
-                if !out.contains(&field) {
-                    out.push(field);
-                }
-            }
-            rest = &rest[end + 1..];
-        }
-    }
-    out
-}
-
-/// Puts the values where a member's env (or command, expanded from it)
-/// asked for a late field.
-pub fn fill_late(member: &mut ContainerConfig, values: &LateValues) {
-    let fields = late_fields(member);
-    for word in words_mut(member) {
-        for field in &fields {
-            let placeholder = field.placeholder();
-            if word.contains(&placeholder) {
-                *word = word.replace(&placeholder, &values.value(*field));
-            }
         }
     }
 }
