@@ -37,6 +37,9 @@ pub struct DesiredPod {
     pub namespace: String,
     pub name: String,
     pub labels: Labels,
+    /// The pod's (or its template's) annotations: shown, never hashed, as
+    /// changing them restarts nothing in Kubernetes.
+    pub annotations: BTreeMap<String, String>,
     pub spec: PodSpec,
     /// `ReplicationController/<name>` when a controller owns the pod.
     pub owner: Option<String>,
@@ -72,6 +75,7 @@ impl DesiredPod {
             namespace: pod.meta.namespace.clone(),
             name: pod.meta.name.clone(),
             labels: pod.meta.labels.clone(),
+            annotations: pod.meta.annotations.clone(),
             spec: pod.spec.clone(),
             owner: None,
             aliases: aliases(services, &pod.meta.namespace, &pod.meta.labels),
@@ -85,6 +89,7 @@ impl DesiredPod {
             namespace: rc.meta.namespace.clone(),
             name,
             labels: rc.template.labels.clone(),
+            annotations: rc.template.annotations.clone(),
             spec: rc.template.spec.clone(),
             owner: Some(owner_of(&rc.meta.name)),
             aliases: aliases(services, &rc.meta.namespace, &rc.template.labels),
@@ -294,6 +299,7 @@ pub(crate) fn test_pod(name: &str) -> DesiredPod {
         namespace: "default".into(),
         name: name.into(),
         labels: Labels::new(),
+        annotations: BTreeMap::new(),
         spec: PodSpec {
             containers: vec![Container {
                 name: "app".into(),

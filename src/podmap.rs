@@ -89,6 +89,10 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         fingerprint::last_applied(&pod.spec, &pod.labels),
     );
     infra_labels.insert(keys::SOURCE.to_string(), pod.source.to_string());
+    if !pod.annotations.is_empty() {
+        let annotations = serde_json::to_string(&pod.annotations).unwrap_or_default();
+        infra_labels.insert(keys::ANNOTATIONS.to_string(), annotations);
+    }
     if let Some(sources) = fingerprint::env_sources_label(&pod.spec) {
         infra_labels.insert(fingerprint::ENV_SOURCES_LABEL.to_string(), sources);
     }

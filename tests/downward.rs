@@ -95,8 +95,7 @@ fn env_from_the_downward_api_agrees_with_get_pod_json() {
     assert_eq!(got("NAMESPACE"), reported("/metadata/namespace"));
     assert_eq!(got("UID"), reported("/metadata/uid"));
     assert_eq!(got("LABEL"), reported("/metadata/labels/k"));
-    // `get -o json` carries berth's own annotations, not the manifest's:
-    // the value is the manifest's.
+    assert_eq!(got("ANNOTATION"), reported("/metadata/annotations/k"));
     assert_eq!(got("ANNOTATION"), "annotation-value");
     assert_eq!(got("NODE"), reported("/spec/nodeName"));
     assert_eq!(got("SA"), "default", "berth has no service accounts");

@@ -164,6 +164,7 @@ pub(super) fn pod_of(
         namespace: meta.namespace.clone(),
         name,
         labels: labels.clone(),
+        annotations: template.annotations.clone(),
         spec: template.spec.clone(),
         owner: Some(owner.to_string()),
         aliases: aliases(&m.services, &meta.namespace, labels),
