@@ -16,6 +16,7 @@ use crate::engine::Engine;
 use crate::keys;
 use crate::plan::{Action, Plan};
 use crate::podmap::{self, Target};
+use crate::schedule::Resources;
 
 pub use images::{ensure_infra, ImageProblem, ImageStatus, OnPull, PullEvent};
 
@@ -41,10 +42,14 @@ pub struct Executed {
     pub errors: Vec<String>,
 }
 
-/// Runs `plan` on `engine`; `networks` are the project's existing networks.
+/// Runs `plan` on `engine`; `networks` are the project's existing networks;
+/// `allocatable`: the node's cpu and memory as berth reports them (its
+/// manifest's capacity, else its engine's), which a container without a
+/// limit reads through the downward API (`None`: ask the engine).
 pub async fn execute<E: Engine>(
     engine: &E,
     target: &Target<'_>,
+    allocatable: Option<Resources>,
     plan: &Plan,
     networks: &[String],
     parallel: usize,
@@ -86,6 +91,7 @@ pub async fn execute<E: Engine>(
     let ctx = pod::Ctx {
         engine,
         target,
+        allocatable,
         images: &images,
         infra: &infra,
         networks: &network_errors,

@@ -602,11 +602,10 @@ pub async fn apply_pool<E: Engine>(
                 .iter()
                 .filter(|(_, np)| !np.is_empty())
                 .filter_map(|(name, np)| {
-                    let engine = pool
-                        .members
-                        .iter()
-                        .find(|m| &m.status.spec.name == name)?
-                        .engine?;
+                    let member = pool.members.iter().find(|m| &m.status.spec.name == name)?;
+                    let engine = member.engine?;
+                    // What `get nodes` shows as the node's allocatable.
+                    let allocatable = member.status.capacity();
                     let networks = looked
                         .per_node
                         .get(name)
@@ -622,6 +621,7 @@ pub async fn apply_pool<E: Engine>(
                         let executed = apply::execute(
                             engine,
                             &target,
+                            allocatable,
                             np,
                             &networks,
                             settings.parallel,

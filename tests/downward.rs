@@ -116,6 +116,12 @@ fn env_from_the_downward_api_agrees_with_get_pod_json() {
     assert_ne!(got("HOST_IP"), got("POD_IP"));
 
     let (cpus, memory) = engine_cpus_and_memory();
+    // The implicit node `local` reports its engine's cpus as allocatable.
+    let nodes = in_project(&project, &["get", "nodes", "-o", "json"]);
+    let nodes: Value = serde_json::from_str(&nodes.stdout).expect("get nodes -o json");
+    let local = &nodes["items"][0];
+    assert_eq!(local["metadata"]["name"], "local");
+    assert_eq!(local["status"]["allocatable"]["cpu"], cpus.to_string());
     assert_eq!(got("MEM_MI"), "64", "the container's own limit");
     assert_eq!(
         got("CPU"),
@@ -130,4 +136,64 @@ fn env_from_the_downward_api_agrees_with_get_pod_json() {
 
     // The node's values are not part of the spec hash: nothing to do.
     assert_exit(&diff(&project, &dir), 0);
+}
+
+#[test]
+fn a_declared_nodes_capacity_is_the_allocatable_a_pod_without_limits_reads() {
+    let project = Project::new("downnode");
+    let dir = ManifestDir::new();
+    let endpoint = berth::engine::docker::default_endpoint();
+    let (cpus, _) = engine_cpus_and_memory();
+    // A capacity unlike the engine's, so the test tells them apart.
+    let declared = cpus + 3;
+    dir.write(
+        "node.yaml",
+        &format!(
+            "apiVersion: v1
+kind: Node
+metadata:
+  name: n1
+  annotations:
+    berth.io/docker-host: {endpoint}
+status:
+  capacity: {{cpu: '{declared}', memory: 5Gi}}
+"
+        ),
+    );
+    dir.write(
+        "pod.yaml",
+        &format!(
+            "apiVersion: v1
+kind: Pod
+metadata:
+  name: sized
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: main
+    image: {TEST_IMAGE}
+    imagePullPolicy: Never
+    command: [sleep, '3600']
+    env:
+    - {{name: CPU, valueFrom: {{resourceFieldRef: {{resource: limits.cpu}}}}}}
+    - {{name: MEM_MI, valueFrom: {{resourceFieldRef: {{resource: limits.memory, divisor: 1Mi}}}}}}
+    - {{name: NODE, valueFrom: {{fieldRef: {{fieldPath: spec.nodeName}}}}}}
+    - {{name: HOST_IP, valueFrom: {{fieldRef: {{fieldPath: status.hostIP}}}}}}
+"
+        ),
+    );
+    apply_ok(&project, &dir);
+    let env = env_of(&container_name(&project, "sized", "main"));
+    let got = |k: &str| env.get(k).map(String::as_str);
+    let declared = declared.to_string();
+    assert_eq!(got("CPU"), Some(declared.as_str()), "the Node's capacity");
+    assert_eq!(got("MEM_MI"), Some("5120"));
+    assert_eq!(got("NODE"), Some("n1"));
+    let pod = get_pod(&project, "sized");
+    assert_eq!(got("HOST_IP"), pod["status"]["hostIP"].as_str());
+    // What berth shows for the declared node.
+    let path = dir.path().to_str().unwrap();
+    let nodes = berth(&["get", "nodes", "-f", path, "-o", "json"]);
+    let nodes: Value = serde_json::from_str(&nodes.stdout).expect("get nodes -o json");
+    assert_eq!(nodes["items"][0]["status"]["capacity"]["cpu"], declared);
 }

@@ -16,11 +16,14 @@ use crate::engine::{ContainerConfig, ContainerState, Engine};
 use crate::keys;
 use crate::observed::{ObservedContainer, ObservedPod};
 use crate::podmap::{fill_late, late_fields, pod_objects, LateField, LateValues, Target};
+use crate::schedule::Resources;
 
 /// What every pod operation of one plan shares.
 pub struct Ctx<'a, E> {
     pub engine: &'a E,
     pub target: &'a Target<'a>,
+    /// The node's allocatable cpu and memory, when berth knows them.
+    pub allocatable: Option<Resources>,
     pub images: &'a Images,
     pub infra: &'a Result<(), String>,
     /// Namespaces whose network could not be created, with the reason.
@@ -100,7 +103,7 @@ pub async fn create<E: Engine>(
     host_paths(&objects.host_dirs, &objects.host_files)?;
     ensure_volumes(ctx.engine, &objects.volumes).await?;
     let mut created = Vec::new();
-    let result = create_containers(ctx.engine, objects.infra, objects.members, &mut created).await;
+    let result = create_containers(ctx, objects.infra, objects.members, &mut created).await;
     if result.is_err() {
         for id in created.iter().rev() {
             let _ = ctx.engine.remove_container(id).await;
@@ -156,7 +159,7 @@ pub async fn repair_member<E: Engine>(
     if !fields.is_empty() {
         let network = objects.infra.network.as_ref().map(|(n, _)| n.as_str());
         let network = network.unwrap_or_default();
-        let values = late_values(ctx.engine, infra.id(), network, &fields).await?;
+        let values = late_values(ctx, infra.id(), network, &fields).await?;
         fill_late(&mut member, &values);
     }
     host_paths(&objects.host_dirs, &objects.host_files)?;
@@ -252,11 +255,12 @@ async fn create_waiting<E: Engine>(
 }
 
 async fn create_containers<E: Engine>(
-    engine: &E,
+    ctx: &Ctx<'_, E>,
     infra: ContainerConfig,
     members: Vec<ContainerConfig>,
     created: &mut Vec<String>,
 ) -> Result<(), String> {
+    let engine = ctx.engine;
     let infra_id = engine
         .create_container(&infra)
         .await
@@ -273,7 +277,8 @@ async fn create_containers<E: Engine>(
         LateValues::default()
     } else {
         let network = infra.network.as_ref().map(|(n, _)| n.as_str());
-        late_values(engine, &infra_id, network.unwrap_or_default(), &fields).await?
+        let network = network.unwrap_or_default();
+        late_values(ctx, &infra_id, network, &fields).await?
     };
     for mut member in members {
         member.network_mode = Some(format!("container:{infra_id}"));
@@ -299,10 +304,11 @@ async fn create_containers<E: Engine>(
 /// The downward API values of the running pod and its node that `fields`
 /// ask for: the infra container's IP on the pod's network and that
 /// network's gateway (the node's address as the pod sees it, berth's
-/// `status.hostIP`); the node's cpus and memory as its engine reports them
-/// (the allocatable of a container without limits).
+/// `status.hostIP`); the node's allocatable cpu and memory (what berth
+/// reports for the node, else what its engine says), for a container
+/// without limits.
 async fn late_values<E: Engine>(
-    engine: &E,
+    ctx: &Ctx<'_, E>,
     infra_id: &str,
     network: &str,
     fields: &[LateField],
@@ -310,7 +316,8 @@ async fn late_values<E: Engine>(
     let mut values = LateValues::default();
     let wants = |f: fn(&LateField) -> bool| fields.iter().any(f);
     if wants(|f| matches!(f, LateField::PodIp | LateField::HostIp)) {
-        let details = engine
+        let details = ctx
+            .engine
             .inspect_container(infra_id)
             .await
             .map_err(|e| format!("infra container: reading the pod IP: {e}"))?;
@@ -330,12 +337,21 @@ async fn late_values<E: Engine>(
         }
     }
     if wants(|f| matches!(f, LateField::Allocatable { .. })) {
-        let info = engine
-            .info()
-            .await
-            .map_err(|e| format!("reading the node's allocatable cpu and memory: {e}"))?;
-        values.cpu_milli = i128::from(info.cpus) * 1000;
-        values.memory_bytes = i128::from(info.memory_bytes);
+        let allocatable = match ctx.allocatable {
+            Some(known) => known,
+            None => {
+                let info =
+                    ctx.engine.info().await.map_err(|e| {
+                        format!("reading the node's allocatable cpu and memory: {e}")
+                    })?;
+                Resources {
+                    cpu_milli: i64::from(info.cpus) * 1000,
+                    memory_bytes: info.memory_bytes,
+                }
+            }
+        };
+        values.cpu_milli = i128::from(allocatable.cpu_milli);
+        values.memory_bytes = i128::from(allocatable.memory_bytes);
     }
     Ok(values)
 }
