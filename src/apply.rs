@@ -18,6 +18,7 @@ use crate::engine::Engine;
 use crate::keys;
 use crate::plan::{Action, Plan};
 use crate::podmap::{self, Target};
+use crate::schedule::Resources;
 
 pub use images::{ensure_infra, ImageProblem, ImageStatus, OnPull, PullEvent};
 
@@ -43,10 +44,14 @@ pub struct Executed {
     pub errors: Vec<String>,
 }
 
-/// Runs `plan` on `engine`; `networks` are the project's existing networks.
+/// Runs `plan` on `engine`; `networks` are the project's existing networks;
+/// `allocatable`: the node's cpu and memory as berth reports them (its
+/// manifest's capacity, else its engine's), which a container without a
+/// limit reads through the downward API (`None`: ask the engine).
 pub async fn execute<E: Engine>(
     engine: &E,
     target: &Target<'_>,
+    allocatable: Option<Resources>,
     plan: &Plan,
     networks: &[String],
     parallel: usize,
@@ -90,6 +95,7 @@ pub async fn execute<E: Engine>(
     let ctx = pod::Ctx {
         engine,
         target,
+        allocatable,
         images: &images,
         infra: &infra,
         networks: &network_errors,
@@ -203,12 +209,12 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
         },
         Action::Remove { pod, .. } => pod::remove(ctx, pod, true).await,
         Action::CreateController { controller } => create_record(ctx, controller, None).await,
-        Action::UpdateController { controller, old } => {
-            match ctx.engine.remove_container(&old.container_id).await {
-                Ok(()) => create_record(ctx, controller, Some(old.created)).await,
-                Err(e) => Err(e.to_string()),
-            }
-        }
+        Action::UpdateController {
+            controller, old, ..
+        } => match ctx.engine.remove_container(&old.container_id).await {
+            Ok(()) => create_record(ctx, controller, Some(old.created)).await,
+            Err(e) => Err(e.to_string()),
+        },
         Action::RemoveController { old } => ctx
             .engine
             .remove_container(&old.container_id)

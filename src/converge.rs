@@ -602,11 +602,10 @@ pub async fn apply_pool<E: Engine>(
                 .iter()
                 .filter(|(_, np)| !np.is_empty())
                 .filter_map(|(name, np)| {
-                    let engine = pool
-                        .members
-                        .iter()
-                        .find(|m| &m.status.spec.name == name)?
-                        .engine?;
+                    let member = pool.members.iter().find(|m| &m.status.spec.name == name)?;
+                    let engine = member.engine?;
+                    // What `get nodes` shows as the node's allocatable.
+                    let allocatable = member.status.capacity();
                     let networks = looked
                         .per_node
                         .get(name)
@@ -622,6 +621,7 @@ pub async fn apply_pool<E: Engine>(
                         let executed = apply::execute(
                             engine,
                             &target,
+                            allocatable,
                             np,
                             &networks,
                             settings.parallel,
@@ -837,13 +837,14 @@ fn describe(action: &Action) -> (Verb, String) {
             Verb::Created,
             crate::report::plural(controller.replicas as usize, "replica"),
         ),
-        Action::UpdateController { controller, old }
-            if old.template_hash == controller.template_hash =>
-        {
-            (
-                Verb::Scaled,
-                format!("{} → {} replicas", old.replicas, controller.replicas),
-            )
+        Action::UpdateController {
+            controller, old, ..
+        } if old.template_hash == controller.template_hash => (
+            Verb::Scaled,
+            format!("{} → {} replicas", old.replicas, controller.replicas),
+        ),
+        Action::UpdateController { changes, .. } if !changes.is_empty() => {
+            (Verb::Updated, format!("rollout: {}", changes.join("; ")))
         }
         Action::UpdateController { .. } => (Verb::Updated, "template changed".to_string()),
         Action::RemoveController { .. } => (Verb::Removed, "not declared".to_string()),

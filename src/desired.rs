@@ -37,6 +37,9 @@ pub struct DesiredPod {
     pub namespace: String,
     pub name: String,
     pub labels: Labels,
+    /// The pod's (or its template's) annotations: shown, never hashed, as
+    /// changing them restarts nothing in Kubernetes.
+    pub annotations: BTreeMap<String, String>,
     pub spec: PodSpec,
     /// `ReplicationController/<name>` when a controller owns the pod.
     pub owner: Option<String>,
@@ -73,6 +76,7 @@ impl DesiredPod {
             namespace: pod.meta.namespace.clone(),
             name: pod.meta.name.clone(),
             labels: pod.meta.labels.clone(),
+            annotations: pod.meta.annotations.clone(),
             spec: pod.spec.clone(),
             owner: None,
             aliases: aliases(services, &pod.meta.namespace, &pod.meta.labels),
@@ -86,6 +90,7 @@ impl DesiredPod {
             namespace: rc.meta.namespace.clone(),
             name,
             labels: rc.template.labels.clone(),
+            annotations: rc.template.annotations.clone(),
             spec: rc.template.spec.clone(),
             owner: Some(owner_of(&rc.meta.name)),
             aliases: aliases(services, &rc.meta.namespace, &rc.template.labels),
@@ -125,6 +130,10 @@ pub struct DesiredController {
     pub template_hash: String,
     /// The template as Kubernetes-shaped JSON.
     pub template_json: String,
+    /// The ConfigMap and Secret keys the template's env reads, with short
+    /// digests of their values (`fingerprint::env_sources`): a rollout
+    /// says which of them changed. Empty for a record kept as observed.
+    pub env_sources: BTreeMap<String, String>,
 }
 
 /// Why a pod goes away.
@@ -291,6 +300,7 @@ pub(crate) fn test_pod(name: &str) -> DesiredPod {
         namespace: "default".into(),
         name: name.into(),
         labels: Labels::new(),
+        annotations: BTreeMap::new(),
         spec: PodSpec {
             containers: vec![Container {
                 name: "app".into(),

@@ -103,12 +103,17 @@ pub fn env_sources_label(spec: &PodSpec) -> Option<String> {
 /// What changed between the sources recorded on a pod (`old`, the label's
 /// text) and the desired ones, one line each, sorted.
 pub fn env_source_changes(old: Option<&str>, spec: &PodSpec) -> Vec<String> {
+    source_changes(old, &env_sources(spec))
+}
+
+/// What changed between the sources recorded on a pod (`old`, the label's
+/// text) and `new` (`env_sources` of the desired spec), one line each.
+pub fn source_changes(old: Option<&str>, new: &BTreeMap<String, String>) -> Vec<String> {
     let old: BTreeMap<String, String> = old
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_default();
-    let new = env_sources(spec);
     let mut out = Vec::new();
-    for (source, digest) in &new {
+    for (source, digest) in new {
         match old.get(source) {
             Some(before) if before != digest => out.push(format!("{source} changed")),
             // A pod from before berth recorded its sources says nothing.

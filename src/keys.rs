@@ -16,6 +16,9 @@ pub const OWNER: &str = "io.berth.owner";
 pub const LAST_APPLIED: &str = "io.berth.last-applied";
 /// On the infra container: the pod's source file, for messages.
 pub const SOURCE: &str = "io.berth.source";
+/// On the infra container: the pod's own annotations (JSON), as it was
+/// created, for `get -o json` (the downward API reads them too).
+pub const ANNOTATIONS: &str = "io.berth.annotations";
 /// Set on a container that berth re-created or restarted behind the user's
 /// back: a human message, and the Unix time of the repair.
 pub const REPAIR: &str = "io.berth.repair";

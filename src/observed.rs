@@ -72,6 +72,9 @@ pub struct ContainerDetails {
     pub error: String,
     /// The IP on each network, by network name.
     pub ips: BTreeMap<String, String>,
+    /// The gateway of each network (the host's address on it), by network
+    /// name; only where one is set.
+    pub gateways: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
     pub running: bool,
     pub restarting: bool,

@@ -75,6 +75,10 @@ pub enum Action {
     UpdateController {
         controller: DesiredController,
         old: ObservedController,
+        /// A new template's ConfigMap and Secret keys that changed, as
+        /// `ConfigMap ns/name key K changed`, read from a running pod of
+        /// the old template: why the controller rolls.
+        changes: Vec<String>,
     },
     RemoveController {
         old: ObservedController,
@@ -107,9 +111,9 @@ impl Action {
             ),
             Action::Remove { pod, .. } => (applied(pod), String::new()),
             Action::CreateController { controller } => (String::new(), desired_rc_text(controller)),
-            Action::UpdateController { controller, old } => {
-                (observed_rc_text(old), desired_rc_text(controller))
-            }
+            Action::UpdateController {
+                controller, old, ..
+            } => (observed_rc_text(old), desired_rc_text(controller)),
             Action::RemoveController { old } => (observed_rc_text(old), String::new()),
         }
     }
@@ -415,6 +419,40 @@ pub fn repair_reason(pod: &DesiredPod, old: &ObservedPod) -> Option<(String, Str
     None
 }
 
+/// The env sources label of a running pod of `old`'s template: one it
+/// owns (a DaemonSet's of the same revision, a controller's), or one of
+/// its ReplicaSet of that template (a Deployment's). `None` when no such
+/// pod recorded them.
+fn recorded_sources<'a>(old: &ObservedController, observed: &'a Observed) -> Option<&'a str> {
+    let me = format!("{}/{}", old.kind, old.name);
+    let same_ns = |ns: &str| ns == old.namespace;
+    let mut owners = vec![me.clone()];
+    owners.extend(
+        observed
+            .controllers
+            .iter()
+            .filter(|rs| same_ns(&rs.namespace) && rs.owner.as_deref() == Some(me.as_str()))
+            .filter(|rs| rs.template_hash == old.template_hash)
+            .map(|rs| format!("{}/{}", rs.kind, rs.name)),
+    );
+    let of_old_template = |p: &ObservedPod| {
+        p.labels
+            .get(crate::desired::daemonset::CONTROLLER_REVISION_HASH)
+            .is_none_or(|h| *h == old.template_hash)
+    };
+    observed
+        .pods
+        .iter()
+        .filter(|p| same_ns(&p.namespace) && p.owner.as_ref().is_some_and(|o| owners.contains(o)))
+        .filter(|p| of_old_template(p))
+        .find_map(|p| {
+            let labels = &p.infra.as_ref()?.summary.labels;
+            labels
+                .get(fingerprint::ENV_SOURCES_LABEL)
+                .map(String::as_str)
+        })
+}
+
 /// The controller record actions that take `observed`'s records (one
 /// engine's, or all of them) to `desired`'s controllers.
 pub fn controller_actions(desired: &Desired, observed: &Observed, ctx: &Context, out: &mut Plan) {
@@ -433,9 +471,15 @@ pub fn controller_actions(desired: &Desired, observed: &Observed, ctx: &Context,
                     || old.selector != c.selector
                     || old.template_hash != c.template_hash =>
             {
+                let changes = if old.template_hash == c.template_hash {
+                    Vec::new()
+                } else {
+                    fingerprint::source_changes(recorded_sources(old, observed), &c.env_sources)
+                };
                 out.actions.push(Action::UpdateController {
                     controller: c.clone(),
                     old: (*old).clone(),
+                    changes,
                 })
             }
             Some(_) => {}
@@ -525,6 +569,150 @@ mod tests {
             ..Observed::default()
         };
         plan(&desired, &observed, &CTX)
+    }
+
+    fn record(kind: &str, name: &str, owner: Option<&str>, hash: &str) -> ObservedController {
+        ObservedController {
+            kind: kind.into(),
+            owner: owner.map(Into::into),
+            project: "p".into(),
+            namespace: "default".into(),
+            name: name.into(),
+            replicas: 1,
+            selector: Default::default(),
+            template_hash: hash.into(),
+            template_json: None,
+            container_id: format!("{name}-record"),
+            created: 0,
+            node: "local".into(),
+        }
+    }
+
+    fn desired_record(kind: &str, name: &str, hash: &str, level: &str) -> DesiredController {
+        DesiredController {
+            kind: kind.into(),
+            owner: None,
+            namespace: "default".into(),
+            name: name.into(),
+            replicas: 1,
+            selector: Default::default(),
+            template_hash: hash.into(),
+            template_json: String::new(),
+            env_sources: sources(level),
+        }
+    }
+
+    /// The env sources of a template reading LOG_LEVEL (digest `level`)
+    /// and MODE.
+    fn sources(level: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (
+                "ConfigMap default/app-config key LOG_LEVEL".to_string(),
+                level.to_string(),
+            ),
+            (
+                "ConfigMap default/app-config key MODE".to_string(),
+                "m0".to_string(),
+            ),
+        ])
+    }
+
+    /// A running pod owned by `owner` that recorded reading `level`.
+    fn owned_pod(name: &str, owner: &str, level: &str) -> ObservedPod {
+        let mut pod = observed(&test_pod(name), None);
+        pod.owner = Some(owner.into());
+        let label = serde_json::to_string(&sources(level)).unwrap();
+        let infra = pod.infra.as_mut().unwrap();
+        infra
+            .summary
+            .labels
+            .insert(fingerprint::ENV_SOURCES_LABEL.into(), label);
+        pod
+    }
+
+    fn controller_changes(desired: DesiredController, observed: &Observed) -> Vec<String> {
+        let desired = Desired {
+            controllers: vec![desired],
+            ..Desired::default()
+        };
+        let mut out = Plan::default();
+        controller_actions(&desired, observed, &CTX, &mut out);
+        let updates: Vec<&Vec<String>> = out
+            .actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::UpdateController { changes, .. } => Some(changes),
+                _ => None,
+            })
+            .collect();
+        match updates.as_slice() {
+            [changes] => (*changes).clone(),
+            _ => panic!("want one controller update, got {:?}", out.actions),
+        }
+    }
+
+    #[test]
+    fn a_deployment_rollout_names_the_key_its_old_replica_sets_pods_read() {
+        let observed = Observed {
+            controllers: vec![
+                record("Deployment", "web", None, "h1"),
+                record("ReplicaSet", "web-h0", Some("Deployment/web"), "h0"),
+                record("ReplicaSet", "web-h1", Some("Deployment/web"), "h1"),
+                record("ReplicaSet", "api-h1", Some("Deployment/api"), "h1"),
+            ],
+            pods: vec![
+                // An older revision's pod and another Deployment's pod read
+                // other values: they are not the template being replaced.
+                owned_pod("web-h0-a", "ReplicaSet/web-h0", "older"),
+                owned_pod("api-h1-a", "ReplicaSet/api-h1", "api"),
+                owned_pod("web-h1-a", "ReplicaSet/web-h1", "debug"),
+            ],
+            ..Observed::default()
+        };
+        let changes =
+            controller_changes(desired_record("Deployment", "web", "h2", "info"), &observed);
+        assert_eq!(
+            changes,
+            ["ConfigMap default/app-config key LOG_LEVEL changed"]
+        );
+    }
+
+    #[test]
+    fn a_daemon_set_rollout_reads_a_pod_of_the_old_revision() {
+        let mut new_pod = owned_pod("agent-b", "DaemonSet/agent", "info");
+        new_pod
+            .labels
+            .insert("controller-revision-hash".into(), "h2".into());
+        let mut old_pod = owned_pod("agent-a", "DaemonSet/agent", "debug");
+        old_pod
+            .labels
+            .insert("controller-revision-hash".into(), "h1".into());
+        let observed = Observed {
+            controllers: vec![record("DaemonSet", "agent", None, "h1")],
+            pods: vec![new_pod, old_pod],
+            ..Observed::default()
+        };
+        let changes = controller_changes(
+            desired_record("DaemonSet", "agent", "h2", "info"),
+            &observed,
+        );
+        assert_eq!(
+            changes,
+            ["ConfigMap default/app-config key LOG_LEVEL changed"]
+        );
+    }
+
+    #[test]
+    fn a_template_change_without_recorded_sources_names_no_key() {
+        let observed = Observed {
+            controllers: vec![record("DaemonSet", "agent", None, "h1")],
+            ..Observed::default()
+        };
+        let changes = controller_changes(
+            desired_record("DaemonSet", "agent", "h2", "info"),
+            &observed,
+        );
+        assert!(changes.is_empty(), "{changes:?}");
     }
 
     #[test]

@@ -13,6 +13,9 @@ use crate::manifest::{Container, EnvValue, PodField, PodSpec, RestartPolicy, Vol
 use crate::podfiles;
 use crate::quantity;
 
+mod late;
+pub use late::{fill_late, late_fields, LateField, LateValues};
+
 /// Where a pod lands: the project and node that scope its names and labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target<'a> {
@@ -87,6 +90,10 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         fingerprint::last_applied(&pod.spec, &pod.labels),
     );
     infra_labels.insert(keys::SOURCE.to_string(), pod.source.to_string());
+    if !pod.annotations.is_empty() {
+        let annotations = serde_json::to_string(&pod.annotations).unwrap_or_default();
+        infra_labels.insert(keys::ANNOTATIONS.to_string(), annotations);
+    }
     if let Some(sources) = fingerprint::env_sources_label(&pod.spec) {
         infra_labels.insert(fingerprint::ENV_SOURCES_LABEL.to_string(), sources);
     }
@@ -301,43 +308,18 @@ fn expanded_env(c: &Container, field: &dyn Fn(PodField) -> String) -> Vec<(Strin
     env
 }
 
-/// Stands for the pod's IP in a member's env until the infra container
-/// has one: `apply` replaces it (`fill_pod_ip`) before creating members.
-pub const POD_IP_PLACEHOLDER: &str = "\u{0}berth:status.podIP\u{0}";
-
 /// The downward API values known when the pod is created.
 fn pod_field(target: &Target, pod: &DesiredPod, field: PodField) -> String {
     match field {
         PodField::Name => pod.name.clone(),
         PodField::Uid => crate::kube::uid(target.project, "Pod", &pod.namespace, &pod.name),
         PodField::NodeName => target.node.to_string(),
-        PodField::PodIp => POD_IP_PLACEHOLDER.to_string(),
-    }
-}
-
-/// Puts the pod's IP where a member's env (or command, expanded from it)
-/// asked for `status.podIP`.
-pub fn fill_pod_ip(member: &mut ContainerConfig, ip: &str) {
-    let fill = |words: &mut Vec<String>| {
-        for w in words.iter_mut().filter(|w| w.contains(POD_IP_PLACEHOLDER)) {
-            *w = w.replace(POD_IP_PLACEHOLDER, ip);
+        PodField::PodIp => LateField::PodIp.placeholder(),
+        PodField::HostIp => LateField::HostIp.placeholder(),
+        PodField::Allocatable { cpu, divisor } => {
+            LateField::Allocatable { cpu, divisor }.placeholder()
         }
-    };
-    fill(&mut member.env);
-    if let Some(words) = member.entrypoint.as_mut() {
-        fill(words);
     }
-    if let Some(words) = member.cmd.as_mut() {
-        fill(words);
-    }
-}
-
-/// True when a member waits for the pod's IP.
-pub fn needs_pod_ip(member: &ContainerConfig) -> bool {
-    let words = member.env.iter();
-    let words = words.chain(member.entrypoint.iter().flatten());
-    let mut words = words.chain(member.cmd.iter().flatten());
-    words.any(|w| w.contains(POD_IP_PLACEHOLDER))
 }
 
 /// Kubernetes `$(VAR)` expansion: `$$` is a literal `$`, an unknown or

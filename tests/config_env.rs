@@ -263,7 +263,10 @@ fn a_changed_config_map_value_rolls_a_controllers_pods() {
     assert_eq!(level("web-0"), (Some("debug".into()), Some("web-0".into())));
     dir.write("all.yaml", &controller("info"));
     let planned = diff(&project, &dir);
-    assert_says(&planned.stdout, "rc default/web (template changed)");
+    assert_says(
+        &planned.stdout,
+        "rc default/web (rollout: env source changed)\n    ConfigMap default/app-config key LOG_LEVEL changed\n",
+    );
     let out = apply_ok(&project, &dir);
     assert_says(&out.stdout, "2 created, 0 recreated, 2 removed");
     let mut pods = live_pod_names(&project);

@@ -15,12 +15,15 @@ use crate::desired::DesiredPod;
 use crate::engine::{ContainerConfig, ContainerState, Engine, MountSource};
 use crate::keys;
 use crate::observed::{ObservedContainer, ObservedPod};
-use crate::podmap::{fill_pod_ip, needs_pod_ip, pod_objects, Target};
+use crate::podmap::{fill_late, late_fields, pod_objects, LateField, LateValues, Target};
+use crate::schedule::Resources;
 
 /// What every pod operation of one plan shares.
 pub struct Ctx<'a, E> {
     pub engine: &'a E,
     pub target: &'a Target<'a>,
+    /// The node's allocatable cpu and memory, when berth knows them.
+    pub allocatable: Option<Resources>,
     pub images: &'a Images,
     pub infra: &'a Result<(), String>,
     /// Namespaces whose network could not be created, with the reason.
@@ -105,7 +108,7 @@ pub async fn create<E: Engine>(
         resolve_volume_paths(member, &mountpoints)?;
     }
     let mut created = Vec::new();
-    let result = create_containers(ctx.engine, objects.infra, members, files, &mut created).await;
+    let result = create_containers(ctx, objects.infra, members, files, &mut created).await;
     if result.is_err() {
         for id in created.iter().rev() {
             let _ = ctx.engine.remove_container(id).await;
@@ -157,10 +160,12 @@ pub async fn repair_member<E: Engine>(
         .labels
         .insert(keys::REPAIR_TIME.to_string(), now_secs().to_string());
     member.network_mode = Some(format!("container:{}", infra.id()));
-    if needs_pod_ip(&member) {
+    let fields = late_fields(&member);
+    if !fields.is_empty() {
         let network = objects.infra.network.as_ref().map(|(n, _)| n.as_str());
-        let ip = pod_ip(ctx.engine, infra.id(), network.unwrap_or_default()).await?;
-        fill_pod_ip(&mut member, &ip);
+        let network = network.unwrap_or_default();
+        let values = late_values(ctx, infra.id(), network, &fields).await?;
+        fill_late(&mut member, &values);
     }
     host_paths(&objects.host_dirs, &objects.host_files)?;
     let mountpoints = ensure_volumes(ctx.engine, &objects.volumes).await?;
@@ -279,12 +284,13 @@ async fn create_waiting<E: Engine>(
 /// Secret and downward API volumes through it (`files`, a tar to extract
 /// at `/`), starts it, then creates and starts the members.
 async fn create_containers<E: Engine>(
-    engine: &E,
+    ctx: &Ctx<'_, E>,
     infra: ContainerConfig,
     members: Vec<ContainerConfig>,
     files: Option<Vec<u8>>,
     created: &mut Vec<String>,
 ) -> Result<(), String> {
+    let engine = ctx.engine;
     let infra_id = engine
         .create_container(&infra)
         .await
@@ -300,18 +306,19 @@ async fn create_containers<E: Engine>(
         .start_container(&infra_id)
         .await
         .map_err(|e| format!("infra container: {e}"))?;
-    // status.podIP in env: read once the infra container runs, before any
-    // member is created.
-    let mut ip = None;
+    // status.podIP, status.hostIP and the node's allocatable in env: read
+    // once the infra container runs, before any member is created.
+    let fields: Vec<LateField> = members.iter().flat_map(late_fields).collect();
+    let values = if fields.is_empty() {
+        LateValues::default()
+    } else {
+        let network = infra.network.as_ref().map(|(n, _)| n.as_str());
+        let network = network.unwrap_or_default();
+        late_values(ctx, &infra_id, network, &fields).await?
+    };
     for mut member in members {
         member.network_mode = Some(format!("container:{infra_id}"));
-        if needs_pod_ip(&member) {
-            if ip.is_none() {
-                let network = infra.network.as_ref().map(|(n, _)| n.as_str());
-                ip = Some(pod_ip(engine, &infra_id, network.unwrap_or_default()).await?);
-            }
-            fill_pod_ip(&mut member, ip.as_deref().unwrap_or_default());
-        }
+        fill_late(&mut member, &values);
         let container = member
             .labels
             .get(keys::CONTAINER)
@@ -330,21 +337,59 @@ async fn create_containers<E: Engine>(
     Ok(())
 }
 
-/// The infra container's IP on the pod's network.
-async fn pod_ip<E: Engine>(engine: &E, infra_id: &str, network: &str) -> Result<String, String> {
-    let details = engine
-        .inspect_container(infra_id)
-        .await
-        .map_err(|e| format!("infra container: reading the pod IP: {e}"))?;
-    details
-        .ips
-        .get(network)
-        .filter(|ip| !ip.is_empty())
-        .or_else(|| details.ips.values().find(|ip| !ip.is_empty()))
-        .cloned()
-        .ok_or_else(|| {
-            format!("infra container: no IP address on network {network} for status.podIP")
-        })
+/// The downward API values of the running pod and its node that `fields`
+/// ask for: the infra container's IP on the pod's network and that
+/// network's gateway (the node's address as the pod sees it, berth's
+/// `status.hostIP`); the node's allocatable cpu and memory (what berth
+/// reports for the node, else what its engine says), for a container
+/// without limits.
+async fn late_values<E: Engine>(
+    ctx: &Ctx<'_, E>,
+    infra_id: &str,
+    network: &str,
+    fields: &[LateField],
+) -> Result<LateValues, String> {
+    let mut values = LateValues::default();
+    let wants = |f: fn(&LateField) -> bool| fields.iter().any(f);
+    if wants(|f| matches!(f, LateField::PodIp | LateField::HostIp)) {
+        let details = ctx
+            .engine
+            .inspect_container(infra_id)
+            .await
+            .map_err(|e| format!("infra container: reading the pod IP: {e}"))?;
+        let (net, ip) = details
+            .ips
+            .get_key_value(network)
+            .filter(|(_, ip)| !ip.is_empty())
+            .or_else(|| details.ips.iter().find(|(_, ip)| !ip.is_empty()))
+            .ok_or_else(|| {
+                format!("infra container: no IP address on network {network} for status.podIP")
+            })?;
+        values.pod_ip = ip.clone();
+        if fields.contains(&LateField::HostIp) {
+            values.host_ip = details.gateways.get(net).cloned().ok_or_else(|| {
+                format!("infra container: network {net} has no gateway for status.hostIP")
+            })?;
+        }
+    }
+    if wants(|f| matches!(f, LateField::Allocatable { .. })) {
+        let allocatable = match ctx.allocatable {
+            Some(known) => known,
+            None => {
+                let info =
+                    ctx.engine.info().await.map_err(|e| {
+                        format!("reading the node's allocatable cpu and memory: {e}")
+                    })?;
+                Resources {
+                    cpu_milli: i64::from(info.cpus) * 1000,
+                    memory_bytes: info.memory_bytes,
+                }
+            }
+        };
+        values.cpu_milli = i128::from(allocatable.cpu_milli);
+        values.memory_bytes = i128::from(allocatable.memory_bytes);
+    }
+    Ok(values)
 }
 
 /// hostPath directories (`DirectoryOrCreate`, or no type) and files

@@ -64,6 +64,7 @@ pub async fn delete<E: Engine>(
     let executed = apply::execute(
         engine,
         &target,
+        None,
         &plan,
         &observed.networks,
         settings.parallel,

@@ -36,6 +36,7 @@ pub(super) fn record(
         selector: rc.selector.clone(),
         template_hash: template_pod.hash(infra_image),
         template_json: fingerprint::last_applied(&t.spec, &t.labels),
+        env_sources: fingerprint::env_sources(&t.spec),
     }
 }
 

@@ -224,6 +224,7 @@ pub(super) fn step_daemon_set(
         selector: match_labels(&ds.selector),
         template_hash: hash,
         template_json: fingerprint::last_applied(&ds.template.spec, &ds.template.labels),
+        env_sources: fingerprint::env_sources(&ds.template.spec),
     };
     (out, record)
 }

@@ -164,6 +164,7 @@ pub(super) fn pod_of(
         namespace: meta.namespace.clone(),
         name,
         labels: labels.clone(),
+        annotations: template.annotations.clone(),
         spec: template.spec.clone(),
         owner: Some(owner.to_string()),
         aliases: aliases(&m.services, &meta.namespace, labels),
@@ -366,6 +367,7 @@ fn records(
             selector,
             template_hash: hash.to_string(),
             template_json: template_json.clone(),
+            env_sources: fingerprint::env_sources(&d.template.spec),
         },
         DesiredController {
             kind: keys::KIND_REPLICA_SET.to_string(),
@@ -376,6 +378,7 @@ fn records(
             selector: rs_selector,
             template_hash: hash.to_string(),
             template_json,
+            env_sources: fingerprint::env_sources(&d.template.spec),
         },
     ];
     let mut old: Vec<_> = observed
@@ -407,6 +410,7 @@ fn records(
             selector: c.selector.clone(),
             template_hash: c.template_hash.clone(),
             template_json: c.template_json.clone().unwrap_or_default(),
+            env_sources: BTreeMap::new(),
         });
     }
     out
@@ -465,6 +469,7 @@ pub(super) fn step_replica_set(
         selector: match_labels(&rs.selector),
         template_hash: spec_hash,
         template_json: fingerprint::last_applied(&rs.template.spec, labels),
+        env_sources: fingerprint::env_sources(&rs.template.spec),
     };
     (out, record)
 }

@@ -494,8 +494,10 @@ impl FakeContainer {
 
     fn details(&self) -> ContainerDetails {
         let mut ips = BTreeMap::new();
+        let mut gateways = BTreeMap::new();
         if let Some((network, _)) = &self.config.network {
             ips.insert(network.clone(), format!("10.0.0.{}", self.id.len()));
+            gateways.insert(network.clone(), "10.0.0.1".to_string());
         }
         ContainerDetails {
             id: self.id.clone(),
@@ -506,6 +508,7 @@ impl FakeContainer {
             finished_at: "0001-01-01T00:00:00Z".to_string(),
             error: String::new(),
             ips,
+            gateways,
             labels: self.config.labels.clone(),
             running: self.state == ContainerState::Running,
             restarting: self.state == ContainerState::Restarting,

@@ -95,6 +95,19 @@ pub fn applied_spec(pod: &ObservedPod) -> Value {
     }
 }
 
+/// The pod's own annotations as it was created, and berth's: its project
+/// and node.
+fn annotations(pod: &ObservedPod) -> Value {
+    let recorded = pod.infra.as_ref().and_then(|infra| {
+        let text = infra.summary.labels.get(crate::keys::ANNOTATIONS)?;
+        serde_json::from_str::<Map<String, Value>>(text).ok()
+    });
+    let mut out = recorded.unwrap_or_default();
+    out.insert("berth.io/project".into(), json!(pod.project));
+    out.insert("berth.io/node".into(), json!(pod.node));
+    Value::Object(out)
+}
+
 /// A Kubernetes `Pod`: metadata (with creationTimestamp and, for a
 /// controller's pod, ownerReferences), spec from the last applied one,
 /// status as Kubernetes reports it.
@@ -109,10 +122,7 @@ pub fn pod_json(pod: &ObservedPod, status: &PodStatus) -> Value {
     if !pod.labels.is_empty() {
         meta.insert("labels".into(), json!(pod.labels));
     }
-    meta.insert(
-        "annotations".into(),
-        json!({ "berth.io/project": pod.project, "berth.io/node": pod.node }),
-    );
+    meta.insert("annotations".into(), annotations(pod));
     if let Some(created) = status.start_time {
         meta.insert("creationTimestamp".into(), json!(format_rfc3339(created)));
     }
@@ -398,6 +408,22 @@ mod tests {
         assert_eq!(value["status"]["phase"], "Running");
         assert_eq!(value["status"]["podIP"], "10.1.0.5");
         assert_eq!(value["status"]["containerStatuses"][1]["restartCount"], 2);
+    }
+
+    #[test]
+    fn live_pod_json_carries_the_pods_own_annotations_and_berths() {
+        let mut observed = pod("shop", "web-0", None);
+        let plain = pod_json(&observed, &status_of(&observed, 1_300));
+        let berths = json!({ "berth.io/project": "shop", "berth.io/node": "local" });
+        assert_eq!(plain["metadata"]["annotations"], berths);
+        let infra = observed.infra.as_mut().expect("an infra container");
+        infra.summary.labels.insert(
+            crate::keys::ANNOTATIONS.into(),
+            r#"{"team":"blue","berth.io/node":"spoofed"}"#.into(),
+        );
+        let value = pod_json(&observed, &status_of(&observed, 1_300));
+        let want = json!({ "team": "blue", "berth.io/project": "shop", "berth.io/node": "local" });
+        assert_eq!(value["metadata"]["annotations"], want);
     }
 
     #[test]

@@ -155,6 +155,15 @@ pub enum PodField {
     Uid,
     NodeName,
     PodIp,
+    /// The node's address on the pod's network (`status.hostIP`).
+    HostIp,
+    /// A container without a limit reads the node's allocatable cpu (in
+    /// millicores) or memory (in bytes), divided by `divisor` (same unit)
+    /// and rounded up, as the kubelet does.
+    Allocatable {
+        cpu: bool,
+        divisor: i128,
+    },
 }
 
 /// A Secret value: its `Debug` never shows it.

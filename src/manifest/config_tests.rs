@@ -7,7 +7,7 @@ use std::path::Path;
 use super::*;
 use crate::desired::expand_offline;
 use crate::fingerprint;
-use crate::podmap::{pod_objects, Target, POD_IP_PLACEHOLDER};
+use crate::podmap::{fill_late, late_fields, pod_objects, LateField, LateValues, Target};
 
 fn load_yaml(text: &str) -> Loaded {
     load_text(Path::new("m.yaml"), text, LoadOptions::default())
@@ -66,6 +66,18 @@ spec:
     )
 }
 
+/// What `apply` reads once the pod runs: its IP, its node's address and
+/// the node's 4 cpus and 8 GiB of memory.
+fn node_values() -> LateValues {
+    LateValues {
+        pod_ip: "172.18.0.5".into(),
+        host_ip: "172.18.0.1".into(),
+        cpu_milli: 4000,
+        memory_bytes: 8 << 30,
+    }
+}
+
+/// The first container's env as it is created, late values filled.
 fn env_of(text: &str) -> Vec<(String, String)> {
     let loaded = load_yaml(text);
     assert!(!loaded.has_errors(), "{:?}", errors(&loaded));
@@ -75,8 +87,9 @@ fn env_of(text: &str) -> Vec<(String, String)> {
         node: "local",
         infra_image: "pause",
     };
-    let objects = pod_objects(&target, &pods[0]);
-    objects.members[0]
+    let mut member = pod_objects(&target, &pods[0]).members.remove(0);
+    fill_late(&mut member, &node_values());
+    member
         .env
         .iter()
         .map(|kv| {
@@ -287,7 +300,7 @@ fn value_from_is_checked_as_the_api_server_does() {
     - name: D
       valueFrom: {configMapKeyRef: {name: app-config, key: 'a/b'}}
     - name: E
-      valueFrom: {fieldRef: {fieldPath: status.hostIP}}
+      valueFrom: {fieldRef: {fieldPath: metadata.labels}}
     envFrom:
     - prefix: P_
     - configMapRef: {name: app-config}
@@ -312,7 +325,7 @@ fn value_from_is_checked_as_the_api_server_does() {
     }));
     assert_error(
         &loaded,
-        "m.yaml:45:41: spec.containers[0].env[4].valueFrom.fieldRef.fieldPath: unsupported value \"status.hostIP\": supported values: \"metadata.name\", \"metadata.namespace\", \"metadata.uid\", \"metadata.labels['<KEY>']\", \"metadata.annotations['<KEY>']\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.podIP\", \"status.podIPs\"",
+        "m.yaml:45:41: spec.containers[0].env[4].valueFrom.fieldRef.fieldPath: unsupported value \"metadata.labels\": supported values: \"metadata.name\", \"metadata.namespace\", \"metadata.uid\", \"metadata.labels['<KEY>']\", \"metadata.annotations['<KEY>']\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.podIP\", \"status.podIPs\", \"status.hostIP\", \"status.hostIPs\"",
     );
     assert_error(
         &loaded,
@@ -363,10 +376,70 @@ fn resource_field_ref_reads_limits_and_requests_rounded_up() {
 }
 
 #[test]
+fn a_limit_not_set_reads_the_nodes_allocatable_rounded_up() {
+    let env = env_of(&pod("    resources:
+      limits: {memory: 100Mi}
+    env:
+    - name: CPU
+      valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+    - name: CPU_M
+      valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1m}}
+    - name: MEM
+      valueFrom: {resourceFieldRef: {resource: limits.memory}}
+    - name: SIDE_MEM_G
+      valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1G, containerName: side}}
+    - name: SIDE_MEM_GI
+      valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Gi, containerName: side}}
+    - name: SIDE_REQ_CPU
+      valueFrom: {resourceFieldRef: {resource: requests.cpu, containerName: side}}
+    - name: WHERE
+      value: $(CPU_M)m
+  - name: side
+    image: busybox:1
+"));
+    let want = [
+        ("CPU", "4"),
+        ("CPU_M", "4000"),
+        // The container's own limit wins over the node's memory.
+        ("MEM", "104857600"),
+        // 8 GiB is 8.59 G: rounded up, as the kubelet's math.Ceil.
+        ("SIDE_MEM_G", "9"),
+        ("SIDE_MEM_GI", "8"),
+        // No request and no limit: 0, the allocatable is for limits only.
+        ("SIDE_REQ_CPU", "0"),
+        ("WHERE", "4000m"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(env, want);
+}
+
+#[test]
+fn the_nodes_allocatable_stays_out_of_the_spec_hash() {
+    let limited = pod("    resources:
+      limits: {cpu: '2'}
+    env:
+    - name: CPU
+      valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+");
+    let (spec, labels) = spec_of(&limited);
+    let input = fingerprint::hash_input(&spec, &labels, None, &[], "pause");
+    assert!(input.contains("limits.cpu"), "{input}");
+    let (spec, labels) = spec_of(&pod("    env:
+    - name: CPU
+      valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+"));
+    let input = fingerprint::hash_input(&spec, &labels, None, &[], "pause");
+    assert!(!input.contains("resolvedEnv"), "{input}");
+}
+
+#[test]
 fn resource_field_ref_errors_name_what_is_supported() {
     let loaded = load_yaml(&pod("    env:
     - name: A
-      valueFrom: {resourceFieldRef: {resource: limits.cpu}}
+      valueFrom: {resourceFieldRef: {resource: requests.cpu}}
     - name: B
       valueFrom: {resourceFieldRef: {resource: limits.gpu}}
     - name: C
@@ -374,10 +447,7 @@ fn resource_field_ref_errors_name_what_is_supported() {
     - name: D
       valueFrom: {resourceFieldRef: {resource: requests.cpu, containerName: other}}
 "));
-    assert_error(
-        &loaded,
-        "m.yaml:34:37: spec.containers[0].env[0].valueFrom.resourceFieldRef: container \"app\" sets no cpu limit: Kubernetes would use the node's allocatable cpu, which berth does not know when it loads; set resources.limits.cpu",
-    );
+    assert_eq!(errors(&loaded).len(), 3, "{:?}", errors(&loaded));
     assert_error(
         &loaded,
         "m.yaml:36:48: spec.containers[0].env[1].valueFrom.resourceFieldRef.resource: unsupported value \"limits.gpu\": supported values: \"limits.cpu\", \"limits.memory\", \"requests.cpu\", \"requests.memory\"",
@@ -415,6 +485,10 @@ fn the_downward_api_gives_the_pods_own_values() {
       valueFrom: {fieldRef: {fieldPath: status.podIP}}
     - name: IPS
       valueFrom: {fieldRef: {fieldPath: status.podIPs}}
+    - name: HOST
+      valueFrom: {fieldRef: {fieldPath: status.hostIP}}
+    - name: HOSTS
+      valueFrom: {fieldRef: {fieldPath: status.hostIPs}}
     - name: ADDR
       value: $(IP):80
 "));
@@ -427,9 +501,11 @@ fn the_downward_api_gives_the_pods_own_values() {
         ("NONE", String::new()),
         ("NODE", "local".to_string()),
         ("SA", "default".to_string()),
-        ("IP", POD_IP_PLACEHOLDER.to_string()),
-        ("IPS", POD_IP_PLACEHOLDER.to_string()),
-        ("ADDR", format!("{POD_IP_PLACEHOLDER}:80")),
+        ("IP", "172.18.0.5".to_string()),
+        ("IPS", "172.18.0.5".to_string()),
+        ("HOST", "172.18.0.1".to_string()),
+        ("HOSTS", "172.18.0.1".to_string()),
+        ("ADDR", "172.18.0.5:80".to_string()),
     ];
     let want: Vec<(String, String)> = want.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     assert_eq!(env, want);
@@ -449,12 +525,12 @@ fn the_pod_ip_is_filled_in_env_and_command() {
         infra_image: "pause",
     };
     let mut member = pod_objects(&target, &pods[0]).members.remove(0);
-    assert!(crate::podmap::needs_pod_ip(&member));
-    crate::podmap::fill_pod_ip(&mut member, "172.18.0.5");
+    assert_eq!(late_fields(&member), vec![LateField::PodIp]);
+    fill_late(&mut member, &node_values());
     assert_eq!(member.env, vec!["IP=172.18.0.5"]);
     let want = vec!["echo".to_string(), "172.18.0.5".to_string()];
     assert_eq!(member.entrypoint, Some(want));
-    assert!(!crate::podmap::needs_pod_ip(&member));
+    assert!(late_fields(&member).is_empty());
 }
 
 const SECRET_ENV: &str = "    env:

@@ -69,6 +69,8 @@ pub const SUPPORTED_FIELD_PATHS: &[&str] = &[
     "spec.serviceAccountName",
     "status.podIP",
     "status.podIPs",
+    "status.hostIP",
+    "status.hostIPs",
 ];
 
 /// `valueFrom`: exactly one source. `None` when it is wrong or unsupported

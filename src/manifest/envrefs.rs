@@ -237,10 +237,10 @@ fn container_env(
 }
 
 /// A container's limit or request divided by the divisor, rounded up, as
-/// the kubelet computes it. Requests default to limits, as the API server
-/// defaults them, and are 0 when neither is set. A missing limit is the
-/// node's allocatable in Kubernetes; berth does not know the node at load,
-/// so it is an error asking for the limit.
+/// the kubelet computes it (`ExtractContainerResourceValue`). Requests
+/// default to limits, as the API server defaults them, and are 0 when
+/// neither is set. A missing limit is the node's allocatable: known only
+/// once the pod is on its node, so it is left for `apply` to fill.
 pub(super) fn resource_value(
     r: &ResourceFieldRef,
     c: &Container,
@@ -259,28 +259,27 @@ pub(super) fn resource_value(
         "limits" => limits.get(name),
         _ => target.resources.requests.get(name).or(limits.get(name)),
     };
-    let quantity = match (given, kind) {
-        (Some(text), _) => Quantity::parse(text)?,
-        (None, "limits") => {
-            return Err(format!(
-                "container {:?} sets no {name} limit: Kubernetes would use the node's \
-                 allocatable {name}, which berth does not know when it loads; set \
-                 resources.limits.{name}",
-                target.name
-            ))
-        }
-        (None, _) => Quantity::from_milli(0),
-    };
     let divisor = if r.divisor.is_empty() {
         "1"
     } else {
         &r.divisor
     };
     let divisor = Quantity::parse(divisor)?;
-    let value = if name == "cpu" {
-        ceil_div(quantity.milli(), divisor.milli())
+    let cpu = name == "cpu";
+    let divisor = if cpu {
+        divisor.milli()
     } else {
-        ceil_div(quantity.value(), divisor.value())
+        divisor.value()
+    };
+    let quantity = match (given, kind) {
+        (Some(text), _) => Quantity::parse(text)?,
+        (None, "limits") => return Ok(EnvValue::Pod(PodField::Allocatable { cpu, divisor })),
+        (None, _) => Quantity::from_milli(0),
+    };
+    let value = if cpu {
+        ceil_div(quantity.milli(), divisor)
+    } else {
+        ceil_div(quantity.value(), divisor)
     };
     Ok(EnvValue::Downward {
         field: format!(
@@ -291,7 +290,9 @@ pub(super) fn resource_value(
     })
 }
 
-fn ceil_div(a: i128, b: i128) -> i128 {
+/// `a / b` rounded up (the kubelet's `math.Ceil`); `a` when `b` is not
+/// positive (the decoder refuses such divisors).
+pub fn ceil_div(a: i128, b: i128) -> i128 {
     if b <= 0 {
         return a;
     }
@@ -314,7 +315,9 @@ fn downward(field_path: &str, owner: &Owner) -> EnvValue {
         "metadata.name" => EnvValue::Pod(PodField::Name),
         "metadata.uid" => EnvValue::Pod(PodField::Uid),
         "spec.nodeName" => EnvValue::Pod(PodField::NodeName),
+        // With one IP, Kubernetes gives the plural fields the same string.
         "status.podIP" | "status.podIPs" => EnvValue::Pod(PodField::PodIp),
+        "status.hostIP" | "status.hostIPs" => EnvValue::Pod(PodField::HostIp),
         "metadata.namespace" => known(owner.namespace),
         // berth has no service accounts: every pod runs as `default`.
         "spec.serviceAccountName" => known("default"),

@@ -16,6 +16,7 @@ mod container;
 mod decode;
 mod env_source;
 mod envrefs;
+pub use envrefs::ceil_div;
 mod json;
 mod kinds;
 mod load;

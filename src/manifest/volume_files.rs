@@ -264,7 +264,16 @@ fn downward(
                         source: field,
                         data: value.into_bytes(),
                     },
-                    Ok(_) => continue,
+                    Ok(_) => {
+                        let message = format!(
+                            "container {:?} sets no {} limit: a file of a downwardAPI volume \
+                             needs it (berth writes the node's allocatable into env only); set \
+                             resources.limits",
+                            r.container_name, r.resource
+                        );
+                        out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
+                        continue;
+                    }
                     Err(message) => {
                         out.push(Diagnostic::error(r.at.clone(), r.path.clone(), message));
                         continue;

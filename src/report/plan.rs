@@ -102,14 +102,26 @@ pub fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io:
                     &format!("{object} (waiting: {reason}: {message}; apply retries it)"),
                 )?;
             }
-            Action::UpdateController { controller, old } => {
+            Action::UpdateController {
+                controller,
+                old,
+                changes,
+            } => {
                 counts.changed += 1;
                 let what = if old.template_hash == controller.template_hash {
                     format!("replicas {} → {}", old.replicas, controller.replicas)
-                } else {
+                } else if changes.is_empty() {
                     "template changed".to_string()
+                } else if old.template_json.as_deref() == Some(controller.template_json.as_str()) {
+                    // The pods' own wording, for the rollout they make.
+                    "rollout: env source changed".to_string()
+                } else {
+                    "rollout: template and env source changed".to_string()
                 };
                 change_line(out, Mark::Changed, &format!("{object} ({what})"))?;
+                for change in changes {
+                    writeln!(out, "    {change}")?;
+                }
             }
             Action::Remove { why, .. } => {
                 counts.removed += 1;
@@ -208,6 +220,60 @@ mod tests {
         assert_eq!(
             plan_text(&plan),
             "~ pod default/app (env source changed)\n    ConfigMap default/app-config key LOG_LEVEL changed\n"
+        );
+    }
+
+    #[test]
+    fn a_rollout_for_a_changed_env_source_names_the_key() {
+        let old = crate::observed::ObservedController {
+            kind: "Deployment".into(),
+            owner: None,
+            project: "p".into(),
+            namespace: "default".into(),
+            name: "web".into(),
+            replicas: 3,
+            selector: Default::default(),
+            template_hash: "h1".into(),
+            template_json: Some(String::new()),
+            container_id: "c".into(),
+            created: 0,
+            node: "local".into(),
+        };
+        let controller = crate::desired::DesiredController {
+            kind: "Deployment".into(),
+            owner: None,
+            namespace: "default".into(),
+            name: "web".into(),
+            replicas: 3,
+            selector: Default::default(),
+            template_hash: "h2".into(),
+            template_json: String::new(),
+            env_sources: Default::default(),
+        };
+        let update = |changes: Vec<String>| Plan {
+            actions: vec![Action::UpdateController {
+                controller: controller.clone(),
+                old: old.clone(),
+                changes,
+            }],
+            ..Default::default()
+        };
+        let changes = vec!["ConfigMap default/app-config key LOG_LEVEL changed".into()];
+        assert_eq!(
+            plan_text(&update(changes)),
+            "~ deployment default/web (rollout: env source changed)\n    ConfigMap default/app-config key LOG_LEVEL changed\n"
+        );
+        assert_eq!(
+            plan_text(&update(Vec::new())),
+            "~ deployment default/web (template changed)\n"
+        );
+        let mut edited = update(vec!["ConfigMap default/app-config key MODE now read".into()]);
+        if let Action::UpdateController { old, .. } = &mut edited.actions[0] {
+            old.template_json = Some("{\"spec\": {}}".into());
+        }
+        assert_eq!(
+            plan_text(&edited),
+            "~ deployment default/web (rollout: template and env source changed)\n    ConfigMap default/app-config key MODE now read\n"
         );
     }
 

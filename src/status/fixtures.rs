@@ -22,6 +22,7 @@ pub fn pod(name: &str) -> PodBuilder {
     let infra = container(&format!("{name}-infra"), keys::INFRA_NAME)
         .running(0)
         .ip("172.18.0.5")
+        .gateway("172.18.0.1")
         .build();
     PodBuilder(ObservedPod {
         project: "demo".into(),
@@ -143,6 +144,14 @@ impl ContainerBuilder {
     pub fn ip(mut self, ip: &str) -> ContainerBuilder {
         self.details()
             .ips
+            .insert("berth_demo_default".into(), ip.into());
+        self
+    }
+
+    /// The gateway of the pod's network: the node's address on it.
+    pub fn gateway(mut self, ip: &str) -> ContainerBuilder {
+        self.details()
+            .gateways
             .insert("berth_demo_default".into(), ip.into());
         self
     }

@@ -106,7 +106,7 @@ fn conditions(status: &PodStatus) -> Value {
 }
 
 /// `status` of a Kubernetes Pod: `phase`, `reason`, `message`, `conditions`,
-/// `podIP`, `podIPs`, `startTime`, `containerStatuses`.
+/// `hostIP`, `hostIPs`, `podIP`, `podIPs`, `startTime`, `containerStatuses`.
 pub fn to_k8s_json(status: &PodStatus) -> Value {
     let mut object = Map::new();
     object.insert("phase".into(), json!(status.phase.as_str()));
@@ -117,6 +117,10 @@ pub fn to_k8s_json(status: &PodStatus) -> Value {
         object.insert("message".into(), json!(message));
     }
     object.insert("conditions".into(), conditions(status));
+    if let Some(ip) = &status.host_ip {
+        object.insert("hostIP".into(), json!(ip));
+        object.insert("hostIPs".into(), json!([{ "ip": ip }]));
+    }
     if let Some(ip) = &status.pod_ip {
         object.insert("podIP".into(), json!(ip));
         object.insert("podIPs".into(), json!([{ "ip": ip }]));

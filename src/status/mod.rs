@@ -85,6 +85,9 @@ pub struct PodStatus {
     /// Unix seconds of the most recent restart, when there was one.
     pub last_restart: Option<i64>,
     pub pod_ip: Option<String>,
+    /// The node's address on the pod's network (its gateway): the
+    /// downward API's `status.hostIP`.
+    pub host_ip: Option<String>,
     pub start_time: Option<i64>,
     /// Sorted by container name, as the kubelet sorts them.
     pub containers: Vec<ContainerStatus>,
@@ -104,6 +107,7 @@ impl PodStatus {
             restarts: 0,
             last_restart: None,
             pod_ip: None,
+            host_ip: None,
             start_time: None,
             containers: Vec::new(),
             unschedulable: Some(message.to_string()),
@@ -280,6 +284,7 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
         restarts: containers.iter().map(|c| c.restart_count).sum(),
         last_restart,
         pod_ip: pod_ip(pod),
+        host_ip: host_ip(pod),
         start_time: start_time(pod),
         containers,
         unschedulable: None,
@@ -311,6 +316,14 @@ fn image_waiting(pod: &ObservedPod) -> Option<(String, String)> {
 fn pod_ip(pod: &ObservedPod) -> Option<String> {
     let details = pod.infra.as_ref()?.details.as_ref()?;
     details.ips.values().find(|ip| !ip.is_empty()).cloned()
+}
+
+/// The gateway of the network that gives the pod its IP: the node's
+/// address as the pod sees it, which berth also gives as `status.hostIP`.
+fn host_ip(pod: &ObservedPod) -> Option<String> {
+    let details = pod.infra.as_ref()?.details.as_ref()?;
+    let (network, _) = details.ips.iter().find(|(_, ip)| !ip.is_empty())?;
+    details.gateways.get(network).cloned()
 }
 
 /// When the pod came to be: its infra container's creation, else its

@@ -33,6 +33,7 @@ fn running_pod_reports_ready_containers_ip_and_start_time() {
         ("2/2".to_string(), 0, None)
     );
     assert_eq!(status.pod_ip.as_deref(), Some("172.18.0.5"));
+    assert_eq!(status.host_ip.as_deref(), Some("172.18.0.1"));
     assert_eq!(status.start_time, Some(T0));
     assert_eq!(status.containers[0].name, "app");
     assert_eq!(
@@ -324,6 +325,8 @@ fn status_json_has_kubernetes_shape() {
             {"type": "ContainersReady", "status": "False", "lastProbeTime": null, "reason": "ContainersNotReady", "message": "containers with unready status: [app]"},
             {"type": "PodScheduled", "status": "True", "lastProbeTime": null},
         ],
+        "hostIP": "172.18.0.1",
+        "hostIPs": [{"ip": "172.18.0.1"}],
         "podIP": "172.18.0.5",
         "podIPs": [{"ip": "172.18.0.5"}],
         "startTime": "2026-11-29T21:00:00Z",

@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use bollard::models::{ContainerInspectResponse, NetworkCreateRequest, VolumeCreateRequest};
+use bollard::models::{
+    ContainerInspectResponse, EndpointSettings, NetworkCreateRequest, VolumeCreateRequest,
+};
 use bollard::query_parameters::{
     CreateContainerOptions, ListContainersOptions, ListNetworksOptions, ListVolumesOptions,
     RemoveContainerOptions, RemoveVolumeOptions, StopContainerOptions,
@@ -412,15 +414,18 @@ fn details(response: ContainerInspectResponse) -> ContainerDetails {
         .network_settings
         .and_then(|n| n.networks)
         .unwrap_or_default();
-    let ips = networks
-        .into_iter()
-        .filter_map(|(name, endpoint)| {
-            endpoint
-                .ip_address
-                .filter(|ip| !ip.is_empty())
-                .map(|ip| (name, ip))
-        })
-        .collect();
+    let set = |pick: fn(&EndpointSettings) -> Option<&String>| -> BTreeMap<String, String> {
+        networks
+            .iter()
+            .filter_map(|(name, endpoint)| {
+                pick(endpoint)
+                    .filter(|ip| !ip.is_empty())
+                    .map(|ip| (name.clone(), ip.clone()))
+            })
+            .collect()
+    };
+    let ips = set(|e| e.ip_address.as_ref());
+    let gateways = set(|e| e.gateway.as_ref());
     ContainerDetails {
         id: response.id.unwrap_or_default(),
         exit_code: state.exit_code.unwrap_or(0),
@@ -430,6 +435,7 @@ fn details(response: ContainerInspectResponse) -> ContainerDetails {
         finished_at: state.finished_at.unwrap_or_default(),
         error: state.error.unwrap_or_default(),
         ips,
+        gateways,
         labels: btree(response.config.and_then(|c| c.labels)),
         running: state.running.unwrap_or(false),
         restarting: state.restarting.unwrap_or(false),
