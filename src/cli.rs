@@ -115,6 +115,10 @@ pub enum Resource {
     Services,
     #[value(name = "events", aliases = ["ev", "event"])]
     Events,
+    #[value(name = "configmaps", aliases = ["cm", "configmap"])]
+    ConfigMaps,
+    #[value(name = "secrets", aliases = ["secret"])]
+    Secrets,
 }
 
 impl Resource {
@@ -129,6 +133,8 @@ impl Resource {
             Resource::Nodes => "nodes",
             Resource::Services => "services",
             Resource::Events => "events",
+            Resource::ConfigMaps => "configmaps",
+            Resource::Secrets => "secrets",
         }
     }
 
@@ -143,6 +149,8 @@ impl Resource {
             Resource::Nodes => "node",
             Resource::Services => "service",
             Resource::Events => "event",
+            Resource::ConfigMaps => "configmap",
+            Resource::Secrets => "secret",
         }
     }
 }

@@ -123,7 +123,7 @@ pub fn live_listing(
                     ready.to_string(),
                     age(Some(c.created), now),
                 ],
-                json!({ "replicas": pods.len(), "readyReplicas": ready, "updatedReplicas": updated, "availableReplicas": ready }),
+                deployment_status(c, observed, pods.len(), updated, ready),
             )
         } else {
             (
@@ -133,9 +133,18 @@ pub fn live_listing(
                     ready.to_string(),
                     age(Some(c.created), now),
                 ],
-                json!({ "replicas": pods.len(), "readyReplicas": ready, "availableReplicas": ready }),
+                json!({
+                    "replicas": pods.len(), "fullyLabeledReplicas": pods.len(),
+                    "readyReplicas": ready, "availableReplicas": ready,
+                    "observedGeneration": 1,
+                }),
             )
         };
+        meta["generation"] = json!(1);
+        if resource == Resource::Deployments {
+            let revision = super::rollout::revisions(observed, c).len().max(1);
+            meta["annotations"][REVISION] = json!(revision.to_string());
+        }
         items.push(Listed {
             project: Some(c.project.clone()),
             namespace: c.namespace.clone(),
@@ -157,6 +166,84 @@ pub fn live_listing(
         show_namespace: namespace.is_none(),
         show_project: false,
     }
+}
+
+/// The annotation Kubernetes numbers a Deployment's revisions with.
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
+
+/// A Deployment's status as its controller fills it: the counts, and the
+/// `Available` and `Progressing` conditions with the reasons and messages
+/// Kubernetes gives them. Their times are the record's creation, so an
+/// unchanged Deployment serves an unchanged object.
+fn deployment_status(
+    c: &ObservedController,
+    observed: &Observed,
+    replicas: usize,
+    updated: usize,
+    available: usize,
+) -> Value {
+    let desired = c.replicas as usize;
+    // The default maxUnavailable (25%, rounded down) when the record does
+    // not say which strategy it follows.
+    let max_unavailable = desired / 4;
+    let minimum = available + max_unavailable >= desired;
+    let since = format_rfc3339(c.created);
+    let condition = |kind: &str, status: bool, reason: &str, message: String| {
+        json!({
+            "type": kind, "status": if status { "True" } else { "False" },
+            "lastUpdateTime": since, "lastTransitionTime": since,
+            "reason": reason, "message": message,
+        })
+    };
+    let available_condition = if minimum {
+        condition(
+            "Available",
+            true,
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.".into(),
+        )
+    } else {
+        condition(
+            "Available",
+            false,
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.".into(),
+        )
+    };
+    let revisions = super::rollout::revisions(observed, c);
+    let new_set = revisions
+        .last()
+        .filter(|r| r.replica_set.template_hash == c.template_hash)
+        .map_or(c.name.clone(), |r| r.replica_set.name.clone());
+    let complete = updated == desired && replicas == desired && available == desired;
+    let progressing = if complete {
+        condition(
+            "Progressing",
+            true,
+            "NewReplicaSetAvailable",
+            format!("ReplicaSet {new_set:?} has successfully progressed."),
+        )
+    } else {
+        condition(
+            "Progressing",
+            true,
+            "ReplicaSetUpdated",
+            format!("ReplicaSet {new_set:?} is progressing."),
+        )
+    };
+    let mut status = json!({
+        "observedGeneration": 1,
+        "replicas": replicas,
+        "updatedReplicas": updated,
+        "readyReplicas": available,
+        "availableReplicas": available,
+        "conditions": [available_condition, progressing],
+    });
+    let unavailable = desired.saturating_sub(available);
+    if unavailable > 0 {
+        status["unavailableReplicas"] = json!(unavailable);
+    }
+    status
 }
 
 fn template_json(t: &PodTemplate) -> Option<Value> {
