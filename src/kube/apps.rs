@@ -112,7 +112,11 @@ pub fn live_listing(
         });
         if let Some(owner) = &c.owner {
             let (owner_kind, owner_name) = owner.split_once('/').unwrap_or(("Deployment", owner));
-            meta["ownerReferences"] = json!([{ "apiVersion": "apps/v1", "kind": owner_kind, "name": owner_name, "controller": true }]);
+            let owner_uid = uid(&c.project, owner_kind, &c.namespace, owner_name);
+            meta["ownerReferences"] = json!([{
+                "apiVersion": "apps/v1", "kind": owner_kind, "name": owner_name,
+                "uid": owner_uid, "controller": true, "blockOwnerDeletion": true,
+            }]);
             meta["labels"] = json!({ POD_TEMPLATE_HASH: c.template_hash });
         }
         let (cells, status) = if resource == Resource::Deployments {

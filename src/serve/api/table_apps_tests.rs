@@ -108,7 +108,10 @@ fn a_deployment_short_of_replicas_is_progressing_without_minimum_availability() 
 #[test]
 fn replica_set_and_daemon_set_rows_count_their_own_pods() {
     let rs = stored(ApiResource::ReplicaSets, "web-abc");
-    assert_eq!(rs["metadata"]["ownerReferences"][0]["name"], "web");
+    let owner = &rs["metadata"]["ownerReferences"][0];
+    assert_eq!(owner["name"], "web");
+    let web = stored(ApiResource::Deployments, "web");
+    assert_eq!(owner["uid"], web["metadata"]["uid"]);
     let cells = table::cells(ApiResource::ReplicaSets, &rs, T0 + 60);
     assert_eq!(
         cells[..5],
