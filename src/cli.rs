@@ -292,7 +292,7 @@ pub struct DescribeArgs {
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
-    /// pod or rc.
+    /// pod, rc, deploy, rs or ds.
     pub resource: Resource,
     pub name: String,
     #[arg(short = 'n', long, value_name = "NS", default_value = crate::manifest::DEFAULT_NAMESPACE)]
