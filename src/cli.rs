@@ -198,7 +198,7 @@ impl Scope {
 #[derive(Debug, Args)]
 pub struct GetArgs {
     /// pods (po), replicationcontrollers (rc), deployments (deploy), replicasets (rs),
-    /// nodes (no), services (svc), events (ev).
+    /// daemonsets (ds), nodes (no), services (svc), events (ev), configmaps (cm), secrets.
     pub resource: Resource,
     /// Only the object of this name.
     pub name: Option<String>,
@@ -283,11 +283,15 @@ pub struct WatchArgs {
 
 #[derive(Debug, Args)]
 pub struct DescribeArgs {
-    /// `pod` or `node`.
+    /// `pod`, `node`, `deploy`, `rs`, `ds`, `cm` or `secret`.
     pub resource: Resource,
     pub name: String,
     #[arg(short = 'n', long, value_name = "NS", default_value = crate::manifest::DEFAULT_NAMESPACE)]
     pub namespace: String,
+    /// The manifests: where ConfigMaps and Secrets are read from, and a
+    /// Deployment's strategy (which the engine does not record).
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
