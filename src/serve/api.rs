@@ -320,7 +320,7 @@ fn json_response(body: &Value) -> Response {
 }
 
 #[cfg(test)]
-mod fixtures;
+pub(in crate::serve) mod fixtures;
 #[cfg(test)]
 mod table_apps_tests;
 #[cfg(test)]
