@@ -1,5 +1,7 @@
-//! Real Kubernetes clients read the `apps/v1` workloads, ConfigMaps and
-//! Secrets through `berth watch`: a Deployment and a DaemonSet converged
+//! The `apps/v1` workloads, ConfigMaps and Secrets in the API: served
+//! in-process from snapshots built in memory (discovery, paths, selectors,
+//! tables, watch streams), then read by real Kubernetes clients through
+//! `berth watch`: a Deployment and a DaemonSet converged
 //! by the loop on the real engine, then kubectl (tables with kubectl's
 //! columns, `-o json`, `-o yaml`) and the official Python client
 //! (`AppsV1Api` lists, reads and a watch). A Secret's value never comes
@@ -10,12 +12,174 @@ mod api_support;
 mod common;
 
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 use api_support::clients::kubectl;
+use api_support::{get, request, start, Watch};
+use berth::observed::{Observed, ObservedController};
+use berth::snapshot::Snapshot;
 use common::watch::{http_get, Watcher};
 use common::*;
 use serde_json::{json, Value};
+
+const T0: i64 = 1_795_986_000;
+const TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+const WAIT: Duration = Duration::from_secs(5);
+
+/// A record of `kind` `namespace/name` of `replicas`, selecting `app=<name>`.
+fn record(kind: &str, namespace: &str, name: &str, replicas: u32) -> ObservedController {
+    let template = json!({ "metadata": { "labels": { "app": name } }, "spec": { "containers": [{ "name": "app", "image": "busybox:test" }] } });
+    ObservedController {
+        kind: kind.into(),
+        owner: None,
+        project: "demo".into(),
+        namespace: namespace.into(),
+        name: name.into(),
+        replicas,
+        selector: [("app".to_string(), name.to_string())].into(),
+        template_hash: "h1".into(),
+        template_json: Some(template.to_string()),
+        container_id: format!("{name}-record"),
+        created: T0,
+        node: "local".into(),
+    }
+}
+
+/// Deployments `default/web` (of `web_replicas`) and `prod/api`, DaemonSet
+/// `default/agent`, and a declared Secret `db`.
+fn workloads(generation: u64, web_replicas: u32) -> Snapshot {
+    let secret = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: db}}\nstringData: {{password: {SECRET_VALUE}}}\n"
+    );
+    let loaded =
+        berth::manifest::load_text(std::path::Path::new("db.yaml"), &secret, Default::default());
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let mut snapshot = Snapshot {
+        generation,
+        taken_at: T0 + 60,
+        started_at: T0,
+        project: "demo".into(),
+        observed: Some(Arc::new(Observed {
+            controllers: vec![
+                record("Deployment", "default", "web", web_replicas),
+                record("Deployment", "prod", "api", 1),
+                record("DaemonSet", "default", "agent", 1),
+            ],
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
+    snapshot.engine.reachable = Some(true);
+    snapshot.manifests.valid = true;
+    snapshot.manifests.last_good = Some(Arc::new(loaded.manifests));
+    snapshot
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    let items = list["items"].as_array().unwrap().iter();
+    items
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_apps_group_is_discovered_and_its_objects_listed_by_path_and_selector() {
+    let served = start(workloads(1, 2)).await;
+    let group = get(&served.addr, "/apis/apps/v1").await.json();
+    assert_eq!(group["groupVersion"], "apps/v1");
+    let resources: Vec<&str> = group["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(resources, ["deployments", "replicasets", "daemonsets"]);
+
+    let all = get(&served.addr, "/apis/apps/v1/deployments").await.json();
+    assert_eq!(all["kind"], "DeploymentList");
+    assert_eq!(all["apiVersion"], "apps/v1");
+    assert_eq!(names(&all), ["web", "api"]);
+    let prod = get(&served.addr, "/apis/apps/v1/namespaces/prod/deployments").await;
+    assert_eq!(names(&prod.json()), ["api"]);
+    let by_label = get(
+        &served.addr,
+        "/apis/apps/v1/deployments?labelSelector=app%3Dweb",
+    )
+    .await;
+    assert_eq!(names(&by_label.json()), ["web"]);
+    let by_field = get(
+        &served.addr,
+        "/apis/apps/v1/deployments?fieldSelector=metadata.name%3Dapi",
+    )
+    .await;
+    assert_eq!(names(&by_field.json()), ["api"]);
+    let agent = get(
+        &served.addr,
+        "/apis/apps/v1/namespaces/default/daemonsets/agent",
+    )
+    .await;
+    assert_eq!(agent.status, 200);
+    assert_eq!(agent.json()["kind"], "DaemonSet");
+    assert_eq!(agent.json()["status"]["desiredNumberScheduled"], 1);
+
+    for path in [
+        "/api/v1/deployments",
+        "/apis/apps/v1/pods",
+        "/apis/apps/v1/namespaces/default/configmaps",
+    ] {
+        assert_eq!(get(&served.addr, path).await.status, 404, "{path}");
+    }
+    let missing = get(
+        &served.addr,
+        "/apis/apps/v1/namespaces/default/deployments/nope",
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["details"]["group"], "apps");
+    let write = request(
+        &served.addr,
+        "DELETE",
+        "/apis/apps/v1/namespaces/default/deployments/web",
+        None,
+    )
+    .await;
+    assert_eq!(write.status, 405);
+
+    let table = request(
+        &served.addr,
+        "GET",
+        "/apis/apps/v1/namespaces/default/daemonsets",
+        Some(TABLE),
+    )
+    .await;
+    let table = table.json();
+    assert_eq!(table["kind"], "Table");
+    assert_eq!(table["rows"][0]["cells"][0], "agent");
+    assert_eq!(table["rows"][0]["cells"][6], "<none>");
+
+    let secrets = get(&served.addr, "/api/v1/namespaces/default/secrets").await;
+    no_secret_in("the secrets list", &secrets.body);
+    assert_eq!(names(&secrets.json()), ["db"]);
+    let by_type = get(&served.addr, "/api/v1/secrets?fieldSelector=type%3DOpaque").await;
+    assert_eq!(names(&by_type.json()), ["db"]);
+}
+
+#[tokio::test]
+async fn a_deployment_watch_sees_it_scaled() {
+    let served = start(workloads(1, 2)).await;
+    let path = "/apis/apps/v1/namespaces/default/deployments?watch=1";
+    let mut watch = Watch::open(&served.addr, path, None).await;
+    assert_eq!(watch.status, 200);
+    let added = watch.next(WAIT).await.unwrap();
+    assert_eq!(added["type"], "ADDED");
+    assert_eq!(added["object"]["metadata"]["name"], "web");
+    served.publish.send(Arc::new(workloads(2, 5))).unwrap();
+    let modified = watch.next(WAIT).await.unwrap();
+    assert_eq!(modified["type"], "MODIFIED");
+    assert_eq!(modified["object"]["spec"]["replicas"], 5);
+    assert_eq!(modified["object"]["metadata"]["resourceVersion"], "2");
+}
 
 /// The Secret's one value, and the same in base64: neither may be served.
 const SECRET_VALUE: &str = "s3cr3t-value";
@@ -186,6 +350,22 @@ fn kubectl_and_the_python_client_read_workloads_config_maps_and_secrets() {
             .iter()
             .any(|c| c["reason"] == "NewReplicaSetAvailable"),
         "{web}"
+    );
+
+    let rollout = kubectl_ok(
+        &url,
+        &[
+            "rollout",
+            "status",
+            "deployment/web",
+            "-n",
+            "default",
+            "--timeout=10s",
+        ],
+    );
+    assert!(
+        rollout.contains("deployment \"web\" successfully rolled out"),
+        "{rollout}"
     );
 
     let secret = kubectl_ok(&url, &["get", "secret", "db", "-o", "yaml"]);

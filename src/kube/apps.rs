@@ -110,6 +110,10 @@ pub fn live_listing(
             "creationTimestamp": format_rfc3339(c.created),
             "annotations": { "berth.io/project": c.project },
         });
+        // The record keeps the selector, not the object's own labels: the
+        // selector's labels stand for them (what `get -l` matches), and a
+        // Deployment's ReplicaSet adds its template hash, as Kubernetes does.
+        meta["labels"] = json!(c.selector);
         if let Some(owner) = &c.owner {
             let (owner_kind, owner_name) = owner.split_once('/').unwrap_or(("Deployment", owner));
             let owner_uid = uid(&c.project, owner_kind, &c.namespace, owner_name);
@@ -117,7 +121,7 @@ pub fn live_listing(
                 "apiVersion": "apps/v1", "kind": owner_kind, "name": owner_name,
                 "uid": owner_uid, "controller": true, "blockOwnerDeletion": true,
             }]);
-            meta["labels"] = json!({ POD_TEMPLATE_HASH: c.template_hash });
+            meta["labels"][POD_TEMPLATE_HASH] = json!(c.template_hash);
         }
         let (cells, status) = if resource == Resource::Deployments {
             (

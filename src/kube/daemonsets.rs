@@ -85,8 +85,9 @@ pub fn live_listing(
             .as_deref()
             .and_then(|t| serde_json::from_str(t).ok());
         let (containers, images, node_selector) = template_cells(template.as_ref());
+        // The selector's labels stand for the object's own (see `apps`).
         let meta = json!({
-            "name": c.name, "namespace": c.namespace, "generation": 1,
+            "name": c.name, "namespace": c.namespace, "generation": 1, "labels": c.selector,
             "uid": uid(&c.project, keys::KIND_DAEMON_SET, &c.namespace, &c.name),
             "creationTimestamp": format_rfc3339(c.created),
             "annotations": { "berth.io/project": c.project },
