@@ -128,13 +128,13 @@ fn columns(resource: ApiResource) -> Vec<Column> {
         ],
         ApiResource::ConfigMaps => vec![
             NAME,
-            ("Data", "integer", 0, "Data contains the configuration data."),
+            ("Data", s, 0, "Data contains the configuration data."),
             AGE,
         ],
         ApiResource::Secrets => vec![
             NAME,
             ("Type", s, 0, "The type of the secret"),
-            ("Data", "integer", 0, "The number of keys in the secret (values are never served)."),
+            ("Data", s, 0, "The number of keys in the secret (values are never served)."),
             AGE,
         ],
         ApiResource::Deployments => vec![
