@@ -368,6 +368,16 @@ fn kubectl_and_the_python_client_read_workloads_config_maps_and_secrets() {
         "{rollout}"
     );
 
+    let described = kubectl_ok(&url, &["describe", "deployment", "web", "-n", "default"]);
+    for needle in [
+        "StrategyType:           RollingUpdate",
+        "RollingUpdateStrategy:  25% max unavailable, 25% max surge",
+        "2 desired | 2 updated | 2 total | 2 available | 0 unavailable",
+        "NewReplicaSet:   web-",
+    ] {
+        assert!(described.contains(needle), "no {needle:?} in:\n{described}");
+    }
+
     let secret = kubectl_ok(&url, &["get", "secret", "db", "-o", "yaml"]);
     no_secret_in("kubectl get secret -o yaml", &secret);
     assert!(

@@ -7,7 +7,7 @@ use crate::cli::Resource;
 use crate::desired::deployment::{deployment_owner, replica_set_owner, POD_TEMPLATE_HASH};
 use crate::keys;
 use crate::manifest::apps::match_labels;
-use crate::manifest::{Labels, Manifests, PodTemplate};
+use crate::manifest::{Deployment, IntOrPercent, Labels, Manifests, PodTemplate, Strategy};
 use crate::observed::{Observed, ObservedController, ObservedPod};
 use crate::timefmt::{age, format_rfc3339};
 
@@ -173,6 +173,45 @@ pub fn live_listing(
         items,
         show_namespace: namespace.is_none(),
         show_project: false,
+    }
+}
+
+/// An int-or-percent as Kubernetes writes it: `1` or `"25%"`.
+fn int_or_percent(value: IntOrPercent) -> Value {
+    match value {
+        IntOrPercent::Int(n) => json!(n),
+        IntOrPercent::Percent(p) => json!(format!("{p}%")),
+    }
+}
+
+/// Adds to a served Deployment what its manifest declares and its record
+/// on the engine does not keep: the strategy, `minReadySeconds`,
+/// `progressDeadlineSeconds`, `revisionHistoryLimit`, `paused`, and its own
+/// labels when it has any.
+pub fn add_declared(object: &mut Value, declared: &Deployment) {
+    let strategy = match declared.strategy {
+        Strategy::Recreate => json!({ "type": "Recreate" }),
+        Strategy::RollingUpdate {
+            max_surge,
+            max_unavailable,
+        } => json!({
+            "type": "RollingUpdate",
+            "rollingUpdate": {
+                "maxUnavailable": int_or_percent(max_unavailable),
+                "maxSurge": int_or_percent(max_surge),
+            },
+        }),
+    };
+    let spec = &mut object["spec"];
+    spec["strategy"] = strategy;
+    spec["minReadySeconds"] = json!(declared.min_ready_seconds);
+    spec["progressDeadlineSeconds"] = json!(declared.progress_deadline_seconds);
+    spec["revisionHistoryLimit"] = json!(declared.revision_history_limit);
+    if declared.paused {
+        spec["paused"] = json!(true);
+    }
+    if !declared.meta.labels.is_empty() {
+        object["metadata"]["labels"] = json!(declared.meta.labels);
     }
 }
 

@@ -57,8 +57,11 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
         (ApiResource::Deployments, Resource::Deployments),
         (ApiResource::ReplicaSets, Resource::ReplicaSets),
     ] {
-        let listing = apps::live_listing(cli, observed, None, &all, now);
-        out.insert(resource, items(listing));
+        let mut objects = items(apps::live_listing(cli, observed, None, &all, now));
+        if resource == ApiResource::Deployments {
+            objects.iter_mut().for_each(|d| with_declared(d, manifests));
+        }
+        out.insert(resource, objects);
     }
     out.insert(
         ApiResource::DaemonSets,
@@ -90,6 +93,20 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
         }
     }
     out
+}
+
+/// A Deployment with what its manifest (in the last good set) declares.
+fn with_declared(deployment: &mut Value, manifests: Option<&crate::manifest::Manifests>) {
+    let meta = &deployment["metadata"];
+    let declared = manifests
+        .into_iter()
+        .flat_map(|m| &m.deployments)
+        .find(|d| {
+            meta["namespace"] == d.meta.namespace.as_str() && meta["name"] == d.meta.name.as_str()
+        });
+    if let Some(declared) = declared {
+        apps::add_declared(deployment, declared);
+    }
 }
 
 /// The nodes before the node controller reported any: the engine berth

@@ -153,3 +153,28 @@ fn a_secret_is_served_with_its_key_count_and_never_its_values() {
     let cells = table::cells(ApiResource::ConfigMaps, &settings, T0 + 60);
     assert_eq!(cells[..2], [json!("settings"), json!(1)]);
 }
+
+#[test]
+fn a_served_deployment_carries_its_declared_strategy_and_labels() {
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {tier: front}}\nspec:\n  replicas: 3\n  minReadySeconds: 5\n  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1}}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: app, image: 'busybox:test'}]}\n";
+    let loaded =
+        crate::manifest::load_text(std::path::Path::new("web.yaml"), text, Default::default());
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let mut snapshot = workloads(1);
+    snapshot.manifests.last_good = Some(std::sync::Arc::new(loaded.manifests));
+    let mut store = Store::default();
+    store.sync(&snapshot);
+    let web = store
+        .get(ApiResource::Deployments, "default", "web")
+        .unwrap()
+        .json();
+    assert_eq!(
+        web["spec"]["strategy"],
+        json!({ "type": "RollingUpdate", "rollingUpdate": { "maxUnavailable": "25%", "maxSurge": 1 } })
+    );
+    assert_eq!(web["spec"]["minReadySeconds"], 5);
+    assert_eq!(web["metadata"]["labels"], json!({ "tier": "front" }));
+    let plain = stored(ApiResource::Deployments, "web");
+    assert_eq!(plain["metadata"]["labels"], json!({ "app": "web" }));
+    assert!(plain["spec"].get("strategy").is_none());
+}
