@@ -12,6 +12,7 @@ mod select;
 mod status;
 mod store;
 mod table;
+mod table_apps;
 mod table_pod;
 mod watch;
 
