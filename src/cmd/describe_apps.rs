@@ -4,15 +4,15 @@
 //! `kube::daemonsets`). A Deployment's strategy is not on the engine: it
 //! comes from the manifests when `-f PATH` names them. `berth describe
 //! cm|secret NAME -f PATH` reads the manifests; a Secret's values are
-//! never printed, only each key's size.
+//! never printed, only each key's size (`describe_config`).
 
 use serde_json::Value;
 
 use crate::cli::{DescribeArgs, GlobalArgs, Resource};
 use crate::keys;
-use crate::kube::{apps, config, daemonsets, labels_text, Listing};
+use crate::kube::{apps, daemonsets, labels_text, Listing};
 use crate::labels::Selector;
-use crate::manifest::{Deployment, IntOrPercent, Labels, Manifests, Strategy};
+use crate::manifest::{Deployment, IntOrPercent, Labels, Strategy};
 use crate::observe::Depth;
 use crate::observed::Observed;
 use crate::report::{self, Field};
@@ -46,7 +46,7 @@ pub fn run(
             report::error_message(io.err, &message)?;
             return Ok(ExitStatus::Error);
         };
-        return describe_config(args, &manifests, io);
+        return super::describe_config::run(args, &manifests, io);
     }
     let project = global.project.as_deref();
     let now = now();
@@ -126,7 +126,7 @@ fn map_of(value: &Value) -> Labels {
 
 /// Name, Namespace, CreationTimestamp, then `rest`, then Labels and
 /// Annotations one per line as kubectl lays them out.
-fn identity(object: &Value) -> Vec<Field> {
+pub(super) fn identity(object: &Value) -> Vec<Field> {
     let meta = &object["metadata"];
     let created = meta["creationTimestamp"].as_str().unwrap_or("<unknown>");
     let mut fields = vec![
@@ -389,54 +389,6 @@ fn daemon_set_fields(object: &Value, observed: &Observed, now: i64) -> Vec<Field
     fields.extend(pod_template(object));
     fields.push(Field::new(0, "Events", "<none>"));
     fields
-}
-
-/// `describe cm|secret NAME -f PATH`: identity, then the data — a
-/// ConfigMap's as written, a Secret's as `key:  N bytes`.
-fn describe_config(
-    args: &DescribeArgs,
-    manifests: &Manifests,
-    io: &mut Io<'_>,
-) -> anyhow::Result<ExitStatus> {
-    let keep = |ns: &str, _: &Labels| ns == args.namespace;
-    let items = config::items(args.resource, manifests, &keep);
-    let Some(item) = items.iter().find(|i| i.name == args.name) else {
-        let message = format!("{} {:?} not found", args.resource.plural(), args.name);
-        report::error_message(io.err, &message)?;
-        return Ok(ExitStatus::Failure);
-    };
-    let mut fields = identity(&item.json);
-    fields.remove(2);
-    let text = if args.resource == Resource::Secrets {
-        fields.push(Field::new(0, "", ""));
-        fields.push(Field::new(0, "Type", text(&item.json["type"])));
-        let secret = manifests
-            .secrets
-            .iter()
-            .find(|s| s.meta.namespace == args.namespace && s.meta.name == args.name);
-        secret.map(config::describe_data).unwrap_or_default()
-    } else {
-        config_map_data(&item.json)
-    };
-    report::fields(io.out, &fields)?;
-    write!(io.out, "\n{text}")?;
-    Ok(ExitStatus::Success)
-}
-
-/// kubectl's `Data` section of a ConfigMap: each key, a rule, its value.
-fn config_map_data(config: &Value) -> String {
-    let mut out = String::from("Data\n====\n");
-    for (key, value) in config["data"].as_object().into_iter().flatten() {
-        out.push_str(&format!("{key}:\n----\n{}\n\n", text(value)));
-    }
-    out.push_str("\nBinaryData\n====\n");
-    for (key, value) in config["binaryData"].as_object().into_iter().flatten() {
-        let encoded = text(value);
-        let padding = encoded.chars().rev().take_while(|c| *c == '=').count();
-        let bytes = (encoded.len() / 4 * 3).saturating_sub(padding);
-        out.push_str(&format!("{key}: {bytes} bytes\n"));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::*;
+use crate::manifest::Manifests;
 use crate::observed::{ObservedController, ObservedPod};
 use crate::status::fixtures::{container, pod, T0};
 
@@ -161,7 +162,7 @@ fn describe_secret_prints_each_keys_size_and_never_a_value() {
             out: &mut out,
             err: &mut err,
         };
-        let status = describe_config(&args, &manifests, &mut io).unwrap();
+        let status = crate::cmd::describe_config::run(&args, &manifests, &mut io).unwrap();
         (status, String::from_utf8(out).unwrap())
     };
     let (status, secret) = describe(Resource::Secrets, "db");
