@@ -12,7 +12,7 @@ use crate::cli::{DescribeArgs, GlobalArgs, Resource};
 use crate::keys;
 use crate::kube::{apps, daemonsets, labels_text, Listing};
 use crate::labels::Selector;
-use crate::manifest::{Deployment, IntOrPercent, Labels, Strategy};
+use crate::manifest::Labels;
 use crate::observe::Depth;
 use crate::observed::Observed;
 use crate::report::{self, Field};
@@ -66,8 +66,8 @@ pub fn run(
         .filter(|item| item.name == args.name)
         .map(|item| &item.json)
         .collect();
-    let object = match found.as_slice() {
-        [one] => *one,
+    let mut object = match found.as_slice() {
+        [one] => (*one).clone(),
         [] => {
             let message = format!("{} {:?} not found", args.resource.plural(), args.name);
             report::error_message(io.err, &message)?;
@@ -85,10 +85,14 @@ pub fn run(
             .iter()
             .find(|d| d.meta.namespace == args.namespace && d.meta.name == args.name)
     });
+    if let (Resource::Deployments, Some(declared)) = (args.resource, declared) {
+        // The strategy is in the manifest only: served as the API serves it.
+        apps::add_declared(&mut object, declared);
+    }
     let fields = match args.resource {
-        Resource::Deployments => deployment_fields(object, &listing_sets(observed, now), declared),
-        Resource::ReplicaSets => replica_set_fields(object, observed, now),
-        _ => daemon_set_fields(object, observed, now),
+        Resource::Deployments => deployment_fields(&object, &listing_sets(observed, now)),
+        Resource::ReplicaSets => replica_set_fields(&object, observed, now),
+        _ => daemon_set_fields(&object, observed, now),
     };
     report::fields(io.out, &fields)?;
     Ok(ExitStatus::Success)
@@ -176,32 +180,34 @@ fn pod_template(object: &Value) -> Vec<Field> {
 }
 
 /// `25%` or `1`, as kubectl prints an int-or-percent.
-fn int_or_percent(value: IntOrPercent) -> String {
+fn int_or_percent(value: &Value) -> String {
     match value {
-        IntOrPercent::Int(n) => n.to_string(),
-        IntOrPercent::Percent(p) => format!("{p}%"),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
     }
 }
 
-/// StrategyType, MinReadySeconds and RollingUpdateStrategy, as declared.
-fn strategy_fields(declared: &Deployment) -> Vec<Field> {
-    let mut fields = Vec::new();
-    let kind = match declared.strategy {
-        Strategy::Recreate => "Recreate",
-        Strategy::RollingUpdate { .. } => "RollingUpdate",
+/// StrategyType, MinReadySeconds and RollingUpdateStrategy, when the
+/// object carries its declared strategy (none without `-f`).
+fn strategy_fields(object: &Value) -> Vec<Field> {
+    let spec = &object["spec"];
+    let Some(kind) = spec["strategy"]["type"].as_str() else {
+        return Vec::new();
     };
-    fields.push(Field::new(0, "StrategyType", kind));
-    let min_ready = declared.min_ready_seconds.to_string();
-    fields.push(Field::new(0, "MinReadySeconds", min_ready));
-    if let Strategy::RollingUpdate {
-        max_surge,
-        max_unavailable,
-    } = declared.strategy
-    {
+    let mut fields = vec![
+        Field::new(0, "StrategyType", kind),
+        Field::new(
+            0,
+            "MinReadySeconds",
+            count(&spec["minReadySeconds"]).to_string(),
+        ),
+    ];
+    let rolling = &spec["strategy"]["rollingUpdate"];
+    if rolling.is_object() {
         let text = format!(
             "{} max unavailable, {} max surge",
-            int_or_percent(max_unavailable),
-            int_or_percent(max_surge)
+            int_or_percent(&rolling["maxUnavailable"]),
+            int_or_percent(&rolling["maxSurge"])
         );
         fields.push(Field::new(0, "RollingUpdateStrategy", text));
     }
@@ -211,7 +217,7 @@ fn strategy_fields(declared: &Deployment) -> Vec<Field> {
 /// `describe deploy`: identity, Selector, Replicas, the strategy (when
 /// the manifests are given), Pod Template, Conditions, OldReplicaSets,
 /// NewReplicaSet, Events.
-fn deployment_fields(object: &Value, sets: &[Value], declared: Option<&Deployment>) -> Vec<Field> {
+fn deployment_fields(object: &Value, sets: &[Value]) -> Vec<Field> {
     let (spec, status) = (&object["spec"], &object["status"]);
     let mut fields = identity(object);
     fields.push(Field::new(0, "Selector", selector_text(object)));
@@ -224,7 +230,7 @@ fn deployment_fields(object: &Value, sets: &[Value], declared: Option<&Deploymen
         desired.saturating_sub(available)
     );
     fields.push(Field::new(0, "Replicas", replicas));
-    fields.extend(declared.map(strategy_fields).unwrap_or_default());
+    fields.extend(strategy_fields(object));
     fields.extend(pod_template(object));
     fields.push(Field::new(0, "Conditions", ""));
     let conditions = status["conditions"].as_array().cloned().unwrap_or_default();

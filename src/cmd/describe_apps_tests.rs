@@ -89,13 +89,12 @@ fn a_deployment_reads_like_kubectl_describe_with_its_declared_strategy() {
          strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1}}\n  selector: {matchLabels: {app: web}}\n  \
          template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: app, image: 'busybox:test'}]}\n",
     );
-    let web = object(Resource::Deployments, "web");
+    let mut web = object(Resource::Deployments, "web");
     let sets = listing_sets(&observed(), T0 + 60);
-    let text = render(&deployment_fields(
-        &web,
-        &sets,
-        manifests.deployments.first(),
-    ));
+    let without = render(&deployment_fields(&web, &sets));
+    assert!(!without.contains("StrategyType"), "{without}");
+    apps::add_declared(&mut web, &manifests.deployments[0]);
+    let text = render(&deployment_fields(&web, &sets));
     for line in [
         "Name:                   web\n",
         "Selector:               app=web\n",
@@ -111,8 +110,6 @@ fn a_deployment_reads_like_kubectl_describe_with_its_declared_strategy() {
     ] {
         assert!(text.contains(line), "no {line:?} in:\n{text}");
     }
-    let without = render(&deployment_fields(&web, &sets, None));
-    assert!(!without.contains("StrategyType"), "{without}");
 }
 
 #[test]
