@@ -382,13 +382,14 @@ mod tests {
             .contains("pods \"nope\" not found"));
     }
 
-    /// Deployment `web` (2 pods) and ReplicationController `web` (1 pod),
-    /// converged on a fake engine; then `target` deleted. (exit, stdout,
+    /// Deployment `web` (2 pods), ReplicationController `web` (1 pod) and
+    /// DaemonSet `web` (1 pod), converged on a fake engine; then `target`
+    /// deleted. (exit, stdout,
     /// stderr, the containers left).
     fn delete_beside_an_rc_of_the_same_name(
         target: Target<'_>,
     ) -> (ExitStatus, String, String, Vec<String>) {
-        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: 'busybox:1'}]}\n---\napiVersion: v1\nkind: ReplicationController\nmetadata: {name: web}\nspec:\n  replicas: 1\n  selector: {app: old}\n  template:\n    metadata: {labels: {app: old}}\n    spec: {containers: [{name: c, image: 'busybox:1'}]}\n";
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: 'busybox:1'}]}\n---\napiVersion: v1\nkind: ReplicationController\nmetadata: {name: web}\nspec:\n  replicas: 1\n  selector: {app: old}\n  template:\n    metadata: {labels: {app: old}}\n    spec: {containers: [{name: c, image: 'busybox:1'}]}\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec: {containers: [{name: c, image: 'busybox:1'}]}\n";
         let loaded =
             crate::manifest::load_text(std::path::Path::new("web.yaml"), text, Default::default());
         assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
@@ -432,12 +433,14 @@ mod tests {
         assert_eq!(out.matches("pod \"web-").count(), 2, "{out}");
         assert!(err.contains("the manifest still declares deployment.apps default/web"));
         let pods = |prefix: &str| names.iter().filter(|n| n.contains(prefix)).count();
-        // What is left is the RC's pod (infra and member) and its record.
+        // What is left is the RC's pod (infra and member) and its record,
+        // and the DaemonSet's pod and record.
         assert_eq!(pods("_web-0_"), 2, "{names:?}");
         assert!(names
             .iter()
             .all(|n| !n.ends_with("_DEPLOY") && !n.ends_with("_RS")));
-        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(names.iter().any(|n| n.ends_with("_DS")), "{names:?}");
+        assert_eq!(names.len(), 6, "{names:?}");
     }
 
     #[test]
@@ -451,10 +454,10 @@ mod tests {
         let (status, _, err, before) = delete_beside_an_rc_of_the_same_name(Target::new(
             Kind::Controller(keys::KIND_DAEMON_SET),
             "default",
-            "web",
+            "nope",
         ));
         assert_eq!(status, ExitStatus::Failure);
-        assert!(err.contains("daemonsets.apps \"web\" not found"), "{err}");
+        assert!(err.contains("daemonsets.apps \"nope\" not found"), "{err}");
         let set = before
             .iter()
             .find_map(|n| n.strip_suffix("_RS"))
@@ -474,6 +477,18 @@ mod tests {
             "{err}"
         );
         assert!(names.iter().any(|n| n.ends_with("_DEPLOY")), "{names:?}");
+    }
+
+    #[test]
+    fn deleting_a_daemon_set_takes_its_pod_and_record_only() {
+        let target = Target::new(Kind::Controller(keys::KIND_DAEMON_SET), "default", "web");
+        let (status, out, _, names) = delete_beside_an_rc_of_the_same_name(target);
+        assert_eq!(status, ExitStatus::Success);
+        assert!(out.contains("daemonset.apps \"web\" deleted"), "{out}");
+        assert_eq!(out.matches("pod \"").count(), 1, "{out}");
+        assert!(names.iter().all(|n| !n.ends_with("_DS")), "{names:?}");
+        assert!(names.iter().any(|n| n.ends_with("_DEPLOY")), "{names:?}");
+        assert!(names.iter().any(|n| n.contains("_web-0_")), "{names:?}");
     }
 
     #[test]
