@@ -115,6 +115,10 @@ pub enum Resource {
     Services,
     #[value(name = "events", aliases = ["ev", "event"])]
     Events,
+    #[value(name = "configmaps", aliases = ["cm", "configmap"])]
+    ConfigMaps,
+    #[value(name = "secrets", aliases = ["secret"])]
+    Secrets,
 }
 
 impl Resource {
@@ -129,6 +133,8 @@ impl Resource {
             Resource::Nodes => "nodes",
             Resource::Services => "services",
             Resource::Events => "events",
+            Resource::ConfigMaps => "configmaps",
+            Resource::Secrets => "secrets",
         }
     }
 
@@ -143,6 +149,8 @@ impl Resource {
             Resource::Nodes => "node",
             Resource::Services => "service",
             Resource::Events => "event",
+            Resource::ConfigMaps => "configmap",
+            Resource::Secrets => "secret",
         }
     }
 }
@@ -190,7 +198,7 @@ impl Scope {
 #[derive(Debug, Args)]
 pub struct GetArgs {
     /// pods (po), replicationcontrollers (rc), deployments (deploy), replicasets (rs),
-    /// nodes (no), services (svc), events (ev).
+    /// daemonsets (ds), nodes (no), services (svc), events (ev), configmaps (cm), secrets.
     pub resource: Resource,
     /// Only the object of this name.
     pub name: Option<String>,
@@ -275,16 +283,20 @@ pub struct WatchArgs {
 
 #[derive(Debug, Args)]
 pub struct DescribeArgs {
-    /// `pod` or `node`.
+    /// `pod`, `node`, `deploy`, `rs`, `ds`, `cm` or `secret`.
     pub resource: Resource,
     pub name: String,
     #[arg(short = 'n', long, value_name = "NS", default_value = crate::manifest::DEFAULT_NAMESPACE)]
     pub namespace: String,
+    /// The manifests: where ConfigMaps and Secrets are read from, and a
+    /// Deployment's strategy (which the engine does not record).
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
-    /// pod or rc.
+    /// pod, rc, deploy, rs or ds.
     pub resource: Resource,
     pub name: String,
     #[arg(short = 'n', long, value_name = "NS", default_value = crate::manifest::DEFAULT_NAMESPACE)]

@@ -291,3 +291,102 @@ fn the_page_shows_the_engines_pods_in_a_real_browser() {
         .unwrap()
         .unwrap();
 }
+
+const WORKLOADS: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: shop}
+  template:
+    metadata:
+      labels: {app: shop}
+    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+      - name: main
+        image: IMAGE
+        imagePullPolicy: Never
+        command: [sleep, '3600']
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels: {app: agent}
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+      - name: main
+        image: IMAGE
+        imagePullPolicy: Never
+        command: [sleep, '3600']
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+stringData: {password: s3cr3t-value, user: admin}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data: {mode: fast}
+";
+
+#[test]
+fn the_page_shows_deployments_daemon_sets_and_secrets_without_values() {
+    ensure_test_image();
+    let project = Project::new("page-apps");
+    let dir = ManifestDir::new();
+    dir.write("apps.yaml", &WORKLOADS.replace("IMAGE", TEST_IMAGE));
+    apply_ok(&project, &dir);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let snapshot = runtime.block_on(snapshot_of(&project, dir.path()));
+    assert_eq!(snapshot.observed.as_ref().unwrap().pods.len(), 3);
+    let (_sender, receiver) = tokio::sync::watch::channel(Arc::new(snapshot));
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(serve(listener, ServeState::new(receiver), async {
+        let _ = stopped.await;
+    }));
+
+    wait_for_chromium();
+    let dom = chromium(&["--dump-dom"], &url);
+    assert!(
+        !dom.contains("s3cr3t-value"),
+        "a Secret's value on the page"
+    );
+    for needle in [
+        r#"<section class="panel" id="deployments"><h2>Deployments <span class="count">1</span>"#,
+        r#"<td class="name">shop<div class="sub">rs shop-"#,
+        r#"<td class="num">2/2</td>"#,
+        r#"<section class="panel" id="daemonsets"><h2>Daemon sets <span class="count">1</span>"#,
+        r#"<td class="name">agent</td>"#,
+        r#"<td class="">Secret</td><td class="mono">Opaque</td><td class="num">2</td>"#,
+        r#"<td class="">ConfigMap</td><td class="mono">—</td><td class="num">1</td>"#,
+    ] {
+        assert!(dom.contains(needle), "no {needle:?} in {dom}");
+    }
+    let desktop = screenshot(&url, "1280,2000", "watch-page-workloads.png");
+    eprintln!("screenshot: {}", desktop.display());
+
+    let _ = stop.send(());
+    runtime
+        .block_on(async { tokio::time::timeout(Duration::from_secs(10), server).await })
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
+}

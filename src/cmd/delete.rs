@@ -1,12 +1,15 @@
-//! `berth delete pod|rc NAME`: removes what berth created for the object
-//! (containers, the pod's volumes, a controller's record and pods), only
-//! ever touching berth-labelled objects of the project.
+//! `berth delete pod|rc|deploy|rs|ds NAME`: removes what berth created
+//! for the object (containers, the pod's volumes, a controller's record
+//! and pods; a Deployment's ReplicaSets with it), only ever touching
+//! berth-labelled objects of the project.
 
 use anyhow::bail;
 
 use crate::cli::{DeleteArgs, GlobalArgs, Resource};
 use crate::converge::{self, Settings, Verb};
+use crate::desired::deployment::POD_TEMPLATE_HASH;
 use crate::engine::Engine;
+use crate::keys;
 use crate::observe::Depth;
 use crate::observed::{Observed, ObservedController, ObservedPod};
 use crate::report;
@@ -17,11 +20,17 @@ use super::{ExitStatus, Io};
 pub fn run(global: &GlobalArgs, args: &DeleteArgs, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
     let kind = match args.resource {
         Resource::Pods => Kind::Pod,
-        Resource::ReplicationControllers => Kind::Controller,
+        Resource::ReplicationControllers => Kind::Controller(keys::KIND_RC),
+        Resource::Deployments => Kind::Controller(keys::KIND_DEPLOYMENT),
+        Resource::ReplicaSets => Kind::Controller(keys::KIND_REPLICA_SET),
+        Resource::DaemonSets => Kind::Controller(keys::KIND_DAEMON_SET),
         other => {
             report::error_message(
                 io.err,
-                &format!("berth delete handles pods and rc, not {}", other.plural()),
+                &format!(
+                    "berth delete handles pods, rc, deploy, rs and ds, not {}",
+                    other.plural()
+                ),
             )?;
             return Ok(ExitStatus::Error);
         }
@@ -43,11 +52,7 @@ pub fn run(global: &GlobalArgs, args: &DeleteArgs, io: &mut Io<'_>) -> anyhow::R
             .filter(|(_, status)| status.is_reachable())
             .filter_map(|(engine, _)| engine.as_ref())
             .collect();
-        let target = Target {
-            kind,
-            namespace: &args.namespace,
-            name: &args.name,
-        };
+        let target = Target::new(kind, &args.namespace, &args.name);
         delete(&engines, &looked.observed, &global.infra_image, &target, io).await
     })?
 }
@@ -55,7 +60,8 @@ pub fn run(global: &GlobalArgs, args: &DeleteArgs, io: &mut Io<'_>) -> anyhow::R
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Pod,
-    Controller,
+    /// A controller of this record kind (`keys::KIND_*`).
+    Controller(&'static str),
 }
 
 /// What to delete.
@@ -63,32 +69,102 @@ struct Target<'a> {
     kind: Kind,
     namespace: &'a str,
     name: &'a str,
+    /// A Deployment's ReplicaSet: its pods carry the Deployment as owner
+    /// and the ReplicaSet's template hash (owner, hash).
+    set_pods: Option<(String, String)>,
 }
 
-impl Target<'_> {
+impl<'a> Target<'a> {
+    fn new(kind: Kind, namespace: &'a str, name: &'a str) -> Target<'a> {
+        Target {
+            kind,
+            namespace,
+            name,
+            set_pods: None,
+        }
+    }
+
+    /// For a Deployment's ReplicaSet in `project`: whose pods it has.
+    fn set_pods_in(&self, observed: &Observed, project: &str) -> Option<(String, String)> {
+        if self.kind != Kind::Controller(keys::KIND_REPLICA_SET) {
+            return None;
+        }
+        let set = observed
+            .controllers
+            .iter()
+            .find(|c| c.project == project && self.is_named(c))?;
+        Some((set.owner.clone()?, set.template_hash.clone()))
+    }
+
     fn is_pod(&self, pod: &ObservedPod) -> bool {
-        self.kind == Kind::Pod && pod.namespace == self.namespace && pod.name == self.name
+        let named = self.kind == Kind::Pod && pod.name == self.name;
+        let of_set = self.set_pods.as_ref().is_some_and(|(owner, hash)| {
+            pod.owner.as_ref() == Some(owner) && pod.labels.get(POD_TEMPLATE_HASH) == Some(hash)
+        });
+        pod.namespace == self.namespace && (named || of_set)
     }
 
-    fn is_controller(&self, rc: &ObservedController) -> bool {
-        self.kind == Kind::Controller
-            && rc.kind == crate::keys::KIND_RC
-            && rc.namespace == self.namespace
-            && rc.name == self.name
+    /// The record of the object itself.
+    fn is_named(&self, c: &ObservedController) -> bool {
+        matches!(self.kind, Kind::Controller(kind) if kind == c.kind)
+            && c.namespace == self.namespace
+            && c.name == self.name
     }
 
-    fn plural(&self) -> &'static str {
+    /// Its record, and for a Deployment its ReplicaSets' records.
+    fn is_controller(&self, c: &ObservedController) -> bool {
+        let deployment = format!("{}/{}", keys::KIND_DEPLOYMENT, self.name);
+        let set_of_deployment = self.kind == Kind::Controller(keys::KIND_DEPLOYMENT)
+            && c.kind == keys::KIND_REPLICA_SET
+            && c.namespace == self.namespace
+            && c.owner.as_deref() == Some(deployment.as_str());
+        self.is_named(c) || set_of_deployment
+    }
+
+    fn singular(&self) -> &'static str {
         match self.kind {
-            Kind::Pod => "pods",
-            Kind::Controller => "replicationcontrollers",
+            Kind::Pod => "pod",
+            Kind::Controller(kind) => kind_singular(kind),
+        }
+    }
+
+    fn plural(&self) -> String {
+        match self.kind {
+            Kind::Controller(keys::KIND_RC) => "replicationcontrollers".into(),
+            Kind::Controller(kind) => {
+                let (name, group) = kind_singular(kind).split_once('.').unwrap_or((kind, ""));
+                format!("{name}s.{group}")
+            }
+            Kind::Pod => "pods".into(),
         }
     }
 
     fn object(&self) -> String {
-        match self.kind {
-            Kind::Pod => format!("pod {}/{}", self.namespace, self.name),
-            Kind::Controller => format!("replicationcontroller {}/{}", self.namespace, self.name),
-        }
+        format!("{} {}/{}", self.singular(), self.namespace, self.name)
+    }
+}
+
+/// kubectl's name of a kind in messages: `deployment.apps`.
+fn kind_singular(kind: &str) -> &'static str {
+    match kind {
+        keys::KIND_DEPLOYMENT => "deployment.apps",
+        keys::KIND_REPLICA_SET => "replicaset.apps",
+        keys::KIND_DAEMON_SET => "daemonset.apps",
+        keys::KIND_RC => "replicationcontroller",
+        _ => "pod",
+    }
+}
+
+/// The kind behind `plan::short_kind` (`rc`, `deployment`, `rs`,
+/// `daemonset`) in a change's object.
+fn short_kind_singular(short: &str) -> Option<&'static str> {
+    match short {
+        "pod" => Some("pod"),
+        "rc" => Some("replicationcontroller"),
+        "deployment" => Some("deployment.apps"),
+        "rs" => Some("replicaset.apps"),
+        "daemonset" => Some("daemonset.apps"),
+        _ => None,
     }
 }
 
@@ -132,6 +208,10 @@ async fn delete<E: Engine>(
         )?;
         return Ok(ExitStatus::Failure);
     };
+    let target = &Target {
+        set_pods: target.set_pods_in(observed, project),
+        ..*target
+    };
     let owner = observed
         .pods
         .iter()
@@ -159,13 +239,9 @@ async fn delete<E: Engine>(
         outcome.failures.extend(one.failures);
     }
     for change in &outcome.changes {
-        match (change.verb, change.object.split_once(' ')) {
-            (Verb::Removed, Some(("pod", key))) => {
-                writeln!(io.out, "pod {:?} deleted", name_of(key))?
-            }
-            (Verb::Removed, Some(("rc", key))) => {
-                writeln!(io.out, "replicationcontroller {:?} deleted", name_of(key))?
-            }
+        let (short, key) = change.object.split_once(' ').unwrap_or_default();
+        match (change.verb, short_kind_singular(short)) {
+            (Verb::Removed, Some(kind)) => writeln!(io.out, "{kind} {:?} deleted", name_of(key))?,
             (Verb::Failed, _) => {
                 report::error_message(io.err, &format!("{}: {}", change.object, change.detail))?
             }
@@ -175,12 +251,17 @@ async fn delete<E: Engine>(
     if !outcome.failures.is_empty() {
         return Ok(ExitStatus::Failure);
     }
-    let note = match owner
-        .as_deref()
-        .and_then(|o| o.strip_prefix("ReplicationController/"))
-    {
-        Some(rc) => format!(
-            "replicationcontroller {}/{rc} owns {}; the next apply recreates it",
+    let owner = owner.or_else(|| {
+        let set = observed
+            .controllers
+            .iter()
+            .find(|c| c.project == project && target.is_named(c));
+        set.and_then(|c| c.owner.clone())
+    });
+    let note = match owner.as_deref().and_then(|o| o.split_once('/')) {
+        Some((kind, name)) => format!(
+            "{} {}/{name} owns {}; the next apply recreates it",
+            kind_singular(kind),
             target.namespace,
             target.object()
         ),
@@ -251,11 +332,7 @@ mod tests {
                 &[&engine],
                 &observed,
                 "img",
-                &Target {
-                    kind: Kind::Pod,
-                    namespace: "default",
-                    name: "web",
-                },
+                &Target::new(Kind::Pod, "default", "web"),
                 &mut io,
             )
             .await
@@ -293,11 +370,7 @@ mod tests {
                 &[&engine],
                 &observed,
                 "img",
-                &Target {
-                    kind: Kind::Pod,
-                    namespace: "default",
-                    name: "nope",
-                },
+                &Target::new(Kind::Pod, "default", "nope"),
                 &mut io,
             )
             .await
@@ -308,6 +381,115 @@ mod tests {
         assert!(String::from_utf8(err)
             .unwrap()
             .contains("pods \"nope\" not found"));
+    }
+
+    /// Deployment `web` (2 pods), ReplicationController `web` (1 pod) and
+    /// DaemonSet `web` (1 pod), converged on a fake engine; then `target`
+    /// deleted. (exit, stdout,
+    /// stderr, the containers left).
+    fn delete_beside_an_rc_of_the_same_name(
+        target: Target<'_>,
+    ) -> (ExitStatus, String, String, Vec<String>) {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: 'busybox:1'}]}\n---\napiVersion: v1\nkind: ReplicationController\nmetadata: {name: web}\nspec:\n  replicas: 1\n  selector: {app: old}\n  template:\n    metadata: {labels: {app: old}}\n    spec: {containers: [{name: c, image: 'busybox:1'}]}\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec: {containers: [{name: c, image: 'busybox:1'}]}\n";
+        let loaded =
+            crate::manifest::load_text(std::path::Path::new("web.yaml"), text, Default::default());
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let (status, names) = crate::cmd::live::block_on(async {
+            let engine = FakeEngine::new();
+            engine.add_image("busybox:1");
+            engine.add_image(crate::cli::DEFAULT_INFRA_IMAGE);
+            let settings = Settings::new("p");
+            converge::apply(&engine, &loaded.manifests, &settings, &mut |_| {})
+                .await
+                .unwrap();
+            let observed = crate::observe::observe(
+                &engine,
+                Some("p"),
+                &mut crate::observe::InspectCache::default(),
+            )
+            .await
+            .unwrap();
+            let mut io = Io {
+                out: &mut out,
+                err: &mut err,
+            };
+            let status = delete(&[&engine], &observed, "img", &target, &mut io)
+                .await
+                .unwrap();
+            (status, engine.container_names())
+        })
+        .unwrap();
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        (status, text(out), text(err), names)
+    }
+
+    #[test]
+    fn deleting_a_deployment_takes_its_replica_sets_and_pods_but_not_an_rc_of_that_name() {
+        let target = Target::new(Kind::Controller(keys::KIND_DEPLOYMENT), "default", "web");
+        let (status, out, err, names) = delete_beside_an_rc_of_the_same_name(target);
+        assert_eq!(status, ExitStatus::Success);
+        assert!(out.contains("deployment.apps \"web\" deleted"), "{out}");
+        assert!(out.contains("replicaset.apps \"web-"), "{out}");
+        assert_eq!(out.matches("pod \"web-").count(), 2, "{out}");
+        assert!(err.contains("the manifest still declares deployment.apps default/web"));
+        let pods = |prefix: &str| names.iter().filter(|n| n.contains(prefix)).count();
+        // What is left is the RC's pod (infra and member) and its record,
+        // and the DaemonSet's pod and record.
+        assert_eq!(pods("_web-0_"), 2, "{names:?}");
+        assert!(names
+            .iter()
+            .all(|n| !n.ends_with("_DEPLOY") && !n.ends_with("_RS")));
+        assert!(names.iter().any(|n| n.ends_with("_DS")), "{names:?}");
+        assert_eq!(names.len(), 6, "{names:?}");
+    }
+
+    #[test]
+    fn a_deployments_replica_set_is_deleted_with_its_pods_and_the_deployment_recreates_it() {
+        let (_, out, _, _) = delete_beside_an_rc_of_the_same_name(Target::new(
+            Kind::Controller(keys::KIND_DEPLOYMENT),
+            "default",
+            "nope",
+        ));
+        assert!(out.is_empty(), "{out}");
+        let (status, _, err, before) = delete_beside_an_rc_of_the_same_name(Target::new(
+            Kind::Controller(keys::KIND_DAEMON_SET),
+            "default",
+            "nope",
+        ));
+        assert_eq!(status, ExitStatus::Failure);
+        assert!(err.contains("daemonsets.apps \"nope\" not found"), "{err}");
+        let set = before
+            .iter()
+            .find_map(|n| n.strip_suffix("_RS"))
+            .and_then(|n| n.rsplit('_').next())
+            .expect("a ReplicaSet record")
+            .to_string();
+        let target = Target::new(Kind::Controller(keys::KIND_REPLICA_SET), "default", &set);
+        let (status, out, err, names) = delete_beside_an_rc_of_the_same_name(target);
+        assert_eq!(status, ExitStatus::Success);
+        assert!(
+            out.contains(&format!("replicaset.apps {set:?} deleted")),
+            "{out}"
+        );
+        assert_eq!(out.matches("pod \"web-").count(), 2, "{out}");
+        assert!(
+            err.contains("deployment.apps default/web owns replicaset.apps"),
+            "{err}"
+        );
+        assert!(names.iter().any(|n| n.ends_with("_DEPLOY")), "{names:?}");
+    }
+
+    #[test]
+    fn deleting_a_daemon_set_takes_its_pod_and_record_only() {
+        let target = Target::new(Kind::Controller(keys::KIND_DAEMON_SET), "default", "web");
+        let (status, out, _, names) = delete_beside_an_rc_of_the_same_name(target);
+        assert_eq!(status, ExitStatus::Success);
+        assert!(out.contains("daemonset.apps \"web\" deleted"), "{out}");
+        assert_eq!(out.matches("pod \"").count(), 1, "{out}");
+        assert!(names.iter().all(|n| !n.ends_with("_DS")), "{names:?}");
+        assert!(names.iter().any(|n| n.ends_with("_DEPLOY")), "{names:?}");
+        assert!(names.iter().any(|n| n.contains("_web-0_")), "{names:?}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `berth describe pod NAME`: what kubectl describe shows — identity,
 //! labels, status, IP, owner, each container's state and the pod's events.
 //! The pod is looked for on every node (as `berth get pods` lists them).
-//! `berth describe node NAME` is `describe_node`.
+//! `berth describe node NAME` is `describe_node`; workloads, ConfigMaps
+//! and Secrets are `describe_apps`.
 
 use crate::cli::{DescribeArgs, GlobalArgs, Resource};
 use crate::manifest::Container;
@@ -25,11 +26,21 @@ pub fn run(
     if args.resource == Resource::Nodes {
         return super::describe_node::run(global, args, io);
     }
+    if matches!(
+        args.resource,
+        Resource::Deployments
+            | Resource::ReplicaSets
+            | Resource::DaemonSets
+            | Resource::ConfigMaps
+            | Resource::Secrets
+    ) {
+        return super::describe_apps::run(global, args, io);
+    }
     if args.resource != Resource::Pods {
         report::error_message(
             io.err,
             &format!(
-                "berth describe handles pods and nodes, not {}",
+                "berth describe handles pods, nodes, deploy, rs, ds, cm and secrets, not {}",
                 args.resource.plural()
             ),
         )?;

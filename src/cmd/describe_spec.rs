@@ -1,8 +1,11 @@
 //! The spec half of `berth describe pod`, from the last applied pod spec the
 //! infra container keeps: per container its ports, command, args, limits,
-//! environment and mounts, and the pod's volumes, laid out as kubectl does.
+//! environment (a variable from a Secret or ConfigMap names its key, never
+//! its value) and mounts, and the pod's volumes, laid out as kubectl does.
 
-use crate::manifest::{Container, PodSpec, VolumeProjection, VolumeSource};
+use crate::manifest::{
+    Container, EnvFromRef, EnvFromSource, EnvVarSource, PodSpec, VolumeProjection, VolumeSource,
+};
 use crate::report::Field;
 
 /// The pod spec berth last applied, if the infra container kept it.
@@ -49,12 +52,20 @@ pub(crate) fn container_spec_fields(c: &Container) -> Vec<Field> {
     if let Some(dir) = &c.working_dir {
         fields.push(Field::new(2, "Working Dir", dir));
     }
-    if c.env.is_empty() {
+    if c.env.is_empty() && c.env_from.is_empty() {
         fields.push(Field::new(2, "Environment", "<none>"));
     } else {
+        if !c.env_from.is_empty() {
+            fields.push(Field::new(2, "Environment Variables from", ""));
+            fields.extend(c.env_from.iter().map(|e| Field::line(3, env_from_text(e))));
+        }
         fields.push(Field::new(2, "Environment", ""));
         for var in &c.env {
-            fields.push(Field::new(3, &var.name, &var.value));
+            let value = match &var.value_from {
+                Some(source) => env_source_text(source),
+                None => var.value.clone(),
+            };
+            fields.push(Field::new(3, &var.name, value));
         }
     }
     if c.volume_mounts.is_empty() {
@@ -68,6 +79,51 @@ pub(crate) fn container_spec_fields(c: &Container) -> Vec<Field> {
         }
     }
     fields
+}
+
+/// Where a variable comes from, as kubectl describes it: never a
+/// Secret's (or a ConfigMap's) value, only the key it is read from.
+fn env_source_text(source: &EnvVarSource) -> String {
+    let optional = |o: Option<bool>| o.unwrap_or(false);
+    match source {
+        EnvVarSource::SecretKeyRef(r) => format!(
+            "<set to the key '{}' in secret '{}'>  Optional: {}",
+            r.key,
+            r.name,
+            optional(r.optional)
+        ),
+        EnvVarSource::ConfigMapKeyRef(r) => format!(
+            "<set to the key '{}' of config map '{}'>  Optional: {}",
+            r.key,
+            r.name,
+            optional(r.optional)
+        ),
+        EnvVarSource::FieldRef(f) => format!(
+            "({}:{})",
+            f.api_version.as_deref().unwrap_or("v1"),
+            f.field_path
+        ),
+        EnvVarSource::ResourceFieldRef(r) => {
+            format!("{} ({}) ", r.resource, r.container_name)
+        }
+    }
+}
+
+/// One `envFrom` entry: `db  Secret  Optional: false`.
+fn env_from_text(source: &EnvFromSource) -> String {
+    let (name, kind, optional) = match &source.from {
+        EnvFromRef::SecretRef(r) => (&r.name, "Secret", r.optional),
+        EnvFromRef::ConfigMapRef(r) => (&r.name, "ConfigMap", r.optional),
+    };
+    let prefix = if source.prefix.is_empty() {
+        String::new()
+    } else {
+        format!(" with prefix '{}'", source.prefix)
+    };
+    format!(
+        "{name}  {kind}{prefix}  Optional: {}",
+        optional.unwrap_or(false)
+    )
 }
 
 /// The pod's `Volumes:` section.
@@ -164,7 +220,9 @@ mod tests {
 
     const LAST_APPLIED: &str = r#"{"metadata":{},"spec":{"containers":[{"name":"srv",
         "image":"busybox:1","command":["sh","-c"],"args":["httpd -f"],
-        "env":[{"name":"A","value":"1"}],
+        "env":[{"name":"A","value":"1"},
+          {"name":"PASSWORD","valueFrom":{"secretKeyRef":{"name":"db","key":"password"}}}],
+        "envFrom":[{"configMapRef":{"name":"settings"}}],
         "ports":[{"containerPort":8080,"hostPort":18080,"protocol":"TCP"}],
         "resources":{"limits":{"cpu":"500m","memory":"64Mi"}},
         "volumeMounts":[{"name":"scratch","mountPath":"/data","readOnly":true}],
@@ -187,8 +245,9 @@ mod tests {
             "    Host Port:  18080/TCP\n",
             "    Command:\n      sh\n      -c\n",
             "    Args:\n      httpd -f\n",
-            "    Limits:\n      cpu:     500m\n      memory:  64Mi\n",
-            "    Environment:\n      A:       1\n",
+            "    Limits:\n      cpu:       500m\n      memory:    64Mi\n",
+            "    Environment Variables from:\n      settings  ConfigMap  Optional: false\n",
+            "    Environment:\n      A:         1\n      PASSWORD:  <set to the key 'password' in secret 'db'>  Optional: false\n",
             "    Mounts:\n      /data from scratch (ro)\n",
         ] {
             assert!(text.contains(line), "no {line:?} in:\n{text}");

@@ -126,6 +126,10 @@ fn offline_listing(
             (listing.headers, listing.wide_headers) = (headers, wide);
             listing.items = crate::kube::daemonsets::offline_items(manifests, &keep);
         }
+        Resource::ConfigMaps | Resource::Secrets => {
+            listing.headers = crate::kube::config::headers(resource);
+            listing.items = crate::kube::config::items(resource, manifests, &keep);
+        }
         Resource::Services => {
             listing.headers = vec!["SELECTOR", "PORT(S)"];
             for service in manifests

@@ -36,6 +36,15 @@ pub fn run(
         )?;
         return Ok(ExitStatus::Error);
     }
+    if matches!(args.resource, Resource::ConfigMaps | Resource::Secrets) {
+        let message = format!(
+            "{} live only in the manifests (never as containers on the engine); use `berth get {} -f PATH`",
+            args.resource.plural(),
+            args.resource.plural()
+        );
+        report::error_message(io.err, &message)?;
+        return Ok(ExitStatus::Error);
+    }
     let project = global.project.as_deref();
     let now = now();
     let depth = match args.resource {

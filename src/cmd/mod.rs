@@ -4,6 +4,8 @@
 mod apply;
 mod delete;
 mod describe;
+mod describe_apps;
+mod describe_config;
 mod describe_node;
 mod describe_spec;
 mod diff;

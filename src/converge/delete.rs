@@ -3,7 +3,7 @@
 
 use super::{add_networks, changes, observe_project, ConvergeError, Outcome, Progress, Settings};
 use crate::apply;
-use crate::desired::{owner_of, RemoveWhy};
+use crate::desired::RemoveWhy;
 use crate::engine::Engine;
 use crate::observe::{Depth, InspectCache};
 use crate::observed::{ObservedController, ObservedPod};
@@ -27,7 +27,7 @@ pub async fn delete<E: Engine>(
     let owned = |p: &ObservedPod| {
         controllers
             .iter()
-            .any(|c| c.namespace == p.namespace && p.owner.as_deref() == Some(&owner_of(&c.name)))
+            .any(|c| c.namespace == p.namespace && p.owner.as_deref() == Some(&owner_of(c)))
     };
     let mut plan = Plan::default();
     let mut kept = std::collections::BTreeSet::new();
@@ -78,4 +78,11 @@ pub async fn delete<E: Engine>(
         p.report(change);
     }
     Ok(p.out)
+}
+
+/// The owner label a controller's own pods carry (`Deployment/web`): of
+/// its kind, so that a Deployment's deletion never takes the pods of a
+/// ReplicationController of the same name.
+fn owner_of(c: &ObservedController) -> String {
+    format!("{}/{}", c.kind, c.name)
 }

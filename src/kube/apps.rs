@@ -7,7 +7,7 @@ use crate::cli::Resource;
 use crate::desired::deployment::{deployment_owner, replica_set_owner, POD_TEMPLATE_HASH};
 use crate::keys;
 use crate::manifest::apps::match_labels;
-use crate::manifest::{Labels, Manifests, PodTemplate};
+use crate::manifest::{Deployment, IntOrPercent, Labels, Manifests, PodTemplate, Strategy};
 use crate::observed::{Observed, ObservedController, ObservedPod};
 use crate::timefmt::{age, format_rfc3339};
 
@@ -110,10 +110,18 @@ pub fn live_listing(
             "creationTimestamp": format_rfc3339(c.created),
             "annotations": { "berth.io/project": c.project },
         });
+        // The record keeps the selector, not the object's own labels: the
+        // selector's labels stand for them (what `get -l` matches), and a
+        // Deployment's ReplicaSet adds its template hash, as Kubernetes does.
+        meta["labels"] = json!(c.selector);
         if let Some(owner) = &c.owner {
             let (owner_kind, owner_name) = owner.split_once('/').unwrap_or(("Deployment", owner));
-            meta["ownerReferences"] = json!([{ "apiVersion": "apps/v1", "kind": owner_kind, "name": owner_name, "controller": true }]);
-            meta["labels"] = json!({ POD_TEMPLATE_HASH: c.template_hash });
+            let owner_uid = uid(&c.project, owner_kind, &c.namespace, owner_name);
+            meta["ownerReferences"] = json!([{
+                "apiVersion": "apps/v1", "kind": owner_kind, "name": owner_name,
+                "uid": owner_uid, "controller": true, "blockOwnerDeletion": true,
+            }]);
+            meta["labels"][POD_TEMPLATE_HASH] = json!(c.template_hash);
         }
         let (cells, status) = if resource == Resource::Deployments {
             (
@@ -123,7 +131,7 @@ pub fn live_listing(
                     ready.to_string(),
                     age(Some(c.created), now),
                 ],
-                json!({ "replicas": pods.len(), "readyReplicas": ready, "updatedReplicas": updated, "availableReplicas": ready }),
+                deployment_status(c, observed, pods.len(), updated, ready),
             )
         } else {
             (
@@ -133,9 +141,18 @@ pub fn live_listing(
                     ready.to_string(),
                     age(Some(c.created), now),
                 ],
-                json!({ "replicas": pods.len(), "readyReplicas": ready, "availableReplicas": ready }),
+                json!({
+                    "replicas": pods.len(), "fullyLabeledReplicas": pods.len(),
+                    "readyReplicas": ready, "availableReplicas": ready,
+                    "observedGeneration": 1,
+                }),
             )
         };
+        meta["generation"] = json!(1);
+        if resource == Resource::Deployments {
+            let revision = super::rollout::revisions(observed, c).len().max(1);
+            meta["annotations"][REVISION] = json!(revision.to_string());
+        }
         items.push(Listed {
             project: Some(c.project.clone()),
             namespace: c.namespace.clone(),
@@ -157,6 +174,123 @@ pub fn live_listing(
         show_namespace: namespace.is_none(),
         show_project: false,
     }
+}
+
+/// An int-or-percent as Kubernetes writes it: `1` or `"25%"`.
+fn int_or_percent(value: IntOrPercent) -> Value {
+    match value {
+        IntOrPercent::Int(n) => json!(n),
+        IntOrPercent::Percent(p) => json!(format!("{p}%")),
+    }
+}
+
+/// Adds to a served Deployment what its manifest declares and its record
+/// on the engine does not keep: the strategy, `minReadySeconds`,
+/// `progressDeadlineSeconds`, `revisionHistoryLimit`, `paused`, and its own
+/// labels when it has any.
+pub fn add_declared(object: &mut Value, declared: &Deployment) {
+    let strategy = match declared.strategy {
+        Strategy::Recreate => json!({ "type": "Recreate" }),
+        Strategy::RollingUpdate {
+            max_surge,
+            max_unavailable,
+        } => json!({
+            "type": "RollingUpdate",
+            "rollingUpdate": {
+                "maxUnavailable": int_or_percent(max_unavailable),
+                "maxSurge": int_or_percent(max_surge),
+            },
+        }),
+    };
+    let spec = &mut object["spec"];
+    spec["strategy"] = strategy;
+    spec["minReadySeconds"] = json!(declared.min_ready_seconds);
+    spec["progressDeadlineSeconds"] = json!(declared.progress_deadline_seconds);
+    spec["revisionHistoryLimit"] = json!(declared.revision_history_limit);
+    if declared.paused {
+        spec["paused"] = json!(true);
+    }
+    if !declared.meta.labels.is_empty() {
+        object["metadata"]["labels"] = json!(declared.meta.labels);
+    }
+}
+
+/// The annotation Kubernetes numbers a Deployment's revisions with.
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
+
+/// A Deployment's status as its controller fills it: the counts, and the
+/// `Available` and `Progressing` conditions with the reasons and messages
+/// Kubernetes gives them. Their times are the record's creation, so an
+/// unchanged Deployment serves an unchanged object.
+fn deployment_status(
+    c: &ObservedController,
+    observed: &Observed,
+    replicas: usize,
+    updated: usize,
+    available: usize,
+) -> Value {
+    let desired = c.replicas as usize;
+    // The default maxUnavailable (25%, rounded down) when the record does
+    // not say which strategy it follows.
+    let max_unavailable = desired / 4;
+    let minimum = available + max_unavailable >= desired;
+    let since = format_rfc3339(c.created);
+    let condition = |kind: &str, status: bool, reason: &str, message: String| {
+        json!({
+            "type": kind, "status": if status { "True" } else { "False" },
+            "lastUpdateTime": since, "lastTransitionTime": since,
+            "reason": reason, "message": message,
+        })
+    };
+    let available_condition = if minimum {
+        condition(
+            "Available",
+            true,
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.".into(),
+        )
+    } else {
+        condition(
+            "Available",
+            false,
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.".into(),
+        )
+    };
+    let revisions = super::rollout::revisions(observed, c);
+    let new_set = revisions
+        .last()
+        .filter(|r| r.replica_set.template_hash == c.template_hash)
+        .map_or(c.name.clone(), |r| r.replica_set.name.clone());
+    let complete = updated == desired && replicas == desired && available == desired;
+    let progressing = if complete {
+        condition(
+            "Progressing",
+            true,
+            "NewReplicaSetAvailable",
+            format!("ReplicaSet {new_set:?} has successfully progressed."),
+        )
+    } else {
+        condition(
+            "Progressing",
+            true,
+            "ReplicaSetUpdated",
+            format!("ReplicaSet {new_set:?} is progressing."),
+        )
+    };
+    let mut status = json!({
+        "observedGeneration": 1,
+        "replicas": replicas,
+        "updatedReplicas": updated,
+        "readyReplicas": available,
+        "availableReplicas": available,
+        "conditions": [available_condition, progressing],
+    });
+    let unavailable = desired.saturating_sub(available);
+    if unavailable > 0 {
+        status["unavailableReplicas"] = json!(unavailable);
+    }
+    status
 }
 
 fn template_json(t: &PodTemplate) -> Option<Value> {

@@ -85,8 +85,9 @@ pub fn live_listing(
             .as_deref()
             .and_then(|t| serde_json::from_str(t).ok());
         let (containers, images, node_selector) = template_cells(template.as_ref());
+        // The selector's labels stand for the object's own (see `apps`).
         let meta = json!({
-            "name": c.name, "namespace": c.namespace,
+            "name": c.name, "namespace": c.namespace, "generation": 1, "labels": c.selector,
             "uid": uid(&c.project, keys::KIND_DAEMON_SET, &c.namespace, &c.name),
             "creationTimestamp": format_rfc3339(c.created),
             "annotations": { "berth.io/project": c.project },
@@ -97,7 +98,14 @@ pub fn live_listing(
             "numberReady": ready,
             "updatedNumberScheduled": updated,
             "numberAvailable": ready,
+            "numberMisscheduled": 0,
+            "observedGeneration": 1,
         });
+        let mut status = status;
+        let unavailable = (c.replicas as usize).saturating_sub(ready);
+        if unavailable > 0 {
+            status["numberUnavailable"] = json!(unavailable);
+        }
         items.push(Listed {
             project: Some(c.project.clone()),
             namespace: c.namespace.clone(),

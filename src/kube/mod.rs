@@ -3,6 +3,7 @@
 //! Plain data from manifests and observations; no Docker calls, no printing.
 
 pub mod apps;
+pub mod config;
 pub mod daemonsets;
 pub mod events;
 pub mod listing;

@@ -12,6 +12,7 @@ mod select;
 mod status;
 mod store;
 mod table;
+mod table_apps;
 mod table_pod;
 mod watch;
 
@@ -70,18 +71,35 @@ pub(super) fn routes(state: ServeState) -> Router {
             read(get(|| async { Json(discovery::api_groups()) })),
         )
         .route(
+            "/apis/apps",
+            read(get(|| async { Json(discovery::apps_api_group()) })),
+        )
+        .route(
+            "/apis/apps/v1",
+            read(get(|| async { Json(discovery::apps_resource_list()) })),
+        )
+        .route("/apis/apps/v1/{resource}", read(get(list_cluster::<true>)))
+        .route(
+            "/apis/apps/v1/namespaces/{ns}/{resource}",
+            read(get(list_namespaced::<true>)),
+        )
+        .route(
+            "/apis/apps/v1/namespaces/{ns}/{resource}/{name}",
+            read(get(get_namespaced::<true>)),
+        )
+        .route(
             "/api/v1",
             read(get(|| async { Json(discovery::resource_list()) })),
         )
-        .route("/api/v1/{resource}", read(get(list_cluster)))
+        .route("/api/v1/{resource}", read(get(list_cluster::<false>)))
         .route("/api/v1/{resource}/{name}", read(get(get_cluster)))
         .route(
             "/api/v1/namespaces/{ns}/{resource}",
-            read(get(list_namespaced)),
+            read(get(list_namespaced::<false>)),
         )
         .route(
             "/api/v1/namespaces/{ns}/{resource}/{name}",
-            read(get(get_namespaced)),
+            read(get(get_namespaced::<false>)),
         )
         .with_state(state)
 }
@@ -149,27 +167,30 @@ pub(super) fn format(headers: &HeaderMap) -> Format {
     Format::Json
 }
 
-fn resource_of(plural: &str) -> Result<ApiResource, ApiError> {
-    ApiResource::from_plural(plural).ok_or_else(ApiError::path_not_found)
+/// The resource a path names: of the `apps` group under `/apis/apps/v1`
+/// (`APPS_GROUP`), of the core group under `/api/v1`.
+fn resource_of<const APPS_GROUP: bool>(plural: &str) -> Result<ApiResource, ApiError> {
+    let group = if APPS_GROUP { resource::APPS } else { "" };
+    ApiResource::from_plural(group, plural).ok_or_else(ApiError::path_not_found)
 }
 
-async fn list_cluster(
+async fn list_cluster<const APPS_GROUP: bool>(
     State(state): State<ApiState>,
     Path(plural): Path<String>,
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let resource = resource_of(&plural)?;
+    let resource = resource_of::<APPS_GROUP>(&plural)?;
     list(state, resource, None, query, format(&headers)).await
 }
 
-async fn list_namespaced(
+async fn list_namespaced<const APPS_GROUP: bool>(
     State(state): State<ApiState>,
     Path((namespace, plural)): Path<(String, String)>,
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let resource = resource_of(&plural)?;
+    let resource = resource_of::<APPS_GROUP>(&plural)?;
     if !resource.namespaced() {
         return Err(ApiError::path_not_found());
     }
@@ -182,20 +203,20 @@ async fn get_cluster(
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let resource = resource_of(&plural)?;
+    let resource = resource_of::<false>(&plural)?;
     if resource.namespaced() {
         return Err(ApiError::path_not_found());
     }
     get_one(state, resource, "", &name, query, format(&headers))
 }
 
-async fn get_namespaced(
+async fn get_namespaced<const APPS_GROUP: bool>(
     State(state): State<ApiState>,
     Path((namespace, plural, name)): Path<(String, String, String)>,
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let resource = resource_of(&plural)?;
+    let resource = resource_of::<APPS_GROUP>(&plural)?;
     if !resource.namespaced() {
         return Err(ApiError::path_not_found());
     }
@@ -254,7 +275,7 @@ async fn list(
     let body = match format {
         Format::Table(version) => table::table(resource, version, generation, &items, include, now),
         Format::Json => json!({
-            "apiVersion": "v1",
+            "apiVersion": resource.api_version(),
             "kind": format!("{}List", resource.kind()),
             "metadata": { "resourceVersion": generation.to_string() },
             "items": items,
@@ -300,7 +321,9 @@ fn json_response(body: &Value) -> Response {
 }
 
 #[cfg(test)]
-mod fixtures;
+pub(in crate::serve) mod fixtures;
+#[cfg(test)]
+mod table_apps_tests;
 #[cfg(test)]
 mod table_tests;
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod summary;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod workloads;
 
 use std::convert::Infallible;
 use std::sync::Arc;

@@ -1,17 +1,20 @@
 //! A snapshot's objects, resource by resource, in exactly the shape
-//! `berth get -o json` prints (`kube::`): pods, controllers and events from
-//! what the engine runs, services from the last good manifests, endpoints
-//! from both, nodes (the node controller's statuses once the loop has
-//! probed them) and the namespaces in use. Nothing here depends on the
-//! clock alone, so an unchanged engine yields unchanged objects; a node's
-//! `lastHeartbeatTime` is its last probe, which moves with each probe as a
-//! kubelet's heartbeat does.
+//! `berth get -o json` prints (`kube::`): pods, controllers (RCs,
+//! Deployments, ReplicaSets, DaemonSets) and events from what the engine
+//! runs, services, ConfigMaps and Secrets (values left out) from the last
+//! good manifests, endpoints from both, nodes (the node controller's
+//! statuses once the loop has probed them) and the namespaces in use.
+//! Nothing here depends on the clock alone, so an unchanged engine yields
+//! unchanged objects; a node's `lastHeartbeatTime` is its last probe, which
+//! moves with each probe as a kubelet's heartbeat does.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
+use crate::cli::Resource;
 use crate::kube::events::{event_json, pod_events};
+use crate::kube::{apps, config, daemonsets};
 use crate::kube::{engine_node_listing, node_listing, objects, pod_listing, rc_listing, uid};
 use crate::labels::Selector;
 use crate::manifest::Labels;
@@ -50,6 +53,29 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
         ApiResource::ReplicationControllers,
         items(rc_listing(observed, None, &all, now)),
     );
+    for (resource, cli) in [
+        (ApiResource::Deployments, Resource::Deployments),
+        (ApiResource::ReplicaSets, Resource::ReplicaSets),
+    ] {
+        let mut objects = items(apps::live_listing(cli, observed, None, &all, now));
+        if resource == ApiResource::Deployments {
+            objects.iter_mut().for_each(|d| with_declared(d, manifests));
+        }
+        out.insert(resource, objects);
+    }
+    out.insert(
+        ApiResource::DaemonSets,
+        items(daemonsets::live_listing(observed, None, &all, now)),
+    );
+    let everything = |_: &str, _: &Labels| true;
+    for (resource, cli) in [
+        (ApiResource::ConfigMaps, Resource::ConfigMaps),
+        (ApiResource::Secrets, Resource::Secrets),
+    ] {
+        let declared = manifests.map(|m| config::items(cli, m, &everything));
+        let values = declared.into_iter().flatten().map(|item| item.json);
+        out.insert(resource, values.collect());
+    }
     let nodes = if snapshot.nodes.is_empty() {
         engine_nodes(snapshot, observed)
     } else {
@@ -67,6 +93,20 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
         }
     }
     out
+}
+
+/// A Deployment with what its manifest (in the last good set) declares.
+fn with_declared(deployment: &mut Value, manifests: Option<&crate::manifest::Manifests>) {
+    let meta = &deployment["metadata"];
+    let declared = manifests
+        .into_iter()
+        .flat_map(|m| &m.deployments)
+        .find(|d| {
+            meta["namespace"] == d.meta.namespace.as_str() && meta["name"] == d.meta.name.as_str()
+        });
+    if let Some(declared) = declared {
+        apps::add_declared(deployment, declared);
+    }
 }
 
 /// The nodes before the node controller reported any: the engine berth

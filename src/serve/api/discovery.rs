@@ -1,9 +1,11 @@
 //! Discovery, as clients walk it before any request: `/version`, `/api`
-//! (APIVersions), `/api/v1` (APIResourceList) and `/apis` (no groups).
+//! (APIVersions), `/api/v1` (APIResourceList), `/apis` (APIGroupList: the
+//! `apps` group), `/apis/apps` (APIGroup) and `/apis/apps/v1`
+//! (APIResourceList).
 
 use serde_json::{json, Value};
 
-use super::resource::ApiResource;
+use super::resource::{ApiResource, APPS};
 
 /// `/version`: the Kubernetes API berth's objects follow, and berth's own
 /// version in `gitVersion`.
@@ -30,15 +32,37 @@ pub fn api_versions() -> Value {
     })
 }
 
-/// `/apis`: berth serves no named groups.
-pub fn api_groups() -> Value {
-    json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": [] })
+/// The one version of the `apps` group, as `APIGroup` names it.
+fn apps_group() -> Value {
+    let version = json!({ "groupVersion": "apps/v1", "version": "v1" });
+    json!({ "name": APPS, "versions": [version], "preferredVersion": version })
 }
 
-/// `/api/v1`: every resource berth serves, read-only.
+/// `/apis`: the named groups berth serves (`apps`).
+pub fn api_groups() -> Value {
+    json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": [apps_group()] })
+}
+
+/// `/apis/apps`: the group on its own.
+pub fn apps_api_group() -> Value {
+    let mut group = apps_group();
+    group["kind"] = json!("APIGroup");
+    group["apiVersion"] = json!("v1");
+    group
+}
+
+/// `/api/v1`: every core resource berth serves, read-only.
 pub fn resource_list() -> Value {
-    let resources: Vec<Value> = ApiResource::ALL
-        .into_iter()
+    group_resource_list("")
+}
+
+/// `/apis/apps/v1`: the workload controllers berth serves, read-only.
+pub fn apps_resource_list() -> Value {
+    group_resource_list(APPS)
+}
+
+fn group_resource_list(group: &str) -> Value {
+    let resources: Vec<Value> = ApiResource::of_group(group)
         .map(|r| {
             json!({
                 "name": r.plural(),
@@ -54,7 +78,7 @@ pub fn resource_list() -> Value {
     json!({
         "kind": "APIResourceList",
         "apiVersion": "v1",
-        "groupVersion": "v1",
+        "groupVersion": if group.is_empty() { "v1" } else { "apps/v1" },
         "resources": resources,
     })
 }
@@ -82,6 +106,8 @@ mod tests {
             "nodes",
             "events",
             "endpoints",
+            "configmaps",
+            "secrets",
         ] {
             assert!(names.contains(&name), "{names:?}");
         }
@@ -91,5 +117,37 @@ mod tests {
             .iter()
             .find(|r| r["name"] == "nodes");
         assert_eq!(nodes.unwrap()["namespaced"], false);
+        assert!(!names.contains(&"deployments"), "{names:?}");
+    }
+
+    #[test]
+    fn the_apps_group_lists_its_controllers_with_kubectls_short_names() {
+        let groups = api_groups();
+        assert_eq!(groups["groups"][0]["name"], "apps");
+        assert_eq!(
+            groups["groups"][0]["preferredVersion"]["groupVersion"],
+            "apps/v1"
+        );
+        let list = apps_resource_list();
+        assert_eq!(list["groupVersion"], "apps/v1");
+        let found: Vec<(&str, &Value)> = list["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["name"].as_str().unwrap(), &r["shortNames"]))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("deployments", &json!(["deploy"])),
+                ("replicasets", &json!(["rs"])),
+                ("daemonsets", &json!(["ds"])),
+            ]
+        );
+        for resource in list["resources"].as_array().unwrap() {
+            assert_eq!(resource["verbs"], json!(["get", "list", "watch"]));
+            assert_eq!(resource["namespaced"], true);
+        }
+        assert_eq!(apps_api_group()["kind"], "APIGroup");
     }
 }

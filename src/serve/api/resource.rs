@@ -1,7 +1,8 @@
 //! The resources the API serves: their names as URLs, kinds and kubectl
-//! short names spell them, and whether they live in a namespace.
+//! short names spell them, their group (core `v1` or `apps/v1`) and
+//! whether they live in a namespace.
 
-/// One resource of the core `v1` group.
+/// One resource of the core `v1` group or of `apps/v1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ApiResource {
     Pods,
@@ -11,10 +12,18 @@ pub enum ApiResource {
     Nodes,
     Events,
     Namespaces,
+    ConfigMaps,
+    Secrets,
+    Deployments,
+    ReplicaSets,
+    DaemonSets,
 }
 
+/// The named group berth serves besides the core one.
+pub const APPS: &str = "apps";
+
 impl ApiResource {
-    pub const ALL: [ApiResource; 7] = [
+    pub const ALL: [ApiResource; 12] = [
         ApiResource::Pods,
         ApiResource::ReplicationControllers,
         ApiResource::Services,
@@ -22,11 +31,42 @@ impl ApiResource {
         ApiResource::Nodes,
         ApiResource::Events,
         ApiResource::Namespaces,
+        ApiResource::ConfigMaps,
+        ApiResource::Secrets,
+        ApiResource::Deployments,
+        ApiResource::ReplicaSets,
+        ApiResource::DaemonSets,
     ];
 
-    /// The resource named by a URL segment (`pods`).
-    pub fn from_plural(plural: &str) -> Option<ApiResource> {
-        ApiResource::ALL.into_iter().find(|r| r.plural() == plural)
+    /// The resource of `group` (`""` for the core one) named by a URL
+    /// segment (`pods`).
+    pub fn from_plural(group: &str, plural: &str) -> Option<ApiResource> {
+        ApiResource::ALL
+            .into_iter()
+            .find(|r| r.group() == group && r.plural() == plural)
+    }
+
+    /// The resources of `group`, in discovery order.
+    pub fn of_group(group: &str) -> impl Iterator<Item = ApiResource> + '_ {
+        ApiResource::ALL
+            .into_iter()
+            .filter(move |r| r.group() == group)
+    }
+
+    /// `""` for the core group, `apps` for the workload controllers.
+    pub fn group(self) -> &'static str {
+        match self {
+            ApiResource::Deployments | ApiResource::ReplicaSets | ApiResource::DaemonSets => APPS,
+            _ => "",
+        }
+    }
+
+    /// The `apiVersion` of its objects and lists (`v1`, `apps/v1`).
+    pub fn api_version(self) -> &'static str {
+        match self.group() {
+            APPS => "apps/v1",
+            _ => "v1",
+        }
     }
 
     pub fn plural(self) -> &'static str {
@@ -38,6 +78,11 @@ impl ApiResource {
             ApiResource::Nodes => "nodes",
             ApiResource::Events => "events",
             ApiResource::Namespaces => "namespaces",
+            ApiResource::ConfigMaps => "configmaps",
+            ApiResource::Secrets => "secrets",
+            ApiResource::Deployments => "deployments",
+            ApiResource::ReplicaSets => "replicasets",
+            ApiResource::DaemonSets => "daemonsets",
         }
     }
 
@@ -50,6 +95,11 @@ impl ApiResource {
             ApiResource::Nodes => "node",
             ApiResource::Events => "event",
             ApiResource::Namespaces => "namespace",
+            ApiResource::ConfigMaps => "configmap",
+            ApiResource::Secrets => "secret",
+            ApiResource::Deployments => "deployment",
+            ApiResource::ReplicaSets => "replicaset",
+            ApiResource::DaemonSets => "daemonset",
         }
     }
 
@@ -63,6 +113,11 @@ impl ApiResource {
             ApiResource::Nodes => "Node",
             ApiResource::Events => "Event",
             ApiResource::Namespaces => "Namespace",
+            ApiResource::ConfigMaps => "ConfigMap",
+            ApiResource::Secrets => "Secret",
+            ApiResource::Deployments => "Deployment",
+            ApiResource::ReplicaSets => "ReplicaSet",
+            ApiResource::DaemonSets => "DaemonSet",
         }
     }
 
@@ -75,15 +130,23 @@ impl ApiResource {
             ApiResource::Nodes => &["no"],
             ApiResource::Events => &["ev"],
             ApiResource::Namespaces => &["ns"],
+            ApiResource::ConfigMaps => &["cm"],
+            ApiResource::Secrets => &[],
+            ApiResource::Deployments => &["deploy"],
+            ApiResource::ReplicaSets => &["rs"],
+            ApiResource::DaemonSets => &["ds"],
         }
     }
 
     /// The discovery categories: `kubectl get all` lists the `all` ones.
     pub fn categories(self) -> &'static [&'static str] {
         match self {
-            ApiResource::Pods | ApiResource::ReplicationControllers | ApiResource::Services => {
-                &["all"]
-            }
+            ApiResource::Pods
+            | ApiResource::ReplicationControllers
+            | ApiResource::Services
+            | ApiResource::Deployments
+            | ApiResource::ReplicaSets
+            | ApiResource::DaemonSets => &["all"],
             _ => &[],
         }
     }
@@ -101,8 +164,20 @@ mod tests {
     #[test]
     fn every_resource_is_found_by_its_plural() {
         for resource in ApiResource::ALL {
-            assert_eq!(ApiResource::from_plural(resource.plural()), Some(resource));
+            let found = ApiResource::from_plural(resource.group(), resource.plural());
+            assert_eq!(found, Some(resource));
         }
-        assert_eq!(ApiResource::from_plural("deployments"), None);
+    }
+
+    #[test]
+    fn a_resource_is_found_only_in_its_own_group() {
+        assert_eq!(ApiResource::from_plural("", "deployments"), None);
+        assert_eq!(ApiResource::from_plural(APPS, "pods"), None);
+        assert_eq!(
+            ApiResource::from_plural(APPS, "daemonsets"),
+            Some(ApiResource::DaemonSets)
+        );
+        assert_eq!(ApiResource::Deployments.api_version(), "apps/v1");
+        assert_eq!(ApiResource::Secrets.api_version(), "v1");
     }
 }

@@ -88,6 +88,7 @@ pub fn supported_fields(resource: ApiResource) -> &'static [&'static str] {
             "source",
         ],
         ApiResource::Namespaces => &["metadata.name", "status.phase"],
+        ApiResource::Secrets => &["metadata.name", "metadata.namespace", "type"],
         _ => &["metadata.name", "metadata.namespace"],
     }
 }

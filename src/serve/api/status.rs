@@ -38,7 +38,11 @@ impl ApiError {
             "NotFound",
             format!("{} \"{name}\" not found", resource.plural()),
         );
-        error.details = Some(json!({ "name": name, "kind": resource.plural() }));
+        let mut details = json!({ "name": name, "kind": resource.plural() });
+        if !resource.group().is_empty() {
+            details["group"] = json!(resource.group());
+        }
+        error.details = Some(details);
         error
     }
 

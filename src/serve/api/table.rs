@@ -1,7 +1,8 @@
 //! Server-side tables (`meta.k8s.io` `Table`), which kubectl asks for and
 //! prints as they come: the columns the API server's printers define for
-//! each kind (priority 1 for `-o wide`), and each row's cells computed from
-//! the object's JSON at the time of the request (ages included).
+//! each kind (priority 1 for `-o wide`), and each row's cells computed
+//! from the object's JSON at the time of the request (ages included). A
+//! Secret's DATA counts its keys: their values are never served.
 
 use serde_json::{json, Value};
 
@@ -30,15 +31,15 @@ impl IncludeObject {
 }
 
 /// (name, type, priority, description)
-type Column = (&'static str, &'static str, u8, &'static str);
+pub(super) type Column = (&'static str, &'static str, u8, &'static str);
 
-const NAME: Column = (
+pub(super) const NAME: Column = (
     "Name",
     "string",
     0,
     "Name must be unique within a namespace.",
 );
-const AGE: Column = (
+pub(super) const AGE: Column = (
     "Age",
     "string",
     0,
@@ -112,6 +113,11 @@ fn columns(resource: ApiResource) -> Vec<Column> {
             ("Status", s, 0, "The status of the namespace"),
             AGE,
         ],
+        ApiResource::ConfigMaps
+        | ApiResource::Secrets
+        | ApiResource::Deployments
+        | ApiResource::ReplicaSets
+        | ApiResource::DaemonSets => super::table_apps::columns(resource),
     }
 }
 
@@ -164,11 +170,11 @@ fn row(resource: ApiResource, object: &Value, include: IncludeObject, now: i64) 
     row
 }
 
-fn text(value: &Value) -> &str {
+pub(super) fn text(value: &Value) -> &str {
     value.as_str().unwrap_or_default()
 }
 
-fn or_none(text: String) -> String {
+pub(super) fn or_none(text: String) -> String {
     if text.is_empty() {
         "<none>".into()
     } else {
@@ -181,7 +187,7 @@ fn since(value: &Value, now: i64) -> String {
 }
 
 /// `a=b,c=d` of a JSON map, or `<none>`.
-fn map_text(value: &Value) -> String {
+pub(super) fn map_text(value: &Value) -> String {
     let pairs = value.as_object().into_iter().flatten();
     or_none(
         pairs
@@ -203,6 +209,19 @@ pub fn cells(resource: ApiResource, object: &Value, now: i64) -> Vec<Value> {
         ApiResource::Nodes => node_cells(object, name, created),
         ApiResource::Events => event_cells(object, now),
         ApiResource::Namespaces => vec![name, object["status"]["phase"].clone(), created],
+        ApiResource::ConfigMaps => {
+            let count = |key: &str| object[key].as_object().map_or(0, |m| m.len());
+            vec![name, json!(count("data") + count("binaryData")), created]
+        }
+        ApiResource::Secrets => vec![
+            name,
+            object["type"].clone(),
+            json!(crate::kube::config::secret_key_count(object)),
+            created,
+        ],
+        ApiResource::Deployments | ApiResource::ReplicaSets | ApiResource::DaemonSets => {
+            super::table_apps::workload_cells(resource, object, name, created)
+        }
     }
 }
 

@@ -97,8 +97,9 @@ fn endpoints_list_the_ready_pods_the_service_selects() {
 #[test]
 fn every_table_row_has_one_cell_per_column() {
     let mut store = Store::default();
-    let mut snap = snapshot(1, vec![web_pod("web", "web")]);
+    let mut snap = super::fixtures::workloads(1);
     let mut observed = (**snap.observed.as_ref().unwrap()).clone();
+    observed.pods.push(web_pod("solo", "solo"));
     observed.controllers.push(ObservedController {
         kind: crate::keys::KIND_RC.to_string(),
         owner: None,
@@ -106,7 +107,7 @@ fn every_table_row_has_one_cell_per_column() {
         namespace: "default".into(),
         name: "web".into(),
         replicas: 2,
-        selector: [("app".to_string(), "web".to_string())].into(),
+        selector: [("app".to_string(), "solo".to_string())].into(),
         template_hash: "h".into(),
         template_json: Some(
             json!({ "metadata": {}, "spec": { "containers": [{ "name": "app", "image": "busybox:test" }] } })
@@ -116,7 +117,7 @@ fn every_table_row_has_one_cell_per_column() {
         created: T0, node: String::new(), });
     snap.observed = Some(Arc::new(observed));
     snap.docker_events = Arc::new(vec![crate::status::fixtures::docker_event(
-        "start", "web-app", "app", 1,
+        "start", "solo-app", "app", 1,
     )]);
     store.sync(&snap);
     let rc = store
@@ -127,7 +128,7 @@ fn every_table_row_has_one_cell_per_column() {
     assert_eq!(cells[1..4], [json!(2), json!(1), json!(1)]);
     assert_eq!(
         cells[5..],
-        [json!("app"), json!("busybox:test"), json!("app=web")]
+        [json!("app"), json!("busybox:test"), json!("app=solo")]
     );
     for resource in ApiResource::ALL {
         let objects: Vec<Value> = store

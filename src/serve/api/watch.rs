@@ -182,7 +182,7 @@ fn line(kind: &str, request: &WatchRequest, object: Value) -> Bytes {
 fn bookmark(request: &WatchRequest, rv: u64) -> Bytes {
     let object = json!({
         "kind": request.resource.kind(),
-        "apiVersion": "v1",
+        "apiVersion": request.resource.api_version(),
         "metadata": { "resourceVersion": rv.to_string() },
     });
     raw_line("BOOKMARK", object)

@@ -5,7 +5,7 @@
 use crate::snapshot::{Snapshot, SyncState};
 
 use super::html::{esc, section, when};
-use super::{changes, summary, tables};
+use super::{changes, summary, tables, workloads};
 
 const STYLE: &str = include_str!("style.css");
 const SCRIPT: &str = include_str!("live.js");
@@ -43,8 +43,11 @@ pub(crate) fn main(snapshot: &Snapshot, now: i64) -> String {
     let objects = match observed {
         Some(observed) => [
             tables::pods(snapshot, observed, now),
+            workloads::deployments(observed, now),
+            workloads::daemon_sets(observed, now),
             tables::controllers(snapshot, observed, now),
             tables::services(snapshot, manifests, Some(observed)),
+            workloads::config(manifests),
             tables::nodes(snapshot, manifests, Some(observed)),
         ]
         .concat(),
@@ -56,6 +59,7 @@ pub(crate) fn main(snapshot: &Snapshot, now: i64) -> String {
                 r#"<p class="empty">The engine has not answered yet: nothing observed.</p>"#,
             ),
             tables::services(snapshot, manifests, None),
+            workloads::config(manifests),
             tables::nodes(snapshot, manifests, None),
         ]
         .concat(),
