@@ -12,7 +12,8 @@ use crate::manifest::{Manifests, Node, ObjectMeta, Pod, ReplicationController, S
 /// An object's identity across two manifest sets.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectKey {
-    /// `pod`, `replicationcontroller`, `service`, `node`.
+    /// `pod`, `replicationcontroller`, `deployment`, `replicaset`,
+    /// `daemonset`, `service`, `configmap`, `secret`, `node`.
     pub kind: &'static str,
     /// Empty for nodes (cluster-scoped).
     pub namespace: String,
@@ -192,6 +193,80 @@ pub fn declared_objects(manifests: &Manifests) -> BTreeMap<ObjectKey, (Value, So
             name: node.meta.name.clone(),
         };
         out.insert(node_key, (node_json(node), node.source.clone()));
+    }
+    let everything = |_: &str, _: &crate::manifest::Labels| true;
+    let source_of = |metas: Vec<(&ObjectMeta, &Source)>| {
+        metas
+            .into_iter()
+            .map(|(m, s)| ((m.namespace.clone(), m.name.clone()), s.clone()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let workloads = [
+        (
+            "deployment",
+            super::apps::offline_items(crate::cli::Resource::Deployments, manifests, &everything),
+            source_of(
+                manifests
+                    .deployments
+                    .iter()
+                    .map(|d| (&d.meta, &d.source))
+                    .collect(),
+            ),
+        ),
+        (
+            "replicaset",
+            super::apps::offline_items(crate::cli::Resource::ReplicaSets, manifests, &everything),
+            source_of(
+                manifests
+                    .replica_sets
+                    .iter()
+                    .map(|r| (&r.meta, &r.source))
+                    .collect(),
+            ),
+        ),
+        (
+            "daemonset",
+            super::daemonsets::offline_items(manifests, &everything),
+            source_of(
+                manifests
+                    .daemon_sets
+                    .iter()
+                    .map(|d| (&d.meta, &d.source))
+                    .collect(),
+            ),
+        ),
+    ];
+    for (kind, items, sources) in workloads {
+        for item in items {
+            let at = (item.namespace.clone(), item.name.clone());
+            let source = sources.get(&at).cloned().unwrap_or_default();
+            let key = ObjectKey {
+                kind,
+                namespace: item.namespace.clone(),
+                name: item.name.clone(),
+            };
+            out.insert(key, (without_status(item.json), source));
+        }
+    }
+    for config in &manifests.config_maps {
+        let value = super::config::config_map_json(config);
+        out.insert(
+            key("configmap", &config.meta),
+            (value, config.source.clone()),
+        );
+    }
+    for secret in &manifests.secrets {
+        // No value: `diff` puts in masks of the keys (see `cmd::diff`).
+        let mut value = super::config::secret_json(secret);
+        if let Some(annotations) = value["metadata"]["annotations"].as_object_mut() {
+            annotations.remove(super::config::REDACTED);
+            if annotations.is_empty() {
+                value["metadata"]
+                    .as_object_mut()
+                    .map(|m| m.remove("annotations"));
+            }
+        }
+        out.insert(key("secret", &secret.meta), (value, secret.source.clone()));
     }
     out
 }
