@@ -287,11 +287,16 @@ pub fn waiting(old: &ObservedPod) -> Option<(String, String)> {
 /// what was broken behind berth's back. A controller's pod of an older
 /// template is left to its rollout (unless it waits for its image).
 fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Action> {
-    // Labels change in place: the hash is taken with those the pod was
-    // created with, as it was then.
-    let hash = pod.hash_with_labels(ctx.infra_image, &old.created_labels());
+    // A pod of its own changes its labels in place: its hash is taken with
+    // those it was created with. A controller's pod has its template's
+    // labels: a change of them is a new template, rolled out.
+    let hash = match &pod.owner {
+        None => pod.hash_with_labels(ctx.infra_image, &old.created_labels()),
+        Some(_) => pod.hash(ctx.infra_image),
+    };
     let rolling = pod.owner.is_some() && pod.owner == old.owner;
-    if old.spec_hash.as_deref() != Some(hash.as_str()) && !rolling {
+    let stale = old.spec_hash.as_deref() != Some(hash.as_str());
+    if stale && !rolling {
         let new_json = fingerprint::last_applied(&pod.spec, &pod.labels);
         let old_json = old.last_applied.clone().unwrap_or_default();
         let recorded = old.infra.as_ref().and_then(|infra| {
@@ -331,6 +336,10 @@ fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Acti
             container,
             message,
         });
+    }
+    // A pod of an older template waits for its controller's rollout.
+    if stale {
+        return None;
     }
     let mut changes = Vec::new();
     if pod.labels != old.labels {

@@ -5,6 +5,7 @@
 pub mod apps;
 pub mod config;
 pub mod daemonsets;
+pub mod endpoints;
 pub mod events;
 pub mod listing;
 pub mod live;

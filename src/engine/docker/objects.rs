@@ -195,11 +195,8 @@ impl DockerEngine {
             name: name.to_string(),
             driver: Some("bridge".to_string()),
             labels: Some(labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-            ipam: subnet.map(|subnet| bollard::models::Ipam {
-                config: Some(vec![bollard::models::IpamConfig {
-                    subnet: Some(subnet),
-                    ..Default::default()
-                }]),
+            ipam: subnet.map(|config| bollard::models::Ipam {
+                config: Some(vec![config]),
                 ..Default::default()
             }),
             ..Default::default()
@@ -220,15 +217,15 @@ impl DockerEngine {
         }
     }
 
-    /// A subnet Docker would give a new network now: that of a network
-    /// created and removed at once (labelled like the real one, so a crash
-    /// in between leaves nothing berth does not clean). `None` when Docker
-    /// says nothing of it.
+    /// The subnet (and its gateway) Docker would give a new network now:
+    /// those of a network created and removed at once (labelled like the
+    /// real one, so a crash in between leaves nothing berth does not
+    /// clean). `None` when Docker says nothing of them.
     async fn free_subnet(
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<bollard::models::IpamConfig>> {
         let probe = format!("{name}.subnet");
         let operation = format!("create network {name}");
         let request = NetworkCreateRequest {
@@ -263,7 +260,12 @@ impl DockerEngine {
         Ok(inspected?
             .ipam
             .and_then(|ipam| ipam.config)
-            .and_then(|configs| configs.into_iter().find_map(|c| c.subnet)))
+            .and_then(|configs| configs.into_iter().find(|c| c.subnet.is_some()))
+            .map(|c| bollard::models::IpamConfig {
+                subnet: c.subnet,
+                gateway: c.gateway,
+                ..Default::default()
+            }))
     }
 
     /// Connects the container to the network with `aliases`, at `ip` when

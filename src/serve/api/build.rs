@@ -46,7 +46,10 @@ pub fn objects(snapshot: &Snapshot) -> BTreeMap<ApiResource, Vec<Value>> {
     let services: Vec<Value> = manifests
         .map(|m| m.services.iter().map(served_service).collect())
         .unwrap_or_default();
-    out.insert(ApiResource::Endpoints, endpoints(&services, &pods));
+    out.insert(
+        ApiResource::Endpoints,
+        crate::kube::endpoints::endpoints(&services, &pods),
+    );
     out.insert(ApiResource::Pods, pods);
     out.insert(ApiResource::Services, services);
     out.insert(
@@ -236,100 +239,4 @@ fn labels_of(value: &Value) -> Labels {
 /// The labels of an object (`metadata.labels`).
 pub fn object_labels(value: &Value) -> Labels {
     labels_of(&value["metadata"]["labels"])
-}
-
-/// One `Endpoints` per service: the pods its selector picks in its
-/// namespace, Ready ones under `addresses`, the others under
-/// `notReadyAddresses`, with the service's target ports.
-fn endpoints(services: &[Value], pods: &[Value]) -> Vec<Value> {
-    services
-        .iter()
-        .map(|service| {
-            let namespace = &service["metadata"]["namespace"];
-            let selector = labels_of(&service["spec"]["selector"]);
-            let selector = Selector::from_map(&selector);
-            let picked = pods.iter().filter(|pod| {
-                !selector.is_empty()
-                    && &pod["metadata"]["namespace"] == namespace
-                    && pod["status"]["podIP"].is_string()
-                    && selector.matches(&object_labels(pod))
-            });
-            let (ready, not_ready): (Vec<&Value>, Vec<&Value>) = picked.partition(|p| is_ready(p));
-            let ports = endpoint_ports(service);
-            let mut subset = serde_json::Map::new();
-            if !ready.is_empty() {
-                subset.insert("addresses".into(), addresses(&ready));
-            }
-            if !not_ready.is_empty() {
-                subset.insert("notReadyAddresses".into(), addresses(&not_ready));
-            }
-            let subsets = if subset.is_empty() {
-                json!([])
-            } else {
-                subset.insert("ports".into(), json!(ports));
-                json!([subset])
-            };
-            let mut meta = serde_json::Map::new();
-            meta.insert("name".into(), service["metadata"]["name"].clone());
-            meta.insert("namespace".into(), namespace.clone());
-            if let Some(labels) = service["metadata"].get("labels") {
-                meta.insert("labels".into(), labels.clone());
-            }
-            json!({ "apiVersion": "v1", "kind": "Endpoints", "metadata": meta, "subsets": subsets })
-        })
-        .collect()
-}
-
-/// The pod's `Ready` condition holds.
-pub fn is_ready(pod: &Value) -> bool {
-    pod["status"]["conditions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|c| c["type"] == "Ready" && c["status"] == "True")
-}
-
-fn addresses(pods: &[&Value]) -> Value {
-    pods.iter()
-        .map(|pod| {
-            json!({
-                "ip": pod["status"]["podIP"],
-                "nodeName": pod["spec"]["nodeName"],
-                "targetRef": {
-                    "kind": "Pod",
-                    "namespace": pod["metadata"]["namespace"],
-                    "name": pod["metadata"]["name"],
-                    "uid": pod["metadata"]["uid"],
-                },
-            })
-        })
-        .collect()
-}
-
-/// The service's ports as endpoint ports: the target port when it is a
-/// number (a named one is resolved per pod by Kubernetes; berth keeps the
-/// service port then).
-fn endpoint_ports(service: &Value) -> Vec<Value> {
-    let ports = service["spec"]["ports"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    ports
-        .iter()
-        .map(|port| {
-            let target = match &port["targetPort"] {
-                Value::Number(n) => n.as_u64(),
-                Value::String(s) => s.parse::<u64>().ok(),
-                _ => None,
-            };
-            let mut out = json!({
-                "port": target.or(port["port"].as_u64()).unwrap_or_default(),
-                "protocol": port["protocol"].as_str().unwrap_or("TCP"),
-            });
-            if let Some(name) = port["name"].as_str() {
-                out["name"] = json!(name);
-            }
-            out
-        })
-        .collect()
 }

@@ -205,7 +205,11 @@ pub fn cells(resource: ApiResource, object: &Value, now: i64) -> Vec<Value> {
         ApiResource::Pods => super::table_pod::pod_cells(object, now),
         ApiResource::ReplicationControllers => rc_cells(object, name, created),
         ApiResource::Services => service_cells(object, name, created),
-        ApiResource::Endpoints => vec![name, json!(endpoints_text(object)), created],
+        ApiResource::Endpoints => vec![
+            name,
+            json!(crate::kube::endpoints::endpoints_text(object)),
+            created,
+        ],
         ApiResource::Nodes => node_cells(object, name, created),
         ApiResource::Events => event_cells(object, now),
         ApiResource::Namespaces => vec![name, object["status"]["phase"].clone(), created],
@@ -321,31 +325,6 @@ fn address(node: &Value, kind: &str) -> String {
         .and_then(|a| a["address"].as_str())
         .unwrap_or("<none>")
         .to_string()
-}
-
-/// kubectl's ENDPOINTS: `ip:port` pairs, three at most then `+ N more...`.
-fn endpoints_text(object: &Value) -> String {
-    let mut pairs = Vec::new();
-    for subset in object["subsets"].as_array().into_iter().flatten() {
-        let ports: Vec<u64> = subset["ports"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|p| p["port"].as_u64())
-            .collect();
-        for address in subset["addresses"].as_array().into_iter().flatten() {
-            let ip = text(&address["ip"]);
-            if ports.is_empty() {
-                pairs.push(ip.to_string());
-            }
-            pairs.extend(ports.iter().map(|port| format!("{ip}:{port}")));
-        }
-    }
-    match pairs.len() {
-        0 => "<none>".into(),
-        n if n <= 3 => pairs.join(","),
-        n => format!("{} + {} more...", pairs[..3].join(","), n - 3),
-    }
 }
 
 fn event_cells(event: &Value, now: i64) -> Vec<Value> {
