@@ -118,6 +118,14 @@ fn connect_failure(endpoint: &Endpoint, error: &DockerError) -> String {
             };
             format!("TLS handshake failed: {which}: {causes}")
         }
+        // Under TLS 1.3 the engine checks our certificate after our side of
+        // the handshake is done: a refusal can reach us as a connection
+        // closed before the first answer, with no TLS words in it.
+        Transport::Tls { files, .. } if endpoint::is_closed_early(&causes) => format!(
+            "TLS handshake failed: the engine closed the connection before answering \
+             (it refuses our certificate {}): {causes}",
+            files.cert.display()
+        ),
         Transport::Http(_) if endpoint::is_plain_http_to_tls_port(&causes) => format!(
             "the engine speaks TLS on this port: give a certificate directory \
              (DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH with ca.pem, cert.pem, key.pem): {causes}"

@@ -225,6 +225,17 @@ pub fn is_tls_failure(causes: &str) -> bool {
     TLS_WORDS.iter().any(|word| lower.contains(word))
 }
 
+/// The connection ended before any answer (hyper's words for it).
+pub fn is_closed_early(causes: &str) -> bool {
+    [
+        "connection was not ready",
+        "connection closed before message completed",
+        "operation was canceled",
+    ]
+    .iter()
+    .any(|words| causes.contains(words))
+}
+
 /// Go's HTTP server answers a plain request on a TLS port with this.
 pub fn is_plain_http_to_tls_port(message: &str) -> bool {
     message.contains("HTTP request to an HTTPS server")
