@@ -119,6 +119,8 @@ pub enum Resource {
     ConfigMaps,
     #[value(name = "secrets", aliases = ["secret"])]
     Secrets,
+    #[value(name = "endpoints", aliases = ["ep", "endpoint"])]
+    Endpoints,
 }
 
 impl Resource {
@@ -135,6 +137,7 @@ impl Resource {
             Resource::Events => "events",
             Resource::ConfigMaps => "configmaps",
             Resource::Secrets => "secrets",
+            Resource::Endpoints => "endpoints",
         }
     }
 
@@ -151,6 +154,7 @@ impl Resource {
             Resource::Events => "event",
             Resource::ConfigMaps => "configmap",
             Resource::Secrets => "secret",
+            Resource::Endpoints => "endpoints",
         }
     }
 }

@@ -95,6 +95,21 @@ fn pods_join_and_leave_a_service_by_their_labels_without_being_recreated() {
         BTreeSet::from(["web-a".to_string(), "web-b".to_string()])
     );
     assert_eq!(pod_ip(&project, "web-b"), ip_b, "the pod keeps its address");
+    // The Endpoints list both pods, ready.
+    let path = dir.path().to_str().unwrap().to_string();
+    let listed = in_project(&project, &["get", "endpoints", "-f", &path, "-o", "json"]);
+    assert_exit(&listed, 0);
+    let json: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    let ips: BTreeSet<String> = json["items"][0]["subsets"][0]["addresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["ip"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ips,
+        BTreeSet::from([pod_ip(&project, "web-a"), ip_b.clone()])
+    );
     let labels = live_pod(&project, "web-b").unwrap()["metadata"]["labels"].clone();
     assert_eq!(labels["app"], "web", "the pod's labels are its new ones");
 

@@ -37,7 +37,15 @@ pub fn run(global: &GlobalArgs, args: &GetArgs, io: &mut Io<'_>) -> anyhow::Resu
         return Ok(ExitStatus::Error);
     };
     let namespace = args.scope.namespace();
-    let listing = offline_listing(&loaded.manifests, args.resource, namespace, &selector);
+    let listing = if args.resource == Resource::Endpoints {
+        // The declared services' selectors over the pods that run now.
+        let pods = super::get_live::live_pod_objects(global, io)?;
+        let mut listing = offline_listing(&loaded.manifests, args.resource, namespace, &selector);
+        listing.items = endpoint_items(&loaded.manifests, &pods, &listing.items);
+        listing
+    } else {
+        offline_listing(&loaded.manifests, args.resource, namespace, &selector)
+    };
     let listing = if args.show_labels {
         with_labels_column(listing)
     } else {
@@ -59,6 +67,42 @@ pub(crate) fn parse_selector(
             Ok(None)
         }
     }
+}
+
+/// The Endpoints of the services `declared` lists (rows of services,
+/// already filtered), over `pods` as `get pods -o json` shows them.
+fn endpoint_items(
+    manifests: &Manifests,
+    pods: &[serde_json::Value],
+    declared: &[Listed],
+) -> Vec<Listed> {
+    let services: Vec<serde_json::Value> = manifests
+        .services
+        .iter()
+        .filter(|s| {
+            declared
+                .iter()
+                .any(|d| d.namespace == s.meta.namespace && d.name == s.meta.name)
+        })
+        .map(objects::service_json)
+        .collect();
+    crate::kube::endpoints::endpoints(&services, pods)
+        .into_iter()
+        .map(|json| Listed {
+            project: None,
+            namespace: json["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            name: json["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            cells: vec![crate::kube::endpoints::endpoints_text(&json), "-".into()],
+            wide: vec![],
+            json,
+        })
+        .collect()
 }
 
 fn in_scope(namespace: Option<&str>, object_namespace: &str) -> bool {
@@ -130,8 +174,11 @@ fn offline_listing(
             listing.headers = crate::kube::config::headers(resource);
             listing.items = crate::kube::config::items(resource, manifests, &keep);
         }
-        Resource::Services => {
-            listing.headers = vec!["SELECTOR", "PORT(S)"];
+        Resource::Services | Resource::Endpoints => {
+            listing.headers = match resource {
+                Resource::Endpoints => vec!["ENDPOINTS", "AGE"],
+                _ => vec!["SELECTOR", "PORT(S)"],
+            };
             for service in manifests
                 .services
                 .iter()

@@ -29,6 +29,13 @@ pub fn run(
     selector: &Selector,
     io: &mut Io<'_>,
 ) -> anyhow::Result<ExitStatus> {
+    if args.resource == Resource::Endpoints {
+        report::error_message(
+            io.err,
+            "endpoints join the manifests' services to the engine's pods; use `berth get endpoints -f PATH`",
+        )?;
+        return Ok(ExitStatus::Error);
+    }
     if args.resource == Resource::Services {
         report::error_message(
             io.err,
@@ -105,6 +112,31 @@ pub fn run(
         listing
     };
     print_listing(listing, args.name.as_deref(), namespace, args.output, io)
+}
+
+/// The pods the nodes run now, as `get pods -o json` shows them; none
+/// (with a warning) when no engine answers.
+pub(crate) fn live_pod_objects(
+    global: &GlobalArgs,
+    io: &mut Io<'_>,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let project = global.project.as_deref();
+    let now = now();
+    let options = global.node_options();
+    let looked = block_on(async {
+        let connected = crate::nodes::discover(&options, project, now).await;
+        look_all(&connected, project, Depth::Full, true, now).await
+    })?;
+    let looked = match looked {
+        Ok(looked) => looked,
+        Err(e) => {
+            report::warning(io.err, &format!("no pods: {e}"))?;
+            return Ok(Vec::new());
+        }
+    };
+    let all = Selector::default();
+    let listing = pod_listing(&looked.observed, &looked.docker_events, None, &all, now);
+    Ok(listing.items.into_iter().map(|item| item.json).collect())
 }
 
 /// What the nodes' engines hold, merged.
