@@ -5,6 +5,7 @@
 
 mod files;
 mod images;
+mod init;
 mod pod;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,6 +60,7 @@ pub async fn execute<E: Engine>(
             Action::Create { pod }
             | Action::Recreate { pod, .. }
             | Action::Repair { pod, .. }
+            | Action::Initialize { pod, .. }
             | Action::Retry { pod, .. } => Some(pod),
             _ => None,
         })
@@ -79,7 +81,9 @@ pub async fn execute<E: Engine>(
     };
     let images = images::resolve(
         engine,
-        creating.iter().flat_map(|p| p.spec.containers.iter()),
+        creating
+            .iter()
+            .flat_map(|p| p.spec.init_containers.iter().chain(&p.spec.containers)),
         on_pull,
     )
     .await;
@@ -191,6 +195,13 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
             message,
         } => repair(ctx, pod, old, (container, message), &mut warnings).await,
         Action::Retry { pod, old, .. } => retry(ctx, pod, old, &mut warnings).await,
+        Action::Initialize {
+            pod,
+            old,
+            index,
+            restarts,
+            ..
+        } => init::step(ctx, pod, old, (*index, *restarts), &mut warnings).await,
         Action::UpdateFiles { pod, old, .. } => match ctx.infra.clone() {
             Ok(()) => files::update(ctx.engine, ctx.target, pod, old).await,
             Err(e) => Err(e),

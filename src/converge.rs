@@ -397,7 +397,20 @@ fn max_rounds(manifests: &Manifests) -> usize {
         .chain(manifests.deployments.iter().map(|d| d.replicas as usize))
         .chain(manifests.replica_sets.iter().map(|r| r.replicas as usize))
         .sum();
-    16 + manifests.pods.len() + 3 * replicas
+    // A pod's init sequence takes a round per init container, and one
+    // for its app containers (pods go through theirs side by side).
+    let init = manifests
+        .pods
+        .iter()
+        .map(|p| &p.spec)
+        .chain(manifests.controllers.iter().map(|c| &c.template.spec))
+        .chain(manifests.deployments.iter().map(|d| &d.template.spec))
+        .chain(manifests.replica_sets.iter().map(|r| &r.template.spec))
+        .chain(manifests.daemon_sets.iter().map(|d| &d.template.spec))
+        .map(|spec| spec.init_containers.len() + 1)
+        .max()
+        .unwrap_or(0);
+    16 + init + manifests.pods.len() + 3 * replicas
 }
 
 const POLL: Duration = Duration::from_millis(500);
@@ -827,6 +840,7 @@ fn describe(action: &Action) -> (Verb, String) {
         },
         Action::Recreate { .. } => (Verb::Recreated, "spec changed".to_string()),
         Action::Repair { message, .. } => (Verb::Repaired, message.clone()),
+        Action::Initialize { message, .. } => (Verb::Updated, message.clone()),
         Action::Retry { .. } => (Verb::Recreated, "its image is available now".to_string()),
         Action::UpdateFiles { changes, .. } => (
             Verb::Updated,

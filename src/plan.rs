@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::desired::{health, Context, Desired, DesiredController, DesiredPod};
 pub use crate::desired::{Note, PodKey, RemoveWhy};
 use crate::fingerprint;
+use crate::init_progress;
 use crate::keys;
 use crate::manifest::RestartPolicy;
 use crate::observed::{Observed, ObservedController, ObservedPod};
@@ -54,6 +55,17 @@ pub enum Action {
         reason: String,
         message: String,
     },
+    /// Run init container `index` of a pod whose infra container runs
+    /// (its first run, or the next after a failure and its back-off:
+    /// `restarts` failed runs before), or, with `index` past the last
+    /// one, create the app containers once every init container completed.
+    Initialize {
+        pod: DesiredPod,
+        old: ObservedPod,
+        index: usize,
+        restarts: u64,
+        message: String,
+    },
     Remove {
         pod: ObservedPod,
         why: RemoveWhy,
@@ -97,6 +109,7 @@ impl Action {
                 ..
             } => (old_json.clone(), new_json.clone()),
             Action::Repair { old, .. }
+            | Action::Initialize { old, .. }
             | Action::Retry { old, .. }
             | Action::UpdateFiles { old, .. } => (applied(old), applied(old)),
             Action::Remove { pod, .. } => (applied(pod), String::new()),
@@ -115,6 +128,7 @@ impl Action {
             Action::Create { pod } => pod.node.as_str(),
             Action::Recreate { old, .. }
             | Action::Repair { old, .. }
+            | Action::Initialize { old, .. }
             | Action::Retry { old, .. }
             | Action::UpdateFiles { old, .. }
             | Action::Remove { pod: old, .. } => old.node.as_str(),
@@ -129,6 +143,7 @@ impl Action {
             Action::Create { pod }
             | Action::Recreate { pod, .. }
             | Action::Repair { pod, .. }
+            | Action::Initialize { pod, .. }
             | Action::Retry { pod, .. }
             | Action::UpdateFiles { pod, .. } => format!("pod {}", pod.key()),
             Action::Remove { pod, .. } => format!("pod {}/{}", pod.namespace, pod.name),
@@ -206,15 +221,18 @@ pub fn plan(desired: &Desired, observed: &Observed, ctx: &Context) -> Plan {
         ..Plan::default()
     };
     let live: BTreeMap<PodKey, &ObservedPod> = observed.pods.iter().map(|p| (key(p), p)).collect();
+    let mut init_notes = InitNotes::default();
     for pod in &desired.pods {
         match live.get(&pod.key()) {
             None => out.actions.push(Action::Create { pod: pod.clone() }),
-            Some(old) => match pod_action(pod, old, ctx) {
+            Some(old) => match pod_action(pod, old, ctx, &mut init_notes) {
                 Some(action) => out.actions.push(action),
                 None => out.unchanged.push(pod.key()),
             },
         }
     }
+    out.waiting.extend(init_notes.waiting);
+    out.errors.extend(init_notes.errors);
     let wanted: BTreeSet<PodKey> = desired.pods.iter().map(DesiredPod::key).collect();
     let removals: BTreeMap<&PodKey, RemoveWhy> =
         desired.removals.iter().map(|(k, w)| (k, *w)).collect();
@@ -276,7 +294,12 @@ pub fn waiting(old: &ObservedPod) -> Option<(String, String)> {
 /// Recreate on a spec change, retry a pod waiting for its image, repair
 /// what was broken behind berth's back. A controller's pod of an older
 /// template is left to its rollout (unless it waits for its image).
-fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Action> {
+fn pod_action(
+    pod: &DesiredPod,
+    old: &ObservedPod,
+    ctx: &Context,
+    init_notes: &mut InitNotes,
+) -> Option<Action> {
     let hash = pod.hash(ctx.infra_image);
     let rolling = pod.owner.is_some() && pod.owner == old.owner;
     if old.spec_hash.as_deref() != Some(hash.as_str()) && !rolling {
@@ -312,6 +335,9 @@ fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Acti
             message,
         });
     }
+    if let Some(step) = init_step(pod, old, ctx.now) {
+        return init_action(pod, old, step, ctx.now, init_notes);
+    }
     if let Some((container, message)) = repair_reason(pod, old) {
         return Some(Action::Repair {
             pod: pod.clone(),
@@ -326,6 +352,124 @@ fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Acti
         old: old.clone(),
         changes,
     })
+}
+
+/// What a pod's init containers wait for (the running one: `apply` waits
+/// for it, bounded by its `--timeout`) and what stops them (a failure, for
+/// good under restartPolicy Never, else until its back-off is over).
+#[derive(Debug, Default)]
+struct InitNotes {
+    waiting: Vec<Note>,
+    errors: Vec<Note>,
+}
+
+/// Where the pod's init sequence stands, when it is not over: its infra
+/// container runs and no app container was created yet. (A pod whose
+/// infra container is gone is recreated whole by `repair_reason`, and its
+/// init containers run again, as after a new pod sandbox.)
+fn init_step(pod: &DesiredPod, old: &ObservedPod, now: i64) -> Option<init_progress::Step> {
+    if pod.spec.init_containers.is_empty() || !old.containers.is_empty() {
+        return None;
+    }
+    let running = old
+        .infra
+        .as_ref()
+        .is_some_and(|infra| !health::is_exited(infra));
+    if !running {
+        return None;
+    }
+    let names: Vec<String> = pod
+        .spec
+        .init_containers
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    let policy = pod.spec.restart_policy;
+    Some(init_progress::step(
+        &names,
+        &old.init_containers,
+        false,
+        policy,
+        now,
+    ))
+}
+
+/// The action (or the note) for a pod in its init sequence at `step`.
+fn init_action(
+    pod: &DesiredPod,
+    old: &ObservedPod,
+    step: init_progress::Step,
+    now: i64,
+    notes: &mut InitNotes,
+) -> Option<Action> {
+    use init_progress::Step;
+    let total = pod.spec.init_containers.len();
+    let name = |index: usize| pod.spec.init_containers[index].name.clone();
+    let note = |message: String| Note {
+        object: format!("pod {}", pod.key()),
+        message,
+    };
+    let initialize = |index: usize, restarts: u64, message: String| {
+        Some(Action::Initialize {
+            pod: pod.clone(),
+            old: old.clone(),
+            index,
+            restarts,
+            message,
+        })
+    };
+    match step {
+        Step::Done => initialize(
+            total,
+            0,
+            "init containers completed; app containers created".to_string(),
+        ),
+        Step::Run { index, restarts: 0 } => initialize(
+            index,
+            0,
+            format!(
+                "init container {} started (Init:{index}/{total})",
+                name(index)
+            ),
+        ),
+        Step::Run { index, restarts } => initialize(
+            index,
+            restarts,
+            format!(
+                "init container {} run again after its back-off (restart {restarts})",
+                name(index)
+            ),
+        ),
+        Step::Running { index } => {
+            let message = format!(
+                "init container {} is running (Init:{index}/{total})",
+                name(index)
+            );
+            notes.waiting.push(note(message));
+            None
+        }
+        Step::BackOff {
+            index, code, at, ..
+        } => {
+            let message = format!(
+                "init container {} exited with code {code} (Init:CrashLoopBackOff); \
+                 berth runs it again after its back-off, in {}s",
+                name(index),
+                (at - now).max(0)
+            );
+            notes.errors.push(note(message));
+            None
+        }
+        Step::Failed { index, code } => {
+            let message = format!(
+                "init container {} exited with code {code}: the pod failed \
+                 (Init:Error; restartPolicy Never)",
+                name(index)
+            );
+            notes.errors.push(note(message));
+            None
+        }
+    }
 }
 
 /// What changed in the files of the pod's ConfigMap, Secret and downward
@@ -485,6 +629,7 @@ mod tests {
             containers: app.into_iter().map(|c| ("app".to_string(), c)).collect(),
             node_problem: None,
             file_records: Vec::new(),
+            init_containers: Default::default(),
         }
     }
 

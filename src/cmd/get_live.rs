@@ -257,6 +257,7 @@ mod tests {
             containers: Default::default(),
             node_problem: None,
             file_records: Vec::new(),
+            init_containers: Default::default(),
         };
         let first = Observed {
             pods: vec![pod.clone()],

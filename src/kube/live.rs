@@ -348,6 +348,7 @@ mod tests {
             .into(),
             node_problem: None,
             file_records: Vec::new(),
+            init_containers: Default::default(),
         }
     }
 
