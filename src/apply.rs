@@ -79,14 +79,14 @@ pub async fn execute<E: Engine>(
     } else {
         Ok(())
     };
-    let images = images::resolve(
-        engine,
-        creating
-            .iter()
-            .flat_map(|p| p.spec.init_containers.iter().chain(&p.spec.containers)),
-        on_pull,
-    )
-    .await;
+    // A plain list, not an iterator adapter: a closure in its type would
+    // make this future lose `Send` (rust-lang/rust#102211).
+    let mut wanted: Vec<&crate::manifest::Container> = Vec::new();
+    for p in &creating {
+        wanted.extend(&p.spec.init_containers);
+        wanted.extend(&p.spec.containers);
+    }
+    let images = images::resolve(engine, wanted.into_iter(), on_pull).await;
     let namespaces: BTreeSet<&str> = creating.iter().map(|p| p.namespace.as_str()).collect();
     let network_errors = ensure_networks(engine, target.project, namespaces, networks).await;
     let removals = Semaphore::new(MAX_REMOVALS);

@@ -902,3 +902,7 @@ mod tests;
 #[cfg(test)]
 #[path = "converge/files_tests.rs"]
 mod files_tests;
+
+#[cfg(test)]
+#[path = "converge/init_tests.rs"]
+mod init_tests;

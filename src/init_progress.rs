@@ -113,7 +113,11 @@ pub fn step(
         if policy == RestartPolicy::Never {
             return Step::Failed { index, code };
         }
-        let finished = parse_rfc3339(&details.finished_at).unwrap_or(now);
+        // Docker's zero time when it did not say: count from creation.
+        let created = c.summary.created;
+        let finished = parse_rfc3339(&details.finished_at)
+            .filter(|t| *t >= created)
+            .unwrap_or(created);
         let at = finished + back_off_seconds(restarts);
         if now >= at {
             return Step::Run {
