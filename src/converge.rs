@@ -114,6 +114,9 @@ pub enum Verb {
     Repaired,
     Removed,
     Updated,
+    /// A step of a pod's init sequence: an init container started, or the
+    /// app containers created once they all completed.
+    Initialized,
     Scaled,
     Waiting,
     Warning,
@@ -134,7 +137,9 @@ impl Verb {
     pub fn symbol(self) -> &'static str {
         match self {
             Verb::Created => "+",
-            Verb::Recreated | Verb::Repaired | Verb::Updated | Verb::Scaled => "~",
+            Verb::Recreated | Verb::Repaired | Verb::Updated | Verb::Initialized | Verb::Scaled => {
+                "~"
+            }
             Verb::Removed => "-",
             Verb::Kept => "=",
             Verb::Waiting | Verb::Pulling => "…",
@@ -151,6 +156,7 @@ impl Verb {
             Verb::Repaired => "repaired",
             Verb::Removed => "removed",
             Verb::Updated => "updated",
+            Verb::Initialized => "initializing",
             Verb::Scaled => "scaled",
             Verb::Waiting => "waiting",
             Verb::Warning => "warning",
@@ -840,7 +846,7 @@ fn describe(action: &Action) -> (Verb, String) {
         },
         Action::Recreate { .. } => (Verb::Recreated, "spec changed".to_string()),
         Action::Repair { message, .. } => (Verb::Repaired, message.clone()),
-        Action::Initialize { message, .. } => (Verb::Updated, message.clone()),
+        Action::Initialize { message, .. } => (Verb::Initialized, message.clone()),
         Action::Retry { .. } => (Verb::Recreated, "its image is available now".to_string()),
         Action::UpdateFiles { changes, .. } => (
             Verb::Updated,

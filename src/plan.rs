@@ -428,7 +428,7 @@ fn init_action(
             index,
             0,
             format!(
-                "init container {} started (Init:{index}/{total})",
+                "init container {} started: Init:{index}/{total}",
                 name(index)
             ),
         ),
@@ -442,7 +442,7 @@ fn init_action(
         ),
         Step::Running { index } => {
             let message = format!(
-                "init container {} is running (Init:{index}/{total})",
+                "init container {} is running: Init:{index}/{total}",
                 name(index)
             );
             notes.waiting.push(note(message));
