@@ -702,7 +702,7 @@ pub async fn apply_pool<E: Engine>(
         }
         if Instant::now() >= deadline {
             let detail = format!(
-                "rollout timed out after {:?}: {}",
+                "gave up waiting after {:?}: {}",
                 settings.rollout_timeout, wait.message
             );
             p.report(Change::failed(&wait.object, detail));

@@ -101,3 +101,15 @@ fn a_missing_config_map_of_an_init_container_is_a_load_error() {
     ));
     assert!(loaded.has_errors(), "{}", all(&loaded));
 }
+
+#[test]
+fn the_host_port_of_an_init_container_is_reported_as_not_published() {
+    let loaded = load_yaml(&with_init(
+        "  - name: a\n    image: busybox\n    ports: [{containerPort: 80, hostPort: 8080}]\n",
+    ));
+    assert_valid(&loaded);
+    let warned = loaded.diagnostics.iter().any(|d| {
+        d.path == "spec.initContainers[0].ports[0].hostPort" && d.message.contains("not published")
+    });
+    assert!(warned, "{}", all(&loaded));
+}
