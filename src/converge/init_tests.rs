@@ -231,3 +231,24 @@ async fn a_change_to_an_init_container_recreates_the_pod() {
     assert_ne!(before, after);
     assert!(engine.container("berth_p_default_web_app").is_some());
 }
+
+#[tokio::test]
+async fn pods_go_through_their_init_containers_side_by_side() {
+    let engine = engine();
+    let one = pod(RestartPolicy::Always, vec![init("first", INIT_OK)]);
+    let mut two = one.pods[0].clone();
+    two.meta.name = "api".into();
+    let m = Manifests {
+        pods: vec![one.pods[0].clone(), two],
+        ..Default::default()
+    };
+    let outcome = run(&engine, &m).await;
+    assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+    let order = created(&engine);
+    let at = |name: &str| order.iter().position(|n| n == name).unwrap();
+    // Each pod's init container ran before either pod's app container:
+    // one pod's sequence never waits for the other's.
+    let last_init = at("berth_p_default_web_first").max(at("berth_p_default_api_first"));
+    let first_app = at("berth_p_default_web_app").min(at("berth_p_default_api_app"));
+    assert!(last_init < first_app, "{order:?}");
+}
