@@ -5,6 +5,7 @@
 
 mod files;
 mod images;
+mod init;
 pub mod inplace;
 mod pod;
 
@@ -65,6 +66,7 @@ pub async fn execute<E: Engine>(
             Action::Create { pod }
             | Action::Recreate { pod, .. }
             | Action::Repair { pod, .. }
+            | Action::Initialize { pod, .. }
             | Action::Retry { pod, .. } => Some(pod),
             _ => None,
         })
@@ -83,12 +85,14 @@ pub async fn execute<E: Engine>(
     } else {
         Ok(())
     };
-    let images = images::resolve(
-        engine,
-        creating.iter().flat_map(|p| p.spec.containers.iter()),
-        on_pull,
-    )
-    .await;
+    // A plain list, not an iterator adapter: a closure in its type would
+    // make this future lose `Send` (rust-lang/rust#102211).
+    let mut wanted: Vec<&crate::manifest::Container> = Vec::new();
+    for p in &creating {
+        wanted.extend(&p.spec.init_containers);
+        wanted.extend(&p.spec.containers);
+    }
+    let images = images::resolve(engine, wanted.into_iter(), on_pull).await;
     let namespaces: BTreeSet<&str> = creating.iter().map(|p| p.namespace.as_str()).collect();
     let network_errors = ensure_networks(engine, target.project, namespaces, networks).await;
     let removals = Semaphore::new(MAX_REMOVALS);
@@ -198,6 +202,13 @@ async fn run<E: Engine>(ctx: &pod::Ctx<'_, E>, index: usize, action: &Action) ->
             message,
         } => repair(ctx, pod, old, (container, message), &mut warnings).await,
         Action::Retry { pod, old, .. } => retry(ctx, pod, old, &mut warnings).await,
+        Action::Initialize {
+            pod,
+            old,
+            index,
+            restarts,
+            ..
+        } => init::step(ctx, pod, old, (*index, *restarts), &mut warnings).await,
         Action::UpdatePod {
             pod,
             old,

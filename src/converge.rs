@@ -114,6 +114,9 @@ pub enum Verb {
     Repaired,
     Removed,
     Updated,
+    /// A step of a pod's init sequence: an init container started, or the
+    /// app containers created once they all completed.
+    Initialized,
     Scaled,
     Waiting,
     Warning,
@@ -134,7 +137,9 @@ impl Verb {
     pub fn symbol(self) -> &'static str {
         match self {
             Verb::Created => "+",
-            Verb::Recreated | Verb::Repaired | Verb::Updated | Verb::Scaled => "~",
+            Verb::Recreated | Verb::Repaired | Verb::Updated | Verb::Initialized | Verb::Scaled => {
+                "~"
+            }
             Verb::Removed => "-",
             Verb::Kept => "=",
             Verb::Waiting | Verb::Pulling => "…",
@@ -151,6 +156,7 @@ impl Verb {
             Verb::Repaired => "repaired",
             Verb::Removed => "removed",
             Verb::Updated => "updated",
+            Verb::Initialized => "initializing",
             Verb::Scaled => "scaled",
             Verb::Waiting => "waiting",
             Verb::Warning => "warning",
@@ -397,7 +403,20 @@ fn max_rounds(manifests: &Manifests) -> usize {
         .chain(manifests.deployments.iter().map(|d| d.replicas as usize))
         .chain(manifests.replica_sets.iter().map(|r| r.replicas as usize))
         .sum();
-    16 + manifests.pods.len() + 3 * replicas
+    // A pod's init sequence takes a round per init container, and one
+    // for its app containers (pods go through theirs side by side).
+    let init = manifests
+        .pods
+        .iter()
+        .map(|p| &p.spec)
+        .chain(manifests.controllers.iter().map(|c| &c.template.spec))
+        .chain(manifests.deployments.iter().map(|d| &d.template.spec))
+        .chain(manifests.replica_sets.iter().map(|r| &r.template.spec))
+        .chain(manifests.daemon_sets.iter().map(|d| &d.template.spec))
+        .map(|spec| spec.init_containers.len() + 1)
+        .max()
+        .unwrap_or(0);
+    16 + init + manifests.pods.len() + 3 * replicas
 }
 
 const POLL: Duration = Duration::from_millis(500);
@@ -683,7 +702,7 @@ pub async fn apply_pool<E: Engine>(
         }
         if Instant::now() >= deadline {
             let detail = format!(
-                "rollout timed out after {:?}: {}",
+                "gave up waiting after {:?}: {}",
                 settings.rollout_timeout, wait.message
             );
             p.report(Change::failed(&wait.object, detail));
@@ -827,6 +846,7 @@ fn describe(action: &Action) -> (Verb, String) {
         },
         Action::Recreate { .. } => (Verb::Recreated, "spec changed".to_string()),
         Action::Repair { message, .. } => (Verb::Repaired, message.clone()),
+        Action::Initialize { message, .. } => (Verb::Initialized, message.clone()),
         Action::Retry { .. } => (Verb::Recreated, "its image is available now".to_string()),
         Action::UpdatePod { changes, .. } => (
             Verb::Updated,
@@ -889,3 +909,7 @@ mod tests;
 #[cfg(test)]
 #[path = "converge/files_tests.rs"]
 mod files_tests;
+
+#[cfg(test)]
+#[path = "converge/init_tests.rs"]
+mod init_tests;

@@ -316,6 +316,7 @@ pub(crate) fn test_pod(name: &str) -> DesiredPod {
                 image_pull_policy: PullPolicy::IfNotPresent,
                 resolved_env: vec![],
             }],
+            init_containers: Vec::new(),
             volumes: vec![],
             restart_policy: RestartPolicy::Always,
             termination_grace_period_seconds: DEFAULT_GRACE_SECONDS,

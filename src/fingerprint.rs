@@ -48,7 +48,7 @@ pub fn hash_input(
 /// so pods without references keep the hash they always had.
 pub fn resolved_env(spec: &PodSpec) -> Vec<Value> {
     let mut out = Vec::new();
-    for c in &spec.containers {
+    for c in spec.init_containers.iter().chain(&spec.containers) {
         for e in &c.resolved_env {
             let entry = match &e.value {
                 EnvValue::Literal(_) | EnvValue::Pod(_) => continue,
@@ -77,7 +77,7 @@ pub const ENV_SOURCES_LABEL: &str = "io.berth.env-sources";
 pub fn env_sources(spec: &PodSpec) -> BTreeMap<String, String> {
     let short = |digest: String| digest[..16].to_string();
     let mut out = BTreeMap::new();
-    for c in &spec.containers {
+    for c in spec.init_containers.iter().chain(&spec.containers) {
         for e in &c.resolved_env {
             match &e.value {
                 EnvValue::Config { object, key, value } => {

@@ -23,6 +23,12 @@ pub const ANNOTATIONS: &str = "io.berth.annotations";
 /// back: a human message, and the Unix time of the repair.
 pub const REPAIR: &str = "io.berth.repair";
 pub const REPAIR_TIME: &str = "io.berth.repair-time";
+/// On an init container: its index in `spec.initContainers` (the pod's
+/// members carry no such label).
+pub const INIT: &str = "io.berth.init";
+/// On an init container: how many times berth ran it again after it
+/// failed (its restart count; each run is a new container).
+pub const INIT_RESTARTS: &str = "io.berth.init-restarts";
 /// Marks the infra container's role.
 pub const INFRA_NAME: &str = "POD";
 /// On the controller record container (never started) that remembers an RC.

@@ -12,6 +12,7 @@ pub mod desired;
 pub mod engine;
 pub mod fingerprint;
 pub mod gitrev;
+pub mod init_progress;
 pub mod keys;
 pub mod kube;
 pub mod labels;

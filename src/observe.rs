@@ -212,9 +212,11 @@ fn group(
                 containers: BTreeMap::new(),
                 node_problem: None,
                 records: Vec::new(),
+                init_containers: Default::default(),
             });
         let container = container.clone();
         let is_infra = container == keys::INFRA_NAME;
+        let is_init = l.contains_key(keys::INIT);
         if is_infra {
             entry.spec_hash = l.get(keys::SPEC_HASH).cloned();
             entry.owner = l.get(keys::OWNER).cloned();
@@ -227,6 +229,8 @@ fn group(
         };
         if is_infra {
             entry.infra = Some(observed);
+        } else if is_init {
+            entry.init_containers.insert(container, observed);
         } else {
             entry.containers.insert(container, observed);
         }
@@ -252,6 +256,7 @@ fn group(
                 containers: BTreeMap::new(),
                 node_problem: None,
                 records: Vec::new(),
+                init_containers: Default::default(),
             });
         entry.records.push(PodRecord {
             id: s.id.clone(),

@@ -112,6 +112,8 @@ pub struct ObservedPod {
     pub infra: Option<ObservedContainer>,
     /// By container name (as in the pod spec).
     pub containers: BTreeMap<String, ObservedContainer>,
+    /// The init containers berth ran (kept, exited, once done), by name.
+    pub init_containers: BTreeMap<String, ObservedContainer>,
     /// What is wrong with its node, if anything: the pod was seen last on
     /// an engine that does not answer now, or its node was lost.
     pub node_problem: Option<NodeProblem>,

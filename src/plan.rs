@@ -11,6 +11,10 @@ use crate::manifest::RestartPolicy;
 use crate::observed::{Observed, ObservedController, ObservedPod};
 use crate::podmap;
 
+#[path = "plan/init.rs"]
+mod init;
+use init::{init_action, init_step, InitNotes};
+
 /// Why a pod is recreated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecreateWhy {
@@ -52,6 +56,17 @@ pub enum Action {
         pod: DesiredPod,
         old: ObservedPod,
         reason: String,
+        message: String,
+    },
+    /// Run init container `index` of a pod whose infra container runs
+    /// (its first run, or the next after a failure and its back-off:
+    /// `restarts` failed runs before), or, with `index` past the last
+    /// one, create the app containers once every init container completed.
+    Initialize {
+        pod: DesiredPod,
+        old: ObservedPod,
+        index: usize,
+        restarts: u64,
         message: String,
     },
     Remove {
@@ -103,7 +118,9 @@ impl Action {
                     },
                 ..
             } => (old_json.clone(), new_json.clone()),
-            Action::Repair { old, .. } | Action::Retry { old, .. } => (applied(old), applied(old)),
+            Action::Repair { old, .. }
+            | Action::Initialize { old, .. }
+            | Action::Retry { old, .. } => (applied(old), applied(old)),
             // The spec is the same: only the labels may differ.
             Action::UpdatePod { pod, old, .. } => (
                 fingerprint::last_applied(&pod.spec, &old.labels),
@@ -125,6 +142,7 @@ impl Action {
             Action::Create { pod } => pod.node.as_str(),
             Action::Recreate { old, .. }
             | Action::Repair { old, .. }
+            | Action::Initialize { old, .. }
             | Action::Retry { old, .. }
             | Action::UpdatePod { old, .. }
             | Action::Remove { pod: old, .. } => old.node.as_str(),
@@ -139,6 +157,7 @@ impl Action {
             Action::Create { pod }
             | Action::Recreate { pod, .. }
             | Action::Repair { pod, .. }
+            | Action::Initialize { pod, .. }
             | Action::Retry { pod, .. }
             | Action::UpdatePod { pod, .. } => format!("pod {}", pod.key()),
             Action::Remove { pod, .. } => format!("pod {}/{}", pod.namespace, pod.name),
@@ -216,15 +235,18 @@ pub fn plan(desired: &Desired, observed: &Observed, ctx: &Context) -> Plan {
         ..Plan::default()
     };
     let live: BTreeMap<PodKey, &ObservedPod> = observed.pods.iter().map(|p| (key(p), p)).collect();
+    let mut init_notes = InitNotes::default();
     for pod in &desired.pods {
         match live.get(&pod.key()) {
             None => out.actions.push(Action::Create { pod: pod.clone() }),
-            Some(old) => match pod_action(pod, old, ctx) {
+            Some(old) => match pod_action(pod, old, ctx, &mut init_notes) {
                 Some(action) => out.actions.push(action),
                 None => out.unchanged.push(pod.key()),
             },
         }
     }
+    out.waiting.extend(init_notes.waiting);
+    out.errors.extend(init_notes.errors);
     let wanted: BTreeSet<PodKey> = desired.pods.iter().map(DesiredPod::key).collect();
     let removals: BTreeMap<&PodKey, RemoveWhy> =
         desired.removals.iter().map(|(k, w)| (k, *w)).collect();
@@ -286,7 +308,12 @@ pub fn waiting(old: &ObservedPod) -> Option<(String, String)> {
 /// Recreate on a spec change, retry a pod waiting for its image, repair
 /// what was broken behind berth's back. A controller's pod of an older
 /// template is left to its rollout (unless it waits for its image).
-fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Action> {
+fn pod_action(
+    pod: &DesiredPod,
+    old: &ObservedPod,
+    ctx: &Context,
+    init_notes: &mut InitNotes,
+) -> Option<Action> {
     // A pod of its own changes its labels in place: its hash is taken with
     // those it was created with. A controller's pod has its template's
     // labels: a change of them is a new template, rolled out.
@@ -328,6 +355,9 @@ fn pod_action(pod: &DesiredPod, old: &ObservedPod, ctx: &Context) -> Option<Acti
             reason,
             message,
         });
+    }
+    if let Some(step) = init_step(pod, old, ctx.now) {
+        return init_action(pod, old, step, ctx.now, init_notes);
     }
     if let Some((container, message)) = repair_reason(pod, old) {
         return Some(Action::Repair {
@@ -565,6 +595,7 @@ mod tests {
             containers: app.into_iter().map(|c| ("app".to_string(), c)).collect(),
             node_problem: None,
             records: Vec::new(),
+            init_containers: Default::default(),
         }
     }
 

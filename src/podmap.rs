@@ -33,6 +33,10 @@ pub struct PodObjects {
     /// In spec order; `network_mode` names the infra container until `apply`
     /// replaces it with the infra container's id.
     pub members: Vec<ContainerConfig>,
+    /// The init containers in spec order, as members are made but labelled
+    /// `io.berth.init` (their index) and never restarted by Docker: berth
+    /// runs each to completion, and again after a failure (`init_config`).
+    pub init: Vec<ContainerConfig>,
     /// Docker volumes (emptyDir) with their labels.
     pub volumes: Vec<(String, BTreeMap<String, String>)>,
     /// hostPath directories to create when missing.
@@ -145,6 +149,9 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         .iter()
         .map(|c| member_config(target, pod, c, &base, &infra_name))
         .collect();
+    let init = (0..pod.spec.init_containers.len())
+        .map(|i| init_config(target, pod, i, 0, &base, &infra_name))
+        .collect();
     let mut volumes = Vec::new();
     let mut host_dirs = Vec::new();
     let mut host_files = Vec::new();
@@ -169,6 +176,7 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         network,
         infra,
         members,
+        init,
         volumes,
         host_dirs,
         host_files,
@@ -258,6 +266,29 @@ fn member_config(
         stop_timeout: Some(pod.spec.termination_grace_period_seconds),
         stop_signal: None,
     }
+}
+
+/// Init container `index` of `pod`, for its run after `restarts` failed
+/// ones: a member's config, labelled as an init container, that Docker
+/// never restarts.
+pub fn init_config(
+    target: &Target,
+    pod: &DesiredPod,
+    index: usize,
+    restarts: u64,
+    base: &BTreeMap<String, String>,
+    infra_name: &str,
+) -> ContainerConfig {
+    let c = &pod.spec.init_containers[index];
+    let mut config = member_config(target, pod, c, base, infra_name);
+    config
+        .labels
+        .insert(keys::INIT.to_string(), index.to_string());
+    config
+        .labels
+        .insert(keys::INIT_RESTARTS.to_string(), restarts.to_string());
+    config.restart = RestartMode::No;
+    config
 }
 
 /// Kubernetes' rules: `command` replaces the entrypoint (and `args`, or

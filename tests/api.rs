@@ -57,6 +57,7 @@ fn pod(namespace: &str, name: &str, app: &str, ip: &str) -> ObservedPod {
         containers: [("app".to_string(), running(&format!("{name}-app"), None))].into(),
         node_problem: None,
         records: Vec::new(),
+        init_containers: Default::default(),
     }
 }
 

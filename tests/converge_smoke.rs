@@ -37,6 +37,7 @@ fn spec(marker: &str) -> PodSpec {
             image_pull_policy: PullPolicy::Never,
             resolved_env: vec![],
         }],
+        init_containers: Vec::new(),
         volumes: vec![],
         restart_policy: RestartPolicy::Always,
         termination_grace_period_seconds: 0,

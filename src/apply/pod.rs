@@ -46,7 +46,7 @@ pub fn image_problem<E>(
     warnings: &mut Vec<String>,
 ) -> Result<Option<(String, ImageProblem)>, String> {
     let mut first = None;
-    for c in &pod.spec.containers {
+    for c in pod.spec.init_containers.iter().chain(&pod.spec.containers) {
         match ctx.images.get(&images::key(c)) {
             Some(Ok(Some(warning))) => warnings.push(warning.clone()),
             Some(Ok(None)) => {}
@@ -104,11 +104,19 @@ pub async fn create<E: Engine>(
     let files = super::files::initial_tar(ctx.target, pod)?;
     let mountpoints = ensure_volumes(ctx.engine, &objects.volumes).await?;
     let mut members = objects.members;
-    for member in &mut members {
+    let mut init = objects.init;
+    for member in members.iter_mut().chain(init.iter_mut()) {
         resolve_volume_paths(member, &mountpoints)?;
     }
+    // The first init container, when there are some: the next ones and
+    // the members follow as the plan sees each one complete.
+    let first = if init.is_empty() {
+        members
+    } else {
+        vec![init.swap_remove(0)]
+    };
     let mut created = Vec::new();
-    let result = create_containers(ctx, objects.infra, members, files, &mut created).await;
+    let result = create_containers(ctx, objects.infra, first, files, &mut created).await;
     if result.is_err() {
         for id in created.iter().rev() {
             let _ = ctx.engine.remove_container(id).await;
@@ -191,7 +199,7 @@ pub async fn repair_member<E: Engine>(
 /// Creates the pod's volumes; their mount points by name. Docker hands
 /// back an existing volume of the same name whatever its labels: one berth
 /// does not manage is an error, never mounted.
-async fn ensure_volumes<E: Engine>(
+pub(super) async fn ensure_volumes<E: Engine>(
     engine: &E,
     volumes: &[(String, BTreeMap<String, String>)],
 ) -> Result<BTreeMap<String, String>, String> {
@@ -221,7 +229,7 @@ async fn ensure_volumes<E: Engine>(
 
 /// Turns each `subPath` mount of a volume into a bind mount of that path
 /// under the volume's mount point on the engine's machine.
-fn resolve_volume_paths(
+pub(super) fn resolve_volume_paths(
     member: &mut ContainerConfig,
     mountpoints: &BTreeMap<String, String>,
 ) -> Result<(), String> {
@@ -282,7 +290,8 @@ async fn create_waiting<E: Engine>(
 
 /// Creates the infra container, writes the files of the pod's ConfigMap,
 /// Secret and downward API volumes through it (`files`, a tar to extract
-/// at `/`), starts it, then creates and starts the members.
+/// at `/`), starts it, then creates and starts the members (or the first
+/// init container).
 async fn create_containers<E: Engine>(
     ctx: &Ctx<'_, E>,
     infra: ContainerConfig,
@@ -306,6 +315,19 @@ async fn create_containers<E: Engine>(
         .start_container(&infra_id)
         .await
         .map_err(|e| format!("infra container: {e}"))?;
+    start_members(ctx, &infra, &infra_id, members, created).await
+}
+
+/// Creates and starts `members` (in order) in the network namespace of
+/// the running infra container `infra_id`; the ids made go to `created`.
+pub(super) async fn start_members<E: Engine>(
+    ctx: &Ctx<'_, E>,
+    infra: &ContainerConfig,
+    infra_id: &str,
+    members: Vec<ContainerConfig>,
+    created: &mut Vec<String>,
+) -> Result<(), String> {
+    let engine = ctx.engine;
     // status.podIP, status.hostIP and the node's allocatable in env: read
     // once the infra container runs, before any member is created.
     let fields: Vec<LateField> = members.iter().flat_map(late_fields).collect();
@@ -314,7 +336,7 @@ async fn create_containers<E: Engine>(
     } else {
         let network = infra.network.as_ref().map(|(n, _)| n.as_str());
         let network = network.unwrap_or_default();
-        late_values(ctx, &infra_id, network, &fields).await?
+        late_values(ctx, infra_id, network, &fields).await?
     };
     for mut member in members {
         member.network_mode = Some(format!("container:{infra_id}"));
@@ -441,7 +463,8 @@ pub async fn remove<E: Engine>(
             _ => {}
         }
     }
-    for c in pod.containers.values().chain(pod.infra.iter()) {
+    let all = pod.init_containers.values().chain(pod.containers.values());
+    for c in all.chain(pod.infra.iter()) {
         engine
             .remove_container(c.id())
             .await

@@ -179,7 +179,7 @@ pub(crate) fn change_line(
         }
         Verb::Failed => return report::error_message(err, &change.text()),
         Verb::Created | Verb::Pulled => Mark::Added,
-        Verb::Recreated | Verb::Updated | Verb::Scaled => Mark::Changed,
+        Verb::Recreated | Verb::Updated | Verb::Initialized | Verb::Scaled => Mark::Changed,
         Verb::Repaired => Mark::Repaired,
         Verb::Removed => Mark::Removed,
         Verb::Kept => Mark::Kept,

@@ -165,6 +165,16 @@ fn page(pod: &ObservedPod, status: &PodStatus) -> Vec<Field> {
     if let Some(spec) = &spec {
         containers.sort_by_key(|c| spec.containers.iter().position(|d| d.name == c.name));
     }
+    if !status.init_containers.is_empty() {
+        let declared_init = |name: &str| {
+            spec.as_ref()
+                .and_then(|s| s.init_containers.iter().find(|c| c.name == name))
+        };
+        fields.push(Field::new(0, "Init Containers", ""));
+        for container in &status.init_containers {
+            fields.extend(container_fields(container, declared_init(&container.name)));
+        }
+    }
     fields.push(Field::new(0, "Containers", ""));
     for container in containers {
         fields.extend(container_fields(container, declared(&container.name)));

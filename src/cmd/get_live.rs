@@ -298,6 +298,7 @@ mod tests {
             containers: Default::default(),
             node_problem: None,
             records: Vec::new(),
+            init_containers: Default::default(),
         };
         let first = Observed {
             pods: vec![pod.clone()],

@@ -314,6 +314,7 @@ fn placeholder(
         containers: Default::default(),
         node_problem: Some(problem),
         records: Vec::new(),
+        init_containers: Default::default(),
     }
 }
 

@@ -70,6 +70,7 @@ fn observed_pod(name: &str, node: &str, spec_hash: &str) -> ObservedPod {
         containers: [("c".to_string(), container())].into(),
         node_problem: None,
         records: Vec::new(),
+        init_containers: Default::default(),
     }
 }
 

@@ -280,6 +280,7 @@ mod expansion {
             containers: [("c".to_string(), container(created))].into(),
             node_problem: None,
             records: Vec::new(),
+            init_containers: Default::default(),
         }
     }
 

@@ -128,6 +128,9 @@ struct State {
     names: BTreeMap<String, String>,
     /// Images whose containers crash-loop as soon as they start.
     crashing: BTreeSet<String>,
+    /// Images whose containers run to completion as soon as they start,
+    /// with this exit code (init containers, jobs).
+    finishing: BTreeMap<String, i64>,
     /// Open event streams.
     subscribers: Vec<Subscriber>,
     /// Every call fails with this connection error (the engine is down).
@@ -354,6 +357,12 @@ impl FakeEngine {
     /// Containers of `image` crash-loop from their first start on.
     pub fn crash_on_start(&self, image: &str) {
         self.lock().crashing.insert(image.to_string());
+    }
+
+    /// Containers of `image` exit with `code` as soon as they start (no
+    /// restart policy applies: what an init container does).
+    pub fn finish_on_start(&self, image: &str, code: i64) {
+        self.lock().finishing.insert(image.to_string(), code);
     }
 
     /// Forces a container into `state` (e.g. `Created`: never started).

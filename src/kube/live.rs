@@ -358,6 +358,7 @@ mod tests {
             .into(),
             node_problem: None,
             records: Vec::new(),
+            init_containers: Default::default(),
         }
     }
 

@@ -372,6 +372,7 @@ pub(crate) fn pod_on(
         containers: [("app".to_string(), running)].into(),
         node_problem: None,
         records: Vec::new(),
+        init_containers: Default::default(),
     }
 }
 

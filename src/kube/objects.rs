@@ -304,6 +304,7 @@ pub(crate) mod fixtures {
     pub fn spec(containers: &[&str]) -> PodSpec {
         PodSpec {
             containers: containers.iter().map(|c| container(c)).collect(),
+            init_containers: Vec::new(),
             volumes: vec![],
             restart_policy: RestartPolicy::Always,
             termination_grace_period_seconds: DEFAULT_GRACE_SECONDS,

@@ -7,7 +7,9 @@ use super::decode::{index, join, Decoder};
 use super::env_source::{env_from, value_from};
 use super::model::{Container, ContainerPort, EnvVar, Protocol, PullPolicy, VolumeMount};
 use super::resources::resources;
-use super::schema::{CONTAINER, CONTAINER_PORT, ENV_VAR, VOLUME_MOUNT};
+use super::schema::{
+    CONTAINER, CONTAINER_PORT, ENV_VAR, INIT_CONTAINER, INIT_CONTAINER_FORBIDDEN, VOLUME_MOUNT,
+};
 use crate::names;
 use crate::yaml::Node;
 
@@ -30,14 +32,24 @@ pub struct HostPortUse<'n> {
     pub path: String,
 }
 
+/// Which list a container is in: init containers refuse some fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    App,
+    Init,
+}
+
 pub fn container<'n>(
     d: &mut Decoder,
     node: &'n Node,
     path: &str,
-    volumes: &PodVolumes,
+    (volumes, kind): (&PodVolumes, Kind),
     host_ports: &mut Vec<HostPortUse<'n>>,
 ) -> Option<Container> {
-    let fields = d.mapping(node, path, &CONTAINER, &[])?;
+    let fields = match kind {
+        Kind::App => d.mapping(node, path, &CONTAINER, &[])?,
+        Kind::Init => d.mapping(node, path, &INIT_CONTAINER, INIT_CONTAINER_FORBIDDEN)?,
+    };
     let name = required_string(d, &fields, "name", path);
     if let (Some(name), Some(name_node)) = (&name, fields.get("name")) {
         if let Err(message) = names::dns1123_label(name) {

@@ -11,7 +11,7 @@ use super::config_model::{
     Sensitive,
 };
 use super::diag::Diagnostic;
-use super::model::{Container, Labels, Manifests};
+use super::model::{Container, Labels, Manifests, PodSpec};
 use crate::names;
 use crate::quantity::Quantity;
 
@@ -46,6 +46,7 @@ pub fn resolve(manifests: &mut Manifests) -> Vec<Diagnostic> {
         for c in &mut pod.spec.containers {
             c.resolved_env = container_env(c, &all, &owner, config_maps, secrets, &mut out);
         }
+        init_env(&mut pod.spec, &owner, (config_maps, secrets), &mut out);
     }
     for rc in controllers.iter_mut() {
         let owner = Owner {
@@ -57,6 +58,12 @@ pub fn resolve(manifests: &mut Manifests) -> Vec<Diagnostic> {
         for c in &mut rc.template.spec.containers {
             c.resolved_env = container_env(c, &all, &owner, config_maps, secrets, &mut out);
         }
+        init_env(
+            &mut rc.template.spec,
+            &owner,
+            (config_maps, secrets),
+            &mut out,
+        );
     }
     // Deployments' and ReplicaSets' templates, as a controller's.
     let templates = deployments
@@ -82,8 +89,28 @@ pub fn resolve(manifests: &mut Manifests) -> Vec<Diagnostic> {
         for c in &mut template.spec.containers {
             c.resolved_env = container_env(c, &all, &owner, config_maps, secrets, &mut out);
         }
+        init_env(&mut template.spec, &owner, (config_maps, secrets), &mut out);
     }
     out
+}
+
+/// Fills `resolved_env` of the init containers of `spec`, as of its
+/// containers (a resource reference may name a container of either list).
+fn init_env(
+    spec: &mut PodSpec,
+    owner: &Owner,
+    (config_maps, secrets): (&[ConfigMap], &[Secret]),
+    out: &mut Vec<Diagnostic>,
+) {
+    let all: Vec<Container> = spec
+        .init_containers
+        .iter()
+        .chain(&spec.containers)
+        .cloned()
+        .collect();
+    for c in &mut spec.init_containers {
+        c.resolved_env = container_env(c, &all, owner, config_maps, secrets, out);
+    }
 }
 
 /// Sets `name`, keeping the position of its first definition.

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::container::{container, HostPortUse, PodVolumes};
+use super::container::{container, HostPortUse, Kind, PodVolumes};
 use super::decode::{index, join, Decoder};
 use super::meta::label_map;
 use super::model::{
@@ -30,6 +30,13 @@ pub fn pod_spec(d: &mut Decoder, node: &Node, path: &str) -> Option<PodSpec> {
             None
         }
     };
+    let init_containers = fields
+        .get("initContainers")
+        .map(|n| {
+            let app = fields.get("containers");
+            init_containers(d, n, (path, app), &pod_volumes)
+        })
+        .unwrap_or_default();
     let restart_policy = fields
         .get("restartPolicy")
         .and_then(|n| restart_policy(d, n, &join(path, "restartPolicy")));
@@ -54,6 +61,7 @@ pub fn pod_spec(d: &mut Decoder, node: &Node, path: &str) -> Option<PodSpec> {
     });
     Some(PodSpec {
         containers: containers?,
+        init_containers,
         volumes,
         restart_policy: restart_policy.unwrap_or_default(),
         termination_grace_period_seconds: grace.unwrap_or(DEFAULT_GRACE_SECONDS),
@@ -103,7 +111,7 @@ fn containers(
                 d.error(name_node, &join(&item_path, "name"), message);
             }
         }
-        let Some(c) = container(d, item, &item_path, volumes, &mut host_ports) else {
+        let Some(c) = container(d, item, &item_path, (volumes, Kind::App), &mut host_ports) else {
             continue;
         };
         out.push(c);
@@ -124,6 +132,55 @@ fn containers(
         }
     }
     Some(out)
+}
+
+/// `spec.initContainers` (at `path`, beside the app containers of
+/// `containers`): names unique across both lists, as the API server checks
+/// them; their host ports are not published (warned).
+fn init_containers(
+    d: &mut Decoder,
+    node: &Node,
+    (spec_path, containers): (&str, Option<&Node>),
+    volumes: &PodVolumes,
+) -> Vec<super::model::Container> {
+    let path = &join(spec_path, "initContainers");
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let app_items: &[Node] = match containers.map(|n| &n.value) {
+        Some(Value::Seq(items)) => items,
+        _ => &[],
+    };
+    for (i, item) in app_items.iter().enumerate() {
+        if let Some(name) = item.get("name").and_then(Node::text) {
+            let at = index(&join(spec_path, "containers"), i);
+            seen.entry(name.to_string()).or_insert(at);
+        }
+    }
+    let mut out = Vec::new();
+    for (i, item) in d.seq(node, path).iter().enumerate() {
+        let item_path = index(path, i);
+        let name = item.get("name").and_then(|n| n.text().map(|t| (n, t)));
+        if let Some((name_node, name)) = name.filter(|(_, t)| !t.is_empty()) {
+            match seen.get(name) {
+                Some(first) => {
+                    let message = format!("duplicate container name {name:?} (also {first})");
+                    d.error(name_node, &join(&item_path, "name"), message);
+                }
+                None => {
+                    seen.insert(name.to_string(), item_path.clone());
+                }
+            }
+        }
+        let mut host_ports: Vec<HostPortUse> = Vec::new();
+        let Some(c) = container(d, item, &item_path, (volumes, Kind::Init), &mut host_ports) else {
+            continue;
+        };
+        for used in &host_ports {
+            let message = "hostPort of an init container is not published by berth; ignored";
+            d.unsupported(used.node, &join(&used.path, "hostPort"), message);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The same containerPort and protocol declared twice in a pod: the

@@ -100,4 +100,5 @@ mod containers;
 mod controllers;
 mod defaults;
 mod documents;
+mod init_containers;
 mod labels;

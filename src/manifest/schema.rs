@@ -99,6 +99,7 @@ pub const LIST: Schema = Schema {
 pub const POD_SPEC: Schema = Schema {
     implemented: &[
         "containers",
+        "initContainers",
         "volumes",
         "restartPolicy",
         "terminationGracePeriodSeconds",
@@ -106,7 +107,6 @@ pub const POD_SPEC: Schema = Schema {
         "nodeName",
     ],
     known: &[
-        "initContainers",
         "ephemeralContainers",
         "activeDeadlineSeconds",
         "dnsPolicy",
@@ -175,6 +175,37 @@ pub const CONTAINER: Schema = Schema {
         "tty",
     ],
 };
+
+/// An init container: a container's fields less those Kubernetes refuses
+/// for init containers (`INIT_CONTAINER_FORBIDDEN`), which are errors.
+pub const INIT_CONTAINER: Schema = Schema {
+    implemented: CONTAINER.implemented,
+    known: &[
+        "resizePolicy",
+        "restartPolicyRules",
+        "volumeDevices",
+        "terminationMessagePath",
+        "terminationMessagePolicy",
+        "securityContext",
+        "stdin",
+        "stdinOnce",
+        "tty",
+    ],
+};
+
+/// The fields an init container may not set, with the API server's words
+/// (berth has no sidecar containers: `restartPolicy: Always` is refused
+/// rather than ignored, since ignoring it would block the pod for good).
+pub const INIT_CONTAINER_FORBIDDEN: &[(&str, &str)] = &[
+    ("lifecycle", "may not be set for init containers"),
+    ("livenessProbe", "may not be set for init containers"),
+    ("readinessProbe", "may not be set for init containers"),
+    ("startupProbe", "may not be set for init containers"),
+    (
+        "restartPolicy",
+        "sidecar init containers (restartPolicy) are not supported by berth",
+    ),
+];
 
 pub const CONTAINER_PORT: Schema = Schema {
     implemented: &["name", "hostPort", "containerPort", "protocol", "hostIP"],

@@ -149,6 +149,7 @@ fn leftovers_remove_files_before_their_directories_deepest_first() {
 fn spec_with(files: Vec<VolumeFile>) -> PodSpec {
     PodSpec {
         containers: Vec::new(),
+        init_containers: Vec::new(),
         volumes: vec![crate::manifest::Volume {
             name: "cfg".into(),
             source: VolumeSource::ConfigMap(ConfigMapVolumeSource {

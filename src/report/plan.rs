@@ -84,6 +84,10 @@ pub fn render_plan(plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io:
                     &format!("{object} (repair: {message})"),
                 )?;
             }
+            Action::Initialize { message, .. } => {
+                counts.changed += 1;
+                change_line(out, Mark::Changed, &format!("{object} ({message})"))?;
+            }
             Action::UpdatePod { changes, .. } => {
                 counts.changed += 1;
                 let what = format!("{object} (updated in place, no restart)");

@@ -37,6 +37,7 @@ pub fn pod(name: &str) -> PodBuilder {
         containers: BTreeMap::new(),
         node_problem: None,
         records: Vec::new(),
+        init_containers: Default::default(),
     })
 }
 
@@ -53,6 +54,14 @@ impl PodBuilder {
             .labels
             .insert(keys::POD.into(), self.0.name.clone());
         self.0.containers.insert(name, c);
+        self
+    }
+
+    /// An init container (`index` in the spec), as berth labels one.
+    pub fn with_init(mut self, index: usize, c: ContainerBuilder) -> PodBuilder {
+        let name = c.0.summary.labels[keys::CONTAINER].clone();
+        let c = c.label(keys::INIT, &index.to_string()).build();
+        self.0.init_containers.insert(name, c);
         self
     }
 

@@ -97,8 +97,23 @@ fn conditions(status: &PodStatus) -> Value {
         ("ContainersNotReady", Some(message))
     };
     let ready = status.is_ready();
+    let incomplete: Vec<&str> = status
+        .init_containers
+        .iter()
+        .filter(|c| !c.ready)
+        .map(|c| c.name.as_str())
+        .collect();
+    let initialized = condition(
+        "Initialized",
+        incomplete.is_empty(),
+        Some("ContainersNotInitialized"),
+        Some(format!(
+            "containers with incomplete status: [{}]",
+            incomplete.join(" ")
+        )),
+    );
     json!([
-        condition("Initialized", true, None, None),
+        initialized,
         condition("Ready", ready, Some(reason), message.clone()),
         condition("ContainersReady", ready, Some(reason), message),
         condition("PodScheduled", true, None, None),
@@ -131,6 +146,10 @@ pub fn to_k8s_json(status: &PodStatus) -> Value {
     let containers: Vec<Value> = status.containers.iter().map(container_json).collect();
     if !containers.is_empty() {
         object.insert("containerStatuses".into(), Value::Array(containers));
+    }
+    let init: Vec<Value> = status.init_containers.iter().map(container_json).collect();
+    if !init.is_empty() {
+        object.insert("initContainerStatuses".into(), Value::Array(init));
     }
     Value::Object(object)
 }

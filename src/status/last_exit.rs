@@ -104,6 +104,7 @@ mod tests {
             containers,
             node_problem: None,
             records: Vec::new(),
+            init_containers: Default::default(),
         }
     }
 

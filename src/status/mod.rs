@@ -8,6 +8,7 @@ mod event_tests;
 pub mod events;
 #[cfg(test)]
 pub(crate) mod fixtures;
+mod init;
 mod json;
 mod last_exit;
 pub mod phase;
@@ -19,6 +20,7 @@ mod tests;
 mod waiting_tests;
 
 pub use events::{all_pod_events, infra_events, pod_events, Event, EventLog, EventType};
+pub use init::POD_INITIALIZING;
 pub use json::to_k8s_json;
 pub use last_exit::apply_last_exits;
 pub use phase::{pod_phase, ContainerFacts, Phase};
@@ -91,6 +93,8 @@ pub struct PodStatus {
     pub start_time: Option<i64>,
     /// Sorted by container name, as the kubelet sorts them.
     pub containers: Vec<ContainerStatus>,
+    /// In spec order (`initContainerStatuses`).
+    pub init_containers: Vec<ContainerStatus>,
     /// Why no node can take the pod (condition PodScheduled is then False).
     pub unschedulable: Option<String>,
 }
@@ -110,6 +114,7 @@ impl PodStatus {
             host_ip: None,
             start_time: None,
             containers: Vec::new(),
+            init_containers: Vec::new(),
             unschedulable: Some(message.to_string()),
         }
     }
@@ -172,6 +177,9 @@ impl PodStatus {
     /// The STATUS column, by kubectl's rules: the pod reason or phase, then
     /// the first container's waiting or terminated reason wins.
     pub fn status_column(&self) -> String {
+        if let Some(shown) = init::status_column(&self.init_containers) {
+            return shown;
+        }
         let mut shown = self
             .reason
             .clone()
@@ -227,10 +235,16 @@ fn spec_json(pod: &ObservedPod) -> Option<serde_json::Value> {
 
 /// (name, image) of every container the last applied spec declares.
 fn declared_containers(pod: &ObservedPod) -> Vec<(String, String)> {
+    declared(pod, "containers")
+}
+
+/// (name, image) of every entry of `list` (`containers`,
+/// `initContainers`) in the last applied spec, in spec order.
+fn declared(pod: &ObservedPod, list: &str) -> Vec<(String, String)> {
     let Some(spec) = spec_json(pod) else {
         return Vec::new();
     };
-    let Some(containers) = spec.get("containers").and_then(|c| c.as_array()) else {
+    let Some(containers) = spec.get(list).and_then(|c| c.as_array()) else {
         return Vec::new();
     };
     let field = |c: &serde_json::Value, key: &str| {
@@ -257,17 +271,31 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
     }
     names.sort();
     names.dedup_by(|a, b| a.0 == b.0);
+    let init = init::observe(pod, &declared(pod, "initContainers"), policy, now_unix);
+    let initializing = init.step.is_some();
     let mut facts = Vec::new();
     let mut containers = Vec::new();
     let mut crash_looping = false;
     for (name, image) in &names {
         let observed = pod.containers.get(name);
-        let one = container::observe(name, image, observed, policy, now_unix);
+        let mut one = container::observe(name, image, observed, policy, now_unix);
+        if initializing && observed.is_none() {
+            one.status.state = ContainerState::Waiting {
+                reason: POD_INITIALIZING.to_string(),
+                message: String::new(),
+            };
+        }
         crash_looping |= one.crash_looping;
         facts.push(one.facts);
         containers.push(one.status);
     }
-    let phase = pod_phase(policy, &facts);
+    let phase = match init.step {
+        // An init container failed under restartPolicy Never.
+        Some(crate::init_progress::Step::Failed { .. }) => Phase::Failed,
+        Some(_) => Phase::Pending,
+        None => pod_phase(policy, &facts),
+    };
+    let init_restarts: u64 = init.statuses.iter().map(|c| c.restart_count).sum();
     let last_restart = pod
         .containers
         .values()
@@ -281,12 +309,13 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
         message: None,
         ready: containers.iter().filter(|c| c.ready).count(),
         total: containers.len(),
-        restarts: containers.iter().map(|c| c.restart_count).sum(),
+        restarts: init_restarts + containers.iter().map(|c| c.restart_count).sum::<u64>(),
         last_restart,
         pod_ip: pod_ip(pod),
         host_ip: host_ip(pod),
         start_time: start_time(pod),
         containers,
+        init_containers: init.statuses,
         unschedulable: None,
     };
     let status = match image_waiting(pod) {

@@ -85,6 +85,7 @@ impl Engine for FakeEngine {
             }
         }
         let crashing = s.crashing.clone();
+        let finishing = s.finishing.clone();
         let c = s
             .containers
             .get_mut(id)
@@ -94,6 +95,10 @@ impl Engine for FakeEngine {
             c.state = ContainerState::Restarting;
             c.exit_code = 1;
             c.restart_count += 1;
+        }
+        if let Some(code) = finishing.get(&c.config.image) {
+            c.state = ContainerState::Exited;
+            c.exit_code = *code;
         }
         drop(s);
         self.emit_about(id, &["start"]);
