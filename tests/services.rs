@@ -110,6 +110,10 @@ fn pods_join_and_leave_a_service_by_their_labels_without_being_recreated() {
         ips,
         BTreeSet::from([pod_ip(&project, "web-a"), ip_b.clone()])
     );
+    let described = in_project(&project, &["describe", "service", "front", "-f", &path]);
+    assert_exit(&described, 0);
+    assert_says(&described.stdout, "Selector:          app=web");
+    assert_says(&described.stdout, &format!("{ip_b}:8080"));
     let labels = live_pod(&project, "web-b").unwrap()["metadata"]["labels"].clone();
     assert_eq!(labels["app"], "web", "the pod's labels are its new ones");
 

@@ -26,6 +26,9 @@ pub fn run(
     if args.resource == Resource::Nodes {
         return super::describe_node::run(global, args, io);
     }
+    if args.resource == Resource::Services {
+        return super::describe_service::run(global, args, io);
+    }
     if matches!(
         args.resource,
         Resource::Deployments
@@ -40,7 +43,7 @@ pub fn run(
         report::error_message(
             io.err,
             &format!(
-                "berth describe handles pods, nodes, deploy, rs, ds, cm and secrets, not {}",
+                "berth describe handles pods, nodes, services, deploy, rs, ds, cm and secrets, not {}",
                 args.resource.plural()
             ),
         )?;

@@ -7,6 +7,7 @@ mod describe;
 mod describe_apps;
 mod describe_config;
 mod describe_node;
+mod describe_service;
 mod describe_spec;
 mod diff;
 mod diff_live;
