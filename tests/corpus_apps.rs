@@ -87,7 +87,7 @@ fn expected() -> BTreeMap<&'static str, Vec<&'static str>> {
             "kubernetes-examples/_archived/elasticsearch/es-rc.yaml",
             vec![
                 "warning: kubernetes-examples/_archived/elasticsearch/es-rc.yaml:14:7: spec.template.spec.serviceAccount: not supported by berth; ignored",
-                "warning: kubernetes-examples/_archived/elasticsearch/es-rc.yaml:15:7: spec.template.spec.initContainers: not supported by berth; ignored",
+                "warning: kubernetes-examples/_archived/elasticsearch/es-rc.yaml:20:9: spec.template.spec.initContainers[0].securityContext: not supported by berth; ignored",
                 "warning: kubernetes-examples/_archived/elasticsearch/es-rc.yaml:24:9: spec.template.spec.containers[0].securityContext: not supported by berth; ignored",
             ],
         ),
