@@ -122,6 +122,14 @@ fn pods_join_and_leave_a_service_by_their_labels_without_being_recreated() {
     apply_ok(&project, &dir);
     assert_eq!(answers(&project), BTreeSet::from(["web-b".to_string()]));
 
+    // The Service's selector changes: it picks web-a again, not web-b.
+    dir.write(
+        "service.yaml",
+        &SERVICE.replace("{app: web}", "{app: gone}"),
+    );
+    apply_ok(&project, &dir);
+    assert_eq!(answers(&project), BTreeSet::from(["web-a".to_string()]));
+
     // The Service goes: nobody answers by its name.
     dir.remove("service.yaml");
     apply_ok(&project, &dir);
