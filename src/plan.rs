@@ -468,6 +468,7 @@ mod tests {
         ObservedContainer {
             summary,
             details: Some(details),
+            probe: Default::default(),
         }
     }
 

@@ -26,6 +26,7 @@ pub enum Call {
     Create { name: String },
     Start { id: String },
     Stop { id: String },
+    Kill { id: String, signal: String },
     Remove { id: String },
     ListNetworks,
     CreateNetwork { name: String },

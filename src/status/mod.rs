@@ -77,7 +77,8 @@ pub struct PodStatus {
     /// `Unschedulable`, `NodeLost`).
     pub reason: Option<String>,
     pub message: Option<String>,
-    /// Containers running (and so ready: berth has no probes).
+    /// Containers ready: running, and past their startup and readiness
+    /// probes when they have them.
     pub ready: usize,
     pub total: usize,
     /// The sum of the containers' restart counts.
@@ -258,7 +259,11 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
     let mut crash_looping = false;
     for (name, image) in &names {
         let observed = pod.containers.get(name);
-        let one = container::observe(name, image, observed, policy, now_unix);
+        let mut one = container::observe(name, image, observed, policy, now_unix);
+        if one.status.ready && crate::probe::targets::gates_readiness(pod, name) {
+            // Running is not enough: its probes must have passed.
+            one.status.ready = observed.is_some_and(|c| c.probe.ready == Some(true));
+        }
         crash_looping |= one.crash_looping;
         facts.push(one.facts);
         containers.push(one.status);

@@ -1,0 +1,156 @@
+//! What the prober of a running `berth watch` found, shared with every
+//! other berth command of the project: a small JSON file beside the watch
+//! lock (`probes-<project>.json`), rewritten whole on each change. The
+//! readiness in it counts only while the watch that wrote it runs; its
+//! events (`Unhealthy`, `Killing`) stay as history.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The most events kept; the least recently seen go first.
+const MAX_EVENTS: usize = 200;
+
+/// One event of the prober, about one container run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeEvent {
+    pub container_id: String,
+    pub container: String,
+    pub warning: bool,
+    pub reason: String,
+    pub message: String,
+    pub count: u32,
+    /// Unix seconds.
+    pub first_seen: i64,
+    pub last_seen: i64,
+}
+
+/// What the prober says about one container.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProbeFacts {
+    /// Its readiness (its startup and readiness probes passed); `None`
+    /// when no prober is running or it has no result yet.
+    pub ready: Option<bool>,
+    pub events: Vec<ProbeEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProbeFile {
+    /// The watch that writes it.
+    pub pid: u32,
+    /// Readiness by container id.
+    pub ready: BTreeMap<String, bool>,
+    pub events: Vec<ProbeEvent>,
+}
+
+impl ProbeFile {
+    /// What the file says about container `id`.
+    pub fn facts(&self, id: &str) -> ProbeFacts {
+        ProbeFacts {
+            ready: self.ready.get(id).copied(),
+            events: self
+                .events
+                .iter()
+                .filter(|e| e.container_id == id)
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Records `event`, counting it into the same one seen before.
+    pub fn record(&mut self, event: ProbeEvent) {
+        let same = self.events.iter_mut().find(|e| {
+            (&e.container_id, &e.reason, &e.message)
+                == (&event.container_id, &event.reason, &event.message)
+        });
+        if let Some(same) = same {
+            same.count += event.count;
+            same.last_seen = same.last_seen.max(event.last_seen);
+            return;
+        }
+        self.events.push(event);
+        if self.events.len() > MAX_EVENTS {
+            self.events.sort_by_key(|e| e.last_seen);
+            self.events.remove(0);
+        }
+    }
+}
+
+/// The file of `project`.
+pub fn path(project: &str) -> PathBuf {
+    crate::watch::lock::lock_dir().join(format!("probes-{project}.json"))
+}
+
+/// Writes `file` in one rename, so a reader never sees half of it.
+pub fn write(project: &str, file: &ProbeFile) -> std::io::Result<()> {
+    let path = path(project);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("json.{}", std::process::id()));
+    let text = serde_json::to_vec(file).map_err(std::io::Error::other)?;
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, &path)
+}
+
+/// The file of `project` (empty when there is none or it cannot be read);
+/// its readiness dropped when the watch that wrote it no longer runs.
+pub fn read(project: &str) -> ProbeFile {
+    let Ok(text) = std::fs::read(path(project)) else {
+        return ProbeFile::default();
+    };
+    let mut file: ProbeFile = serde_json::from_slice(&text).unwrap_or_default();
+    let alive = file.pid != 0 && std::path::Path::new(&format!("/proc/{}", file.pid)).exists();
+    if !alive {
+        file.ready.clear();
+    }
+    file
+}
+
+/// Sets what the prober found on every container of `observed`, from the
+/// file of each pod's project.
+pub fn fill(observed: &mut crate::observed::Observed) {
+    let mut files: BTreeMap<String, ProbeFile> = BTreeMap::new();
+    for pod in &mut observed.pods {
+        let file = files
+            .entry(pod.project.clone())
+            .or_insert_with(|| read(&pod.project));
+        if file.ready.is_empty() && file.events.is_empty() {
+            continue;
+        }
+        for container in pod.containers.values_mut() {
+            container.probe = file.facts(container.id());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: &str, at: i64) -> ProbeEvent {
+        ProbeEvent {
+            container_id: id.into(),
+            container: "app".into(),
+            warning: true,
+            reason: "Unhealthy".into(),
+            message: "Liveness probe failed: no".into(),
+            count: 1,
+            first_seen: at,
+            last_seen: at,
+        }
+    }
+
+    #[test]
+    fn the_same_event_again_is_counted_not_repeated() {
+        let mut file = ProbeFile::default();
+        file.record(event("a", 10));
+        file.record(event("a", 20));
+        file.record(event("b", 30));
+        assert_eq!(file.events.len(), 2);
+        assert_eq!((file.events[0].count, file.events[0].last_seen), (2, 20));
+        assert_eq!(file.facts("a").events.len(), 1);
+        assert_eq!(file.facts("a").ready, None);
+    }
+}
