@@ -379,10 +379,6 @@ impl super::Engine for DockerEngine {
         self.stop(id, timeout).await
     }
 
-    async fn kill_container(&self, id: &str, signal: &str) -> Result<()> {
-        self.kill(id, signal).await
-    }
-
     async fn remove_container(&self, id: &str) -> Result<()> {
         self.remove(id).await
     }

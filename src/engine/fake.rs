@@ -26,7 +26,6 @@ pub enum Call {
     Create { name: String },
     Start { id: String },
     Stop { id: String },
-    Kill { id: String, signal: String },
     Remove { id: String },
     ListNetworks,
     CreateNetwork { name: String },

@@ -210,11 +210,6 @@ pub trait Engine: Send + Sync {
         timeout: Option<Duration>,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Sends `signal` (`SIGKILL`) to the container's main process. Unlike a
-    /// stop, the exit counts for Docker's restart policy: the container is
-    /// restarted by it and its restart count grows.
-    fn kill_container(&self, id: &str, signal: &str) -> impl Future<Output = Result<()>> + Send;
-
     /// Force-removes the container and its anonymous volumes. A missing
     /// container is not an error.
     fn remove_container(&self, id: &str) -> impl Future<Output = Result<()>> + Send;

@@ -9,6 +9,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+/// The reason of the event recorded with each restart the prober makes.
+pub const RESTART_REASON: &str = "Killing";
+
 /// The most events kept; the least recently seen go first.
 const MAX_EVENTS: usize = 200;
 
@@ -32,6 +35,8 @@ pub struct ProbeFacts {
     /// Its readiness (its startup and readiness probes passed); `None`
     /// when no prober is running or it has no result yet.
     pub ready: Option<bool>,
+    /// Restarts the prober made (Docker counts only its restart policy's).
+    pub restarts: u64,
     pub events: Vec<ProbeEvent>,
 }
 
@@ -47,14 +52,20 @@ pub struct ProbeFile {
 impl ProbeFile {
     /// What the file says about container `id`.
     pub fn facts(&self, id: &str) -> ProbeFacts {
+        let events: Vec<ProbeEvent> = self
+            .events
+            .iter()
+            .filter(|e| e.container_id == id)
+            .cloned()
+            .collect();
         ProbeFacts {
             ready: self.ready.get(id).copied(),
-            events: self
-                .events
+            restarts: events
                 .iter()
-                .filter(|e| e.container_id == id)
-                .cloned()
-                .collect(),
+                .filter(|e| e.reason == RESTART_REASON)
+                .map(|e| u64::from(e.count))
+                .sum(),
+            events,
         }
     }
 
@@ -151,6 +162,13 @@ mod tests {
         assert_eq!(file.events.len(), 2);
         assert_eq!((file.events[0].count, file.events[0].last_seen), (2, 20));
         assert_eq!(file.facts("a").events.len(), 1);
+        assert_eq!(file.facts("a").restarts, 0);
+        file.record(ProbeEvent {
+            reason: RESTART_REASON.into(),
+            count: 2,
+            ..event("a", 40)
+        });
+        assert_eq!(file.facts("a").restarts, 2);
         assert_eq!(file.facts("a").ready, None);
     }
 }

@@ -260,6 +260,9 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
     for (name, image) in &names {
         let observed = pod.containers.get(name);
         let mut one = container::observe(name, image, observed, policy, now_unix);
+        if let Some(c) = observed {
+            one.status.restart_count += c.probe.restarts;
+        }
         if one.status.ready && crate::probe::targets::gates_readiness(pod, name) {
             // Running is not enough: its probes must have passed.
             one.status.ready = observed.is_some_and(|c| c.probe.ready == Some(true));

@@ -17,7 +17,7 @@ use crate::engine::{
 };
 
 /// The kinds counted, in the order of the counters.
-pub const KINDS: [&str; 21] = [
+pub const KINDS: [&str; 20] = [
     "list_containers",
     "inspect_container",
     "create_container",
@@ -38,7 +38,6 @@ pub const KINDS: [&str; 21] = [
     "upload_archive",
     "download_archive",
     "exec",
-    "kill_container",
 ];
 
 /// How long after berth's own change of a container an event about it is
@@ -168,11 +167,6 @@ impl<E: Engine> Engine for Counted<E> {
 
     async fn stop_container(&self, id: &str, timeout: Option<Duration>) -> Result<()> {
         self.change(4, id, self.inner.stop_container(id, timeout))
-            .await
-    }
-
-    async fn kill_container(&self, id: &str, signal: &str) -> Result<()> {
-        self.change(20, id, self.inner.kill_container(id, signal))
             .await
     }
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use bollard::models::{ContainerInspectResponse, NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{
-    CreateContainerOptions, KillContainerOptions, ListContainersOptions, ListNetworksOptions,
-    ListVolumesOptions, RemoveContainerOptions, RemoveVolumeOptions, StopContainerOptions,
+    CreateContainerOptions, ListContainersOptions, ListNetworksOptions, ListVolumesOptions,
+    RemoveContainerOptions, RemoveVolumeOptions, StopContainerOptions,
 };
 
 use super::{btree, label_filters, tolerate, DockerEngine};
@@ -104,20 +104,6 @@ impl DockerEngine {
             &format!("stop container {id}"),
             &format!("container {id}"),
             limit,
-            request,
-        )
-        .await
-    }
-
-    pub(super) async fn kill(&self, id: &str, signal: &str) -> Result<()> {
-        let options = KillContainerOptions {
-            signal: signal.to_string(),
-        };
-        let request = self.docker.kill_container(id, Some(options));
-        self.call(
-            &format!("kill container {id}"),
-            &format!("container {id}"),
-            self.timeouts.call,
             request,
         )
         .await

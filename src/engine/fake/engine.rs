@@ -116,40 +116,6 @@ impl Engine for FakeEngine {
         Ok(())
     }
 
-    async fn kill_container(&self, id: &str, signal: &str) -> Result<()> {
-        self.begin(Call::Kill {
-            id: id.to_string(),
-            signal: signal.to_string(),
-        })?;
-        let mut s = self.lock();
-        let c = s
-            .containers
-            .get_mut(id)
-            .ok_or_else(|| not_found("kill container", id))?;
-        if c.state != ContainerState::Running {
-            return Err(EngineError::Api {
-                operation: "kill container".to_string(),
-                message: format!("Container {id} is not running"),
-            });
-        }
-        // Docker's restart policy takes the killed process up again.
-        let restarts = c.config.restart != crate::engine::RestartMode::No;
-        c.exit_code = 137;
-        if restarts {
-            c.restart_count += 1;
-        } else {
-            c.state = ContainerState::Exited;
-        }
-        drop(s);
-        let actions: &[&str] = if restarts {
-            &["kill", "die", "start"]
-        } else {
-            &["kill", "die"]
-        };
-        self.emit_about(id, actions);
-        Ok(())
-    }
-
     async fn remove_container(&self, id: &str) -> Result<()> {
         self.begin(Call::Remove { id: id.to_string() })?;
         self.emit_about(id, &["destroy"]);
