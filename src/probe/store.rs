@@ -35,6 +35,8 @@ pub struct ProbeFacts {
     /// Its readiness (its startup and readiness probes passed); `None`
     /// when no prober is running or it has no result yet.
     pub ready: Option<bool>,
+    /// Since when (Unix seconds) it has been ready, when it is.
+    pub ready_since: Option<i64>,
     /// Restarts the prober made (Docker counts only its restart policy's).
     pub restarts: u64,
     pub events: Vec<ProbeEvent>,
@@ -46,6 +48,9 @@ pub struct ProbeFile {
     pub pid: u32,
     /// Readiness by container id.
     pub ready: BTreeMap<String, bool>,
+    /// Since when each ready container has been ready (Unix seconds).
+    #[serde(default)]
+    pub ready_since: BTreeMap<String, i64>,
     pub events: Vec<ProbeEvent>,
 }
 
@@ -60,6 +65,11 @@ impl ProbeFile {
             .collect();
         ProbeFacts {
             ready: self.ready.get(id).copied(),
+            ready_since: self
+                .ready_since
+                .get(id)
+                .copied()
+                .filter(|_| self.ready.get(id) == Some(&true)),
             restarts: events
                 .iter()
                 .filter(|e| e.reason == RESTART_REASON)
@@ -70,6 +80,21 @@ impl ProbeFile {
     }
 
     /// Records `event`, counting it into the same one seen before.
+    /// Takes `ready` as the readiness now (at `at`): keeps when each
+    /// container became ready. Says whether anything changed.
+    pub fn set_ready(&mut self, ready: BTreeMap<String, bool>, at: i64) -> bool {
+        if ready == self.ready {
+            return false;
+        }
+        self.ready_since
+            .retain(|id, _| ready.get(id) == Some(&true));
+        for (id, _) in ready.iter().filter(|(_, r)| **r) {
+            self.ready_since.entry(id.clone()).or_insert(at);
+        }
+        self.ready = ready;
+        true
+    }
+
     pub fn record(&mut self, event: ProbeEvent) {
         let same = self.events.iter_mut().find(|e| {
             (&e.container_id, &e.reason, &e.message)
@@ -115,6 +140,7 @@ pub fn read(project: &str) -> ProbeFile {
     let alive = file.pid != 0 && std::path::Path::new(&format!("/proc/{}", file.pid)).exists();
     if !alive {
         file.ready.clear();
+        file.ready_since.clear();
     }
     file
 }
@@ -170,5 +196,24 @@ mod tests {
         });
         assert_eq!(file.facts("a").restarts, 2);
         assert_eq!(file.facts("a").ready, None);
+    }
+
+    #[test]
+    fn readiness_keeps_since_when_a_container_has_been_ready() {
+        let mut file = ProbeFile::default();
+        let ready = |pairs: &[(&str, bool)]| {
+            pairs
+                .iter()
+                .map(|(id, r)| (id.to_string(), *r))
+                .collect::<BTreeMap<_, _>>()
+        };
+        assert!(file.set_ready(ready(&[("a", true), ("b", false)]), 10));
+        assert!(!file.set_ready(ready(&[("a", true), ("b", false)]), 20));
+        assert!(file.set_ready(ready(&[("a", true), ("b", true)]), 30));
+        assert_eq!(file.facts("a").ready_since, Some(10));
+        assert_eq!(file.facts("b").ready_since, Some(30));
+        assert!(file.set_ready(ready(&[("a", false), ("b", true)]), 40));
+        assert_eq!(file.facts("a").ready_since, None);
+        assert_eq!(file.facts("a").ready, Some(false));
     }
 }

@@ -12,6 +12,8 @@ mod json;
 mod last_exit;
 pub mod phase;
 #[cfg(test)]
+mod probe_tests;
+#[cfg(test)]
 mod state_tests;
 #[cfg(test)]
 mod tests;

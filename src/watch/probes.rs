@@ -58,11 +58,7 @@ pub async fn run<E: Engine + 'static>(
                 changed |= act(&*engine, &mut file, action, d.target.clone()).await;
             }
         }
-        let ready = prober.readiness(&targets);
-        if ready != file.ready {
-            file.ready = ready;
-            changed = true;
-        }
+        changed |= file.set_ready(prober.readiness(&targets), at);
         if changed {
             if let Err(e) = store::write(&project, &file) {
                 tracing::warn!(project = %project, "cannot write the probe results: {e}");
