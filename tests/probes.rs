@@ -168,3 +168,76 @@ fn an_http_readiness_probe_reaches_httpd_on_the_pod_ip_by_port_name() {
         "Readiness probe failed: HTTP probe failed with statuscode: 404",
     );
 }
+
+/// Deployment `web` of one pod running `script`, a rolling update that
+/// keeps the old pod until the new one is available, with `probe` (JSON)
+/// as the container's readiness probe.
+fn deployment(script: &str, probe: serde_json::Value) -> String {
+    serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": { "name": "web" },
+        "spec": {
+            "replicas": 1,
+            "selector": { "matchLabels": { "app": "web" } },
+            "strategy": { "type": "RollingUpdate",
+                          "rollingUpdate": { "maxSurge": 1, "maxUnavailable": 0 } },
+            "template": {
+                "metadata": { "labels": { "app": "web" } },
+                "spec": {
+                    "terminationGracePeriodSeconds": 0,
+                    "containers": [{
+                        "name": "app",
+                        "image": TEST_IMAGE,
+                        "imagePullPolicy": "Never",
+                        "command": ["sh", "-c", script],
+                        "readinessProbe": probe,
+                    }],
+                },
+            },
+        },
+    })
+    .to_string()
+}
+
+#[test]
+fn a_one_shot_apply_runs_readiness_probes_and_rolls_only_onto_ready_pods() {
+    let project = Project::new("probe-apply");
+    let dir = ManifestDir::new();
+    let probe = serde_json::json!({
+        "exec": { "command": ["test", "-f", "/tmp/ready"] }, "periodSeconds": 1
+    });
+    let always = serde_json::json!({ "exec": { "command": ["true"] }, "periodSeconds": 1 });
+    dir.write("web.json", &deployment("sleep 3600", always));
+    apply_ok(&project, &dir);
+    let old = live_pod_names(&project);
+    // The new pod is ready two seconds after it starts: apply waits for
+    // it, then removes the old one.
+    dir.write(
+        "web.json",
+        &deployment("sleep 2; touch /tmp/ready; sleep 3600", probe.clone()),
+    );
+    let started = std::time::Instant::now();
+    let out = apply_ok(&project, &dir);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "apply did not wait for readiness:\n{}",
+        out.stdout
+    );
+    let first = live_pod_names(&project);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_ne!(first, old, "the old pod stayed:\n{}", out.stdout);
+
+    // Never ready: the rollout times out and the old pod stays.
+    dir.write("web.json", &deployment("sleep 3600", probe));
+    let path = dir.path().to_str().expect("a UTF-8 path");
+    let out = in_project(&project, &["apply", path, "--timeout", "6s"]);
+    assert!(
+        !out.success(),
+        "the rollout should not finish:\n{}",
+        out.stdout
+    );
+    assert_says(&format!("{}{}", out.stdout, out.stderr), "timed out");
+    let names = live_pod_names(&project);
+    assert!(names.contains(&first[0]), "the old pod went: {names:?}");
+}

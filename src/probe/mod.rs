@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod healthcheck;
+pub mod oneshot;
 pub mod prober;
 pub mod store;
 pub mod targets;
