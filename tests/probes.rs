@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::watch::Watcher;
+use common::watch::{http_get, Watcher};
 use common::*;
 
 const PATIENCE: Duration = Duration::from_secs(25);
@@ -83,6 +83,17 @@ fn an_exec_readiness_probe_gates_ready_without_recreating_the_container() {
         ready.map(|c| c["status"].clone()),
         Some("True".into()),
         "{pod}"
+    );
+    // The watch's own API serves the same readiness.
+    let url = format!("{}/api/v1/namespaces/default/pods/web", watch.base_url());
+    let mut served = serde_json::Value::Null;
+    assert!(
+        wait_until(PATIENCE, || {
+            let (_, body) = http_get(&url);
+            served = serde_json::from_str(&body).unwrap_or_default();
+            container_status(&served, "app")["ready"] == true
+        }),
+        "the API never showed the container ready:\n{served}"
     );
 }
 
