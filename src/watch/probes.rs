@@ -118,3 +118,7 @@ fn unix_now() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+#[path = "probes_tests.rs"]
+mod tests;
