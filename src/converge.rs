@@ -564,6 +564,7 @@ pub async fn apply_pool<E: Engine>(
     let show_nodes = pool.is_multi();
     let mut depth = settings.depth;
     let mut last_wait = String::new();
+    let mut probing = crate::probe::oneshot::OneShot::new(&settings.project);
     let mut capacity = BTreeMap::new();
     let (mut rounds, mut first, max) = (0, true, max_rounds(manifests));
     let mut said = BTreeSet::new();
@@ -718,6 +719,15 @@ pub async fn apply_pool<E: Engine>(
             });
         }
         depth = Depth::Full;
+        // New pods may wait for their readiness probes: run them here when
+        // no watch does.
+        for member in &pool.members {
+            if let Some(engine) = member.engine {
+                probing
+                    .round(&member.status.spec.name, engine, &p.out.observed)
+                    .await;
+            }
+        }
         tokio::time::sleep(POLL).await;
     }
 }

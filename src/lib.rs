@@ -24,6 +24,7 @@ pub mod observed;
 pub mod plan;
 pub mod podfiles;
 pub mod podmap;
+pub mod probe;
 #[cfg(test)]
 mod purity_tests;
 pub mod quantity;

@@ -107,7 +107,9 @@ pub async fn observe_with<E: Engine>(
     let filter = keys::filter(project);
     let summaries = engine.list_containers(&filter).await?;
     let details = inspect_where_needed(engine, &summaries, cache, depth).await?;
-    Ok(group(summaries, details))
+    let mut observed = group(summaries, details);
+    crate::probe::store::fill(&mut observed);
+    Ok(observed)
 }
 
 /// Fills in `observed.networks`: berth's networks of `project`. Not part of
@@ -226,6 +228,7 @@ fn group(
         let observed = ObservedContainer {
             details: details.remove(&s.id),
             summary: s,
+            probe: Default::default(),
         };
         if is_infra {
             entry.infra = Some(observed);

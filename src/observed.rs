@@ -86,6 +86,8 @@ pub struct ObservedContainer {
     /// Inspect result; present for containers that are not running (exit
     /// code, OOM) and whenever a deeper look was asked for.
     pub details: Option<ContainerDetails>,
+    /// What the prober of a running watch found (`probe::store`).
+    pub probe: crate::probe::ProbeFacts,
 }
 
 impl ObservedContainer {

@@ -578,6 +578,7 @@ mod tests {
         ObservedContainer {
             summary,
             details: Some(details),
+            probe: Default::default(),
         }
     }
 

@@ -142,6 +142,7 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         restart: restart_mode(pod.spec.restart_policy),
         stop_timeout: Some(pod.spec.termination_grace_period_seconds),
         stop_signal: Some("SIGKILL".to_string()),
+        healthcheck: None,
     };
     let members = pod
         .spec
@@ -265,6 +266,8 @@ fn member_config(
         restart: restart_mode(pod.spec.restart_policy),
         stop_timeout: Some(pod.spec.termination_grace_period_seconds),
         stop_signal: None,
+        // The liveness probe keeps being checked while berth is not running.
+        healthcheck: crate::probe::healthcheck(c),
     }
 }
 

@@ -157,6 +157,8 @@ pub enum Trigger {
     Resync,
     /// A retry after a failure, or the next look during a rollout.
     Retry,
+    /// The prober found a container's readiness changed, or restarted one.
+    Probes,
 }
 
 impl Trigger {
@@ -167,6 +169,7 @@ impl Trigger {
             Trigger::Docker => "docker",
             Trigger::Resync => "resync",
             Trigger::Retry => "retry",
+            Trigger::Probes => "probes",
         }
     }
 }

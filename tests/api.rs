@@ -38,6 +38,7 @@ fn running(id: &str, ip: Option<&str>) -> ObservedContainer {
             ips,
             ..Default::default()
         }),
+        probe: Default::default(),
     }
 }
 

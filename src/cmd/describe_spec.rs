@@ -4,7 +4,8 @@
 //! its value) and mounts, and the pod's volumes, laid out as kubectl does.
 
 use crate::manifest::{
-    Container, EnvFromRef, EnvFromSource, EnvVarSource, PodSpec, VolumeProjection, VolumeSource,
+    Container, EnvFromRef, EnvFromSource, EnvVarSource, PodSpec, Probe, ProbeHandler, ProbePort,
+    VolumeProjection, VolumeSource,
 };
 use crate::report::Field;
 
@@ -12,6 +13,28 @@ use crate::report::Field;
 pub(crate) fn last_applied_spec(last_applied: Option<&str>) -> Option<PodSpec> {
     let value: serde_json::Value = serde_json::from_str(last_applied?).ok()?;
     serde_json::from_value(value.get("spec")?.clone()).ok()
+}
+
+/// A probe as kubectl describes it: `exec [test -f /tmp/ready] delay=0s
+/// timeout=1s period=10s #success=1 #failure=3`.
+fn probe_line(p: &Probe) -> String {
+    let port = |port: &ProbePort| match port {
+        ProbePort::Number(n) => n.to_string(),
+        ProbePort::Name(name) => name.clone(),
+    };
+    let handler = match &p.handler {
+        ProbeHandler::Exec { command } => format!("exec [{}]", command.join(" ")),
+        ProbeHandler::HttpGet(get) => format!("http-get http://:{}{}", port(&get.port), get.path),
+        ProbeHandler::TcpSocket { port: p, .. } => format!("tcp-socket :{}", port(p)),
+    };
+    format!(
+        "{handler} delay={}s timeout={}s period={}s #success={} #failure={}",
+        p.initial_delay_seconds,
+        p.timeout_seconds,
+        p.period_seconds,
+        p.success_threshold,
+        p.failure_threshold
+    )
 }
 
 /// What kubectl shows of a container's spec, below its `Image:`.
@@ -47,6 +70,15 @@ pub(crate) fn container_spec_fields(c: &Container) -> Vec<Field> {
         fields.push(Field::new(2, "Limits", ""));
         for (name, value) in &c.resources.limits {
             fields.push(Field::new(3, name, value));
+        }
+    }
+    for (label, probe) in [
+        ("Liveness", &c.liveness_probe),
+        ("Readiness", &c.readiness_probe),
+        ("Startup", &c.startup_probe),
+    ] {
+        if let Some(probe) = probe {
+            fields.push(Field::new(2, label, probe_line(probe)));
         }
     }
     if let Some(dir) = &c.working_dir {
@@ -258,5 +290,26 @@ mod tests {
             "{volumes}"
         );
         assert!(volumes.contains("EmptyDir"), "{volumes}");
+    }
+
+    #[test]
+    fn probes_read_like_kubectl_describe() {
+        let with_probes = LAST_APPLIED.replace(
+            r#""imagePullPolicy":"IfNotPresent"}"#,
+            r#""imagePullPolicy":"IfNotPresent",
+            "livenessProbe":{"exec":{"command":["test","-f","/tmp/alive"]},"initialDelaySeconds":0,
+                "periodSeconds":10,"timeoutSeconds":1,"successThreshold":1,"failureThreshold":3},
+            "readinessProbe":{"httpGet":{"path":"/ready","port":"http"},"initialDelaySeconds":5,
+                "periodSeconds":2,"timeoutSeconds":1,"successThreshold":2,"failureThreshold":3}}"#,
+        );
+        let spec = last_applied_spec(Some(&with_probes)).expect("a pod spec");
+        let text = render(&container_spec_fields(&spec.containers[0]));
+        for line in [
+            "exec [test -f /tmp/alive] delay=0s timeout=1s period=10s #success=1 #failure=3\n",
+            "http-get http://:http/ready delay=5s timeout=1s period=2s #success=2 #failure=3\n",
+        ] {
+            assert!(text.contains(line), "no {line:?} in:\n{text}");
+        }
+        assert!(text.contains("    Liveness:"), "{text}");
     }
 }

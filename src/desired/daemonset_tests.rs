@@ -53,6 +53,7 @@ fn container() -> ObservedContainer {
             created: 0,
         },
         details: Some(ContainerDetails::default()),
+        probe: Default::default(),
     }
 }
 

@@ -263,6 +263,7 @@ mod expansion {
                 created,
             },
             details: Some(ContainerDetails::default()),
+            probe: Default::default(),
         }
     }
 

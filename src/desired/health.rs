@@ -62,9 +62,18 @@ pub fn coarse(pod: &ObservedPod) -> Coarse {
     }
 }
 
-/// Every container running, none restarted, for at least `min_ready`. Only
-/// a pod inspected in full can be ready: a crash loop hides between restarts.
+/// Every container running, none restarted, for at least `min_ready`, and
+/// past its startup and readiness probes (for `min_ready` too) when it has
+/// them. Only a pod inspected in full can be ready: a crash loop hides
+/// between restarts.
 pub fn is_ready(pod: &ObservedPod, now: i64, min_ready: Duration) -> bool {
+    let min_ready = min_ready.as_secs() as i64;
+    let probes_passed = |name: &str, c: &ObservedContainer| {
+        if !crate::probe::targets::gates_readiness(pod, name) {
+            return true;
+        }
+        c.probe.ready == Some(true) && c.probe.ready_since.is_some_and(|t| now - t >= min_ready)
+    };
     pod.node_problem.is_none()
         && pod.infra.is_some()
         && !pod.containers.is_empty()
@@ -72,8 +81,12 @@ pub fn is_ready(pod: &ObservedPod, now: i64, min_ready: Duration) -> bool {
             c.summary.state == ContainerState::Running
                 && c.details.is_some()
                 && restarts(c) == 0
-                && now - c.summary.created >= min_ready.as_secs() as i64
+                && now - c.summary.created >= min_ready
         })
+        && pod
+            .containers
+            .iter()
+            .all(|(name, c)| probes_passed(name, c))
 }
 
 /// Why a new pod can never become ready, if it cannot: a member that exited

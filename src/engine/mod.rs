@@ -76,6 +76,19 @@ pub struct Mount {
     pub read_only: bool,
 }
 
+/// A Docker `HEALTHCHECK` in exec form (`CMD`): Docker runs `command` in
+/// the container every `interval`, and marks it unhealthy after `retries`
+/// failures in a row (failures within `start_period` do not count). Docker
+/// never restarts an unhealthy container by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Healthcheck {
+    pub command: Vec<String>,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub start_period: Duration,
+}
+
 /// Everything berth sets when it creates a container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerConfig {
@@ -101,6 +114,8 @@ pub struct ContainerConfig {
     /// Seconds Docker waits after the stop signal before SIGKILL.
     pub stop_timeout: Option<i64>,
     pub stop_signal: Option<String>,
+    /// `None`: the image's own, if it has one.
+    pub healthcheck: Option<Healthcheck>,
 }
 
 impl ContainerConfig {
@@ -125,6 +140,7 @@ impl ContainerConfig {
             restart: RestartMode::No,
             stop_timeout: None,
             stop_signal: None,
+            healthcheck: None,
         }
     }
 }

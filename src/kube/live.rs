@@ -336,6 +336,7 @@ mod tests {
                 ips: [("berth_p_default".to_string(), "10.1.0.5".to_string())].into(),
                 ..Default::default()
             }),
+            probe: Default::default(),
         }
     }
 

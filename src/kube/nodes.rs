@@ -358,6 +358,7 @@ pub(crate) fn pod_on(
             created: 1_000,
         },
         details: None,
+        probe: Default::default(),
     };
     crate::observed::ObservedPod {
         project: "shop".into(),

@@ -297,6 +297,9 @@ pub(crate) mod fixtures {
             volume_mounts: vec![],
             working_dir: None,
             image_pull_policy: PullPolicy::IfNotPresent,
+            liveness_probe: None,
+            readiness_probe: None,
+            startup_probe: None,
             resolved_env: vec![],
         }
     }

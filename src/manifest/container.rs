@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 use super::decode::{index, join, Decoder};
 use super::env_source::{env_from, value_from};
 use super::model::{Container, ContainerPort, EnvVar, Protocol, PullPolicy, VolumeMount};
+use super::probe::probe;
+use super::probe_model::ProbeKind;
 use super::resources::resources;
 use super::schema::{
     CONTAINER, CONTAINER_PORT, ENV_VAR, INIT_CONTAINER, INIT_CONTAINER_FORBIDDEN, VOLUME_MOUNT,
@@ -106,6 +108,18 @@ pub fn container<'n>(
         .map(|(n, p)| mounts(d, n, &p, volumes))
         .unwrap_or_default();
     let pull = field("imagePullPolicy").and_then(|(n, p)| pull_policy(d, n, &p));
+    let mut probes = [
+        ProbeKind::Liveness,
+        ProbeKind::Readiness,
+        ProbeKind::Startup,
+    ]
+    .map(|probe_kind| match kind {
+        // An init container's probes are refused above, not decoded.
+        Kind::Init => None,
+        Kind::App => {
+            field(probe_kind.field()).and_then(|(n, p)| probe(d, n, &p, probe_kind, &ports))
+        }
+    });
     let (name, image) = (name?, image?);
     let image_pull_policy = pull.unwrap_or_else(|| default_pull_policy(&image));
     Some(Container {
@@ -120,6 +134,9 @@ pub fn container<'n>(
         volume_mounts,
         working_dir,
         image_pull_policy,
+        liveness_probe: probes[0].take(),
+        readiness_probe: probes[1].take(),
+        startup_probe: probes[2].take(),
         resolved_env: Vec::new(),
     })
 }

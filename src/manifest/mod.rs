@@ -7,6 +7,7 @@ mod apps_tests;
 pub mod config_model;
 pub mod diag;
 pub mod model;
+pub mod probe_model;
 pub mod volume_model;
 
 mod config;
@@ -24,6 +25,9 @@ mod meta;
 mod nodes;
 mod objects;
 mod pod;
+mod probe;
+#[cfg(test)]
+mod probe_tests;
 mod resources;
 #[cfg(test)]
 mod review_tests;
@@ -40,5 +44,6 @@ pub use config_model::*;
 pub use diag::{Diagnostic, Severity};
 pub use load::{is_manifest_name, load, load_text, manifest_files, LoadOptions, Loaded};
 pub use model::*;
+pub use probe_model::*;
 pub use volume_files::format_map as format_labels_file;
 pub use volume_model::*;

@@ -183,6 +183,12 @@ pub struct Container {
     pub working_dir: Option<String>,
     /// Always set after loading (Kubernetes' default applied).
     pub image_pull_policy: PullPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness_probe: Option<super::probe_model::Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<super::probe_model::Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup_probe: Option<super::probe_model::Probe>,
     /// `envFrom` then `env`, resolved against the ConfigMaps and Secrets at
     /// load (empty when nothing was resolved: `env` is then used as is).
     /// Never serialized: Secret values must not reach any output.

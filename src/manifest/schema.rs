@@ -157,15 +157,15 @@ pub const CONTAINER: Schema = Schema {
         "volumeMounts",
         "imagePullPolicy",
         "envFrom",
+        "livenessProbe",
+        "readinessProbe",
+        "startupProbe",
     ],
     known: &[
         "resizePolicy",
         "restartPolicy",
         "restartPolicyRules",
         "volumeDevices",
-        "livenessProbe",
-        "readinessProbe",
-        "startupProbe",
         "lifecycle",
         "terminationMessagePath",
         "terminationMessagePolicy",
@@ -179,7 +179,20 @@ pub const CONTAINER: Schema = Schema {
 /// An init container: a container's fields less those Kubernetes refuses
 /// for init containers (`INIT_CONTAINER_FORBIDDEN`), which are errors.
 pub const INIT_CONTAINER: Schema = Schema {
-    implemented: CONTAINER.implemented,
+    // A container's fields but its probes, which Kubernetes refuses here.
+    implemented: &[
+        "name",
+        "image",
+        "command",
+        "args",
+        "workingDir",
+        "ports",
+        "env",
+        "resources",
+        "volumeMounts",
+        "imagePullPolicy",
+        "envFrom",
+    ],
     known: &[
         "resizePolicy",
         "restartPolicyRules",

@@ -357,16 +357,16 @@ fn an_unknown_field_is_an_error_with_a_suggestion() {
 
 #[test]
 fn a_known_unsupported_field_is_a_warning_and_an_error_under_strict() {
-    let text = pod_with_container("    livenessProbe:\n      exec: {command: [true]}\n");
+    let text = pod_with_container("    lifecycle:\n      preStop: {exec: {command: [true]}}\n");
     let loaded = load_yaml(&text);
     assert!(!loaded.has_errors());
     assert_eq!(
         warnings(&loaded),
-        vec!["m.yaml:11:5: spec.containers[0].livenessProbe: not supported by berth; ignored"]
+        vec!["m.yaml:11:5: spec.containers[0].lifecycle: not supported by berth; ignored"]
     );
     assert_error(
         &load_strict(&text),
-        "spec.containers[0].livenessProbe: not supported by berth",
+        "spec.containers[0].lifecycle: not supported by berth",
     );
 }
 

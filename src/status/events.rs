@@ -417,7 +417,28 @@ pub fn pod_events(pod: &ObservedPod, docker_events: &[EngineEvent]) -> Vec<Event
     }
     events.extend(repairs(pod));
     events.extend(node_event(pod));
+    events.extend(probe_events(pod));
     aggregate(streamed.into_iter().chain(events))
+}
+
+/// What the prober of a watch recorded (`Unhealthy`, `Killing`).
+fn probe_events(pod: &ObservedPod) -> Vec<Event> {
+    pod.containers
+        .values()
+        .flat_map(|c| &c.probe.events)
+        .map(|e| {
+            let kind = if e.warning {
+                EventType::Warning
+            } else {
+                EventType::Normal
+            };
+            let mut event = pod_event(pod, kind, &e.reason, e.message.clone(), e.first_seen)
+                .in_container(&e.container);
+            event.count = e.count;
+            event.last_seen = e.last_seen;
+            event
+        })
+        .collect()
 }
 
 /// What the node controller says of the pod: its node does not answer

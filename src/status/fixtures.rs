@@ -100,6 +100,7 @@ pub fn container(id: &str, name: &str) -> ContainerBuilder {
             finished_at: NEVER.into(),
             ..ContainerDetails::default()
         }),
+        probe: Default::default(),
     })
 }
 

@@ -89,6 +89,7 @@ mod tests {
             ObservedContainer {
                 summary,
                 details: Some(details),
+                probe: Default::default(),
             },
         );
         ObservedPod {

@@ -13,6 +13,8 @@ mod json;
 mod last_exit;
 pub mod phase;
 #[cfg(test)]
+mod probe_tests;
+#[cfg(test)]
 mod state_tests;
 #[cfg(test)]
 mod tests;
@@ -79,7 +81,8 @@ pub struct PodStatus {
     /// `Unschedulable`, `NodeLost`).
     pub reason: Option<String>,
     pub message: Option<String>,
-    /// Containers running (and so ready: berth has no probes).
+    /// Containers ready: running, and past their startup and readiness
+    /// probes when they have them.
     pub ready: usize,
     pub total: usize,
     /// The sum of the containers' restart counts.
@@ -284,6 +287,13 @@ pub fn pod_status(pod: &ObservedPod, policy: RestartPolicy, now_unix: i64) -> Po
                 reason: POD_INITIALIZING.to_string(),
                 message: String::new(),
             };
+        }
+        if let Some(c) = observed {
+            one.status.restart_count += c.probe.restarts;
+        }
+        if one.status.ready && crate::probe::targets::gates_readiness(pod, name) {
+            // Running is not enough: its probes must have passed.
+            one.status.ready = observed.is_some_and(|c| c.probe.ready == Some(true));
         }
         crash_looping |= one.crash_looping;
         facts.push(one.facts);

@@ -37,7 +37,7 @@ pub enum LockError {
 
 /// The directory of the lock files: `$XDG_RUNTIME_DIR/berth`, else
 /// `<tmp>/berth-<uid>`.
-fn lock_dir() -> PathBuf {
+pub(crate) fn lock_dir() -> PathBuf {
     match std::env::var_os("XDG_RUNTIME_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir).join("berth"),
         _ => {

@@ -10,6 +10,7 @@ mod files;
 mod follow;
 pub mod lock;
 pub mod log;
+mod probes;
 mod reconcile;
 mod wake;
 
@@ -127,7 +128,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
     let (stop, stopped) = watch::channel(false);
     let server = tokio::spawn(serve::serve(
         listener,
-        ServeState::new(snapshot_rx),
+        ServeState::new(snapshot_rx.clone()),
         until_true(stopped.clone()),
     ));
 
@@ -156,6 +157,12 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
         retry_cap: options.resync.max(Duration::from_secs(1)),
     };
     let (engines, engine_rx) = watch::channel(None);
+    let prober = tokio::spawn(probes::run(
+        project.clone(),
+        engine_rx.clone(),
+        snapshot_rx.clone(),
+        wake.clone(),
+    ));
     let followed = Arc::new(Followed::default());
     let ledger = Arc::new(Ledger::default());
     let (drift_tx, drift_rx) = mpsc::channel(1);
@@ -200,6 +207,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
     tracing::info!(project = %project, "stopping; the containers keep running");
     let _ = stop.send(true);
     follower.abort();
+    prober.abort();
     file_task.abort();
     docker_task.abort();
     if tokio::time::timeout(STOP_GRACE, server).await.is_err() {

@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HostConfig, Mount as DockerMount, MountType,
-    NetworkingConfig, PortBinding as DockerPortBinding, RestartPolicy, RestartPolicyNameEnum,
+    ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, Mount as DockerMount,
+    MountType, NetworkingConfig, PortBinding as DockerPortBinding, RestartPolicy,
+    RestartPolicyNameEnum,
 };
 
-use crate::engine::{ContainerConfig, Mount, MountSource, PortBinding, RestartMode};
+use crate::engine::{ContainerConfig, Healthcheck, Mount, MountSource, PortBinding, RestartMode};
 
 /// The body of `POST /containers/create` for `config`.
 ///
@@ -49,6 +50,7 @@ pub fn container_body(config: &ContainerConfig) -> ContainerCreateBody {
         exposed_ports,
         stop_timeout: config.stop_timeout,
         stop_signal: config.stop_signal.clone(),
+        healthcheck: config.healthcheck.as_ref().map(healthcheck),
         host_config: Some(host_config),
         networking_config: config.network.as_ref().map(networking_config),
         ..Default::default()
@@ -107,6 +109,21 @@ fn mount(mount: &Mount) -> DockerMount {
             ..Default::default()
         }),
         ..Default::default()
+    }
+}
+
+/// Exec form (`CMD`, no shell), Docker's durations in nanoseconds.
+fn healthcheck(check: &Healthcheck) -> HealthConfig {
+    let nanos = |d: std::time::Duration| Some(d.as_nanos().min(i64::MAX as u128) as i64);
+    let mut test = vec!["CMD".to_string()];
+    test.extend(check.command.iter().cloned());
+    HealthConfig {
+        test: Some(test),
+        interval: nanos(check.interval),
+        timeout: nanos(check.timeout),
+        retries: Some(i64::from(check.retries)),
+        start_period: nanos(check.start_period),
+        start_interval: None,
     }
 }
 
@@ -181,6 +198,7 @@ mod tests {
             restart: RestartMode::OnFailure,
             stop_timeout: Some(5),
             stop_signal: Some("SIGKILL".into()),
+            healthcheck: None,
         }
     }
 
@@ -267,5 +285,33 @@ mod tests {
         assert_eq!(body.working_dir.as_deref(), Some("/tmp"));
         assert_eq!(body.hostname.as_deref(), Some("web"));
         assert_eq!(body.labels.unwrap()["app"], "web");
+    }
+
+    #[test]
+    fn a_healthcheck_is_sent_in_exec_form_with_nanosecond_durations() {
+        let mut config = config();
+        config.healthcheck = Some(Healthcheck {
+            command: vec!["test".into(), "-f".into(), "/tmp/alive".into()],
+            interval: std::time::Duration::from_secs(10),
+            timeout: std::time::Duration::from_secs(1),
+            retries: 3,
+            start_period: std::time::Duration::from_secs(5),
+        });
+        let check = container_body(&config).healthcheck.expect("a healthcheck");
+        let test: Vec<&str> = check
+            .test
+            .as_deref()
+            .unwrap()
+            .iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(test, ["CMD", "test", "-f", "/tmp/alive"]);
+        assert_eq!(check.interval, Some(10_000_000_000));
+        assert_eq!(check.timeout, Some(1_000_000_000));
+        assert_eq!(check.retries, Some(3));
+        assert_eq!(check.start_period, Some(5_000_000_000));
+        assert!(container_body(&super::tests::config())
+            .healthcheck
+            .is_none());
     }
 }

@@ -300,7 +300,9 @@ fn every_error_of_a_pod_is_reported_not_only_the_first() {
 
 #[test]
 fn warnings_never_make_a_load_fail() {
-    let loaded = load_yaml(&pod("    livenessProbe:\n      exec: {command: [true]}\n"));
+    let loaded = load_yaml(&pod(
+        "    lifecycle:\n      preStop: {exec: {command: [true]}}\n",
+    ));
     assert!(loaded.warnings().count() == 1, "{}", all(&loaded));
     assert!(!loaded.has_errors());
     assert_eq!(loaded.manifests.pods.len(), 1);
