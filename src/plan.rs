@@ -238,7 +238,9 @@ pub fn plan(desired: &Desired, observed: &Observed, ctx: &Context) -> Plan {
     let mut init_notes = InitNotes::default();
     for pod in &desired.pods {
         match live.get(&pod.key()) {
-            None => out.actions.push(Action::Create { pod: pod.clone() }),
+            None => out.actions.push(Action::Create {
+                pod: serving(pod, false),
+            }),
             Some(old) => match pod_action(pod, old, ctx, &mut init_notes) {
                 Some(action) => out.actions.push(action),
                 None => out.unchanged.push(pod.key()),
@@ -371,6 +373,11 @@ fn pod_action(
     if stale {
         return None;
     }
+    let ready = || {
+        let policy = crate::status::restart_policy_of(old);
+        crate::status::pod_status(old, policy, ctx.now).is_ready()
+    };
+    let pod = &serving(pod, !gates_traffic(pod) || ready());
     let mut changes = Vec::new();
     if pod.labels != old.labels {
         changes.push(format!(
@@ -401,6 +408,27 @@ fn pod_action(
         changes,
         reconnect,
     })
+}
+
+/// Whether the pod's traffic waits for its readiness: a container of it
+/// has a readiness or a startup probe. (Without, it is Ready once it runs,
+/// and berth creates it under its services' names at once.)
+fn gates_traffic(pod: &DesiredPod) -> bool {
+    pod.spec
+        .containers
+        .iter()
+        .any(|c| c.readiness_probe.is_some() || c.startup_probe.is_some())
+}
+
+/// `pod` as it should be on the network: under its services' names only
+/// when it may take traffic (`ready`, or nothing to wait for), as only
+/// Ready pods are a Service's endpoints.
+fn serving(pod: &DesiredPod, ready: bool) -> DesiredPod {
+    let mut pod = pod.clone();
+    if !ready && gates_traffic(&pod) {
+        pod.aliases.clear();
+    }
+    pod
 }
 
 /// `app=web,tier=front` (`<none>` for no labels).

@@ -248,7 +248,10 @@ fn a_one_shot_apply_runs_readiness_probes_and_rolls_only_onto_ready_pods() {
         "the rollout should not finish:\n{}",
         out.stdout
     );
-    assert_says(&format!("{}{}", out.stdout, out.stderr), "gave up waiting after 6s");
+    assert_says(
+        &format!("{}{}", out.stdout, out.stderr),
+        "gave up waiting after 6s",
+    );
     let names = live_pod_names(&project);
     assert!(names.contains(&first[0]), "the old pod went: {names:?}");
 }

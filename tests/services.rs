@@ -140,3 +140,78 @@ fn pods_join_and_leave_a_service_by_their_labels_without_being_recreated() {
     assert!(ids.iter().all(|id| now.contains(id)), "{ids:?}\n{now:?}");
     assert_exit(&diff(&project, &dir), 0);
 }
+
+fn probed(name: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  labels: {{app: web}}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: srv
+    image: {TEST_IMAGE}
+    imagePullPolicy: Never
+    command: [sh, -c, 'mkdir -p /www && echo {name} > /www/index.html && exec httpd -f -p 8080 -h /www']
+    readinessProbe:
+      exec: {{command: [test, -f, /tmp/ready]}}
+      periodSeconds: 1
+      failureThreshold: 1
+"
+    )
+}
+
+#[test]
+fn only_ready_pods_answer_for_a_service_while_watch_probes_them() {
+    use common::watch::Watcher;
+    use std::time::Duration;
+    let project = Project::new("svcready");
+    let dir = ManifestDir::new();
+    dir.write("a.yaml", &web("web-a", "web"));
+    dir.write("b.yaml", &probed("web-b"));
+    dir.write("client.yaml", &CLIENT.replace("IMAGE", TEST_IMAGE));
+    dir.write("service.yaml", SERVICE);
+    let watch = Watcher::start(&project, dir.path(), &[]);
+    let web_a = BTreeSet::from(["web-a".to_string()]);
+    assert!(
+        wait_until(Duration::from_secs(40), || {
+            live_pod_names(&project).len() == 3 && answers(&project) == web_a
+        }),
+        "web-a alone answers while web-b is not ready:\n{}",
+        watch.log()
+    );
+    let ready = |pod: &str| {
+        let pods = in_project(&project, &["get", "pods", pod]);
+        pods.stdout
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(ready("web-b"), "0/1");
+    let ids = container_ids(&project);
+    // The probe passes: web-b joins, nothing recreated.
+    let srv = container_name(&project, "web-b", "srv");
+    docker(&["exec", &srv, "touch", "/tmp/ready"]);
+    let both = BTreeSet::from(["web-a".to_string(), "web-b".to_string()]);
+    assert!(
+        wait_until(Duration::from_secs(30), || answers(&project) == both),
+        "web-b answers once ready:\n{}",
+        watch.log()
+    );
+    assert_eq!(ready("web-b"), "1/1");
+    // It fails again: web-b leaves.
+    docker(&["exec", &srv, "rm", "/tmp/ready"]);
+    assert!(
+        wait_until(Duration::from_secs(30), || answers(&project) == web_a),
+        "web-b leaves once not ready:\n{}",
+        watch.log()
+    );
+    let now = container_ids(&project);
+    assert!(ids.iter().all(|id| now.contains(id)), "{ids:?}\n{now:?}");
+}
