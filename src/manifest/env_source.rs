@@ -114,7 +114,7 @@ pub fn value_from(d: &mut Decoder, node: &Node, path: &str) -> Option<EnvVarSour
         return resource_field_ref(d, n, &p).map(EnvVarSource::ResourceFieldRef);
     }
     let n = fields.get("fieldRef")?;
-    field_ref(d, n, &join(path, "fieldRef")).map(EnvVarSource::FieldRef)
+    field_ref(d, n, &join(path, "fieldRef"), SUPPORTED_FIELD_PATHS).map(EnvVarSource::FieldRef)
 }
 
 fn supported(values: &[&str]) -> String {
@@ -230,7 +230,14 @@ pub(super) fn optional(d: &mut Decoder, node: Option<&Node>, path: &str) -> Opti
     node.and_then(|n| d.bool(n, &join(path, "optional")))
 }
 
-fn field_ref(d: &mut Decoder, node: &Node, path: &str) -> Option<FieldRef> {
+/// `fieldRef` whose `fieldPath` is one of `supported` (env and volume
+/// files allow different ones).
+pub(super) fn field_ref(
+    d: &mut Decoder,
+    node: &Node,
+    path: &str,
+    supported: &[&str],
+) -> Option<FieldRef> {
     let fields = d.mapping(node, path, &FIELD_REF, &[])?;
     let api_version = fields
         .get("apiVersion")
@@ -248,7 +255,7 @@ fn field_ref(d: &mut Decoder, node: &Node, path: &str) -> Option<FieldRef> {
         return None;
     };
     let field_path = d.string(n, &p)?;
-    if let Err(message) = check_field_path(&field_path) {
+    if let Err(message) = check_field_path(&field_path, supported) {
         d.error(n, &p, message);
         return None;
     }
@@ -258,25 +265,23 @@ fn field_ref(d: &mut Decoder, node: &Node, path: &str) -> Option<FieldRef> {
     })
 }
 
-/// A fieldPath berth can set, or the error naming those it can.
-pub fn check_field_path(field_path: &str) -> Result<(), String> {
+/// A fieldPath among `supported` (`metadata.labels['<KEY>']` standing for
+/// any valid key), or the error naming them.
+pub fn check_field_path(field_path: &str, supported: &[&str]) -> Result<(), String> {
     let subscript = |prefix: &str| {
         field_path
             .strip_prefix(prefix)
             .and_then(|rest| rest.strip_prefix("['"))
             .and_then(|rest| rest.strip_suffix("']"))
     };
-    let exact = SUPPORTED_FIELD_PATHS.contains(&field_path);
+    let exact = supported.contains(&field_path);
     let keyed = subscript("metadata.labels").or_else(|| subscript("metadata.annotations"));
     match (exact, keyed) {
         (true, _) => Ok(()),
         (false, Some(key)) => crate::labels::validate_key(key)
             .map_err(|message| format!("invalid key {key:?} in {field_path:?}: {message}")),
         (false, None) => {
-            let supported: Vec<String> = SUPPORTED_FIELD_PATHS
-                .iter()
-                .map(|p| format!("{p:?}"))
-                .collect();
+            let supported: Vec<String> = supported.iter().map(|p| format!("{p:?}")).collect();
             Err(format!(
                 "unsupported value {field_path:?}: supported values: {}",
                 supported.join(", ")

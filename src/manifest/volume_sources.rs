@@ -5,9 +5,8 @@
 use std::collections::HashMap;
 
 use super::config::config_key;
-use super::config_model::FieldRef;
 use super::decode::{index, join, Decoder};
-use super::env_source::{object_name, optional, resource_field_ref};
+use super::env_source::{field_ref, object_name, optional, resource_field_ref};
 use super::schema::Schema;
 use super::volume_model::{
     ConfigMapVolumeSource, DownwardApiFile, DownwardApiProjection, DownwardApiVolumeSource,
@@ -38,11 +37,6 @@ const DOWNWARD_API: Schema = Schema {
 
 const DOWNWARD_API_FILE: Schema = Schema {
     implemented: &["path", "fieldRef", "resourceFieldRef", "mode"],
-    known: &[],
-};
-
-const FIELD_REF: Schema = Schema {
-    implemented: &["apiVersion", "fieldPath"],
     known: &[],
 };
 
@@ -395,7 +389,10 @@ fn downward_file(d: &mut Decoder, node: &Node, path: &str) -> Option<DownwardApi
         .and_then(|n| mode(d, n, &join(path, "mode")));
     let (field_ref, resource_field_ref) =
         match (fields.get("fieldRef"), fields.get("resourceFieldRef")) {
-            (Some(n), None) => (Some(volume_field_ref(d, n, &join(path, "fieldRef"))?), None),
+            (Some(n), None) => {
+                let p = join(path, "fieldRef");
+                (Some(field_ref(d, n, &p, VOLUME_FIELD_PATHS)?), None)
+            }
             (None, Some(n)) => {
                 let p = join(path, "resourceFieldRef");
                 let r = resource_field_ref(d, n, &p)?;
@@ -425,55 +422,5 @@ fn downward_file(d: &mut Decoder, node: &Node, path: &str) -> Option<DownwardApi
         field_ref,
         resource_field_ref,
         mode,
-    })
-}
-
-fn volume_field_ref(d: &mut Decoder, node: &Node, path: &str) -> Option<FieldRef> {
-    let fields = d.mapping(node, path, &FIELD_REF, &[])?;
-    let api_version = fields
-        .get("apiVersion")
-        .and_then(|n| d.string(n, &join(path, "apiVersion")))
-        .filter(|v| !v.is_empty());
-    if let (Some(v), Some(n)) = (&api_version, fields.get("apiVersion")) {
-        if v != "v1" {
-            let message = format!("unsupported value {v:?}: supported values: \"v1\"");
-            d.error(n, &join(path, "apiVersion"), message);
-        }
-    }
-    let p = join(path, "fieldPath");
-    let Some(n) = fields.get("fieldPath") else {
-        d.required(node, &p);
-        return None;
-    };
-    let field_path = d.string(n, &p)?;
-    let subscript = |prefix: &str| {
-        field_path
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.strip_prefix("['"))
-            .and_then(|rest| rest.strip_suffix("']"))
-    };
-    let keyed = subscript("metadata.labels").or_else(|| subscript("metadata.annotations"));
-    let checked = match (VOLUME_FIELD_PATHS.contains(&field_path.as_str()), keyed) {
-        (true, _) => Ok(()),
-        (false, Some(key)) => crate::labels::validate_key(key)
-            .map_err(|message| format!("invalid key {key:?} in {field_path:?}: {message}")),
-        (false, None) => {
-            let supported: Vec<String> = VOLUME_FIELD_PATHS
-                .iter()
-                .map(|p| format!("{p:?}"))
-                .collect();
-            Err(format!(
-                "unsupported value {field_path:?}: supported values: {}",
-                supported.join(", ")
-            ))
-        }
-    };
-    if let Err(message) = checked {
-        d.error(n, &p, message);
-        return None;
-    }
-    Some(FieldRef {
-        api_version,
-        field_path,
     })
 }
