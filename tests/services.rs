@@ -52,7 +52,9 @@ spec:
 fn answers(project: &Project) -> BTreeSet<String> {
     let client = container_name(project, "client", "main");
     let script = "for i in $(seq 30); do wget -q -O - http://front:8080/ 2>/dev/null; done; true";
-    docker(&["exec", &client, "sh", "-c", script])
+    // A client not created yet answers nothing (callers wait for answers).
+    try_docker(&["exec", &client, "sh", "-c", script])
+        .unwrap_or_default()
         .lines()
         .map(str::to_string)
         .collect()
