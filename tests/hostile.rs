@@ -221,6 +221,7 @@ fn berth_never_touches_containers_it_does_not_own() {
     assert_ne!(first.code(), Some(0), "{}", first.stderr);
     let said = format!("{}{}", first.stdout, first.stderr);
     assert_says(&said, &container_name(&project, "web", "app"));
+    assert_says(&said, "already in use");
     dir.remove("api.yaml");
     let pruned = apply(&project, &dir);
     assert!(!pruned.timed_out);

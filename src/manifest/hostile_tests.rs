@@ -720,6 +720,12 @@ fn bomb_cases() -> Vec<Case> {
         )
         .at(201, 202),
         case(
+            "50000 compact block sequences",
+            format!("{}x\n", "- ".repeat(50_000)),
+            "collections nest deeper than 200 levels",
+        )
+        .at(1, 401),
+        case(
             "100000 unclosed brackets",
             deep_unclosed,
             "nest deeper than the parser allows",
@@ -967,5 +973,6 @@ fn the_hostile_corpus_has_at_least_150_cases() {
         + number_cases().len()
         + structure_cases().len()
         + bomb_cases().len();
+    eprintln!("{count} hostile cases");
     assert!(count >= 150, "{count} cases");
 }
