@@ -27,6 +27,14 @@ pub struct GlobalArgs {
     /// Treat fields Kubernetes knows but berth does not implement as errors.
     #[arg(long, global = true)]
     pub strict: bool,
+    /// The largest manifest file berth reads, in bytes (suffixes Ki, Mi,
+    /// Gi); larger files are refused unread.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "8Mi", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// The most objects the manifests may hold (documents and List items,
+    /// over all files).
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::manifest::DEFAULT_MAX_OBJECTS)]
+    pub max_objects: usize,
     /// The image of every pod's infra container.
     #[arg(long, global = true, value_name = "IMAGE", default_value = DEFAULT_INFRA_IMAGE)]
     pub infra_image: String,
@@ -53,6 +61,15 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// How the manifests are read.
+    pub fn load_options(&self) -> crate::manifest::LoadOptions {
+        crate::manifest::LoadOptions {
+            strict: self.strict,
+            max_file_size: self.max_file_size,
+            max_objects: self.max_objects,
+        }
+    }
+
     /// The node controller's options.
     pub fn node_options(&self) -> crate::nodes::NodeOptions {
         crate::nodes::NodeOptions {
@@ -376,6 +393,25 @@ pub struct RolloutUndoArgs {
 }
 
 /// `300s`, `5m`, `1h`, `1m30s`, `250ms`, or a plain number of seconds.
+/// A size in bytes: `1048576`, `512Ki`, `8Mi`, `1Gi`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let bad = || format!("invalid size {text:?}: expected bytes, or e.g. 512Ki, 8Mi, 1Gi");
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, ""),
+    };
+    let factor: u64 = match unit {
+        "" => 1,
+        "Ki" => 1 << 10,
+        "Mi" => 1 << 20,
+        "Gi" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    let value: u64 = digits.parse().map_err(|_| bad())?;
+    value.checked_mul(factor).ok_or_else(bad)
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if let Ok(seconds) = text.parse::<u64>() {

@@ -20,6 +20,18 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 /// How many nodes one document may expand to through aliases.
 pub const NODE_BUDGET: usize = 100_000;
 
+/// How deep collections may nest. Real manifests stay under 20 levels;
+/// the cap keeps the recursive builder (and the drop of its tree) off the
+/// end of the stack whatever the input.
+pub const MAX_DEPTH: usize = 200;
+
+/// Bounds on one stream beyond the alias budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Limits {
+    /// Documents past this many stop the parse with an error (`None`: no cap).
+    pub max_documents: Option<usize>,
+}
+
 /// A node of the tree with its position (line and column count from 1).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -144,6 +156,21 @@ impl Node {
             _ => 1,
         }
     }
+
+    /// Collection levels from this node down (0 for a scalar).
+    fn height(&self) -> usize {
+        match &self.value {
+            Value::Map(entries) => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.height().max(v.height()))
+                    .max()
+                    .unwrap_or(0)
+            }
+            Value::Seq(items) => 1 + items.iter().map(Node::height).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
 }
 
 /// Resolves a plain scalar as go-yaml v2 (YAML 1.1), which kubectl uses.
@@ -234,6 +261,12 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, Vec<YamlError>> {
 /// duplicate keys or bad merges, so the caller can go on checking them
 /// (every error at once). After a syntax error no document comes back.
 pub fn parse_stream(text: &str) -> (Vec<Node>, Vec<YamlError>) {
+    parse_stream_with(text, Limits::default())
+}
+
+/// `parse_stream` under `limits`: a stream with too many documents stops
+/// at the first one past the cap, before the rest is parsed.
+pub fn parse_stream_with(text: &str, limits: Limits) -> (Vec<Node>, Vec<YamlError>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut builder = Builder {
         text,
@@ -241,6 +274,8 @@ pub fn parse_stream(text: &str) -> (Vec<Node>, Vec<YamlError>) {
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
         expanded: 0,
+        depth: 0,
+        limits,
         errors: Vec::new(),
     };
     match builder.stream() {
@@ -260,6 +295,9 @@ struct Builder<'a> {
     anchors: HashMap<usize, Node>,
     /// Nodes added to the current document through aliases.
     expanded: usize,
+    /// Collections open around the node being built.
+    depth: usize,
+    limits: Limits,
     errors: Vec<YamlError>,
 }
 
@@ -278,9 +316,15 @@ fn error_at(mark: &Marker, message: impl Into<String>) -> YamlError {
 
 impl Builder<'_> {
     fn next(&mut self) -> Result<(Event, Marker), YamlError> {
-        self.parser
-            .next_token()
-            .map_err(|e| error_at(e.marker(), format!("syntax error: {}", e.info())))
+        self.parser.next_token().map_err(|e| {
+            let message = match e.info() {
+                "recursion limit exceeded" => {
+                    "collections nest deeper than the parser allows; refused".to_string()
+                }
+                info => format!("syntax error: {info}"),
+            };
+            error_at(e.marker(), message)
+        })
     }
 
     fn stream(&mut self) -> Result<Vec<Node>, YamlError> {
@@ -289,7 +333,15 @@ impl Builder<'_> {
             match self.next()? {
                 (Event::StreamStart, _) | (Event::DocumentEnd, _) | (Event::Nothing, _) => {}
                 (Event::StreamEnd, _) => return Ok(documents),
-                (Event::DocumentStart, _) => {
+                (Event::DocumentStart, mark) => {
+                    if let Some(max) = self.limits.max_documents {
+                        if documents.len() >= max {
+                            return Err(error_at(
+                                &mark,
+                                format!("more than {max} documents in one file; refused (the --max-objects cap)"),
+                            ));
+                        }
+                    }
                     self.anchors.clear();
                     self.expanded = 0;
                     let (event, mark) = self.next()?;
@@ -316,6 +368,15 @@ impl Builder<'_> {
                 if style == Style::Plain && text.is_empty() {
                     (line, column) = self.empty_scalar_position(line, column);
                 }
+                // Docker, labels and file names are C strings: a NUL
+                // (written `\0` in a quoted string) can only do harm.
+                if text.contains('\0') {
+                    self.errors.push(YamlError {
+                        line,
+                        column,
+                        message: "a NUL character in a string; refused".to_string(),
+                    });
+                }
                 let value =
                     if style == Style::Plain && matches!(resolve_plain(&text), Resolved::Null) {
                         Value::Null
@@ -324,8 +385,18 @@ impl Builder<'_> {
                     };
                 (value, anchor)
             }
-            Event::SequenceStart(anchor, _) => (Value::Seq(self.sequence()?), anchor),
-            Event::MappingStart(anchor, _) => (Value::Map(self.mapping()?), anchor),
+            Event::SequenceStart(anchor, _) => {
+                self.enter(&mark)?;
+                let items = self.sequence();
+                self.depth -= 1;
+                (Value::Seq(items?), anchor)
+            }
+            Event::MappingStart(anchor, _) => {
+                self.enter(&mark)?;
+                let entries = self.mapping();
+                self.depth -= 1;
+                (Value::Map(entries?), anchor)
+            }
             Event::Alias(id) => return self.alias(id, &mark),
             other => return Err(error_at(&mark, format!("unexpected {other:?}"))),
         };
@@ -376,6 +447,18 @@ impl Builder<'_> {
         (line, column)
     }
 
+    /// One more collection level, refused past `MAX_DEPTH`.
+    fn enter(&mut self, mark: &Marker) -> Result<(), YamlError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(error_at(
+                mark,
+                format!("collections nest deeper than {MAX_DEPTH} levels; refused"),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     fn alias(&mut self, id: usize, mark: &Marker) -> Result<Node, YamlError> {
         let Some(target) = self.anchors.get(&id) else {
             return Err(error_at(mark, "alias to an unknown anchor"));
@@ -385,6 +468,13 @@ impl Builder<'_> {
             return Err(error_at(
                 mark,
                 format!("aliases expand to more than {NODE_BUDGET} nodes (alias bomb?); refused"),
+            ));
+        }
+        // An alias nests its target's levels where it stands.
+        if self.depth + target.height() > MAX_DEPTH {
+            return Err(error_at(
+                mark,
+                format!("aliases nest collections deeper than {MAX_DEPTH} levels; refused"),
             ));
         }
         let (line, column) = position(mark);

@@ -15,7 +15,7 @@ pub fn run(global: &GlobalArgs, args: &WatchArgs, io: &mut Io<'_>) -> anyhow::Re
     let options = Options {
         paths: args.paths.clone(),
         settings: watch::loop_settings(settings),
-        strict: global.strict,
+        load: global.load_options(),
         allow_empty: args.converge.allow_empty,
         listen: args.listen,
         resync: args.resync,

@@ -307,6 +307,17 @@ fn requirement(d: &mut Decoder, item: &yaml::Node, path: &str) -> Option<Require
     let values_path = join(path, "values");
     let values = fields.get("values").map(|n| d.string_list(n, &values_path));
     let (key, (operator, operator_node)) = (key?, operator?);
+    // An unknown operator is the error, whatever `values` holds.
+    if !matches!(
+        operator.as_str(),
+        "In" | "NotIn" | "Exists" | "DoesNotExist"
+    ) {
+        let message = format!(
+            "unsupported value {operator:?}: supported values: \"In\", \"NotIn\", \"Exists\", \"DoesNotExist\""
+        );
+        d.error(operator_node, &join(path, "operator"), message);
+        return None;
+    }
     let values_at = fields.get("values").unwrap_or(item);
     let needs_values = matches!(operator.as_str(), "In" | "NotIn");
     match (&values, needs_values) {
@@ -333,14 +344,7 @@ fn requirement(d: &mut Decoder, item: &yaml::Node, path: &str) -> Option<Require
         "In" => Some(Requirement::In(key, values)),
         "NotIn" => Some(Requirement::NotIn(key, values)),
         "Exists" => Some(Requirement::Exists(key)),
-        "DoesNotExist" => Some(Requirement::DoesNotExist(key)),
-        other => {
-            let message = format!(
-                "unsupported value {other:?}: supported values: \"In\", \"NotIn\", \"Exists\", \"DoesNotExist\""
-            );
-            d.error(operator_node, &join(path, "operator"), message);
-            None
-        }
+        _ => Some(Requirement::DoesNotExist(key)),
     }
 }
 

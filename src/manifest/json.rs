@@ -76,17 +76,30 @@ pub fn scan(text: &str) -> JsonScan {
 /// Several JSON values one after another (`{…}\n{…}`), as kubectl reads a
 /// JSON stream: each value parsed on its own, positions kept. `None` when
 /// the text is not such a stream (the YAML parser then reads it whole).
-pub fn parse_values(text: &str) -> Option<(Vec<Node>, Vec<YamlError>)> {
+pub fn parse_values(text: &str, limits: yaml::Limits) -> Option<(Vec<Node>, Vec<YamlError>)> {
     let spans = top_level_spans(text);
     if spans.len() < 2 {
         return None;
     }
     let (mut documents, mut errors) = (Vec::new(), Vec::new());
+    if limits.max_documents.is_some_and(|max| spans.len() > max) {
+        let max = limits.max_documents.unwrap_or_default();
+        let (start, _) = spans[max];
+        let before = &text[..start];
+        let error = YamlError {
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().unwrap_or("").chars().count() + 1,
+            message: format!(
+                "more than {max} documents in one file; refused (the --max-objects cap)"
+            ),
+        };
+        return Some((Vec::new(), vec![error]));
+    }
     for (start, end) in spans {
         let before = &text[..start];
         let lines = before.matches('\n').count();
         let columns = before.rsplit('\n').next().unwrap_or("").chars().count();
-        let (docs, errs) = yaml::parse_stream(&text[start..end]);
+        let (docs, errs) = yaml::parse_stream_with(&text[start..end], limits);
         for mut document in docs {
             shift(&mut document, lines, columns);
             documents.push(document);

@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::decode::Decoder;
@@ -16,10 +17,30 @@ use super::objects::Object;
 use super::volume_files;
 use crate::yaml;
 
-#[derive(Debug, Clone, Copy, Default)]
+/// The largest manifest file read by default (`--max-file-size`).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+/// The most objects the manifests may hold by default (`--max-objects`).
+pub const DEFAULT_MAX_OBJECTS: usize = 10_000;
+
+#[derive(Debug, Clone, Copy)]
 pub struct LoadOptions {
     /// Unsupported-but-known fields and unknown kinds become errors.
     pub strict: bool,
+    /// Files larger than this many bytes are refused unread.
+    pub max_file_size: u64,
+    /// More objects than this (documents and List items, over all files)
+    /// are refused; one file stops parsing at the first one past it.
+    pub max_objects: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            strict: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            max_objects: DEFAULT_MAX_OBJECTS,
+        }
+    }
 }
 
 /// The result of loading: the objects, and every diagnostic in file order.
@@ -48,42 +69,45 @@ impl Loaded {
 
 /// Load every manifest under `paths` (files or directories).
 pub fn load(paths: &[PathBuf], options: LoadOptions) -> Loaded {
-    let mut walk = Walk::default();
-    for path in paths {
-        walk.visit(path, true);
-    }
     let Walk {
         files, problems, ..
-    } = walk;
+    } = Walk::over(paths);
     // Sort keys: file i is 2(i+1); a problem met after k files is 2k+1.
     let ordered = problems.into_iter().map(|(k, d)| (2 * k + 1, d)).collect();
     let results = read_all(&files, options);
-    assemble(ordered, results, files.len())
+    assemble(ordered, results, files.len(), options)
 }
 
 /// The manifest files `load` would read under `paths`, in its order.
 pub fn manifest_files(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut walk = Walk::default();
-    for path in paths {
-        walk.visit(path, true);
-    }
-    walk.files
+    Walk::over(paths).files
 }
 
 /// Load one file's text, named `path` in diagnostics (no file system access).
 pub fn load_text(path: &Path, text: &str, options: LoadOptions) -> Loaded {
-    assemble(Vec::new(), vec![decode_text(path, text, options)], 1)
+    assemble(
+        Vec::new(),
+        vec![decode_text(path, text, options)],
+        1,
+        options,
+    )
 }
 
 fn assemble(
     mut ordered: Vec<(usize, Diagnostic)>,
     results: Vec<FileResult>,
     files: usize,
+    options: LoadOptions,
 ) -> Loaded {
     let mut objects = Vec::new();
     for (i, (file_objects, diagnostics)) in results.into_iter().enumerate() {
         ordered.extend(diagnostics.into_iter().map(|d| (2 * (i + 1), d)));
         objects.extend(file_objects.into_iter().map(|o| (2 * (i + 1), o)));
+    }
+    if let Some((key, object)) = objects.get(options.max_objects) {
+        let source = object.identity().3.clone();
+        ordered.push((*key, too_many_objects(source, options.max_objects)));
+        objects.truncate(options.max_objects);
     }
     ordered.extend(duplicates(&objects));
     let file_keys: HashMap<PathBuf, usize> = objects
@@ -120,6 +144,13 @@ fn assemble(
     }
 }
 
+fn too_many_objects(source: Source, max: usize) -> Diagnostic {
+    let message = format!(
+        "more than {max} objects in the manifests; refused (raise the cap with --max-objects)"
+    );
+    Diagnostic::error(source, "", message)
+}
+
 fn whole_file(path: &Path, message: String) -> Diagnostic {
     Diagnostic::error(
         Source {
@@ -139,9 +170,50 @@ struct Walk {
     files: Vec<PathBuf>,
     problems: Vec<(usize, Diagnostic)>,
     seen_dirs: HashSet<PathBuf>,
+    /// The real paths of the directories named on the command line: a
+    /// symbolic link found inside them must stay inside one of them.
+    roots: Vec<PathBuf>,
 }
 
 impl Walk {
+    fn over(paths: &[PathBuf]) -> Walk {
+        let mut walk = Walk {
+            roots: paths
+                .iter()
+                .filter(|p| p.is_dir())
+                .filter_map(|p| fs::canonicalize(p).ok())
+                .collect(),
+            ..Walk::default()
+        };
+        for path in paths {
+            walk.visit(path, true);
+        }
+        walk
+    }
+
+    /// A symbolic link met in a directory: `false` (after saying why) when
+    /// it leads out of the manifest tree, which berth never follows, so
+    /// that a link cannot pull files from elsewhere into the desired state.
+    fn link_stays_inside(&mut self, path: &Path) -> bool {
+        let target = match fs::canonicalize(path) {
+            Ok(target) => target,
+            // A loop or a dangling link: reading it says what is wrong.
+            Err(_) => return true,
+        };
+        if self.roots.iter().any(|root| target.starts_with(root)) {
+            return true;
+        }
+        if target.is_dir() || is_manifest_name(path) || is_manifest_name(&target) {
+            let message = format!(
+                "symbolic link to {} points outside the manifest tree; not followed \
+                 (copy the file in, or name the target on the command line)",
+                target.display()
+            );
+            self.problem(path, message);
+        }
+        false
+    }
+
     fn problem(&mut self, path: &Path, message: String) {
         self.problems
             .push((self.files.len(), whole_file(path, message)));
@@ -151,15 +223,28 @@ impl Walk {
     /// named file is always read; in directories only `.yaml`, `.yml`,
     /// `.json` files count, and hidden entries are skipped.
     fn visit(&mut self, path: &Path, explicit: bool) {
+        let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        if is_link && !explicit && !self.link_stays_inside(path) {
+            return;
+        }
         let metadata = match fs::metadata(path) {
             Ok(metadata) => metadata,
             Err(_) if !explicit && !is_manifest_name(path) => return,
             Err(e) => return self.problem(path, format!("cannot read: {e}")),
         };
         if !metadata.is_dir() {
-            if explicit || is_manifest_name(path) {
-                self.files.push(path.to_path_buf());
+            if !(explicit || is_manifest_name(path)) {
+                return;
             }
+            // Opening a FIFO would wait for a writer: never open one.
+            if !metadata.is_file() {
+                let message = format!(
+                    "not a regular file ({}); refused",
+                    file_kind(&metadata.file_type())
+                );
+                return self.problem(path, message);
+            }
+            self.files.push(path.to_path_buf());
             return;
         }
         // Symbolic links may loop: visit each real directory once.
@@ -180,6 +265,20 @@ impl Walk {
         for child in children {
             self.visit(&child, false);
         }
+    }
+}
+
+/// What a file that is neither a regular file nor a directory is.
+fn file_kind(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else {
+        "not a file"
     }
 }
 
@@ -221,11 +320,12 @@ fn read_all(files: &[PathBuf], options: LoadOptions) -> Vec<FileResult> {
     })
 }
 
-/// Parses and decodes one file.
-fn read_file(path: &Path, options: LoadOptions) -> FileResult {
-    let text = match fs::read(path) {
+/// Parses and decodes one file (which may have changed or gone since the
+/// walk listed it: that is an error of this file, never a hang or a panic).
+pub(super) fn read_file(path: &Path, options: LoadOptions) -> FileResult {
+    let text = match read_bounded(path, options.max_file_size) {
         Ok(bytes) => text_of(bytes),
-        Err(e) => Err(whole_file(path, format!("cannot read: {e}"))),
+        Err(message) => Err(whole_file(path, message)),
     };
     match text {
         Ok(text) => decode_text(path, &text, options),
@@ -234,6 +334,44 @@ fn read_file(path: &Path, options: LoadOptions) -> FileResult {
             (Vec::new(), vec![diagnostic])
         }
     }
+}
+
+/// The bytes of a regular file of at most `max` bytes. The file is opened
+/// without blocking (a FIFO put in its place cannot stall the load), its
+/// size checked before anything is read, and the read stops past `max`
+/// (a file that grows while it is read).
+fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    const O_NONBLOCK: i32 = 0o4000; // Linux, every architecture berth builds for.
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NONBLOCK)
+        .open(path)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let metadata = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if !metadata.is_file() {
+        return Err(format!(
+            "not a regular file ({}); refused",
+            file_kind(&metadata.file_type())
+        ));
+    }
+    let too_big = |size: String| {
+        format!(
+            "file is {size} bytes, more than the cap of {max} bytes; refused unread \
+             (raise the cap with --max-file-size)"
+        )
+    };
+    if metadata.len() > max {
+        return Err(too_big(metadata.len().to_string()));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max {
+        return Err(too_big(format!("more than {max}")));
+    }
+    Ok(bytes)
 }
 
 /// A file's bytes as text: UTF-8, or UTF-16 with a byte order mark (as
@@ -276,6 +414,23 @@ fn text_of(bytes: Vec<u8>) -> Result<String, Diagnostic> {
     })
 }
 
+/// The first control character YAML forbids in a stream (everything in C0
+/// and DEL but tab and line breaks, as go-yaml refuses them), at (line,
+/// column). A NUL read by mistake must not reach the parser's plain scalars.
+fn forbidden_control(text: &str) -> Option<((usize, usize), char)> {
+    let (mut line, mut column) = (1, 0);
+    for c in text.chars() {
+        column += 1;
+        match c {
+            '\n' => (line, column) = (line + 1, 0),
+            '\t' | '\r' => {}
+            c if c.is_ascii_control() => return Some(((line, column), c)),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Decodes the text of one file (named `path` in diagnostics).
 fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
     let is_json = path.extension().is_some_and(|e| e == "json");
@@ -298,6 +453,13 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
         line,
         column,
     };
+    if let Some((place, c)) = forbidden_control(text) {
+        let message = format!(
+            "control character U+{:04X} is not allowed in YAML or JSON (binary data, or the wrong encoding?)",
+            c as u32
+        );
+        return (Vec::new(), vec![Diagnostic::error(at(place), "", message)]);
+    }
     if let Some(comment) = scan.comment {
         let message = "JSON does not allow comments (kubectl refuses this file); \
                        remove it or write the manifest in YAML";
@@ -307,9 +469,13 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
         );
     }
     let mut decoder = Decoder::new(path, options.strict);
+    let limits = yaml::Limits {
+        max_documents: Some(options.max_objects),
+    };
     let (documents, errors) = match is_json {
-        true => json::parse_values(text).unwrap_or_else(|| yaml::parse_stream(text)),
-        false => yaml::parse_stream(text),
+        true => json::parse_values(text, limits)
+            .unwrap_or_else(|| yaml::parse_stream_with(text, limits)),
+        false => yaml::parse_stream_with(text, limits),
     };
     for e in errors {
         let source = at((e.line, e.column));
@@ -327,6 +493,22 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
         decoder
             .diagnostics
             .push(Diagnostic::error(at(comma), "", message));
+    }
+    // List items count as objects: refuse a file past the cap before
+    // decoding any of it.
+    let mut count = 0;
+    for document in &documents {
+        count += match document.get("items").map(|i| &i.value) {
+            Some(yaml::Value::Seq(items)) => items.len(),
+            _ => 1,
+        };
+        if count > options.max_objects {
+            let source = at((document.line, document.column));
+            decoder
+                .diagnostics
+                .push(too_many_objects(source, options.max_objects));
+            return (Vec::new(), decoder.diagnostics);
+        }
     }
     let mut objects = Vec::new();
     for document in &documents {

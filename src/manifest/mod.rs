@@ -17,6 +17,8 @@ mod container;
 mod decode;
 mod env_source;
 mod envrefs;
+#[cfg(test)]
+mod hostile_tests;
 pub use envrefs::ceil_div;
 mod json;
 mod kinds;
@@ -42,7 +44,10 @@ mod volume_tests;
 pub use apps::{DaemonSet, DaemonSetStrategy, Deployment, IntOrPercent, ReplicaSet, Strategy};
 pub use config_model::*;
 pub use diag::{Diagnostic, Severity};
-pub use load::{is_manifest_name, load, load_text, manifest_files, LoadOptions, Loaded};
+pub use load::{
+    is_manifest_name, load, load_text, manifest_files, LoadOptions, Loaded, DEFAULT_MAX_FILE_SIZE,
+    DEFAULT_MAX_OBJECTS,
+};
 pub use model::*;
 pub use probe_model::*;
 pub use volume_files::format_map as format_labels_file;

@@ -42,7 +42,8 @@ pub use wake::{debounce, Backoff, Wake};
 pub struct Options {
     pub paths: Vec<PathBuf>,
     pub settings: Settings,
-    pub strict: bool,
+    /// How the manifests are read (`--strict`, the caps).
+    pub load: crate::manifest::LoadOptions,
     pub allow_empty: bool,
     pub listen: SocketAddr,
     pub resync: Duration,
@@ -151,7 +152,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
     let config = Config {
         paths: options.paths.clone(),
         settings: options.settings.clone(),
-        strict: options.strict,
+        load: options.load,
         allow_empty: options.allow_empty,
         poll: Duration::from_millis(500),
         retry_cap: options.resync.max(Duration::from_secs(1)),

@@ -41,7 +41,7 @@ pub type Connector<E> = Box<dyn Fn() -> BoxFuture<'static, Result<Arc<E>, Engine
 pub struct Config {
     pub paths: Vec<PathBuf>,
     pub settings: Settings,
-    pub strict: bool,
+    pub load: crate::manifest::LoadOptions,
     pub allow_empty: bool,
     /// How long a rollout waits between looks.
     pub poll: Duration,

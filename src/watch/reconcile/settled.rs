@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use crate::manifest::{self, LoadOptions};
+use crate::manifest;
 
 use super::Config;
 
@@ -34,12 +34,7 @@ pub(super) enum Load {
 /// (look again once they settle).
 pub(super) fn load(config: &Config) -> Option<Load> {
     let before = stamps(&config.paths);
-    let loaded = manifest::load(
-        &config.paths,
-        LoadOptions {
-            strict: config.strict,
-        },
-    );
+    let loaded = manifest::load(&config.paths, config.load);
     if stamps(&config.paths) != before {
         return None;
     }
