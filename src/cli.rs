@@ -27,6 +27,16 @@ pub struct GlobalArgs {
     /// Treat fields Kubernetes knows but berth does not implement as errors.
     #[arg(long, global = true)]
     pub strict: bool,
+    /// Accept `hostPath` volumes under PREFIX even where they are
+    /// sensitive (`/etc`, `/var/lib/docker`, the Docker socket…); repeatable.
+    #[arg(long, global = true, value_name = "PREFIX")]
+    pub allow_host_path: Vec<std::path::PathBuf>,
+    /// Accept `privileged: true` and capabilities beyond Docker's default set.
+    #[arg(long, global = true)]
+    pub allow_privileged: bool,
+    /// Accept `hostPID` and `hostIPC`.
+    #[arg(long, global = true)]
+    pub allow_host_namespaces: bool,
     /// The image of every pod's infra container.
     #[arg(long, global = true, value_name = "IMAGE", default_value = DEFAULT_INFRA_IMAGE)]
     pub infra_image: String,
@@ -53,6 +63,18 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// How manifests are loaded: `--strict` and the `--allow-*` flags.
+    pub fn load_options(&self) -> crate::manifest::LoadOptions {
+        crate::manifest::LoadOptions {
+            strict: self.strict,
+            allow: crate::manifest::Allow {
+                host_paths: self.allow_host_path.clone(),
+                privileged: self.allow_privileged,
+                host_namespaces: self.allow_host_namespaces,
+            },
+        }
+    }
+
     /// The node controller's options.
     pub fn node_options(&self) -> crate::nodes::NodeOptions {
         crate::nodes::NodeOptions {

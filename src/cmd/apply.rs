@@ -15,7 +15,7 @@ use super::project::resolve_project;
 use super::{load_reported, ExitStatus, Io};
 
 pub fn run(global: &GlobalArgs, args: &ApplyArgs, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
-    let Some(loaded) = load_reported(&args.paths, global.strict, io)? else {
+    let Some(loaded) = load_reported(&args.paths, global.load_options(), io)? else {
         report::error_message(io.err, "the manifests are invalid; nothing was applied")?;
         return Ok(ExitStatus::Error);
     };

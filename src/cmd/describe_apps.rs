@@ -31,7 +31,7 @@ pub fn run(
     let manifests = if args.files.is_empty() {
         None
     } else {
-        match load_reported(&args.files, global.strict, io)? {
+        match load_reported(&args.files, global.load_options(), io)? {
             Some(loaded) => Some(loaded.manifests),
             None => return Ok(ExitStatus::Error),
         }

@@ -22,7 +22,7 @@ pub fn run(
         report::error_message(io.err, message)?;
         return Ok(ExitStatus::Error);
     }
-    let Some(loaded) = load_reported(&args.files, global.strict, io)? else {
+    let Some(loaded) = load_reported(&args.files, global.load_options(), io)? else {
         return Ok(ExitStatus::Error);
     };
     let Some(service) = loaded

@@ -18,8 +18,8 @@ pub fn run_base(
     paths: &[PathBuf],
     io: &mut Io<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let old = load_reported(&[base.to_path_buf()], global.strict, io)?;
-    let new = load_reported(paths, global.strict, io)?;
+    let old = load_reported(&[base.to_path_buf()], global.load_options(), io)?;
+    let new = load_reported(paths, global.load_options(), io)?;
     let (Some(old), Some(new)) = (old, new) else {
         return Ok(ExitStatus::Error);
     };

@@ -13,7 +13,7 @@ use super::project::resolve_project;
 use super::{load_reported, ExitStatus, Io};
 
 pub fn run(global: &GlobalArgs, paths: &[PathBuf], io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
-    let Some(loaded) = load_reported(paths, global.strict, io)? else {
+    let Some(loaded) = load_reported(paths, global.load_options(), io)? else {
         return Ok(ExitStatus::Error);
     };
     let mut settings = Settings::new(&resolve_project(global.project.as_deref(), paths)?);

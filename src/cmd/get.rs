@@ -33,7 +33,7 @@ pub fn run(global: &GlobalArgs, args: &GetArgs, io: &mut Io<'_>) -> anyhow::Resu
     if args.files.is_empty() {
         return super::get_live::run(global, args, &selector, io);
     }
-    let Some(loaded) = load_reported(&args.files, global.strict, io)? else {
+    let Some(loaded) = load_reported(&args.files, global.load_options(), io)? else {
         return Ok(ExitStatus::Error);
     };
     let namespace = args.scope.namespace();

@@ -92,10 +92,10 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> anyhow::Result<ExitStatus> {
 /// result only when it has no errors.
 pub(crate) fn load_reported(
     paths: &[PathBuf],
-    strict: bool,
+    options: LoadOptions,
     io: &mut Io<'_>,
 ) -> io::Result<Option<Loaded>> {
-    let loaded = manifest::load(paths, LoadOptions { strict });
+    let loaded = manifest::load(paths, options);
     report::diagnostics(io.err, &loaded.diagnostics)?;
     if loaded.has_errors() {
         Ok(None)

@@ -2,7 +2,7 @@
 //! allowed) or 2.
 
 use crate::cli::{GlobalArgs, ValidateArgs};
-use crate::manifest::{self, LoadOptions};
+use crate::manifest;
 use crate::report;
 
 use super::{ExitStatus, Io};
@@ -12,12 +12,7 @@ pub fn run(
     args: &ValidateArgs,
     io: &mut Io<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let loaded = manifest::load(
-        &args.paths,
-        LoadOptions {
-            strict: global.strict,
-        },
-    );
+    let loaded = manifest::load(&args.paths, global.load_options());
     report::diagnostics(io.err, &loaded.diagnostics)?;
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = loaded.diagnostics.len() - errors;

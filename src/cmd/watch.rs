@@ -16,6 +16,7 @@ pub fn run(global: &GlobalArgs, args: &WatchArgs, io: &mut Io<'_>) -> anyhow::Re
         paths: args.paths.clone(),
         settings: watch::loop_settings(settings),
         strict: global.strict,
+        allow: global.load_options().allow,
         allow_empty: args.converge.allow_empty,
         listen: args.listen,
         resync: args.resync,

@@ -16,10 +16,12 @@ use super::objects::Object;
 use super::volume_files;
 use crate::yaml;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// Unsupported-but-known fields and unknown kinds become errors.
     pub strict: bool,
+    /// What is allowed beyond the security defaults (`--allow-*`).
+    pub allow: super::security_model::Allow,
 }
 
 /// The result of loading: the objects, and every diagnostic in file order.
@@ -57,7 +59,7 @@ pub fn load(paths: &[PathBuf], options: LoadOptions) -> Loaded {
     } = walk;
     // Sort keys: file i is 2(i+1); a problem met after k files is 2k+1.
     let ordered = problems.into_iter().map(|(k, d)| (2 * k + 1, d)).collect();
-    let results = read_all(&files, options);
+    let results = read_all(&files, &options);
     assemble(ordered, results, files.len())
 }
 
@@ -72,7 +74,7 @@ pub fn manifest_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 
 /// Load one file's text, named `path` in diagnostics (no file system access).
 pub fn load_text(path: &Path, text: &str, options: LoadOptions) -> Loaded {
-    assemble(Vec::new(), vec![decode_text(path, text, options)], 1)
+    assemble(Vec::new(), vec![decode_text(path, text, &options)], 1)
 }
 
 fn assemble(
@@ -195,7 +197,7 @@ pub fn is_manifest_name(path: &Path) -> bool {
 type FileResult = (Vec<Object>, Vec<Diagnostic>);
 
 /// Reads and decodes the files on a few threads, keeping their order.
-fn read_all(files: &[PathBuf], options: LoadOptions) -> Vec<FileResult> {
+fn read_all(files: &[PathBuf], options: &LoadOptions) -> Vec<FileResult> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
@@ -222,7 +224,7 @@ fn read_all(files: &[PathBuf], options: LoadOptions) -> Vec<FileResult> {
 }
 
 /// Parses and decodes one file.
-fn read_file(path: &Path, options: LoadOptions) -> FileResult {
+fn read_file(path: &Path, options: &LoadOptions) -> FileResult {
     let text = match fs::read(path) {
         Ok(bytes) => text_of(bytes),
         Err(e) => Err(whole_file(path, format!("cannot read: {e}"))),
@@ -277,7 +279,7 @@ fn text_of(bytes: Vec<u8>) -> Result<String, Diagnostic> {
 }
 
 /// Decodes the text of one file (named `path` in diagnostics).
-fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
+fn decode_text(path: &Path, text: &str, options: &LoadOptions) -> FileResult {
     let is_json = path.extension().is_some_and(|e| e == "json");
     // JSON strings cannot hold raw tabs, so tabs there are only indentation,
     // which YAML forbids: read them as spaces (columns stay the same).
@@ -307,6 +309,7 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
         );
     }
     let mut decoder = Decoder::new(path, options.strict);
+    decoder.allow = options.allow.clone();
     let (documents, errors) = match is_json {
         true => json::parse_values(text).unwrap_or_else(|| yaml::parse_stream(text)),
         false => yaml::parse_stream(text),

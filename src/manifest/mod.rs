@@ -8,6 +8,7 @@ pub mod config_model;
 pub mod diag;
 pub mod model;
 pub mod probe_model;
+pub mod security_model;
 pub mod volume_model;
 
 mod config;
@@ -32,6 +33,7 @@ mod resources;
 #[cfg(test)]
 mod review_tests;
 mod schema;
+mod security;
 #[cfg(test)]
 mod tests;
 mod volume_files;
@@ -45,5 +47,7 @@ pub use diag::{Diagnostic, Severity};
 pub use load::{is_manifest_name, load, load_text, manifest_files, LoadOptions, Loaded};
 pub use model::*;
 pub use probe_model::*;
+pub use security::DOCKER_DEFAULT_CAPABILITIES;
+pub use security_model::{Allow, Security};
 pub use volume_files::format_map as format_labels_file;
 pub use volume_model::*;

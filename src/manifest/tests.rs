@@ -10,7 +10,14 @@ fn load_yaml(text: &str) -> Loaded {
 }
 
 fn load_strict(text: &str) -> Loaded {
-    load_text(Path::new("m.yaml"), text, LoadOptions { strict: true })
+    load_text(
+        Path::new("m.yaml"),
+        text,
+        LoadOptions {
+            strict: true,
+            ..Default::default()
+        },
+    )
 }
 
 fn lines(loaded: &Loaded, severity: Severity) -> Vec<String> {

@@ -43,6 +43,8 @@ pub struct Options {
     pub paths: Vec<PathBuf>,
     pub settings: Settings,
     pub strict: bool,
+    /// What the manifests may ask beyond the security defaults.
+    pub allow: crate::manifest::Allow,
     pub allow_empty: bool,
     pub listen: SocketAddr,
     pub resync: Duration,
@@ -152,6 +154,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
         paths: options.paths.clone(),
         settings: options.settings.clone(),
         strict: options.strict,
+        allow: options.allow.clone(),
         allow_empty: options.allow_empty,
         poll: Duration::from_millis(500),
         retry_cap: options.resync.max(Duration::from_secs(1)),

@@ -42,6 +42,8 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     pub settings: Settings,
     pub strict: bool,
+    /// What the manifests may ask beyond the security defaults.
+    pub allow: crate::manifest::Allow,
     pub allow_empty: bool,
     /// How long a rollout waits between looks.
     pub poll: Duration,

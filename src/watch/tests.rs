@@ -37,6 +37,7 @@ fn start(dir: &Path, fake: Arc<FakeEngine>, allow_empty: bool) -> Harness {
         paths: vec![dir.to_path_buf()],
         settings,
         strict: false,
+        allow: Default::default(),
         allow_empty,
         poll: Duration::from_millis(500),
         retry_cap: Duration::from_secs(30),

@@ -143,7 +143,14 @@ fn an_unhandled_group_kind_warns_and_is_refused_under_strict() {
     let loaded = load_yaml(text);
     assert!(!loaded.has_errors(), "{}", all(&loaded));
     assert_eq!(loaded.warnings().count(), 1);
-    let strict = load_text(Path::new("m.yaml"), text, LoadOptions { strict: true });
+    let strict = load_text(
+        Path::new("m.yaml"),
+        text,
+        LoadOptions {
+            strict: true,
+            ..Default::default()
+        },
+    );
     assert!(strict.has_errors());
 }
 

@@ -38,6 +38,7 @@ pub(super) fn load(config: &Config) -> Option<Load> {
         &config.paths,
         LoadOptions {
             strict: config.strict,
+            allow: config.allow.clone(),
         },
     );
     if stamps(&config.paths) != before {
