@@ -35,6 +35,8 @@ mod review_tests;
 mod schema;
 mod security;
 #[cfg(test)]
+mod security_tests;
+#[cfg(test)]
 mod tests;
 mod volume_files;
 mod volume_sources;

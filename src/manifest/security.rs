@@ -286,23 +286,24 @@ pub fn check_host_path(d: &mut Decoder, node: &Node, path: &str, host: &str) {
     let resolved = std::fs::canonicalize(&lexical)
         .ok()
         .filter(|real| *real != lexical);
-    let allowed = |p: &Path| {
-        d.allow
-            .host_paths
-            .iter()
-            .any(|a| p.starts_with(normalize(a)))
-    };
+    // An allowed prefix counts as written and as it resolves here, so
+    // allowing /var/run/docker.sock also allows the /run/docker.sock it is.
+    let prefixes: Vec<PathBuf> = d
+        .allow
+        .host_paths
+        .iter()
+        .flat_map(|a| [Some(normalize(a)), std::fs::canonicalize(a).ok()])
+        .flatten()
+        .collect();
+    let allowed = |p: &Path| prefixes.iter().any(|a| p.starts_with(a));
     let mut refusal = None;
-    if let Some(sensitive) = sensitive(&lexical).filter(|_| !allowed(&lexical)) {
-        refusal = Some(format!(
-            "{host:?} is a sensitive host path (under {sensitive})"
-        ));
+    if let Some(what) = sensitive(&lexical).filter(|_| !allowed(&lexical)) {
+        refusal = Some(format!("{host:?} is {what}"));
     } else if let Some(real) = &resolved {
-        if let Some(sensitive) = sensitive(real).filter(|_| !allowed(real)) {
+        if let Some(what) = sensitive(real).filter(|_| !allowed(real)) {
+            let real = real.display().to_string();
             refusal = Some(format!(
-                "{host:?} resolves to {:?} on berth's machine, a sensitive host path (under \
-                 {sensitive})",
-                real.display().to_string()
+                "{host:?} resolves to {real:?} on berth's machine, which is {what}"
             ));
         }
     }
@@ -315,20 +316,20 @@ pub fn check_host_path(d: &mut Decoder, node: &Node, path: &str, host: &str) {
     }
 }
 
-/// The sensitive path `path` is (or is under), as written in the list.
+/// What makes `path` sensitive, in words; `None` when it is not.
 fn sensitive(path: &Path) -> Option<String> {
     if path == Path::new("/") {
-        return Some("/".to_string());
+        return Some("the host's root directory".to_string());
     }
     if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
         if name.ends_with("docker.sock") || name.ends_with("containerd.sock") {
-            return Some(format!("a Docker or containerd socket, {name}"));
+            return Some("a Docker or containerd socket".to_string());
         }
     }
     SENSITIVE_HOST_PATHS
         .iter()
         .find(|s| path.starts_with(s))
-        .map(|s| s.to_string())
+        .map(|s| format!("a sensitive host path (under {s})"))
 }
 
 /// `path` without `.` components, repeated or trailing slashes.
