@@ -475,6 +475,40 @@ mod tests {
     }
 
     #[test]
+    fn watch_listens_on_loopback_unless_told_otherwise() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from(["berth", "watch", "dir"]).unwrap();
+        let Command::Watch(args) = cli.command else {
+            panic!("not watch");
+        };
+        assert!(args.listen.ip().is_loopback(), "{}", args.listen);
+    }
+
+    #[test]
+    fn allow_flags_reach_the_load_options() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "berth",
+            "validate",
+            "dir",
+            "--allow-host-path",
+            "/etc",
+            "--allow-host-path=/var/lib/docker",
+            "--allow-privileged",
+        ])
+        .unwrap();
+        let allow = cli.global.load_options().allow;
+        assert_eq!(
+            allow.host_paths,
+            [
+                std::path::PathBuf::from("/etc"),
+                std::path::PathBuf::from("/var/lib/docker")
+            ]
+        );
+        assert!(allow.privileged && !allow.host_namespaces);
+    }
+
+    #[test]
     fn parallel_is_at_least_one() {
         assert_eq!(parse_parallel("8"), Ok(8));
         assert!(parse_parallel("0").is_err());
