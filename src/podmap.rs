@@ -280,8 +280,8 @@ fn security(s: &crate::manifest::Security) -> crate::engine::ContainerSecurity {
         read_only_rootfs: s.read_only_root_filesystem,
         no_new_privileges: s.no_new_privileges,
         privileged: s.privileged,
-        cap_add: s.capabilities_add.clone(),
-        cap_drop: s.capabilities_drop.clone(),
+        cap_add: s.capabilities.add.clone(),
+        cap_drop: s.capabilities.drop.clone(),
         host_pid: s.host_pid,
         host_ipc: s.host_ipc,
     }

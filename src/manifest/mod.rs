@@ -50,6 +50,6 @@ pub use load::{is_manifest_name, load, load_text, manifest_files, LoadOptions, L
 pub use model::*;
 pub use probe_model::*;
 pub use security::DOCKER_DEFAULT_CAPABILITIES;
-pub use security_model::{Allow, Security};
+pub use security_model::{Allow, Capabilities, Security};
 pub use volume_files::format_map as format_labels_file;
 pub use volume_model::*;

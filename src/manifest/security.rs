@@ -199,7 +199,7 @@ pub fn container_security(
         if let Some(n) = fields.get("capabilities") {
             capabilities(d, n, &join(&p, "capabilities"), &mut security);
         }
-        let sys_admin = security.capabilities_add.iter().any(|c| c == "SYS_ADMIN");
+        let sys_admin = security.capabilities.add.iter().any(|c| c == "SYS_ADMIN");
         if security.no_new_privileges && sys_admin {
             let message =
                 "cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN";
@@ -267,8 +267,8 @@ fn capabilities(d: &mut Decoder, node: &Node, path: &str, security: &mut Securit
                 d.error(item, &item_path, message);
             }
             let target = match adding {
-                true => &mut security.capabilities_add,
-                false => &mut security.capabilities_drop,
+                true => &mut security.capabilities.add,
+                false => &mut security.capabilities.drop,
             };
             if !target.contains(&name) {
                 target.push(name);

@@ -21,7 +21,9 @@ pub struct Allow {
 /// the pod's (`runAsUser`, `runAsGroup`), and the pod's host namespaces.
 /// Part of the container's spec, hence of the spec hash: a change
 /// recreates the pod. Empty for a container that sets nothing, so specs
-/// written before these fields existed hash as they did.
+/// written before these fields existed hash as they did. Serialized in
+/// Kubernetes' shape (`allowPrivilegeEscalation`, `capabilities.add`), the
+/// pod's `hostPID`/`hostIPC` beside them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Security {
@@ -32,22 +34,52 @@ pub struct Security {
     #[serde(default, skip_serializing_if = "is_false")]
     pub read_only_root_filesystem: bool,
     /// `allowPrivilegeEscalation: false`.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(
+        default,
+        rename = "allowPrivilegeEscalation",
+        skip_serializing_if = "is_false",
+        serialize_with = "inverted::serialize",
+        deserialize_with = "inverted::deserialize"
+    )]
     pub no_new_privileges: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub privileged: bool,
-    /// Capability names without `CAP_`, as written.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub capabilities_add: Vec<String>,
-    /// Capability names without `CAP_`, or `ALL`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub capabilities_drop: Vec<String>,
+    #[serde(default, skip_serializing_if = "Capabilities::is_empty")]
+    pub capabilities: Capabilities,
     /// The pod's `hostPID`.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, rename = "hostPID", skip_serializing_if = "is_false")]
     pub host_pid: bool,
     /// The pod's `hostIPC`.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, rename = "hostIPC", skip_serializing_if = "is_false")]
     pub host_ipc: bool,
+}
+
+/// `capabilities`: names without `CAP_`, as written; `drop` may hold `ALL`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
+}
+
+impl Capabilities {
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty() && self.drop.is_empty()
+    }
+}
+
+/// `no_new_privileges` written as Kubernetes' `allowPrivilegeEscalation`.
+mod inverted {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &bool, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bool(!*value)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        bool::deserialize(d).map(|allowed| !allowed)
+    }
 }
 
 impl Security {
@@ -67,4 +99,38 @@ impl Security {
 
 fn is_false(value: &bool) -> bool {
     !*value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_serializes_in_kubernetes_shape_and_reads_back() {
+        let security = Security {
+            run_as_user: Some(1000),
+            no_new_privileges: true,
+            capabilities: Capabilities {
+                add: vec![],
+                drop: vec!["ALL".into()],
+            },
+            host_pid: true,
+            ..Security::default()
+        };
+        let json = serde_json::to_value(&security).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "runAsUser": 1000,
+                "allowPrivilegeEscalation": false,
+                "capabilities": {"drop": ["ALL"]},
+                "hostPID": true,
+            })
+        );
+        assert_eq!(serde_json::from_value::<Security>(json).unwrap(), security);
+        assert_eq!(
+            serde_json::to_value(Security::default()).unwrap(),
+            serde_json::json!({})
+        );
+    }
 }

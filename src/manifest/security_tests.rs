@@ -179,7 +179,7 @@ fn capabilities_beyond_dockers_defaults_are_refused_unless_allowed() {
     };
     let allowed = load_with(&text, allow);
     assert_eq!(
-        security_of(&allowed).capabilities_add,
+        security_of(&allowed).capabilities.add,
         ["NET_BIND_SERVICE", "SYS_ADMIN"]
     );
 }
@@ -191,7 +191,7 @@ fn dockers_default_capabilities_may_be_added_without_a_flag() {
         &format!("    securityContext:\n      capabilities:\n        add: [{adds}]\n"),
         "",
     );
-    assert_eq!(security_of(&load_yaml(&text)).capabilities_add.len(), 14);
+    assert_eq!(security_of(&load_yaml(&text)).capabilities.add.len(), 14);
 }
 
 #[test]
@@ -265,7 +265,10 @@ fn the_containers_security_context_wins_over_the_pods() {
             run_as_group: Some(3000),
             read_only_root_filesystem: true,
             no_new_privileges: true,
-            capabilities_drop: vec!["ALL".into()],
+            capabilities: Capabilities {
+                add: vec![],
+                drop: vec!["ALL".into()],
+            },
             ..Security::default()
         }
     );
@@ -350,4 +353,25 @@ fn security_context_fields_berth_does_not_map_are_warned_about() {
     assert!(loaded.manifests.pods[0].spec.containers[0]
         .security
         .is_empty());
+}
+
+#[test]
+fn a_changed_security_context_changes_the_spec_hash_and_none_leaves_it_alone() {
+    let hash = |text: &str| {
+        let loaded = load_yaml(text);
+        assert!(!loaded.has_errors(), "{:?}", errors(&loaded));
+        let pod = &loaded.manifests.pods[0];
+        crate::fingerprint::spec_hash(&pod.spec, &pod.meta.labels, None, &[], "pause")
+    };
+    let plain = hash(&pod("", ""));
+    let user = |uid: u32| {
+        hash(&pod(
+            &format!("    securityContext:\n      runAsUser: {uid}\n"),
+            "",
+        ))
+    };
+    assert_ne!(user(1000), plain);
+    assert_ne!(user(1000), user(1001));
+    // An empty securityContext is no change at all.
+    assert_eq!(hash(&pod("    securityContext: {}\n", "")), plain);
 }
