@@ -283,9 +283,7 @@ fn capabilities(d: &mut Decoder, node: &Node, path: &str, security: &mut Securit
 /// engine's machine is what counts; berth can only look at its own).
 pub fn check_host_path(d: &mut Decoder, node: &Node, path: &str, host: &str) {
     let lexical = normalize(Path::new(host));
-    let resolved = std::fs::canonicalize(&lexical)
-        .ok()
-        .filter(|real| *real != lexical);
+    let resolved = resolve(&lexical).filter(|real| *real != lexical);
     // An allowed prefix counts as written and as it resolves here, so
     // allowing /var/run/docker.sock also allows the /run/docker.sock it is.
     let prefixes: Vec<PathBuf> = d
@@ -330,6 +328,21 @@ fn sensitive(path: &Path) -> Option<String> {
         .iter()
         .find(|s| path.starts_with(s))
         .map(|s| format!("a sensitive host path (under {s})"))
+}
+
+/// `path` with its longest existing ancestor resolved through symlinks on
+/// this machine, the rest as written: a path Docker would create
+/// (`DirectoryOrCreate`) under a symlink lands where the symlink points.
+fn resolve(path: &Path) -> Option<PathBuf> {
+    path.ancestors().find_map(|ancestor| {
+        let real = std::fs::canonicalize(ancestor).ok()?;
+        let rest = path.strip_prefix(ancestor).ok()?;
+        Some(if rest.as_os_str().is_empty() {
+            real
+        } else {
+            real.join(rest)
+        })
+    })
 }
 
 /// `path` without `.` components, repeated or trailing slashes.

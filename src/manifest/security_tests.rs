@@ -118,6 +118,21 @@ fn a_host_path_that_resolves_to_a_sensitive_one_through_a_symlink_is_refused() {
 }
 
 #[test]
+fn a_host_path_to_be_created_under_a_symlink_to_a_sensitive_path_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("config");
+    std::os::unix::fs::symlink("/etc", &link).unwrap();
+    let inside = link.join("berth-made-this");
+    let inside = inside.to_str().unwrap();
+    let got = errors(&load_yaml(&host_path_pod(inside)));
+    let want = format!(
+        "resolves to \"/etc/berth-made-this\" on berth's machine, which is a sensitive host \
+         path (under /etc)"
+    );
+    assert!(got.len() == 1 && got[0].contains(&want), "{got:?}");
+}
+
+#[test]
 fn allow_host_path_lets_paths_under_its_prefix_through_and_no_others() {
     let allow = Allow {
         host_paths: vec!["/etc/".into(), "/var/run/docker.sock".into()],
