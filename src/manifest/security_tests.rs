@@ -125,11 +125,9 @@ fn a_host_path_to_be_created_under_a_symlink_to_a_sensitive_path_is_refused() {
     let inside = link.join("berth-made-this");
     let inside = inside.to_str().unwrap();
     let got = errors(&load_yaml(&host_path_pod(inside)));
-    let want = format!(
-        "resolves to \"/etc/berth-made-this\" on berth's machine, which is a sensitive host \
-         path (under /etc)"
-    );
-    assert!(got.len() == 1 && got[0].contains(&want), "{got:?}");
+    let want = "resolves to \"/etc/berth-made-this\" on berth's machine, which is a \
+                sensitive host path (under /etc)";
+    assert!(got.len() == 1 && got[0].contains(want), "{got:?}");
 }
 
 #[test]
