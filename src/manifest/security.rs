@@ -210,7 +210,15 @@ pub fn container_security(
         let message = "runAsGroup without runAsUser is not supported by berth \
                        (Docker sets a group only with a user); ignored";
         if let Some((at, at_path)) = group_at {
-            d.unsupported(at, &at_path, message);
+            // The pod's runAsGroup is said once, not once per container.
+            let (source, full) = (d.source(at), d.full_path(&at_path));
+            let said = d
+                .diagnostics
+                .iter()
+                .any(|x| x.source == source && x.path == full);
+            if !said {
+                d.unsupported(at, &at_path, message);
+            }
         }
         security.run_as_group = None;
     }

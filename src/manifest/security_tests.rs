@@ -369,6 +369,22 @@ fn security_context_fields_berth_does_not_map_are_warned_about() {
 }
 
 #[test]
+fn the_pods_run_as_group_without_a_user_is_warned_about_once() {
+    let text = pod(
+        "  - name: second\n    image: busybox:1\n",
+        "  securityContext:\n    runAsGroup: 3000\n",
+    );
+    let loaded = load_yaml(&text);
+    assert_eq!(
+        warnings(&loaded),
+        [
+            "m.yaml:12:17: spec.securityContext.runAsGroup: runAsGroup without runAsUser is not \
+          supported by berth (Docker sets a group only with a user); ignored"
+        ]
+    );
+}
+
+#[test]
 fn a_changed_security_context_changes_the_spec_hash_and_none_leaves_it_alone() {
     let hash = |text: &str| {
         let loaded = load_yaml(text);
