@@ -223,9 +223,8 @@ pub const INIT_CONTAINER_FORBIDDEN: &[(&str, &str)] = &[
 /// A pod's `spec.securityContext`: berth maps the IDs every container
 /// inherits.
 pub const POD_SECURITY_CONTEXT: Schema = Schema {
-    implemented: &["runAsUser", "runAsGroup"],
+    implemented: &["runAsUser", "runAsGroup", "runAsNonRoot"],
     known: &[
-        "runAsNonRoot",
         "fsGroup",
         "fsGroupChangePolicy",
         "supplementalGroups",
@@ -248,9 +247,9 @@ pub const SECURITY_CONTEXT: Schema = Schema {
         "allowPrivilegeEscalation",
         "privileged",
         "capabilities",
+        "runAsNonRoot",
     ],
     known: &[
-        "runAsNonRoot",
         "seLinuxOptions",
         "seccompProfile",
         "appArmorProfile",

@@ -1,5 +1,6 @@
 //! Security at load: `securityContext` (pod and container) decoded and
-//! merged as Kubernetes merges it, and what berth refuses unless the user
+//! merged as Kubernetes merges it (`runAsNonRoot` checked against the
+//! `runAsUser` it meets), and what berth refuses unless the user
 //! allows it — privileged containers, capabilities beyond Docker's default
 //! set, the host's namespaces, and `hostPath` volumes of sensitive paths.
 
@@ -95,6 +96,8 @@ pub struct PodSecurity<'n> {
     run_as_group: Option<i64>,
     /// Where the pod's `runAsGroup` is, with its path.
     group_at: Option<(&'n Node, String)>,
+    /// The pod's `runAsNonRoot`, where it is, with its path.
+    non_root: Option<(bool, &'n Node, String)>,
     host_pid: bool,
     host_ipc: bool,
 }
@@ -111,6 +114,7 @@ pub fn pod_security<'n>(d: &mut Decoder, fields: &Fields<'n>, path: &str) -> Pod
             pod.group_at = context
                 .get("runAsGroup")
                 .map(|n| (n, join(&p, "runAsGroup")));
+            pod.non_root = non_root(d, &context, &p);
         }
     }
     let allowed = d.allow.host_namespaces;
@@ -163,6 +167,7 @@ pub fn container_security(
     let p = join(path, "securityContext");
     let fields = node.and_then(|node| d.mapping(node, &p, &SECURITY_CONTEXT, &[]));
     let mut group_at = pod.group_at.clone();
+    let mut non_root_at = pod.non_root.clone();
     if let Some(fields) = &fields {
         if let Some(uid) = id(d, fields, &p, "runAsUser") {
             security.run_as_user = Some(uid);
@@ -172,6 +177,9 @@ pub fn container_security(
         }
         if let Some(n) = fields.get("runAsGroup") {
             group_at = Some((n, join(&p, "runAsGroup")));
+        }
+        if let Some(own) = non_root(d, fields, &p) {
+            non_root_at = Some(own);
         }
         let flag = |d: &mut Decoder, name: &str| {
             fields
@@ -210,19 +218,52 @@ pub fn container_security(
         let message = "runAsGroup without runAsUser is not supported by berth \
                        (Docker sets a group only with a user); ignored";
         if let Some((at, at_path)) = group_at {
-            // The pod's runAsGroup is said once, not once per container.
-            let (source, full) = (d.source(at), d.full_path(&at_path));
-            let said = d
-                .diagnostics
-                .iter()
-                .any(|x| x.source == source && x.path == full);
-            if !said {
-                d.unsupported(at, &at_path, message);
-            }
+            unsupported_once(d, at, &at_path, message);
         }
         security.run_as_group = None;
     }
+    if let Some((true, at, at_path)) = non_root_at {
+        match security.run_as_user {
+            // What the kubelet refuses (CreateContainerConfigError).
+            Some(0) => {
+                let message = "runAsNonRoot is true but runAsUser is 0: the container would \
+                               run as root, which the kubelet refuses";
+                d.error(at, &at_path, message);
+            }
+            Some(_) => {}
+            None => {
+                let message = "runAsNonRoot without runAsUser is not checked by berth (it \
+                               does not inspect the image's user); ignored";
+                unsupported_once(d, at, &at_path, message);
+            }
+        }
+    }
     security
+}
+
+/// `runAsNonRoot` of a securityContext, with where it is.
+fn non_root<'n>(
+    d: &mut Decoder,
+    fields: &Fields<'n>,
+    path: &str,
+) -> Option<(bool, &'n Node, String)> {
+    let node = fields.get("runAsNonRoot")?;
+    let p = join(path, "runAsNonRoot");
+    let value = d.bool(node, &p)?;
+    Some((value, node, p))
+}
+
+/// A warning about a pod-level field, said once however many containers
+/// inherit it.
+fn unsupported_once(d: &mut Decoder, at: &Node, path: &str, message: &str) {
+    let (source, full) = (d.source(at), d.full_path(path));
+    let said = d
+        .diagnostics
+        .iter()
+        .any(|x| x.source == source && x.path == full);
+    if !said {
+        d.unsupported(at, path, message);
+    }
 }
 
 /// `runAsUser` or `runAsGroup`: an ID from 0 to 2147483647, as the API

@@ -354,8 +354,9 @@ fn security_context_fields_berth_does_not_map_are_warned_about() {
     assert_eq!(
         warnings(&loaded),
         [
-            "m.yaml:10:7: spec.containers[0].securityContext.runAsNonRoot: not supported by \
-             berth; ignored",
+            "m.yaml:10:21: spec.containers[0].securityContext.runAsNonRoot: runAsNonRoot \
+             without runAsUser is not checked by berth (it does not inspect the image's user); \
+             ignored",
             "m.yaml:11:7: spec.containers[0].securityContext.seccompProfile: not supported by \
              berth; ignored",
             "m.yaml:14:5: spec.securityContext.fsGroup: not supported by berth; ignored",
@@ -382,6 +383,33 @@ fn the_pods_run_as_group_without_a_user_is_warned_about_once() {
           supported by berth (Docker sets a group only with a user); ignored"
         ]
     );
+}
+
+#[test]
+fn run_as_non_root_refuses_user_0_and_is_satisfied_by_another_user() {
+    let text = pod(
+        "    securityContext:\n      runAsUser: 0\n",
+        "  securityContext:\n    runAsNonRoot: true\n",
+    );
+    assert_eq!(
+        errors(&load_yaml(&text)),
+        [
+            "m.yaml:12:19: spec.securityContext.runAsNonRoot: runAsNonRoot is true but \
+          runAsUser is 0: the container would run as root, which the kubelet refuses"
+        ]
+    );
+    let text = pod(
+        "    securityContext:\n      runAsUser: 1000\n",
+        "  securityContext:\n    runAsNonRoot: true\n",
+    );
+    let loaded = load_yaml(&text);
+    assert!(loaded.diagnostics.is_empty(), "{:?}", warnings(&loaded));
+    // The container's own `false` wins over the pod's `true`.
+    let text = pod(
+        "    securityContext:\n      runAsUser: 0\n      runAsNonRoot: false\n",
+        "  securityContext:\n    runAsNonRoot: true\n",
+    );
+    assert!(load_yaml(&text).diagnostics.is_empty());
 }
 
 #[test]
