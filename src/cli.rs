@@ -35,6 +35,16 @@ pub struct GlobalArgs {
     /// over all files).
     #[arg(long, global = true, value_name = "N", default_value_t = crate::manifest::DEFAULT_MAX_OBJECTS)]
     pub max_objects: usize,
+    /// Accept `hostPath` volumes under PREFIX even where they are
+    /// sensitive (`/etc`, `/var/lib/docker`, the Docker socket…); repeatable.
+    #[arg(long, global = true, value_name = "PREFIX")]
+    pub allow_host_path: Vec<std::path::PathBuf>,
+    /// Accept `privileged: true` and capabilities beyond Docker's default set.
+    #[arg(long, global = true)]
+    pub allow_privileged: bool,
+    /// Accept `hostPID` and `hostIPC`.
+    #[arg(long, global = true)]
+    pub allow_host_namespaces: bool,
     /// The image of every pod's infra container.
     #[arg(long, global = true, value_name = "IMAGE", default_value = DEFAULT_INFRA_IMAGE)]
     pub infra_image: String,
@@ -61,12 +71,18 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
-    /// How the manifests are read.
+    /// How manifests are loaded: `--strict`, the caps and the `--allow-*`
+    /// flags.
     pub fn load_options(&self) -> crate::manifest::LoadOptions {
         crate::manifest::LoadOptions {
             strict: self.strict,
             max_file_size: self.max_file_size,
             max_objects: self.max_objects,
+            allow: crate::manifest::Allow {
+                host_paths: self.allow_host_path.clone(),
+                privileged: self.allow_privileged,
+                host_namespaces: self.allow_host_namespaces,
+            },
         }
     }
 
@@ -486,6 +502,40 @@ mod tests {
         assert_eq!(at("[::1]:7878").as_deref(), Ok("[::1]:7878"));
         assert!(parse_listen("7878").is_err());
         assert!(parse_listen("example:7878").is_err());
+    }
+
+    #[test]
+    fn watch_listens_on_loopback_unless_told_otherwise() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from(["berth", "watch", "dir"]).unwrap();
+        let Command::Watch(args) = cli.command else {
+            panic!("not watch");
+        };
+        assert!(args.listen.ip().is_loopback(), "{}", args.listen);
+    }
+
+    #[test]
+    fn allow_flags_reach_the_load_options() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "berth",
+            "validate",
+            "dir",
+            "--allow-host-path",
+            "/etc",
+            "--allow-host-path=/var/lib/docker",
+            "--allow-privileged",
+        ])
+        .unwrap();
+        let allow = cli.global.load_options().allow;
+        assert_eq!(
+            allow.host_paths,
+            [
+                std::path::PathBuf::from("/etc"),
+                std::path::PathBuf::from("/var/lib/docker")
+            ]
+        );
+        assert!(allow.privileged && !allow.host_namespaces);
     }
 
     #[test]

@@ -318,6 +318,7 @@ pub(crate) fn test_pod(name: &str) -> DesiredPod {
                 readiness_probe: None,
                 startup_probe: None,
                 resolved_env: vec![],
+                security: Default::default(),
             }],
             init_containers: Vec::new(),
             volumes: vec![],

@@ -143,6 +143,7 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         stop_timeout: Some(pod.spec.termination_grace_period_seconds),
         stop_signal: Some("SIGKILL".to_string()),
         healthcheck: None,
+        security: Default::default(),
     };
     let members = pod
         .spec
@@ -268,6 +269,21 @@ fn member_config(
         stop_signal: None,
         // The liveness probe keeps being checked while berth is not running.
         healthcheck: crate::probe::healthcheck(c),
+        security: security(&c.security),
+    }
+}
+
+/// A container's security settings as Docker takes them.
+fn security(s: &crate::manifest::Security) -> crate::engine::ContainerSecurity {
+    crate::engine::ContainerSecurity {
+        user: s.docker_user(),
+        read_only_rootfs: s.read_only_root_filesystem,
+        no_new_privileges: s.no_new_privileges,
+        privileged: s.privileged,
+        cap_add: s.capabilities.add.clone(),
+        cap_drop: s.capabilities.drop.clone(),
+        host_pid: s.host_pid,
+        host_ipc: s.host_ipc,
     }
 }
 

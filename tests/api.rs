@@ -282,6 +282,17 @@ async fn missing_objects_and_paths_are_not_found_and_writes_not_allowed() {
     assert_eq!(create.status, 405);
 }
 
+#[tokio::test]
+async fn the_page_health_and_metrics_refuse_every_method_but_get() {
+    let served = start(two_pods(1)).await;
+    for path in ["/", "/ui/stream", "/healthz", "/readyz", "/metrics"] {
+        for method in ["POST", "PUT", "PATCH", "DELETE"] {
+            let write = request(&served.addr, method, path, None).await;
+            assert_eq!(write.status, 405, "{method} {path}");
+        }
+    }
+}
+
 const WAIT: Duration = Duration::from_secs(5);
 
 #[tokio::test]

@@ -39,6 +39,7 @@ fn spec(marker: &str) -> PodSpec {
             readiness_probe: None,
             startup_probe: None,
             resolved_env: vec![],
+            security: Default::default(),
         }],
         init_containers: Vec::new(),
         volumes: vec![],

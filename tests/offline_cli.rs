@@ -148,7 +148,7 @@ kind: Pod
 metadata:
   name: web
 spec:
-  hostNetwork: true
+  shareProcessNamespace: true
   containers:
   - name: main
     image: busybox:1
@@ -161,7 +161,7 @@ fn unsupported_fields_warn_but_validate_exits_0() {
     assert_eq!(code(&output), 0, "stderr: {}", stderr(&output));
     assert!(stderr(&output).contains("warning: "), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("hostNetwork"),
+        stderr(&output).contains("shareProcessNamespace"),
         "{}",
         stderr(&output)
     );
@@ -175,7 +175,7 @@ fn strict_turns_unsupported_field_warnings_into_errors() {
     assert_eq!(code(&output), 2);
     assert!(stderr(&output).contains("error: "), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("hostNetwork"),
+        stderr(&output).contains("shareProcessNamespace"),
         "{}",
         stderr(&output)
     );

@@ -89,6 +89,26 @@ pub struct Healthcheck {
     pub start_period: Duration,
 }
 
+/// How much of the host a container may reach (all off by default: Docker's
+/// own defaults).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerSecurity {
+    /// `uid` or `uid:gid`; `None`: the image's user.
+    pub user: Option<String>,
+    pub read_only_rootfs: bool,
+    /// `no-new-privileges` (Kubernetes' `allowPrivilegeEscalation: false`).
+    pub no_new_privileges: bool,
+    pub privileged: bool,
+    /// Capability names without `CAP_`.
+    pub cap_add: Vec<String>,
+    /// Capability names without `CAP_`, or `ALL`.
+    pub cap_drop: Vec<String>,
+    /// The host's process namespace.
+    pub host_pid: bool,
+    /// The host's IPC namespace.
+    pub host_ipc: bool,
+}
+
 /// Everything berth sets when it creates a container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerConfig {
@@ -116,6 +136,7 @@ pub struct ContainerConfig {
     pub stop_signal: Option<String>,
     /// `None`: the image's own, if it has one.
     pub healthcheck: Option<Healthcheck>,
+    pub security: ContainerSecurity,
 }
 
 impl ContainerConfig {
@@ -141,6 +162,7 @@ impl ContainerConfig {
             stop_timeout: None,
             stop_signal: None,
             healthcheck: None,
+            security: ContainerSecurity::default(),
         }
     }
 }

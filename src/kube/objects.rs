@@ -301,6 +301,7 @@ pub(crate) mod fixtures {
             readiness_probe: None,
             startup_probe: None,
             resolved_env: vec![],
+            security: Default::default(),
         }
     }
 

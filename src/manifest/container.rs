@@ -138,6 +138,8 @@ pub fn container<'n>(
         readiness_probe: probes[1].take(),
         startup_probe: probes[2].take(),
         resolved_env: Vec::new(),
+        // Merged with the pod's by the caller.
+        security: Default::default(),
     })
 }
 

@@ -27,6 +27,8 @@ pub fn index(path: &str, i: usize) -> String {
 pub struct Decoder<'f> {
     file: &'f Path,
     strict: bool,
+    /// What the user allows beyond the security defaults.
+    pub allow: super::security_model::Allow,
     /// Prepended to every path (`items[3]` inside a List).
     pub prefix: String,
     /// Fields named by a "did you mean" in a mapping (at line, column): a
@@ -57,6 +59,7 @@ impl<'f> Decoder<'f> {
         Decoder {
             file,
             strict,
+            allow: Default::default(),
             prefix: String::new(),
             suggested: Vec::new(),
             diagnostics: Vec::new(),

@@ -56,7 +56,7 @@ fn check(cases: Vec<Case>, options: LoadOptions) -> Duration {
         let dir = tempfile::tempdir().expect("a temporary directory");
         fs::write(dir.path().join(c.file), &c.bytes).expect("write the case");
         let started = Instant::now();
-        let loaded = load(&[dir.path().to_path_buf()], options);
+        let loaded = load(&[dir.path().to_path_buf()], options.clone());
         let took = started.elapsed();
         worst = worst.max(took);
         let errors: Vec<String> = loaded.errors().map(ToString::to_string).collect();
@@ -913,7 +913,7 @@ fn a_file_swapped_for_a_fifo_after_the_walk_is_refused_without_blocking() {
     let path = dir.path().join("web.yaml");
     mkfifo(&path);
     let started = Instant::now();
-    let (objects, diagnostics) = read_file(&path, LoadOptions::default());
+    let (objects, diagnostics) = read_file(&path, &LoadOptions::default());
     assert!(started.elapsed() < CASE_BUDGET);
     assert!(objects.is_empty());
     assert!(
@@ -934,7 +934,7 @@ fn a_file_that_vanishes_between_listing_and_reading_is_an_error_of_that_file() {
         vec![path.clone()]
     );
     fs::remove_file(&path).expect("remove");
-    let (objects, diagnostics) = read_file(&path, LoadOptions::default());
+    let (objects, diagnostics) = read_file(&path, &LoadOptions::default());
     assert!(objects.is_empty());
     assert_eq!(diagnostics.len(), 1);
     let shown = diagnostics[0].to_string();
@@ -955,7 +955,7 @@ fn a_file_that_grows_past_the_cap_while_read_is_refused() {
         ..LoadOptions::default()
     };
     fs::write(&path, format!("{POD}#{}\n", "x".repeat(300))).expect("grow");
-    let (_, diagnostics) = read_file(&path, options);
+    let (_, diagnostics) = read_file(&path, &options);
     assert!(
         diagnostics[0].message.contains("--max-file-size"),
         "{diagnostics:?}"

@@ -22,7 +22,7 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 /// The most objects the manifests may hold by default (`--max-objects`).
 pub const DEFAULT_MAX_OBJECTS: usize = 10_000;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Unsupported-but-known fields and unknown kinds become errors.
     pub strict: bool,
@@ -31,6 +31,8 @@ pub struct LoadOptions {
     /// More objects than this (documents and List items, over all files)
     /// are refused; one file stops parsing at the first one past it.
     pub max_objects: usize,
+    /// What is allowed beyond the security defaults (`--allow-*`).
+    pub allow: super::security_model::Allow,
 }
 
 impl Default for LoadOptions {
@@ -39,6 +41,7 @@ impl Default for LoadOptions {
             strict: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             max_objects: DEFAULT_MAX_OBJECTS,
+            allow: Default::default(),
         }
     }
 }
@@ -74,8 +77,8 @@ pub fn load(paths: &[PathBuf], options: LoadOptions) -> Loaded {
     } = Walk::over(paths);
     // Sort keys: file i is 2(i+1); a problem met after k files is 2k+1.
     let ordered = problems.into_iter().map(|(k, d)| (2 * k + 1, d)).collect();
-    let results = read_all(&files, options);
-    assemble(ordered, results, files.len(), options)
+    let results = read_all(&files, &options);
+    assemble(ordered, results, files.len(), &options)
 }
 
 /// The manifest files `load` would read under `paths`, in its order.
@@ -87,9 +90,9 @@ pub fn manifest_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 pub fn load_text(path: &Path, text: &str, options: LoadOptions) -> Loaded {
     assemble(
         Vec::new(),
-        vec![decode_text(path, text, options)],
+        vec![decode_text(path, text, &options)],
         1,
-        options,
+        &options,
     )
 }
 
@@ -97,7 +100,7 @@ fn assemble(
     mut ordered: Vec<(usize, Diagnostic)>,
     results: Vec<FileResult>,
     files: usize,
-    options: LoadOptions,
+    options: &LoadOptions,
 ) -> Loaded {
     let mut objects = Vec::new();
     for (i, (file_objects, diagnostics)) in results.into_iter().enumerate() {
@@ -294,7 +297,7 @@ pub fn is_manifest_name(path: &Path) -> bool {
 type FileResult = (Vec<Object>, Vec<Diagnostic>);
 
 /// Reads and decodes the files on a few threads, keeping their order.
-fn read_all(files: &[PathBuf], options: LoadOptions) -> Vec<FileResult> {
+fn read_all(files: &[PathBuf], options: &LoadOptions) -> Vec<FileResult> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
@@ -322,7 +325,7 @@ fn read_all(files: &[PathBuf], options: LoadOptions) -> Vec<FileResult> {
 
 /// Parses and decodes one file (which may have changed or gone since the
 /// walk listed it: that is an error of this file, never a hang or a panic).
-pub(super) fn read_file(path: &Path, options: LoadOptions) -> FileResult {
+pub(super) fn read_file(path: &Path, options: &LoadOptions) -> FileResult {
     let text = match read_bounded(path, options.max_file_size) {
         Ok(bytes) => text_of(bytes),
         Err(message) => Err(whole_file(path, message)),
@@ -432,7 +435,7 @@ fn forbidden_control(text: &str) -> Option<((usize, usize), char)> {
 }
 
 /// Decodes the text of one file (named `path` in diagnostics).
-fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
+fn decode_text(path: &Path, text: &str, options: &LoadOptions) -> FileResult {
     let is_json = path.extension().is_some_and(|e| e == "json");
     // JSON strings cannot hold raw tabs, so tabs there are only indentation,
     // which YAML forbids: read them as spaces (columns stay the same).
@@ -469,6 +472,7 @@ fn decode_text(path: &Path, text: &str, options: LoadOptions) -> FileResult {
         );
     }
     let mut decoder = Decoder::new(path, options.strict);
+    decoder.allow = options.allow.clone();
     let limits = yaml::Limits {
         max_documents: Some(options.max_objects),
     };

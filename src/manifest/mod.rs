@@ -8,6 +8,7 @@ pub mod config_model;
 pub mod diag;
 pub mod model;
 pub mod probe_model;
+pub mod security_model;
 pub mod volume_model;
 
 mod config;
@@ -34,6 +35,9 @@ mod resources;
 #[cfg(test)]
 mod review_tests;
 mod schema;
+mod security;
+#[cfg(test)]
+mod security_tests;
 #[cfg(test)]
 mod tests;
 mod volume_files;
@@ -50,5 +54,7 @@ pub use load::{
 };
 pub use model::*;
 pub use probe_model::*;
+pub use security::DOCKER_DEFAULT_CAPABILITIES;
+pub use security_model::{Allow, Capabilities, Security};
 pub use volume_files::format_map as format_labels_file;
 pub use volume_model::*;

@@ -194,6 +194,14 @@ pub struct Container {
     /// Never serialized: Secret values must not reach any output.
     #[serde(skip)]
     pub resolved_env: Vec<super::config_model::ResolvedEnv>,
+    /// `securityContext` merged over the pod's, with the pod's host
+    /// namespaces.
+    #[serde(
+        default,
+        rename = "securityContext",
+        skip_serializing_if = "super::security_model::Security::is_empty"
+    )]
+    pub security: super::security_model::Security,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

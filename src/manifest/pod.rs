@@ -11,6 +11,7 @@ use super::model::{
     DEFAULT_GRACE_SECONDS,
 };
 use super::schema::{EMPTY_DIR, HOST_PATH, POD_SPEC, VOLUME};
+use super::security::{self, PodSecurity};
 use super::volume_sources;
 use crate::names;
 use crate::quantity::Quantity;
@@ -19,12 +20,18 @@ use crate::yaml::{Node, Value};
 /// Decodes `spec` of a pod (or of a pod template) at `path`.
 pub fn pod_spec(d: &mut Decoder, node: &Node, path: &str) -> Option<PodSpec> {
     let fields = d.mapping(node, path, &POD_SPEC, &[])?;
+    let pod_security = security::pod_security(d, &fields, path);
     let (volumes, pod_volumes) = match fields.get("volumes") {
         Some(n) => volumes(d, n, &join(path, "volumes")),
         None => (Vec::new(), PodVolumes::default()),
     };
     let containers = match fields.get("containers") {
-        Some(n) => containers(d, n, &join(path, "containers"), &pod_volumes),
+        Some(n) => containers(
+            d,
+            n,
+            &join(path, "containers"),
+            (&pod_volumes, &pod_security),
+        ),
         None => {
             d.required(node, &join(path, "containers"));
             None
@@ -34,7 +41,7 @@ pub fn pod_spec(d: &mut Decoder, node: &Node, path: &str) -> Option<PodSpec> {
         .get("initContainers")
         .map(|n| {
             let app = fields.get("containers");
-            init_containers(d, n, (path, app), &pod_volumes)
+            init_containers(d, n, (path, app), (&pod_volumes, &pod_security))
         })
         .unwrap_or_default();
     let restart_policy = fields
@@ -87,7 +94,7 @@ fn containers(
     d: &mut Decoder,
     node: &Node,
     path: &str,
-    volumes: &PodVolumes,
+    (volumes, pod): (&PodVolumes, &PodSecurity),
 ) -> Option<Vec<super::model::Container>> {
     let items = d.seq(node, path);
     if items.is_empty() {
@@ -111,9 +118,11 @@ fn containers(
                 d.error(name_node, &join(&item_path, "name"), message);
             }
         }
-        let Some(c) = container(d, item, &item_path, (volumes, Kind::App), &mut host_ports) else {
+        let Some(mut c) = container(d, item, &item_path, (volumes, Kind::App), &mut host_ports)
+        else {
             continue;
         };
+        c.security = security::container_security(d, item.get("securityContext"), &item_path, pod);
         out.push(c);
     }
     duplicate_container_ports(d, items, path);
@@ -141,7 +150,7 @@ fn init_containers(
     d: &mut Decoder,
     node: &Node,
     (spec_path, containers): (&str, Option<&Node>),
-    volumes: &PodVolumes,
+    (volumes, pod): (&PodVolumes, &PodSecurity),
 ) -> Vec<super::model::Container> {
     let path = &join(spec_path, "initContainers");
     let mut seen: HashMap<String, String> = HashMap::new();
@@ -171,9 +180,11 @@ fn init_containers(
             }
         }
         let mut host_ports: Vec<HostPortUse> = Vec::new();
-        let Some(c) = container(d, item, &item_path, (volumes, Kind::Init), &mut host_ports) else {
+        let Some(mut c) = container(d, item, &item_path, (volumes, Kind::Init), &mut host_ports)
+        else {
             continue;
         };
+        c.security = security::container_security(d, item.get("securityContext"), &item_path, pod);
         for used in &host_ports {
             let message = "hostPort of an init container is not published by berth; ignored";
             d.unsupported(used.node, &join(&used.path, "hostPort"), message);
@@ -426,6 +437,8 @@ fn host_path(d: &mut Decoder, node: &Node, path: &str) -> Option<HostPathSource>
                 d.error(n, &p, message);
             } else if host.split('/').any(|part| part == "..") {
                 d.error(n, &p, "must not contain '..'");
+            } else {
+                security::check_host_path(d, n, &p, &host);
             }
             host
         }

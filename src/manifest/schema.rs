@@ -105,6 +105,10 @@ pub const POD_SPEC: Schema = Schema {
         "terminationGracePeriodSeconds",
         "nodeSelector",
         "nodeName",
+        "securityContext",
+        "hostNetwork",
+        "hostPID",
+        "hostIPC",
     ],
     known: &[
         "ephemeralContainers",
@@ -113,11 +117,7 @@ pub const POD_SPEC: Schema = Schema {
         "serviceAccountName",
         "serviceAccount",
         "automountServiceAccountToken",
-        "hostNetwork",
-        "hostPID",
-        "hostIPC",
         "shareProcessNamespace",
-        "securityContext",
         "imagePullSecrets",
         "hostname",
         "subdomain",
@@ -160,6 +160,7 @@ pub const CONTAINER: Schema = Schema {
         "livenessProbe",
         "readinessProbe",
         "startupProbe",
+        "securityContext",
     ],
     known: &[
         "resizePolicy",
@@ -169,7 +170,6 @@ pub const CONTAINER: Schema = Schema {
         "lifecycle",
         "terminationMessagePath",
         "terminationMessagePolicy",
-        "securityContext",
         "stdin",
         "stdinOnce",
         "tty",
@@ -192,6 +192,7 @@ pub const INIT_CONTAINER: Schema = Schema {
         "volumeMounts",
         "imagePullPolicy",
         "envFrom",
+        "securityContext",
     ],
     known: &[
         "resizePolicy",
@@ -199,7 +200,6 @@ pub const INIT_CONTAINER: Schema = Schema {
         "volumeDevices",
         "terminationMessagePath",
         "terminationMessagePolicy",
-        "securityContext",
         "stdin",
         "stdinOnce",
         "tty",
@@ -219,6 +219,49 @@ pub const INIT_CONTAINER_FORBIDDEN: &[(&str, &str)] = &[
         "sidecar init containers (restartPolicy) are not supported by berth",
     ),
 ];
+
+/// A pod's `spec.securityContext`: berth maps the IDs every container
+/// inherits.
+pub const POD_SECURITY_CONTEXT: Schema = Schema {
+    implemented: &["runAsUser", "runAsGroup", "runAsNonRoot"],
+    known: &[
+        "fsGroup",
+        "fsGroupChangePolicy",
+        "supplementalGroups",
+        "supplementalGroupsPolicy",
+        "sysctls",
+        "seLinuxOptions",
+        "seLinuxChangePolicy",
+        "seccompProfile",
+        "appArmorProfile",
+        "windowsOptions",
+    ],
+};
+
+/// A container's `securityContext`.
+pub const SECURITY_CONTEXT: Schema = Schema {
+    implemented: &[
+        "runAsUser",
+        "runAsGroup",
+        "readOnlyRootFilesystem",
+        "allowPrivilegeEscalation",
+        "privileged",
+        "capabilities",
+        "runAsNonRoot",
+    ],
+    known: &[
+        "seLinuxOptions",
+        "seccompProfile",
+        "appArmorProfile",
+        "windowsOptions",
+        "procMount",
+    ],
+};
+
+pub const CAPABILITIES: Schema = Schema {
+    implemented: &["add", "drop"],
+    known: &[],
+};
 
 pub const CONTAINER_PORT: Schema = Schema {
     implemented: &["name", "hostPort", "containerPort", "protocol", "hostIP"],

@@ -152,7 +152,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
     let config = Config {
         paths: options.paths.clone(),
         settings: options.settings.clone(),
-        load: options.load,
+        load: options.load.clone(),
         allow_empty: options.allow_empty,
         poll: Duration::from_millis(500),
         retry_cap: options.resync.max(Duration::from_secs(1)),

@@ -8,7 +8,9 @@ use bollard::models::{
     RestartPolicyNameEnum,
 };
 
-use crate::engine::{ContainerConfig, Healthcheck, Mount, MountSource, PortBinding, RestartMode};
+use crate::engine::{
+    ContainerConfig, ContainerSecurity, Healthcheck, Mount, MountSource, PortBinding, RestartMode,
+};
 
 /// The body of `POST /containers/create` for `config`.
 ///
@@ -31,7 +33,7 @@ pub fn container_body(config: &ContainerConfig) -> ContainerCreateBody {
         nano_cpus: config.nano_cpus,
         mounts: (!config.mounts.is_empty()).then(|| config.mounts.iter().map(mount).collect()),
         restart_policy: Some(restart_policy(config.restart)),
-        ..Default::default()
+        ..security(&config.security)
     };
     ContainerCreateBody {
         image: Some(config.image.clone()),
@@ -46,6 +48,7 @@ pub fn container_body(config: &ContainerConfig) -> ContainerCreateBody {
         cmd: config.cmd.clone(),
         env: (!config.env.is_empty()).then(|| config.env.clone()),
         working_dir: config.working_dir.clone(),
+        user: config.security.user.clone(),
         hostname: config.hostname.clone(),
         exposed_ports,
         stop_timeout: config.stop_timeout,
@@ -53,6 +56,24 @@ pub fn container_body(config: &ContainerConfig) -> ContainerCreateBody {
         healthcheck: config.healthcheck.as_ref().map(healthcheck),
         host_config: Some(host_config),
         networking_config: config.network.as_ref().map(networking_config),
+        ..Default::default()
+    }
+}
+
+/// The host-config fields of `security`; the rest left to Docker.
+fn security(security: &ContainerSecurity) -> HostConfig {
+    let list = |names: &[String]| (!names.is_empty()).then(|| names.to_vec());
+    let host = |on: bool| on.then(|| "host".to_string());
+    HostConfig {
+        privileged: security.privileged.then_some(true),
+        readonly_rootfs: security.read_only_rootfs.then_some(true),
+        security_opt: security
+            .no_new_privileges
+            .then(|| vec!["no-new-privileges".to_string()]),
+        cap_add: list(&security.cap_add),
+        cap_drop: list(&security.cap_drop),
+        pid_mode: host(security.host_pid),
+        ipc_mode: host(security.host_ipc),
         ..Default::default()
     }
 }
@@ -199,7 +220,52 @@ mod tests {
             stop_timeout: Some(5),
             stop_signal: Some("SIGKILL".into()),
             healthcheck: None,
+            security: ContainerSecurity::default(),
         }
+    }
+
+    #[test]
+    fn security_settings_map_to_user_host_config_and_security_options() {
+        let mut config = config();
+        config.security = ContainerSecurity {
+            user: Some("1000:2000".into()),
+            read_only_rootfs: true,
+            no_new_privileges: true,
+            privileged: true,
+            cap_add: vec!["NET_ADMIN".into()],
+            cap_drop: vec!["ALL".into()],
+            host_pid: true,
+            host_ipc: true,
+        };
+        let body = container_body(&config);
+        assert_eq!(body.user.as_deref(), Some("1000:2000"));
+        let host = body.host_config.unwrap();
+        assert_eq!(host.readonly_rootfs, Some(true));
+        assert_eq!(host.privileged, Some(true));
+        assert_eq!(host.security_opt, Some(vec!["no-new-privileges".into()]));
+        assert_eq!(host.cap_add, Some(vec!["NET_ADMIN".into()]));
+        assert_eq!(host.cap_drop, Some(vec!["ALL".into()]));
+        assert_eq!(host.pid_mode.as_deref(), Some("host"));
+        assert_eq!(host.ipc_mode.as_deref(), Some("host"));
+        // The rest of the host config is still there.
+        assert_eq!(host.memory, Some(16 << 20));
+    }
+
+    #[test]
+    fn default_security_leaves_everything_to_docker() {
+        let body = container_body(&config());
+        assert_eq!(body.user, None);
+        let host = body.host_config.unwrap();
+        let unset = (
+            host.privileged,
+            host.readonly_rootfs,
+            host.security_opt,
+            host.cap_add,
+            host.cap_drop,
+            host.pid_mode,
+            host.ipc_mode,
+        );
+        assert_eq!(unset, (None, None, None, None, None, None, None));
     }
 
     #[test]

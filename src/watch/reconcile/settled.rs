@@ -34,7 +34,7 @@ pub(super) enum Load {
 /// (look again once they settle).
 pub(super) fn load(config: &Config) -> Option<Load> {
     let before = stamps(&config.paths);
-    let loaded = manifest::load(&config.paths, config.load);
+    let loaded = manifest::load(&config.paths, config.load.clone());
     if stamps(&config.paths) != before {
         return None;
     }
