@@ -36,60 +36,18 @@ pub fn resolve(manifests: &mut Manifests) -> Vec<Diagnostic> {
         ..
     } = manifests;
     let mut out = Vec::new();
-    for pod in pods.iter_mut() {
+    let specs = super::specs::specs_mut(pods, controllers, deployments, replica_sets, daemon_sets);
+    for one in specs {
         let owner = Owner {
-            namespace: &pod.meta.namespace,
-            labels: &pod.meta.labels,
-            annotations: &pod.meta.annotations,
+            namespace: one.namespace,
+            labels: one.labels,
+            annotations: one.annotations,
         };
-        let all = pod.spec.containers.clone();
-        for c in &mut pod.spec.containers {
+        let all = one.spec.containers.clone();
+        for c in &mut one.spec.containers {
             c.resolved_env = container_env(c, &all, &owner, config_maps, secrets, &mut out);
         }
-        init_env(&mut pod.spec, &owner, (config_maps, secrets), &mut out);
-    }
-    for rc in controllers.iter_mut() {
-        let owner = Owner {
-            namespace: &rc.meta.namespace,
-            labels: &rc.template.labels,
-            annotations: &rc.template.annotations,
-        };
-        let all = rc.template.spec.containers.clone();
-        for c in &mut rc.template.spec.containers {
-            c.resolved_env = container_env(c, &all, &owner, config_maps, secrets, &mut out);
-        }
-        init_env(
-            &mut rc.template.spec,
-            &owner,
-            (config_maps, secrets),
-            &mut out,
-        );
-    }
-    // Deployments' and ReplicaSets' templates, as a controller's.
-    let templates = deployments
-        .iter_mut()
-        .map(|d| (&d.meta.namespace, &mut d.template))
-        .chain(
-            replica_sets
-                .iter_mut()
-                .map(|r| (&r.meta.namespace, &mut r.template)),
-        )
-        .chain(
-            daemon_sets
-                .iter_mut()
-                .map(|r| (&r.meta.namespace, &mut r.template)),
-        );
-    for (namespace, template) in templates {
-        let owner = Owner {
-            namespace,
-            labels: &template.labels,
-            annotations: &template.annotations,
-        };
-        let all = template.spec.containers.clone();
-        for c in &mut template.spec.containers {
-            c.resolved_env = container_env(c, &all, &owner, config_maps, secrets, &mut out);
-        }
-        init_env(&mut template.spec, &owner, (config_maps, secrets), &mut out);
+        init_env(one.spec, &owner, (config_maps, secrets), &mut out);
     }
     out
 }

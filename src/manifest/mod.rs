@@ -38,6 +38,7 @@ mod schema;
 mod security;
 #[cfg(test)]
 mod security_tests;
+mod specs;
 #[cfg(test)]
 mod tests;
 mod volume_files;

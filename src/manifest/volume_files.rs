@@ -37,37 +37,13 @@ pub fn resolve(manifests: &mut Manifests) -> Vec<Diagnostic> {
         secrets,
     };
     let mut out = Vec::new();
-    for pod in pods.iter_mut() {
+    let specs = super::specs::specs_mut(pods, controllers, deployments, replica_sets, daemon_sets);
+    for one in specs {
         let owner = Owner {
-            namespace: &pod.meta.namespace,
-            annotations: &pod.meta.annotations,
+            namespace: one.namespace,
+            annotations: one.annotations,
         };
-        fill(&mut pod.spec, &owner, &objects, &mut out);
-    }
-    let templates = controllers
-        .iter_mut()
-        .map(|c| (&c.meta.namespace, &mut c.template))
-        .chain(
-            deployments
-                .iter_mut()
-                .map(|d| (&d.meta.namespace, &mut d.template)),
-        )
-        .chain(
-            replica_sets
-                .iter_mut()
-                .map(|r| (&r.meta.namespace, &mut r.template)),
-        )
-        .chain(
-            daemon_sets
-                .iter_mut()
-                .map(|r| (&r.meta.namespace, &mut r.template)),
-        );
-    for (namespace, template) in templates {
-        let owner = Owner {
-            namespace,
-            annotations: &template.annotations,
-        };
-        fill(&mut template.spec, &owner, &objects, &mut out);
+        fill(one.spec, &owner, &objects, &mut out);
     }
     out
 }
