@@ -190,7 +190,9 @@ impl DockerEngine {
         }
         // A subnet of its own, so that a pod reconnected with new aliases
         // keeps its address (Docker pins an address only on such networks).
-        let subnet = self.free_subnet(name, labels).await?;
+        // Without one (two berths creating the network at once race for the
+        // probe's name), Docker picks as it always did.
+        let subnet = self.free_subnet(name, labels).await.unwrap_or(None);
         let request = NetworkCreateRequest {
             name: name.to_string(),
             driver: Some("bridge".to_string()),
