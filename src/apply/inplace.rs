@@ -27,7 +27,15 @@ pub async fn update<E: Engine>(
     if reconnect {
         realias(engine, target, pod, old).await?;
     }
-    if podfiles::file_volumes(&pod.spec).next().is_some() {
+    // The files change with a ConfigMap or Secret value, or with the pod's
+    // labels (a downward API file may hold them); a change of aliases alone
+    // reads no volume back.
+    let sources_changed = || {
+        let recorded = old.recorded(podfiles::FILE_SOURCES_LABEL);
+        !podfiles::changes(recorded, &pod.spec).is_empty()
+    };
+    let files_may_differ = pod.labels != old.labels || sources_changed();
+    if podfiles::file_volumes(&pod.spec).next().is_some() && files_may_differ {
         files::update(engine, target, pod, old).await?;
     }
     record(engine, target, pod, old).await
