@@ -105,10 +105,7 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         infra_labels.insert(podfiles::FILE_SOURCES_LABEL.to_string(), sources);
     }
     if !pod.aliases.is_empty() {
-        let mut aliases = pod.aliases.clone();
-        aliases.sort();
-        let text = serde_json::to_string(&aliases).unwrap_or_default();
-        infra_labels.insert(keys::ALIASES.to_string(), text);
+        infra_labels.insert(keys::ALIASES.to_string(), aliases_label(pod));
     }
     // The volumes whose files berth writes, writable in the infra
     // container only (where the files are written and swapped).
@@ -184,6 +181,14 @@ pub fn pod_objects(target: &Target, pod: &DesiredPod) -> PodObjects {
         host_files,
         spec_hash,
     }
+}
+
+/// The `io.berth.aliases` label's text: the pod's service aliases, sorted,
+/// as JSON (on its infra container, and on its record once changed).
+pub fn aliases_label(pod: &DesiredPod) -> String {
+    let mut aliases = pod.aliases.clone();
+    aliases.sort();
+    serde_json::to_string(&aliases).unwrap_or_default()
 }
 
 /// The pod's own labels, then berth's (which win on a clash).

@@ -14,7 +14,7 @@ use crate::engine::{ContainerConfig, ContainerState, Engine};
 use crate::keys;
 use crate::observed::ObservedPod;
 use crate::podfiles;
-use crate::podmap::{container_name, network_name, Target};
+use crate::podmap::{aliases_label, container_name, network_name, Target};
 
 /// Carries out `Action::UpdatePod`.
 pub async fn update<E: Engine>(
@@ -118,13 +118,6 @@ fn record_labels(target: &Target, pod: &DesiredPod) -> BTreeMap<String, String> 
         labels.insert(podfiles::FILE_SOURCES_LABEL.to_string(), sources);
     }
     labels
-}
-
-/// The `io.berth.aliases` label's text: the sorted service aliases.
-pub fn aliases_label(pod: &DesiredPod) -> String {
-    let mut aliases = pod.aliases.clone();
-    aliases.sort();
-    serde_json::to_string(&aliases).unwrap_or_default()
 }
 
 /// Replaces the pod's records with one saying what it is now.
